@@ -1,0 +1,127 @@
+//! [`Client`]: the ready stack, `Timeout → Buffer → ConcurrencyLimit → Connection`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use pin_project::pin_project;
+use tower::buffer::Buffer;
+use tower::limit::ConcurrencyLimitLayer;
+use tower::timeout::{Timeout, TimeoutLayer};
+use tower::util::Either;
+use tower::{Service, ServiceBuilder};
+
+use super::builder::Options;
+use super::Connection;
+use crate::{Error, Message, Resp};
+
+type Limited = Either<tower::limit::ConcurrencyLimit<Connection>, Connection>;
+type Buffered = Buffer<Message, <Limited as Service<Message>>::Future>;
+type Stack = Either<Timeout<Buffered>, Buffered>;
+
+/// The ready client: one multiplexed connection behind a timeout, a buffer
+/// and a concurrency limit. Cheap to [`Clone`]; clones share the connection.
+///
+/// ```text
+/// call ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Connection ═ TCP ═ server
+///        deadline   queue    in-flight cap     Uid routing
+/// ```
+///
+/// The timeout is outermost, so it bounds the whole call, queueing
+/// included. The buffer (a channel to one worker task) is what makes the
+/// stack `Clone`; it holds at most `buffer_capacity` calls, and a full buffer
+/// makes `poll_ready` wait. The concurrency limit caps the requests on the
+/// wire. Build one with [`ClientBuilder`](crate::ClientBuilder).
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::{Client, Message};
+/// use tower::{Service, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+/// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// # let addr = server.local_addr()?;
+/// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+/// let client = Client::connect(addr).await?;
+/// let calls = (0..10).map(|i| {
+///     let client = client.clone();
+///     tokio::spawn(client.oneshot(Message::new(format!("req-{i}"), "pig")))
+/// });
+/// for call in calls {
+///     assert_eq!(call.await.unwrap()?.val, "server: hello, pig");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Stack,
+}
+
+impl Client {
+    /// Connects to `addr` with the default options
+    /// (see [`ClientBuilder`](crate::ClientBuilder)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`] if the address cannot be reached in time.
+    pub async fn connect(addr: impl tokio::net::ToSocketAddrs) -> Result<Client, Error> {
+        super::ClientBuilder::new().connect(addr).await
+    }
+
+    /// Assembles the stack over a connection: the one place the layer order is decided.
+    pub(crate) fn from_connection(conn: Connection, opts: &Options) -> Client {
+        let limited = ServiceBuilder::new()
+            .option_layer(opts.concurrency_limit.map(ConcurrencyLimitLayer::new))
+            .service(conn);
+        let buffered = Buffer::new(limited, opts.buffer_capacity);
+        let inner = ServiceBuilder::new()
+            .option_layer(opts.request_timeout.map(TimeoutLayer::new))
+            .service(buffered);
+        Client { inner }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+impl Service<Message> for Client {
+    type Response = Resp;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx).map_err(Error::from_tower)
+    }
+
+    fn call(&mut self, msg: Message) -> ResponseFuture {
+        ResponseFuture {
+            inner: self.inner.call(msg),
+        }
+    }
+}
+
+/// The future a [`Client`] call returns.
+#[pin_project]
+pub struct ResponseFuture {
+    #[pin]
+    inner: <Stack as Service<Message>>::Future,
+}
+
+impl fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Resp, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(ready!(self.project().inner.poll(cx)).map_err(Error::from_tower))
+    }
+}

@@ -1,0 +1,173 @@
+//! The crate's one error type.
+
+use std::sync::Arc;
+use std::{fmt, io};
+
+/// Everything that can go wrong in jsonmux, as one enum callers can match.
+///
+/// `Error` is `Clone` (causes are shared behind [`Arc`]) so that the one
+/// cause of a dead connection can be handed to every request that was in
+/// flight on it.
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::Error;
+///
+/// fn retryable(e: &Error) -> bool {
+///     matches!(e, Error::Timeout | Error::Closed(_) | Error::Connect(_))
+/// }
+/// assert!(retryable(&Error::Timeout));
+/// assert!(!retryable(&Error::DuplicateUid("pixel-1".into())));
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request did not complete before its deadline.
+    Timeout,
+    /// The connection ended before the request was answered;
+    /// [`source()`](std::error::Error::source) is the cause (for example
+    /// [`Error::PeerClosed`], [`Error::Io`] or [`Error::FrameTooLarge`]).
+    Closed(Arc<Error>),
+    /// The peer closed the connection (end of stream).
+    PeerClosed,
+    /// Could not connect: dial error or dial timeout.
+    Connect(Arc<io::Error>),
+    /// Reading or writing the socket failed.
+    Io(Arc<io::Error>),
+    /// The peer sent bytes that are not a valid message.
+    Protocol(Arc<serde_json::Error>),
+    /// The peer sent something other than a JSON object where a message was
+    /// expected (the byte found is given).
+    NotAnObject(u8),
+    /// A frame grew past the size limit (the limit, in bytes, is given).
+    FrameTooLarge(usize),
+    /// The stream ended in the middle of a frame.
+    Truncated,
+    /// A request with this `Uid` is already in flight on the connection, or
+    /// an earlier one with it was abandoned and its answer has not arrived
+    /// yet (accepting it could hand over the stale answer).
+    DuplicateUid(String),
+    /// The server answered with an error instead of a value.
+    Server(String),
+    /// The service is overloaded and shed the request.
+    Overloaded,
+    /// The client's background worker is gone (its runtime shut down).
+    WorkerGone,
+}
+
+impl Error {
+    /// True for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout)
+    }
+
+    /// True for [`Error::Closed`]: the connection died under the request.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Closed(_))
+    }
+
+    /// Wraps `cause` as [`Error::Closed`], unless it already is one.
+    pub(crate) fn closed(cause: Error) -> Error {
+        match cause {
+            e @ Error::Closed(_) => e,
+            cause => Error::Closed(Arc::new(cause)),
+        }
+    }
+
+    /// Turns an error from tower middleware back into an `Error`.
+    ///
+    /// Tower layers return `Box<dyn Error>`; this unwraps ours and maps
+    /// tower's own (`Elapsed`, buffer `Closed`, `Overloaded`).
+    pub(crate) fn from_tower(e: tower::BoxError) -> Error {
+        let e = match e.downcast::<Error>() {
+            Ok(e) => return *e,
+            Err(e) => e,
+        };
+        if e.is::<tower::timeout::error::Elapsed>() {
+            return Error::Timeout;
+        }
+        if e.is::<tower::buffer::error::Closed>() {
+            return Error::WorkerGone;
+        }
+        if e.is::<tower::load_shed::error::Overloaded>() {
+            return Error::Overloaded;
+        }
+        // Buffer wraps the inner service's failure; our inner services fail
+        // with `Error`, so the source is one.
+        if let Some(inner) = e.source().and_then(|s| s.downcast_ref::<Error>()) {
+            return inner.clone();
+        }
+        Error::Io(Arc::new(io::Error::other(e)))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Timeout => f.write_str("request timed out"),
+            Error::Closed(cause) => write!(f, "connection closed: {cause}"),
+            Error::PeerClosed => f.write_str("connection closed by peer"),
+            Error::Connect(e) => write!(f, "connect failed: {e}"),
+            Error::Io(e) => write!(f, "i/o error: {e}"),
+            Error::Protocol(e) => write!(f, "invalid message: {e}"),
+            Error::NotAnObject(b) => {
+                write!(f, "invalid message: expected a JSON object, found {:?}", *b as char)
+            }
+            Error::FrameTooLarge(max) => write!(f, "frame larger than the {max} byte limit"),
+            Error::Truncated => f.write_str("stream ended in the middle of a frame"),
+            Error::DuplicateUid(uid) => write!(f, "uid {uid:?} is already in flight"),
+            Error::Server(msg) => write!(f, "server error: {msg}"),
+            Error::Overloaded => f.write_str("service overloaded"),
+            Error::WorkerGone => f.write_str("client worker is gone"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Closed(cause) => Some(&**cause),
+            Error::Connect(e) | Error::Io(e) => Some(&**e),
+            Error::Protocol(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        if e.is_io() {
+            return Error::Io(Arc::new(e.into()));
+        }
+        Error::Protocol(Arc::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn closed_keeps_its_cause_as_source() {
+        let e = Error::closed(Error::PeerClosed);
+        assert_eq!(e.to_string(), "connection closed: connection closed by peer");
+        assert!(matches!(e.source().unwrap().downcast_ref(), Some(Error::PeerClosed)));
+        assert!(matches!(Error::closed(e), Error::Closed(c) if matches!(*c, Error::PeerClosed)));
+    }
+
+    #[test]
+    fn tower_errors_map_to_variants() {
+        let elapsed: tower::BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        assert!(Error::from_tower(elapsed).is_timeout());
+        let ours: tower::BoxError = Box::new(Error::Truncated);
+        assert!(matches!(Error::from_tower(ours), Error::Truncated));
+    }
+}

@@ -1,0 +1,132 @@
+//! The seed's service: `Val = "server: hello, " + Val`, stamped like Go's `time.RFC3339Nano`.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::future::{ready, Ready};
+use std::task::{Context, Poll};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tower::Service;
+
+use crate::{Message, Resp};
+
+/// The prefix the seed's server puts before every `Val`.
+pub const TAG: &str = "server: hello, ";
+
+/// The seed's server logic as a tower service: answers every [`Message`] with
+/// `Val = "server: hello, " + Val` and the current time in `Ts`.
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::{HelloService, Message};
+/// use tower::{Service, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let resp = HelloService.oneshot(Message::new("pixel-1", "pixelpig!")).await.unwrap();
+/// assert_eq!(resp.uid, "pixel-1");
+/// assert_eq!(resp.val, "server: hello, pixelpig!");
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HelloService;
+
+impl Service<Message> for HelloService {
+    type Response = Resp;
+    type Error = Infallible;
+    type Future = Ready<Result<Resp, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, msg: Message) -> Self::Future {
+        ready(Ok(hello(msg)))
+    }
+}
+
+/// The seed's answer to `msg`.
+pub fn hello(msg: Message) -> Resp {
+    let mut val = msg.val;
+    val.insert_str(0, TAG);
+    Resp {
+        uid: msg.uid,
+        val,
+        ts: timestamp(),
+        error: None,
+    }
+}
+
+/// The current UTC time formatted like Go's `time.RFC3339Nano`
+/// (`2006-01-02T15:04:05.999999999Z07:00`: trailing zeros of the fraction
+/// dropped, no fraction at all when it is zero).
+pub fn timestamp() -> String {
+    format_rfc3339_nano(SystemTime::now())
+}
+
+fn format_rfc3339_nano(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, day) = civil_from_days(days);
+    let mut s = String::with_capacity(30);
+    let _ = write!(
+        s,
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    let mut nanos = d.subsec_nanos();
+    if nanos != 0 {
+        let mut digits = 9;
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            digits -= 1;
+        }
+        let _ = write!(s, ".{nanos:0digits$}");
+    }
+    s.push('Z');
+    s
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(secs: u64, nanos: u32) -> String {
+        format_rfc3339_nano(UNIX_EPOCH + Duration::new(secs, nanos))
+    }
+
+    #[test]
+    fn timestamps_match_go_rfc3339nano() {
+        // Values printed by Go's time.Unix(s, ns).UTC().Format(time.RFC3339Nano).
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_700_000_000, 123_000_000), "2023-11-14T22:13:20.123Z");
+        assert_eq!(at(951_782_400, 1), "2000-02-29T00:00:00.000000001Z");
+        assert_eq!(at(4_102_444_799, 999_999_999), "2099-12-31T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn hello_prefixes_val_and_keeps_uid() {
+        let r = hello(Message::new("u", "v"));
+        assert_eq!((r.uid.as_str(), r.val.as_str(), r.error), ("u", "server: hello, v", None));
+        assert!(r.ts.ends_with('Z'));
+    }
+}

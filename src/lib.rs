@@ -1,0 +1,85 @@
+//! Correlated JSON request/response over one TCP connection, many requests
+//! in flight at once, as a [tower] stack.
+//!
+//! jsonmux speaks the wire of a Go blog post's JSON-over-TCP service, so Go
+//! peers written for it work against jsonmux both ways:
+//!
+//! ```text
+//! client → server   {"Uid":"pixel-1","Val":"pixelpig!"}            (stream of JSON objects:
+//!                   {"Uid":"pixel-2","Val":"another pig!"}          newline, whitespace or nothing between)
+//! server → client   {"Uid":"pixel-2","Val":"server: hello, another pig!","Ts":"2026-…Z"}\n
+//!                   {"Uid":"pixel-1","Val":"server: hello, pixelpig!","Ts":"2026-…Z"}\n
+//! ```
+//!
+//! Answers come back in any order; the client routes each one to its caller
+//! by `Uid`.
+//!
+//! # Layout
+//!
+//! * [`Message`], [`Resp`]: the two messages (Go-compatible reading).
+//! * [`JsonCodec`]: the streaming, bounded codec.
+//! * [`Connection`]: one multiplexed connection (tokio-tower `multiplex`, tag = `Uid`).
+//! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
+//!   (`Timeout → Buffer → ConcurrencyLimit → Connection`).
+//! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
+//! * [`HelloService`]: the seed's service.
+//! * [`Error`]: the one error type.
+//!
+//! # Examples
+//!
+//! A server and the ready client:
+//!
+//! ```
+//! use jsonmux::{Client, HelloService, Message, Server};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+//! let server = Server::builder().bind("127.0.0.1:0").await?;
+//! let addr = server.local_addr()?;
+//! tokio::spawn(server.serve(HelloService, std::future::pending::<()>()));
+//!
+//! let client = Client::connect(addr).await?;
+//! let resp = client.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+//! assert_eq!(resp.val, "server: hello, pixelpig!");
+//! # Ok(()) }
+//! ```
+//!
+//! Your own stack over the bare connection, with `tower::ServiceBuilder`:
+//!
+//! ```
+//! use std::time::Duration;
+//! use jsonmux::{Connection, Message};
+//! use tower::{ServiceBuilder, ServiceExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+//! # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+//! # let addr = server.local_addr()?;
+//! # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+//! let svc = ServiceBuilder::new()
+//!     .buffer(128)
+//!     .concurrency_limit(32)
+//!     .timeout(Duration::from_secs(2))
+//!     .service(Connection::connect(addr).await?);
+//! let resp = svc.oneshot(Message::new("a", "b")).await?;
+//! assert_eq!(resp.uid, "a");
+//! # Ok(()) }
+//! ```
+//!
+//! [tower]: https://docs.rs/tower
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
+
+pub mod client;
+mod codec;
+mod error;
+mod hello;
+mod proto;
+pub mod server;
+
+pub use client::{Client, ClientBuilder, Connection};
+pub use codec::{JsonCodec, DEFAULT_MAX_FRAME_LEN};
+pub use error::Error;
+pub use hello::{hello, timestamp, HelloService, TAG};
+pub use proto::{Message, Resp};
+pub use server::{serve, Server, ServerBuilder};

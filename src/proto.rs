@@ -1,0 +1,245 @@
+//! The seed's two messages: [`Message`] (request) and [`Resp`] (response).
+//!
+//! Writing uses the seed's exact key names (`Uid`, `Val`, `Ts`). Reading
+//! follows Go's `encoding/json`: keys match case-insensitively (`uid`, `UID`),
+//! unknown keys are ignored, `null` leaves a field empty, and a key given
+//! twice keeps its last value.
+//!
+//! ```text
+//! request   {"Uid":"pixel-1","Val":"pixelpig!"}
+//! response  {"Uid":"pixel-1","Val":"server: hello, pixelpig!","Ts":"2026-11-25T08:01:08.123456789Z"}
+//! error     {"Uid":"pixel-1","Val":"","Ts":"…","Error":"handler timed out"}
+//! ```
+//!
+//! `Error` is jsonmux's only addition to the wire. It is omitted when empty,
+//! and the seed's Go client ignores it (unknown keys are skipped).
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// A request: the caller's correlation id and a value.
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::Message;
+///
+/// let msg = Message::new("pixel-1", "pixelpig!");
+/// assert_eq!(serde_json::to_string(&msg).unwrap(), r#"{"Uid":"pixel-1","Val":"pixelpig!"}"#);
+///
+/// // Go-compatible reading: any key case, unknown keys ignored.
+/// let read: Message = serde_json::from_str(r#"{"uid":"a","VAL":"b","extra":1}"#).unwrap();
+/// assert_eq!(read, Message::new("a", "b"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Message {
+    /// Correlation id: the response carries the same `Uid`. At most one
+    /// request per `Uid` may be in flight on a connection.
+    #[serde(rename = "Uid")]
+    pub uid: String,
+    /// The request's payload.
+    #[serde(rename = "Val")]
+    pub val: String,
+}
+
+impl Message {
+    /// Builds a request from a `Uid` and a `Val`.
+    pub fn new(uid: impl Into<String>, val: impl Into<String>) -> Self {
+        Message {
+            uid: uid.into(),
+            val: val.into(),
+        }
+    }
+}
+
+/// A response: the request's `Uid`, a value, a timestamp and, when the server
+/// could not answer, an error message.
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::Resp;
+///
+/// let resp: Resp = serde_json::from_str(r#"{"Uid":"a","Val":"v","Ts":"t"}"#).unwrap();
+/// assert_eq!(resp.error, None);
+/// // `Error` is only written when set, so Go peers see the seed's shape.
+/// assert_eq!(serde_json::to_string(&resp).unwrap(), r#"{"Uid":"a","Val":"v","Ts":"t"}"#);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Resp {
+    /// The `Uid` of the request this answers.
+    #[serde(rename = "Uid")]
+    pub uid: String,
+    /// The answer's payload (`"server: hello, " + Val` for the seed's service).
+    #[serde(rename = "Val")]
+    pub val: String,
+    /// When the answer was made, RFC 3339 with nanoseconds (Go's `time.RFC3339Nano`).
+    #[serde(rename = "Ts")]
+    pub ts: String,
+    /// Why the server could not answer (handler error, timeout, overload, bad
+    /// input); `None` for a normal answer. The client turns it into
+    /// [`Error::Server`](crate::Error::Server).
+    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Resp {
+    /// Builds an error answer for `uid`, stamped with the current time.
+    pub fn error(uid: impl Into<String>, message: impl Into<String>) -> Self {
+        Resp {
+            uid: uid.into(),
+            val: String::new(),
+            ts: crate::hello::timestamp(),
+            error: Some(message.into()),
+        }
+    }
+}
+
+/// Which of a message's fields a JSON key names, matched like Go does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Uid,
+    Val,
+    Ts,
+    Error,
+    Other,
+}
+
+impl Field {
+    fn of(key: &str) -> Field {
+        if key.eq_ignore_ascii_case("uid") {
+            Field::Uid
+        } else if key.eq_ignore_ascii_case("val") {
+            Field::Val
+        } else if key.eq_ignore_ascii_case("ts") {
+            Field::Ts
+        } else if key.eq_ignore_ascii_case("error") {
+            Field::Error
+        } else {
+            Field::Other
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
+                Ok(Field::of(key))
+            }
+        }
+        d.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// Reads a whole object the Go way into `(uid, val, ts, error)`.
+struct GoObject<'a>(&'static str, &'a [Field]);
+
+impl<'de> Visitor<'de> for GoObject<'_> {
+    type Value = [Option<String>; 4];
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object ({})", self.0)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out: [Option<String>; 4] = Default::default();
+        while let Some(key) = map.next_key::<Field>()? {
+            let slot = match key {
+                Field::Uid => 0,
+                Field::Val => 1,
+                Field::Ts => 2,
+                Field::Error => 3,
+                Field::Other => usize::MAX,
+            };
+            if slot == usize::MAX || !self.1.contains(&key) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            // Go leaves a field untouched when its value is `null`.
+            if let Some(v) = map.next_value::<Option<String>>()? {
+                out[slot] = Some(v);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let [uid, val, ..] = d.deserialize_map(GoObject("Message", &[Field::Uid, Field::Val]))?;
+        Ok(Message {
+            uid: uid.unwrap_or_default(),
+            val: val.unwrap_or_default(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Resp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = &[Field::Uid, Field::Val, Field::Ts, Field::Error];
+        let [uid, val, ts, error] = d.deserialize_map(GoObject("Resp", fields))?;
+        Ok(Resp {
+            uid: uid.unwrap_or_default(),
+            val: val.unwrap_or_default(),
+            ts: ts.unwrap_or_default(),
+            // An empty error is no error, as for Go's `omitempty`.
+            error: error.filter(|e| !e.is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_case_insensitively_and_unknown_keys_are_ignored() {
+        let m: Message =
+            serde_json::from_str(r#"{"UID":"u","vAl":"v","Ts":"x","n":[1,{"a":2}]}"#).unwrap();
+        assert_eq!(m, Message::new("u", "v"));
+    }
+
+    #[test]
+    fn missing_and_null_fields_are_empty_and_last_duplicate_wins() {
+        let m: Message = serde_json::from_str(r#"{"Uid":null,"Val":"a","val":"b"}"#).unwrap();
+        assert_eq!(m, Message::new("", "b"));
+    }
+
+    #[test]
+    fn a_wrong_typed_field_is_an_error() {
+        let err = serde_json::from_str::<Message>(r#"{"Uid":7}"#).unwrap_err();
+        assert!(err.to_string().contains("expected a string"), "{err}");
+    }
+
+    #[test]
+    fn a_non_object_is_an_error() {
+        assert!(serde_json::from_str::<Message>(r#"["Uid","Val"]"#).is_err());
+    }
+
+    #[test]
+    fn resp_round_trips_and_writes_error_only_when_set() {
+        let r = Resp {
+            uid: "u".into(),
+            val: "v".into(),
+            ts: "t".into(),
+            error: Some("boom".into()),
+        };
+        let s = serde_json::to_string(&r).unwrap();
+        assert_eq!(s, r#"{"Uid":"u","Val":"v","Ts":"t","Error":"boom"}"#);
+        assert_eq!(serde_json::from_str::<Resp>(&s).unwrap(), r);
+    }
+
+    #[test]
+    fn an_empty_error_field_reads_as_none() {
+        let r: Resp = serde_json::from_str(r#"{"uid":"u","error":""}"#).unwrap();
+        assert_eq!(r.error, None);
+    }
+}

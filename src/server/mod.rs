@@ -1,0 +1,57 @@
+//! The server: any `Service<Message, Response = Resp>` behind a framed TCP listener.
+//!
+//! ```text
+//! listener ─ permit per connection ─ per connection:
+//!   multiplex::Server(Framed<TcpStream, JsonCodec>, ConcurrencyLimit(CatchErrors(svc)))
+//! ```
+//!
+//! Start with [`Server::builder`], or [`serve`] for the defaults.
+
+mod builder;
+mod catch;
+mod connection;
+mod listener;
+mod transport;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+
+use tokio::net::TcpListener;
+use tower::Service;
+
+pub use builder::{
+    Server, ServerBuilder, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT,
+};
+
+use crate::{Message, Resp};
+
+/// Serves `svc` on `listener` with the default limits until `shutdown`
+/// completes, then drains (see [`Server::serve`]).
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::HelloService;
+/// use tokio::net::TcpListener;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(jsonmux::serve(listener, HelloService, stopped));
+/// stop.send(()).unwrap();
+/// server.await.unwrap()?;
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// See [`Server::serve`].
+pub async fn serve<S>(listener: TcpListener, svc: S, shutdown: impl Future) -> io::Result<()>
+where
+    S: Service<Message, Response = Resp> + Clone + Send + 'static,
+    S::Error: fmt::Display + Send,
+    S::Future: Send + 'static,
+{
+    Server::builder().listener(listener).serve(svc, shutdown).await
+}
