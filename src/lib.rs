@@ -68,7 +68,12 @@
 //! [tower]: https://docs.rs/tower
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rust_2018_idioms
+)]
 
 pub mod client;
 mod codec;
@@ -83,3 +88,8 @@ pub use error::Error;
 pub use hello::{hello, timestamp, HelloService, TAG};
 pub use proto::{Message, Resp};
 pub use server::{serve, Server, ServerBuilder};
+
+/// Compiles the README's examples so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
