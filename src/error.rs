@@ -112,7 +112,11 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "i/o error: {e}"),
             Error::Protocol(e) => write!(f, "invalid message: {e}"),
             Error::NotAnObject(b) => {
-                write!(f, "invalid message: expected a JSON object, found {:?}", *b as char)
+                write!(
+                    f,
+                    "invalid message: expected a JSON object, found {:?}",
+                    *b as char
+                )
             }
             Error::FrameTooLarge(max) => write!(f, "frame larger than the {max} byte limit"),
             Error::Truncated => f.write_str("stream ended in the middle of a frame"),
@@ -158,8 +162,14 @@ mod tests {
     #[test]
     fn closed_keeps_its_cause_as_source() {
         let e = Error::closed(Error::PeerClosed);
-        assert_eq!(e.to_string(), "connection closed: connection closed by peer");
-        assert!(matches!(e.source().unwrap().downcast_ref(), Some(Error::PeerClosed)));
+        assert_eq!(
+            e.to_string(),
+            "connection closed: connection closed by peer"
+        );
+        assert!(matches!(
+            e.source().unwrap().downcast_ref(),
+            Some(Error::PeerClosed)
+        ));
         assert!(matches!(Error::closed(e), Error::Closed(c) if matches!(*c, Error::PeerClosed)));
     }
 

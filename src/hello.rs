@@ -120,13 +120,19 @@ mod tests {
         assert_eq!(at(0, 0), "1970-01-01T00:00:00Z");
         assert_eq!(at(1_700_000_000, 123_000_000), "2023-11-14T22:13:20.123Z");
         assert_eq!(at(951_782_400, 1), "2000-02-29T00:00:00.000000001Z");
-        assert_eq!(at(4_102_444_799, 999_999_999), "2099-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            at(4_102_444_799, 999_999_999),
+            "2099-12-31T23:59:59.999999999Z"
+        );
     }
 
     #[test]
     fn hello_prefixes_val_and_keeps_uid() {
         let r = hello(Message::new("u", "v"));
-        assert_eq!((r.uid.as_str(), r.val.as_str(), r.error), ("u", "server: hello, v", None));
+        assert_eq!(
+            (r.uid.as_str(), r.val.as_str(), r.error),
+            ("u", "server: hello, v", None)
+        );
         assert!(r.ts.ends_with('Z'));
     }
 }

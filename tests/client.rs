@@ -14,7 +14,10 @@ use tower::{Service, ServiceExt};
 async fn a_call_gets_the_seed_answer() {
     let server = TestServer::start().await;
     let client = Client::connect(server.addr).await.unwrap();
-    let resp = client.oneshot(Message::new("pixel-1", "pixelpig!")).await.unwrap();
+    let resp = client
+        .oneshot(Message::new("pixel-1", "pixelpig!"))
+        .await
+        .unwrap();
     assert_eq!(resp.uid, "pixel-1");
     assert_eq!(resp.val, "server: hello, pixelpig!");
     assert!(!resp.ts.is_empty());
@@ -43,7 +46,10 @@ async fn answers_that_come_back_out_of_order_reach_their_own_callers() {
         arrival.push(i);
     }
     assert_eq!(arrival.len(), n);
-    assert!(arrival.windows(2).any(|w| w[0] > w[1]), "answers were reordered: {arrival:?}");
+    assert!(
+        arrival.windows(2).any(|w| w[0] > w[1]),
+        "answers were reordered: {arrival:?}"
+    );
     server.stop().await;
 }
 
@@ -81,7 +87,11 @@ async fn a_call_past_its_deadline_fails_with_timeout() {
         .connect(server.addr)
         .await
         .unwrap();
-    let err = client.clone().oneshot(Message::new("late", "sleep:300")).await.unwrap_err();
+    let err = client
+        .clone()
+        .oneshot(Message::new("late", "sleep:300"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Timeout), "{err:?}");
     assert_eq!(err.to_string(), "request timed out");
     // The connection is still good for other Uids.
@@ -94,10 +104,21 @@ async fn a_call_past_its_deadline_fails_with_timeout() {
 async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let first = conn.ready().await.unwrap().call(Message::new("dup", "sleep:50"));
-    let second = conn.ready().await.unwrap().call(Message::new("dup", "other"));
+    let first = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("dup", "sleep:50"));
+    let second = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("dup", "other"));
     let err = bounded("the duplicate", second).await.unwrap_err();
-    assert!(matches!(&err, Error::DuplicateUid(u) if u == "dup"), "{err:?}");
+    assert!(
+        matches!(&err, Error::DuplicateUid(u) if u == "dup"),
+        "{err:?}"
+    );
     let resp = bounded("the first", first).await.unwrap();
     assert_eq!(resp.val, "server: hello, sleep:50");
     server.stop().await;
@@ -107,7 +128,11 @@ async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_a
 async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let slow = conn.ready().await.unwrap().call(Message::new("x", "sleep:100"));
+    let slow = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("x", "sleep:100"));
     let gave_up = tokio::time::timeout(Duration::from_millis(10), slow).await;
     assert!(gave_up.is_err(), "the caller gave up first");
     assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
@@ -116,7 +141,13 @@ async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lan
     assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
 
     eventually("the late answer lands", || conn.in_flight() == 0).await;
-    let resp = conn.ready().await.unwrap().call(Message::new("x", "fresh")).await.unwrap();
+    let resp = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("x", "fresh"))
+        .await
+        .unwrap();
     assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
     server.stop().await;
 }
@@ -127,11 +158,21 @@ async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
     let mut conn = Connection::connect(server.addr).await.unwrap();
     let call = conn.ready().await.unwrap().call(Message::new("y", "x"));
     // Let the answer arrive without polling the call, then drop the call.
-    let mut probe = conn.ready().await.unwrap().call(Message::new("probe", "sleep:5"));
+    let mut probe = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("probe", "sleep:5"));
     bounded("probe", &mut probe).await.unwrap();
     drop(call);
     eventually("y is free", || conn.in_flight() == 0).await;
-    let resp = conn.ready().await.unwrap().call(Message::new("y", "again")).await.unwrap();
+    let resp = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("y", "again"))
+        .await
+        .unwrap();
     assert_eq!(resp.val, "server: hello, again");
     server.stop().await;
 }
@@ -140,8 +181,15 @@ async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
 async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection_lives() {
     let server = TestServer::start().await;
     let client = Client::connect(server.addr).await.unwrap();
-    let err = client.clone().oneshot(Message::new("f", "fail:no pigs")).await.unwrap_err();
-    assert!(matches!(&err, Error::Server(m) if m == "no pigs"), "{err:?}");
+    let err = client
+        .clone()
+        .oneshot(Message::new("f", "fail:no pigs"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server(m) if m == "no pigs"),
+        "{err:?}"
+    );
     let ok = client.oneshot(Message::new("g", "x")).await.unwrap();
     assert_eq!(ok.uid, "g");
     server.stop().await;
@@ -158,7 +206,9 @@ async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Erro
     let calls: Vec<_> = (0..n)
         .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("c{i}"), "x"))))
         .collect();
-    bounded("the server read every request", all_read).await.unwrap();
+    bounded("the server read every request", all_read)
+        .await
+        .unwrap();
     let mut errors = Vec::new();
     for call in calls {
         let out = bounded("a call on a dead connection", call).await.unwrap();
@@ -184,7 +234,10 @@ async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets() {
     for err in every_call_fails_promptly_when_the_server_dies(HangUp::Reset).await {
         assert!(err.is_closed(), "{err:?}");
         let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
-        assert!(matches!(cause, Error::Io(_) | Error::PeerClosed), "{cause:?}");
+        assert!(
+            matches!(cause, Error::Io(_) | Error::PeerClosed),
+            "{cause:?}"
+        );
     }
 }
 
@@ -214,7 +267,10 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
         .connect(server.addr)
         .await
         .unwrap();
-    let err = client.oneshot(Message::new("big", "v".repeat(100))).await.unwrap_err();
+    let err = client
+        .oneshot(Message::new("big", "v".repeat(100)))
+        .await
+        .unwrap_err();
     let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
     assert!(matches!(cause, Some(Error::FrameTooLarge(64))), "{err:?}");
     server.stop().await;

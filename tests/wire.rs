@@ -51,7 +51,10 @@ async fn answers_are_compact_json_lines_with_the_seeds_key_names() {
     raw.send(b"{\"Uid\":\"a\",\"Val\":\"x\"}\n").await;
     let line = raw.line().await.unwrap();
     let prefix = r#"{"Uid":"a","Val":"server: hello, x","Ts":""#;
-    assert!(line.starts_with(prefix) && line.ends_with("\"}\n"), "{line:?}");
+    assert!(
+        line.starts_with(prefix) && line.ends_with("\"}\n"),
+        "{line:?}"
+    );
     server.stop().await;
 }
 
@@ -59,9 +62,13 @@ async fn answers_are_compact_json_lines_with_the_seeds_key_names() {
 async fn lowercase_and_odd_case_keys_and_unknown_fields_are_read_like_go() {
     let server = TestServer::start().await;
     let mut raw = Raw::connect(server.addr).await;
-    raw.send(br#" {"uid":"low","VAL":"case","Extra":{"n":[1,2]}} "#).await;
+    raw.send(br#" {"uid":"low","VAL":"case","Extra":{"n":[1,2]}} "#)
+        .await;
     let r = raw.resp().await;
-    assert_eq!((r.uid.as_str(), r.val.as_str()), ("low", "server: hello, case"));
+    assert_eq!(
+        (r.uid.as_str(), r.val.as_str()),
+        ("low", "server: hello, case")
+    );
     server.stop().await;
 }
 
@@ -85,7 +92,9 @@ async fn an_over_limit_frame_gets_an_error_answer_and_a_close_while_others_are_s
     let mut bystander = Raw::connect(server.addr).await;
     let mut hostile = Raw::connect(server.addr).await;
 
-    hostile.send(br#"{"Uid":"ok","Val":"first"}{"Uid":"big","Val":""#).await;
+    hostile
+        .send(br#"{"Uid":"ok","Val":"first"}{"Uid":"big","Val":""#)
+        .await;
     hostile.send(&[b'x'; 4096]).await;
     assert_eq!(hostile.resp().await.val, "server: hello, first");
     let err = hostile.resp().await;
@@ -123,7 +132,11 @@ async fn a_wrong_typed_field_and_a_non_object_are_errors_not_crashes() {
     for bad in [&br#"{"Uid":1,"Val":"x"}"#[..], b"[1,2]", b"\"str\""] {
         let mut raw = Raw::connect(server.addr).await;
         raw.send(bad).await;
-        assert!(raw.resp().await.error.is_some(), "{:?}", String::from_utf8_lossy(bad));
+        assert!(
+            raw.resp().await.error.is_some(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
         raw.expect_eof().await;
     }
     let mut raw = Raw::connect(server.addr).await;
@@ -136,7 +149,8 @@ async fn a_wrong_typed_field_and_a_non_object_are_errors_not_crashes() {
 async fn a_half_frame_then_close_is_answered_with_an_error_and_the_server_stays_up() {
     let server = TestServer::start().await;
     let mut raw = Raw::connect(server.addr).await;
-    raw.send(br#"{"Uid":"whole","Val":"a"}{"Uid":"half","#).await;
+    raw.send(br#"{"Uid":"whole","Val":"a"}{"Uid":"half","#)
+        .await;
     raw.writer.shutdown().await.unwrap();
     assert_eq!(raw.resp().await.uid, "whole");
     let err = raw.resp().await.error.unwrap();
@@ -185,7 +199,8 @@ async fn a_drain_past_its_deadline_cuts_the_connections_left() {
     )
     .await;
     let mut raw = Raw::connect(server.addr).await;
-    raw.send(br#"{"Uid":"stuck","Val":"hang"}{"Uid":"quick","Val":"x"}"#).await;
+    raw.send(br#"{"Uid":"stuck","Val":"hang"}{"Uid":"quick","Val":"x"}"#)
+        .await;
     assert_eq!(raw.resp().await.uid, "quick");
     server.stop().await;
     raw.expect_eof().await;

@@ -171,7 +171,10 @@ impl ClientBuilder {
     /// [`Error::Connect`] if the address cannot be reached within the dial timeout.
     pub async fn connect_bare(&self, addr: impl ToSocketAddrs) -> Result<Connection, Error> {
         let stream = self.dial(addr).await?;
-        Ok(Connection::with_max_frame_len(stream, self.opts.max_frame_len))
+        Ok(Connection::with_max_frame_len(
+            stream,
+            self.opts.max_frame_len,
+        ))
     }
 
     /// Dials `addr` and returns the ready, cloneable [`Client`] stack.

@@ -15,7 +15,8 @@ impl ClientBuilder {
     pub(crate) async fn dial(&self, addr: impl ToSocketAddrs) -> Result<TcpStream, Error> {
         let opts = &self.opts;
         let attempt = async {
-            let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
+            let mut last =
+                io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
             for a in lookup_host(addr).await? {
                 match TcpStream::connect(a).await {
                     Ok(s) => return Ok(s),
@@ -32,7 +33,8 @@ impl ClientBuilder {
                 return Err(Error::Connect(Arc::new(e)));
             }
         };
-        self.configure(&stream).map_err(|e| Error::Connect(Arc::new(e)))?;
+        self.configure(&stream)
+            .map_err(|e| Error::Connect(Arc::new(e)))?;
         Ok(stream)
     }
 

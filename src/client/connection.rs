@@ -15,8 +15,10 @@ use super::pending::UidStore;
 use super::transport::{Shared, Transport};
 use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 
-type Inner = multiplex::Client<Transport, tokio_tower::Error<Transport, Message>, Message, UidStore>;
-type InnerFuture = Pin<Box<dyn Future<Output = Result<Resp, tokio_tower::Error<Transport, Message>>> + Send>>;
+type Inner =
+    multiplex::Client<Transport, tokio_tower::Error<Transport, Message>, Message, UidStore>;
+type InnerFuture =
+    Pin<Box<dyn Future<Output = Result<Resp, tokio_tower::Error<Transport, Message>>> + Send>>;
 
 /// One TCP connection carrying many requests at once, correlated by `Uid`.
 ///
@@ -83,7 +85,10 @@ impl Connection {
     pub async fn connect(addr: impl tokio::net::ToSocketAddrs) -> Result<Connection, Error> {
         let opts = super::ClientBuilder::new();
         let stream = opts.dial(addr).await?;
-        Ok(Connection::with_max_frame_len(stream, opts.max_frame_len_value()))
+        Ok(Connection::with_max_frame_len(
+            stream,
+            opts.max_frame_len_value(),
+        ))
     }
 
     /// Runs the protocol over an open stream, with the default frame limit.
@@ -149,7 +154,9 @@ impl Service<Message> for Connection {
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
         if let Err(e) = self.shared.in_flight.begin(&msg.uid) {
-            return ResponseFuture { state: State::Failed(Some(e)) };
+            return ResponseFuture {
+                state: State::Failed(Some(e)),
+            };
         }
         let guard = Guard {
             uid: msg.uid.clone(),
@@ -157,7 +164,9 @@ impl Service<Message> for Connection {
             done: false,
         };
         let inner = self.inner.call(msg);
-        ResponseFuture { state: State::Waiting { inner, guard } }
+        ResponseFuture {
+            state: State::Waiting { inner, guard },
+        }
     }
 }
 
@@ -214,7 +223,9 @@ impl Future for ResponseFuture {
         let out = ready!(inner.as_mut().poll(cx));
         guard.finish();
         Poll::Ready(match out {
-            Ok(Resp { error: Some(msg), .. }) => Err(Error::Server(msg)),
+            Ok(Resp {
+                error: Some(msg), ..
+            }) => Err(Error::Server(msg)),
             Ok(resp) => Ok(resp),
             // tokio-tower says "cancelled" or "broken transport"; the
             // transport recorded the real cause before dropping us.

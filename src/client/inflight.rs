@@ -111,7 +111,10 @@ mod tests {
         let f = InFlight::default();
         f.begin("a").unwrap();
         f.abandon("a");
-        assert!(f.begin("a").is_err(), "a late answer could reach the new request");
+        assert!(
+            f.begin("a").is_err(),
+            "a late answer could reach the new request"
+        );
         assert!(!f.answered("a"), "the late answer goes nowhere");
         f.begin("a").unwrap();
     }

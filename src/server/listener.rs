@@ -72,7 +72,10 @@ where
     drop(listener);
     drain.cancel();
     tracker.close();
-    if tokio::time::timeout(opts.drain_timeout, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(opts.drain_timeout, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(left = tracker.len(), "drain timed out; closing connections");
         cut.cancel();
         tracker.wait().await;

@@ -53,5 +53,8 @@ where
     S::Error: fmt::Display + Send,
     S::Future: Send + 'static,
 {
-    Server::builder().listener(listener).serve(svc, shutdown).await
+    Server::builder()
+        .listener(listener)
+        .serve(svc, shutdown)
+        .await
 }

@@ -29,7 +29,10 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(framed: Framed<TcpStream, JsonCodec<Message>>, shutdown: CancellationToken) -> Self {
+    pub(crate) fn new(
+        framed: Framed<TcpStream, JsonCodec<Message>>,
+        shutdown: CancellationToken,
+    ) -> Self {
         Transport {
             framed,
             shutdown: Box::pin(shutdown.cancelled_owned()),

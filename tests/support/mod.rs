@@ -113,7 +113,10 @@ impl Raw {
     /// Reads one line and parses it as a response.
     pub async fn resp(&mut self) -> Resp {
         let line = self.line().await.expect("a response, not end of stream");
-        assert!(line.ends_with('\n'), "responses end with a newline: {line:?}");
+        assert!(
+            line.ends_with('\n'),
+            "responses end with a newline: {line:?}"
+        );
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
     }
 
