@@ -54,6 +54,15 @@ pub enum Error {
     Overloaded,
     /// The client's background worker is gone (its runtime shut down).
     WorkerGone,
+    /// No connection is up and the client is set to fail fast; `source()`
+    /// is the last connect or connection failure.
+    Unavailable(Arc<Error>),
+    /// Requests were waiting and nothing arrived for this long: the peer is
+    /// deemed dead and the connection was replaced.
+    PeerSilent(std::time::Duration),
+    /// This many calls in a row timed out with no answer in between: the
+    /// connection was replaced.
+    TooManyTimeouts(usize),
 }
 
 impl Error {
@@ -124,6 +133,11 @@ impl fmt::Display for Error {
             Error::Server(msg) => write!(f, "server error: {msg}"),
             Error::Overloaded => f.write_str("service overloaded"),
             Error::WorkerGone => f.write_str("client worker is gone"),
+            Error::Unavailable(cause) => write!(f, "no connection available: {cause}"),
+            Error::PeerSilent(d) => {
+                write!(f, "no answer from peer for {d:?} with requests waiting")
+            }
+            Error::TooManyTimeouts(n) => write!(f, "{n} requests in a row timed out"),
         }
     }
 }
@@ -131,7 +145,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Closed(cause) => Some(&**cause),
+            Error::Closed(cause) | Error::Unavailable(cause) => Some(&**cause),
             Error::Connect(e) | Error::Io(e) => Some(&**e),
             Error::Protocol(e) => Some(&**e),
             _ => None,

@@ -19,8 +19,10 @@
 //! * [`Message`], [`Resp`]: the two messages (Go-compatible reading).
 //! * [`JsonCodec`]: the streaming, bounded codec.
 //! * [`Connection`]: one multiplexed connection (tokio-tower `multiplex`, tag = `Uid`).
+//! * [`Pool`], [`PoolHandle`]: connections to many endpoints, reconnected
+//!   with backoff, dead peers replaced.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → Buffer → ConcurrencyLimit → Connection`).
+//!   (`Timeout → Buffer → ConcurrencyLimit → Pool`).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
 //! * [`HelloService`]: the seed's service.
 //! * [`Error`]: the one error type.
@@ -79,6 +81,7 @@ pub mod client;
 mod codec;
 mod error;
 mod hello;
+pub mod pool;
 mod proto;
 pub mod server;
 
@@ -86,6 +89,7 @@ pub use client::{Client, ClientBuilder, Connection};
 pub use codec::{JsonCodec, DEFAULT_MAX_FRAME_LEN};
 pub use error::Error;
 pub use hello::{hello, timestamp, HelloService, TAG};
+pub use pool::{Pool, PoolHandle};
 pub use proto::{Message, Resp};
 pub use server::{serve, Server, ServerBuilder};
 

@@ -1,50 +1,15 @@
-//! [`ClientBuilder`]: the client's options, mirroring the seed's `Option`.
+//! [`ClientBuilder`]: the client's options, mirroring the seed's `Option` and going further.
 
 use std::time::Duration;
 
-use tokio::net::ToSocketAddrs;
-
+use super::options::*;
 use super::{Client, Connection};
-use crate::{Error, DEFAULT_MAX_FRAME_LEN};
+use crate::pool::Pool;
+use crate::Error;
 
-/// Default [`ClientBuilder::request_timeout`]: 5 s.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default [`ClientBuilder::dial_timeout`]: 3 s, as in the seed.
-pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(3);
-/// Default [`ClientBuilder::keepalive`]: first probe after 30 s idle.
-pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
-/// Default [`ClientBuilder::buffer_capacity`]: 1024 queued requests.
-pub const DEFAULT_BUFFER_CAPACITY: usize = 1024;
-/// Default [`ClientBuilder::concurrency_limit`]: 1024 requests in flight.
-pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
-
-/// The options, kept in one place so no constructor repeats them.
-#[derive(Clone, Debug)]
-pub(crate) struct Options {
-    pub(crate) request_timeout: Option<Duration>,
-    pub(crate) dial_timeout: Duration,
-    pub(crate) keepalive: Option<Duration>,
-    pub(crate) nodelay: bool,
-    pub(crate) buffer_capacity: usize,
-    pub(crate) concurrency_limit: Option<usize>,
-    pub(crate) max_frame_len: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
-            dial_timeout: DEFAULT_DIAL_TIMEOUT,
-            keepalive: Some(DEFAULT_KEEPALIVE),
-            nodelay: true,
-            buffer_capacity: DEFAULT_BUFFER_CAPACITY,
-            concurrency_limit: Some(DEFAULT_CONCURRENCY_LIMIT),
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
-        }
-    }
-}
-
-/// Configures and connects a [`Client`].
+/// Configures and connects a [`Client`], a bare [`Pool`] or a bare [`Connection`].
+///
+/// Every option has a production default, named in a `DEFAULT_*` constant.
 ///
 /// # Examples
 ///
@@ -58,8 +23,8 @@ impl Default for Options {
 /// # let addr = server.local_addr()?;
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let client = ClientBuilder::new()
+///     .pool_size(2)
 ///     .request_timeout(Some(Duration::from_millis(500)))
-///     .concurrency_limit(Some(64))
 ///     .connect(addr)
 ///     .await?;
 /// let resp = client.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
@@ -72,118 +37,256 @@ pub struct ClientBuilder {
     pub(crate) opts: Options,
 }
 
+/// Generates a consuming setter that stores its argument in `opts`.
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident: $ty:ty $(=> $map:expr)?) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            $(let value = $map(value);)?
+            self.opts.$name = value;
+            self
+        }
+    };
+}
+
 impl ClientBuilder {
     /// A builder with every option at its default.
     pub fn new() -> Self {
         ClientBuilder::default()
     }
 
-    /// Deadline for a whole call, from the moment it is made (time waiting
-    /// in the buffer and for a concurrency permit included); `None` for no
-    /// deadline. Default: [`DEFAULT_REQUEST_TIMEOUT`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().request_timeout(Some(Duration::from_secs(1)));
-    /// ```
-    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.opts.request_timeout = timeout;
-        self
+    setter! {
+        /// Connections per endpoint (raised to 1 if 0). Default: [`DEFAULT_POOL_SIZE`].
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().pool_size(1);
+        /// ```
+        pool_size: usize => |n: usize| n.max(1)
     }
 
-    /// Deadline for resolving and connecting. Default: [`DEFAULT_DIAL_TIMEOUT`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().dial_timeout(Duration::from_millis(500));
-    /// ```
-    pub fn dial_timeout(mut self, timeout: Duration) -> Self {
-        self.opts.dial_timeout = timeout;
-        self
+    setter! {
+        /// Deadline for a whole call, from the moment it is made (queueing
+        /// and waiting for a connection included); `None` for none.
+        /// Default: [`DEFAULT_REQUEST_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().request_timeout(Some(Duration::from_secs(1)));
+        /// ```
+        request_timeout: Option<Duration>
     }
 
-    /// Idle time before the first TCP keepalive probe; `None` turns
-    /// keepalive off. Default: [`DEFAULT_KEEPALIVE`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().keepalive(Some(Duration::from_secs(10)));
-    /// ```
-    pub fn keepalive(mut self, time: Option<Duration>) -> Self {
-        self.opts.keepalive = time;
-        self
+    setter! {
+        /// Deadline for resolving and connecting, together. Default: [`DEFAULT_DIAL_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().dial_timeout(Duration::from_millis(500));
+        /// ```
+        dial_timeout: Duration
     }
 
-    /// Sets `TCP_NODELAY` (no Nagle delay on small writes). Default: `true`.
-    ///
-    /// ```
-    /// let b = jsonmux::ClientBuilder::new().nodelay(false);
-    /// ```
-    pub fn nodelay(mut self, nodelay: bool) -> Self {
-        self.opts.nodelay = nodelay;
-        self
+    setter! {
+        /// Idle time before the first TCP keepalive probe; `None` turns
+        /// keepalive off. Default: [`DEFAULT_KEEPALIVE_TIME`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().keepalive_time(Some(Duration::from_secs(10)));
+        /// ```
+        keepalive_time: Option<Duration>
     }
 
-    /// How many calls may wait in the buffer for the connection; raised to
-    /// 1 if given 0. Default: [`DEFAULT_BUFFER_CAPACITY`].
-    ///
-    /// ```
-    /// let b = jsonmux::ClientBuilder::new().buffer_capacity(256);
-    /// ```
-    pub fn buffer_capacity(mut self, capacity: usize) -> Self {
-        self.opts.buffer_capacity = capacity.max(1);
-        self
+    setter! {
+        /// Time between keepalive probes. Default: [`DEFAULT_KEEPALIVE_INTERVAL`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().keepalive_interval(Duration::from_secs(5));
+        /// ```
+        keepalive_interval: Duration
     }
 
-    /// How many requests may be in flight on the connection at once; `None`
-    /// for no limit (not advised: the connection itself caps nothing).
-    /// Default: [`DEFAULT_CONCURRENCY_LIMIT`].
-    ///
-    /// ```
-    /// let b = jsonmux::ClientBuilder::new().concurrency_limit(Some(128));
-    /// ```
-    pub fn concurrency_limit(mut self, limit: Option<usize>) -> Self {
-        self.opts.concurrency_limit = limit.map(|n| n.max(1));
-        self
+    setter! {
+        /// Unanswered probes before the kernel drops the connection.
+        /// Default: [`DEFAULT_KEEPALIVE_RETRIES`].
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().keepalive_retries(5);
+        /// ```
+        keepalive_retries: u32
     }
 
-    /// Largest answer accepted, in bytes; a larger one closes the
-    /// connection with [`Error::FrameTooLarge`]. Default:
-    /// [`DEFAULT_MAX_FRAME_LEN`].
-    ///
-    /// ```
-    /// let b = jsonmux::ClientBuilder::new().max_frame_len(64 * 1024);
-    /// ```
-    pub fn max_frame_len(mut self, bytes: usize) -> Self {
-        self.opts.max_frame_len = bytes;
-        self
+    setter! {
+        /// `TCP_NODELAY`: send small writes at once. Default: `true`.
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().nodelay(false);
+        /// ```
+        nodelay: bool
     }
 
-    pub(crate) fn max_frame_len_value(&self) -> usize {
-        self.opts.max_frame_len
+    setter! {
+        /// `SO_LINGER`; `Some(Duration::ZERO)` makes close send a reset, as
+        /// the seed does. Default: `None` (the system's orderly close).
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().linger(Some(Duration::ZERO));
+        /// ```
+        linger: Option<Duration>
     }
 
-    /// Dials `addr` and returns the bare multiplexed [`Connection`], for
-    /// composing your own stack.
+    setter! {
+        /// `TCP_USER_TIMEOUT` (Linux): data unacknowledged this long closes
+        /// the connection; `None` for the system's default.
+        /// Default: [`DEFAULT_TCP_USER_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().tcp_user_timeout(Some(Duration::from_secs(10)));
+        /// ```
+        tcp_user_timeout: Option<Duration>
+    }
+
+    setter! {
+        /// Calls that may wait in the buffer for a connection (raised to 1
+        /// if 0); a full buffer makes `poll_ready` wait.
+        /// Default: [`DEFAULT_BUFFER_CAPACITY`].
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().buffer_capacity(256);
+        /// ```
+        buffer_capacity: usize => |n: usize| n.max(1)
+    }
+
+    setter! {
+        /// Requests in flight at once over the whole pool; `None` for no
+        /// limit (not advised: connections cap nothing themselves).
+        /// Default: [`DEFAULT_CONCURRENCY_LIMIT`].
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().concurrency_limit(Some(128));
+        /// ```
+        concurrency_limit: Option<usize> => |n: Option<usize>| n.map(|n| n.max(1))
+    }
+
+    setter! {
+        /// Largest answer accepted, in bytes; a larger one closes its
+        /// connection with [`Error::FrameTooLarge`].
+        /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().max_frame_len(64 * 1024);
+        /// ```
+        max_frame_len: usize
+    }
+
+    setter! {
+        /// A connection with requests waiting and nothing received for this
+        /// long is closed ([`Error::PeerSilent`]) and replaced; `None` turns
+        /// the check off. Default: [`DEFAULT_READ_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().read_timeout(Some(Duration::from_secs(5)));
+        /// ```
+        read_timeout: Option<Duration>
+    }
+
+    setter! {
+        /// A connection on which this many calls in a row time out (with no
+        /// answer in between) is closed ([`Error::TooManyTimeouts`]) and
+        /// replaced; `None` turns the check off.
+        /// Default: [`DEFAULT_MAX_CONSECUTIVE_TIMEOUTS`].
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().max_consecutive_timeouts(Some(4));
+        /// ```
+        max_consecutive_timeouts: Option<usize>
+    }
+
+    setter! {
+        /// First delay before redialing a failed endpoint; delays double,
+        /// with jitter, up to [`backoff_max`](Self::backoff_max).
+        /// Default: [`DEFAULT_BACKOFF_MIN`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().backoff_min(Duration::from_millis(10));
+        /// ```
+        backoff_min: Duration
+    }
+
+    setter! {
+        /// Longest delay between redials. Default: [`DEFAULT_BACKOFF_MAX`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().backoff_max(Duration::from_secs(1));
+        /// ```
+        backoff_max: Duration
+    }
+
+    setter! {
+        /// While no connection is up: `false` makes calls wait for one (up to
+        /// their deadline), `true` fails them at once with
+        /// [`Error::Unavailable`]. Default: `false`.
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().fail_fast(true);
+        /// ```
+        fail_fast: bool
+    }
+
+    /// Dials one connection to `addr`, for composing your own stack
+    /// without a pool (no reconnect, no dead-peer detection).
     ///
     /// # Errors
     ///
-    /// [`Error::Connect`] if the address cannot be reached within the dial timeout.
-    pub async fn connect_bare(&self, addr: impl ToSocketAddrs) -> Result<Connection, Error> {
-        let stream = self.dial(addr).await?;
+    /// [`Error::Connect`] if `addr` cannot be reached within the dial timeout.
+    pub async fn connect_bare(&self, addr: impl ToString) -> Result<Connection, Error> {
+        let stream = self.opts.dial(&addr.to_string()).await?;
         Ok(Connection::with_max_frame_len(
             stream,
             self.opts.max_frame_len,
         ))
     }
 
-    /// Dials `addr` and returns the ready, cloneable [`Client`] stack.
+    /// A [`Pool`] over `addrs`, dialed in the background, for composing
+    /// your own stack. Must be called within a tokio runtime.
+    pub fn pool<A: ToString>(&self, addrs: impl IntoIterator<Item = A>) -> Pool {
+        Pool::new(self.opts.clone(), addrs.into_iter().map(|a| a.to_string()))
+    }
+
+    /// The ready [`Client`] over one endpoint, once a first connection is up.
     ///
     /// # Errors
     ///
-    /// [`Error::Connect`] if the address cannot be reached within the dial timeout.
-    pub async fn connect(&self, addr: impl ToSocketAddrs) -> Result<Client, Error> {
-        let conn = self.connect_bare(addr).await?;
-        Ok(Client::from_connection(conn, &self.opts))
+    /// [`Error::Connect`] if `addr` cannot be reached within the dial timeout.
+    pub async fn connect(&self, addr: impl ToString) -> Result<Client, Error> {
+        self.connect_all([addr]).await
+    }
+
+    /// The ready [`Client`] over several endpoints, once a first connection
+    /// to any of them is up; the others keep being dialed in the background.
+    ///
+    /// # Errors
+    ///
+    /// The last [`Error::Connect`] if every endpoint failed its first dial.
+    pub async fn connect_all<A: ToString>(
+        &self,
+        addrs: impl IntoIterator<Item = A>,
+    ) -> Result<Client, Error> {
+        let mut pool = self.pool(addrs);
+        pool.wait_first().await?;
+        Ok(Client::from_pool(pool, &self.opts))
+    }
+
+    /// The ready [`Client`] at once, connecting in the background: calls
+    /// made before a connection is up wait for one (or fail fast).
+    /// Must be called within a tokio runtime.
+    pub fn connect_lazy<A: ToString>(&self, addrs: impl IntoIterator<Item = A>) -> Client {
+        Client::from_pool(self.pool(addrs), &self.opts)
     }
 }

@@ -4,16 +4,15 @@ use std::io;
 use std::sync::Arc;
 
 use socket2::{SockRef, TcpKeepalive};
-use tokio::net::{lookup_host, TcpStream, ToSocketAddrs};
+use tokio::net::{lookup_host, TcpStream};
 
-use super::builder::ClientBuilder;
+use super::options::Options;
 use crate::Error;
 
-impl ClientBuilder {
+impl Options {
     /// Resolves `addr`, connects to the first address that answers, and
     /// applies the socket options, all within the dial timeout.
-    pub(crate) async fn dial(&self, addr: impl ToSocketAddrs) -> Result<TcpStream, Error> {
-        let opts = &self.opts;
+    pub(crate) async fn dial(&self, addr: &str) -> Result<TcpStream, Error> {
         let attempt = async {
             let mut last =
                 io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
@@ -25,7 +24,7 @@ impl ClientBuilder {
             }
             Err(last)
         };
-        let stream = match tokio::time::timeout(opts.dial_timeout, attempt).await {
+        let stream = match tokio::time::timeout(self.dial_timeout, attempt).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(Error::Connect(Arc::new(e))),
             Err(_) => {
@@ -38,13 +37,23 @@ impl ClientBuilder {
         Ok(stream)
     }
 
-    /// Applies `TCP_NODELAY` and keepalive to a connected socket.
+    /// Applies `TCP_NODELAY`, keepalive, `SO_LINGER` and `TCP_USER_TIMEOUT`.
     fn configure(&self, stream: &TcpStream) -> io::Result<()> {
-        let opts = &self.opts;
-        stream.set_nodelay(opts.nodelay)?;
-        if let Some(time) = opts.keepalive {
-            SockRef::from(stream).set_tcp_keepalive(&TcpKeepalive::new().with_time(time))?;
+        let sock = SockRef::from(stream);
+        sock.set_tcp_nodelay(self.nodelay)?;
+        if let Some(time) = self.keepalive_time {
+            let ka = TcpKeepalive::new().with_time(time);
+            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+            let ka = ka
+                .with_interval(self.keepalive_interval)
+                .with_retries(self.keepalive_retries);
+            sock.set_tcp_keepalive(&ka)?;
         }
+        if self.linger.is_some() {
+            sock.set_linger(self.linger)?;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+        sock.set_tcp_user_timeout(self.tcp_user_timeout)?;
         Ok(())
     }
 }

@@ -12,7 +12,8 @@ use tokio_util::codec::Framed;
 use tower::Service;
 
 use super::pending::UidStore;
-use super::transport::{Shared, Transport};
+use super::shared::Shared;
+use super::transport::Transport;
 use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 
 type Inner =
@@ -82,13 +83,8 @@ impl Connection {
     /// # Errors
     ///
     /// [`Error::Connect`] if the address cannot be reached in time.
-    pub async fn connect(addr: impl tokio::net::ToSocketAddrs) -> Result<Connection, Error> {
-        let opts = super::ClientBuilder::new();
-        let stream = opts.dial(addr).await?;
-        Ok(Connection::with_max_frame_len(
-            stream,
-            opts.max_frame_len_value(),
-        ))
+    pub async fn connect(addr: impl ToString) -> Result<Connection, Error> {
+        super::ClientBuilder::new().connect_bare(addr).await
     }
 
     /// Runs the protocol over an open stream, with the default frame limit.
@@ -108,6 +104,11 @@ impl Connection {
             .pending_store(UidStore::new(shared.clone()))
             .build();
         Connection { inner, shared }
+    }
+
+    /// The state this connection shares with its worker and supervisor.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// True once the connection has ended; every later call fails with
@@ -153,6 +154,10 @@ impl Service<Message> for Connection {
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
+        if self.shared.in_flight.len() == 0 {
+            // Waiting starts now: the dead-peer clock must not count idle time.
+            self.shared.touch();
+        }
         if let Err(e) = self.shared.in_flight.begin(&msg.uid) {
             return ResponseFuture {
                 state: State::Failed(Some(e)),

@@ -28,19 +28,27 @@ enum State {
 /// answer, when a tombstoned answer arrives, or with the connection.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
-    uids: Mutex<HashMap<String, State>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    uids: HashMap<String, State>,
+    /// Callers that gave up in a row, with no answer arriving in between:
+    /// a sign the peer stopped answering.
+    abandoned_streak: usize,
 }
 
 impl InFlight {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, State>> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave the map half-updated: every change
         // is a single insert or remove, so a poisoned lock is still usable.
-        self.uids.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Takes `uid` for a new request, or refuses it if it is still taken.
     pub(crate) fn begin(&self, uid: &str) -> Result<(), Error> {
-        match self.lock().entry(uid.to_owned()) {
+        match self.lock().uids.entry(uid.to_owned()) {
             Entry::Occupied(_) => Err(Error::DuplicateUid(uid.to_owned())),
             Entry::Vacant(v) => {
                 v.insert(State::Waiting);
@@ -52,7 +60,9 @@ impl InFlight {
     /// The answer for `uid` arrived. Returns false if its caller had
     /// already given up (the answer is then dropped and `uid` is free).
     pub(crate) fn answered(&self, uid: &str) -> bool {
-        let mut uids = self.lock();
+        let mut inner = self.lock();
+        inner.abandoned_streak = 0;
+        let uids = &mut inner.uids;
         match uids.get_mut(uid) {
             Some(s @ State::Waiting) => {
                 *s = State::Answered;
@@ -68,15 +78,19 @@ impl InFlight {
 
     /// The caller got its outcome: `uid` is free again.
     pub(crate) fn finish(&self, uid: &str) {
-        self.lock().remove(uid);
+        self.lock().uids.remove(uid);
     }
 
     /// The caller gave up before its outcome: keep `uid` taken until its
     /// answer arrives, unless the answer already did.
     pub(crate) fn abandon(&self, uid: &str) {
-        let mut uids = self.lock();
+        let mut inner = self.lock();
+        let uids = &mut inner.uids;
         match uids.get_mut(uid) {
-            Some(s @ State::Waiting) => *s = State::Abandoned,
+            Some(s @ State::Waiting) => {
+                *s = State::Abandoned;
+                inner.abandoned_streak += 1;
+            }
             Some(State::Answered) => {
                 uids.remove(uid);
             }
@@ -86,7 +100,12 @@ impl InFlight {
 
     /// How many `Uid`s are taken (waiting, answered or tombstoned).
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().uids.len()
+    }
+
+    /// How many callers in a row gave up with no answer arriving since.
+    pub(crate) fn abandoned_streak(&self) -> usize {
+        self.lock().abandoned_streak
     }
 }
 
@@ -115,7 +134,9 @@ mod tests {
             f.begin("a").is_err(),
             "a late answer could reach the new request"
         );
+        assert_eq!(f.abandoned_streak(), 1);
         assert!(!f.answered("a"), "the late answer goes nowhere");
+        assert_eq!(f.abandoned_streak(), 0, "any answer ends the streak");
         f.begin("a").unwrap();
     }
 

@@ -1,26 +1,34 @@
 //! The client: a multiplexed connection and the ready stack over it.
 //!
 //! ```text
-//! Client (Clone) ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Connection
-//!                                                        └ tokio-tower multiplex::Client
-//!                                                          tag = Uid, waiters in a map
-//!                                                          Framed<TcpStream, JsonCodec>
+//! Client (Clone) ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Pool ─ Connection …
+//!                                                               └ tokio-tower multiplex::Client
+//!                                                                 tag = Uid, waiters in a map
+//!                                                                 Framed<TcpStream, JsonCodec>
 //! ```
 //!
-//! Take [`Client`] (via [`ClientBuilder`]) for the ready stack, or
-//! [`Connection`] to compose your own with `tower::ServiceBuilder`.
+//! Take [`Client`] (via [`ClientBuilder`]) for the ready stack, or a bare
+//! [`Pool`](crate::Pool) or [`Connection`] to compose your own with
+//! `tower::ServiceBuilder`.
 
 mod builder;
 mod connect;
 mod connection;
 mod inflight;
+mod options;
 mod pending;
 mod service;
+mod shared;
 mod transport;
 
-pub use builder::{
-    ClientBuilder, DEFAULT_BUFFER_CAPACITY, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_DIAL_TIMEOUT,
-    DEFAULT_KEEPALIVE, DEFAULT_REQUEST_TIMEOUT,
-};
+pub use builder::ClientBuilder;
 pub use connection::{Connection, ResponseFuture as ConnectionFuture};
+pub(crate) use options::Options;
+pub use options::{
+    DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_BUFFER_CAPACITY, DEFAULT_CONCURRENCY_LIMIT,
+    DEFAULT_DIAL_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES,
+    DEFAULT_KEEPALIVE_TIME, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_POOL_SIZE,
+    DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TCP_USER_TIMEOUT,
+};
 pub use service::{Client, ResponseFuture};
+pub(crate) use shared::Shared;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use tokio_tower::multiplex::client::{Pending, PendingStore};
 
-use super::transport::{Shared, Transport};
+use super::shared::Shared;
+use super::transport::Transport;
 use crate::{Message, Resp};
 
 /// Waiters by `Uid` for one connection's worker.

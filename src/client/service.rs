@@ -12,27 +12,27 @@ use tower::timeout::{Timeout, TimeoutLayer};
 use tower::util::Either;
 use tower::{Service, ServiceBuilder};
 
-use super::builder::Options;
-use super::Connection;
+use super::options::Options;
+use crate::pool::{Pool, PoolHandle};
 use crate::{Error, Message, Resp};
 
-type Limited = Either<tower::limit::ConcurrencyLimit<Connection>, Connection>;
+type Limited = Either<tower::limit::ConcurrencyLimit<Pool>, Pool>;
 type Buffered = Buffer<Message, <Limited as Service<Message>>::Future>;
 type Stack = Either<Timeout<Buffered>, Buffered>;
 
-/// The ready client: one multiplexed connection behind a timeout, a buffer
-/// and a concurrency limit. Cheap to [`Clone`]; clones share the connection.
+/// The ready client: a pool of multiplexed connections behind a timeout, a
+/// buffer and a concurrency limit. Cheap to [`Clone`]; clones share the pool.
 ///
 /// ```text
-/// call ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Connection ═ TCP ═ server
-///        deadline   queue    in-flight cap     Uid routing
+/// call ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Pool ─ Connection × pool_size × endpoints
+///        deadline   queue    in-flight cap     least loaded, reconnect, dead-peer checks
 /// ```
 ///
 /// The timeout is outermost, so it bounds the whole call, queueing
 /// included. The buffer (a channel to one worker task) is what makes the
 /// stack `Clone`; it holds at most `buffer_capacity` calls, and a full buffer
 /// makes `poll_ready` wait. The concurrency limit caps the requests on the
-/// wire. Build one with [`ClientBuilder`](crate::ClientBuilder).
+/// wire over the whole pool. Build one with [`ClientBuilder`](crate::ClientBuilder).
 ///
 /// # Examples
 ///
@@ -57,6 +57,7 @@ type Stack = Either<Timeout<Buffered>, Buffered>;
 #[derive(Clone)]
 pub struct Client {
     inner: Stack,
+    pool: PoolHandle,
 }
 
 impl Client {
@@ -66,20 +67,29 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Connect`] if the address cannot be reached in time.
-    pub async fn connect(addr: impl tokio::net::ToSocketAddrs) -> Result<Client, Error> {
+    pub async fn connect(addr: impl ToString) -> Result<Client, Error> {
         super::ClientBuilder::new().connect(addr).await
     }
 
-    /// Assembles the stack over a connection: the one place the layer order is decided.
-    pub(crate) fn from_connection(conn: Connection, opts: &Options) -> Client {
+    /// The pool under this client: add or remove endpoints, read their health.
+    pub fn pool(&self) -> &PoolHandle {
+        &self.pool
+    }
+
+    /// Assembles the stack over a pool: the one place the layer order is decided.
+    pub(crate) fn from_pool(pool: Pool, opts: &Options) -> Client {
+        let handle = pool.handle();
         let limited = ServiceBuilder::new()
             .option_layer(opts.concurrency_limit.map(ConcurrencyLimitLayer::new))
-            .service(conn);
+            .service(pool);
         let buffered = Buffer::new(limited, opts.buffer_capacity);
         let inner = ServiceBuilder::new()
             .option_layer(opts.request_timeout.map(TimeoutLayer::new))
             .service(buffered);
-        Client { inner }
+        Client {
+            inner,
+            pool: handle,
+        }
     }
 }
 

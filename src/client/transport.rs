@@ -1,9 +1,9 @@
 //! The framed socket under a [`Connection`](super::Connection), as tokio-tower
 //! sees it: a stream of [`Resp`], a sink of [`Message`], tagged by `Uid`.
 
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
@@ -12,46 +12,10 @@ use pin_project::pin_project;
 use tokio::net::TcpStream;
 use tokio_tower::multiplex::TagStore;
 use tokio_util::codec::Framed;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::inflight::InFlight;
+use super::shared::Shared;
 use crate::{Error, JsonCodec, Message, Resp};
-
-/// State one connection's caller side and background worker share.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    /// `Uid`s in flight: duplicates refused, abandoned ones tombstoned.
-    pub(crate) in_flight: InFlight,
-    /// Why the connection ended, recorded by the worker *before* it drops
-    /// the waiters (tokio-tower only tells them "cancelled").
-    cause: OnceLock<Error>,
-    /// The `Connection` handle is gone: the worker may stop once drained.
-    handle_dropped: AtomicBool,
-}
-
-impl Shared {
-    /// Records why the connection ended; the first cause wins.
-    pub(crate) fn set_cause(&self, e: Error) {
-        let _ = self.cause.set(e);
-    }
-
-    /// The error a request gets when the connection died under it.
-    pub(crate) fn closed_error(&self) -> Error {
-        Error::closed(self.cause.get().cloned().unwrap_or(Error::WorkerGone))
-    }
-
-    /// True once the connection has ended (with a recorded cause).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.cause.get().is_some()
-    }
-
-    pub(crate) fn set_handle_dropped(&self) {
-        self.handle_dropped.store(true, Ordering::Release);
-    }
-
-    pub(crate) fn handle_dropped(&self) -> bool {
-        self.handle_dropped.load(Ordering::Acquire)
-    }
-}
 
 /// `Framed<TcpStream, JsonCodec>` that records the first error (or the
 /// peer's close) in [`Shared`] before handing it to tokio-tower.
@@ -60,15 +24,19 @@ impl Shared {
 pub(crate) struct Transport {
     #[pin]
     framed: Framed<TcpStream, JsonCodec<Resp>>,
-    shared: std::sync::Arc<Shared>,
+    shared: Arc<Shared>,
+    /// Fires when the connection is aborted from outside (dead peer).
+    kill: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl Transport {
-    pub(crate) fn new(
-        framed: Framed<TcpStream, JsonCodec<Resp>>,
-        shared: std::sync::Arc<Shared>,
-    ) -> Self {
-        Transport { framed, shared }
+    pub(crate) fn new(framed: Framed<TcpStream, JsonCodec<Resp>>, shared: Arc<Shared>) -> Self {
+        let kill = Box::pin(shared.kill.clone().cancelled_owned());
+        Transport {
+            framed,
+            shared,
+            kill,
+        }
     }
 }
 
@@ -82,8 +50,13 @@ impl Stream for Transport {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.project();
+        if this.kill.as_mut().poll(cx).is_ready() {
+            // `abort` recorded the cause before cancelling.
+            return Poll::Ready(Some(Err(this.shared.closed_error())));
+        }
         match ready!(this.framed.poll_next(cx)) {
             Some(Ok(resp)) => {
+                this.shared.touch();
                 // An error answer without a Uid is the server's last word
                 // about the whole connection (bad input, overload): keep it
                 // as the cause every request in flight will see.

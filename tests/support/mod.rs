@@ -67,10 +67,20 @@ impl TestServer {
 
     /// Starts the [`scripted`] service with the given limits.
     pub async fn start_with(builder: ServerBuilder) -> TestServer {
-        let server = builder.bind("127.0.0.1:0").await.expect("bind loopback");
+        TestServer::start_at("127.0.0.1:0", builder, scripted()).await
+    }
+
+    /// Starts `svc` on `addr` (port 0 for an ephemeral one) with the given limits.
+    pub async fn start_at<S>(addr: impl ToString, builder: ServerBuilder, svc: S) -> TestServer
+    where
+        S: tower::Service<Message, Response = Resp> + Clone + Send + 'static,
+        S::Error: std::fmt::Display + Send,
+        S::Future: Send + 'static,
+    {
+        let server = builder.bind(addr.to_string()).await.expect("bind loopback");
         let addr = server.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server.serve(scripted(), stopped));
+        let task = tokio::spawn(server.serve(svc, stopped));
         TestServer { addr, stop, task }
     }
 
@@ -160,4 +170,79 @@ pub async fn dying_server(n: usize, how: HangUp) -> (SocketAddr, oneshot::Receiv
         drop(stream);
     });
     (addr, all_read)
+}
+
+/// The [`scripted`] service, counting requests per server connection: the
+/// server clones its service once per connection, and each clone takes a
+/// new slot in `counts`.
+pub struct PerConnection {
+    inner: BoxCloneService<Message, Resp, String>,
+    slot: usize,
+    pub counts: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl PerConnection {
+    pub fn new() -> PerConnection {
+        PerConnection {
+            inner: scripted(),
+            slot: usize::MAX,
+            counts: Default::default(),
+        }
+    }
+
+    /// Requests served by each connection so far, in accept order.
+    pub fn snapshot(&self) -> Vec<usize> {
+        self.counts.lock().unwrap().clone()
+    }
+}
+
+impl Clone for PerConnection {
+    fn clone(&self) -> Self {
+        let mut counts = self.counts.lock().unwrap();
+        counts.push(0);
+        PerConnection {
+            inner: self.inner.clone(),
+            slot: counts.len() - 1,
+            counts: self.counts.clone(),
+        }
+    }
+}
+
+impl tower::Service<Message> for PerConnection {
+    type Response = Resp;
+    type Error = String;
+    type Future = <BoxCloneService<Message, Resp, String> as tower::Service<Message>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), String>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, msg: Message) -> Self::Future {
+        if let Some(n) = self.counts.lock().unwrap().get_mut(self.slot) {
+            *n += 1;
+        }
+        self.inner.call(msg)
+    }
+}
+
+/// A peer that accepts every connection and reads from it but never
+/// answers. Returns its address and a receiver of accept events.
+pub async fn silent_server() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let _ = tx.send(());
+            tokio::spawn(async move {
+                let mut sink = vec![0u8; 4096];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (addr, rx)
 }

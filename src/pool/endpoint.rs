@@ -1,0 +1,82 @@
+//! One server address in a pool, and what is known of its health.
+
+use std::sync::{Mutex, MutexGuard};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+
+/// A server address and the health its supervisors report.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) addr: String,
+    /// Cancelled when the endpoint is removed or the pool is dropped: stops
+    /// its supervisors and takes its connections out of rotation.
+    pub(crate) token: CancellationToken,
+    health: Mutex<EndpointStatus>,
+}
+
+/// A snapshot of one endpoint's health, from
+/// [`PoolHandle::endpoints`](super::PoolHandle::endpoints).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct EndpointStatus {
+    /// The address as given (`host:port`), resolved again at every dial.
+    pub addr: String,
+    /// Connections to it that are up now.
+    pub connections: usize,
+    /// Dial attempts that failed since the last success.
+    pub consecutive_failures: usize,
+    /// The last dial error or the cause of the last closed connection.
+    pub last_error: Option<Error>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(addr: String, token: CancellationToken) -> Self {
+        let health = EndpointStatus {
+            addr: addr.clone(),
+            connections: 0,
+            consecutive_failures: 0,
+            last_error: None,
+        };
+        Endpoint {
+            addr,
+            token,
+            health: Mutex::new(health),
+        }
+    }
+
+    fn health(&self) -> MutexGuard<'_, EndpointStatus> {
+        self.health.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn connected(&self) {
+        let mut h = self.health();
+        h.connections += 1;
+        h.consecutive_failures = 0;
+    }
+
+    pub(crate) fn disconnected(&self, cause: Option<Error>) {
+        let mut h = self.health();
+        h.connections = h.connections.saturating_sub(1);
+        if cause.is_some() {
+            h.last_error = cause;
+        }
+    }
+
+    pub(crate) fn failed(&self, e: Error) {
+        let mut h = self.health();
+        h.consecutive_failures += 1;
+        h.last_error = Some(e);
+    }
+
+    pub(crate) fn status(&self) -> EndpointStatus {
+        self.health().clone()
+    }
+
+    /// True when no connection is up and the last dial failed.
+    pub(crate) fn is_down(&self) -> bool {
+        let h = self.health();
+        h.connections == 0 && h.consecutive_failures > 0
+    }
+}

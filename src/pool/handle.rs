@@ -1,0 +1,126 @@
+//! [`PoolHandle`]: add and remove endpoints at run time, read their health.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{mpsc, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::endpoint::{Endpoint, EndpointStatus};
+use super::service::Live;
+use super::supervisor::supervise;
+use crate::client::Options;
+use crate::Error;
+
+/// What a pool, its handles and its supervisors share.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) opts: Options,
+    /// Supervisors hand new connections to the pool through this.
+    pub(crate) up: mpsc::UnboundedSender<Live>,
+    /// Parent of every endpoint's token; cancelled when the pool is dropped.
+    pub(crate) token: CancellationToken,
+    endpoints: Mutex<Vec<Arc<Endpoint>>>,
+    /// Poked on every dial outcome, for [`Pool::wait_first`](super::Pool).
+    pub(crate) changed: Notify,
+}
+
+impl Ctx {
+    pub(crate) fn new(opts: Options, up: mpsc::UnboundedSender<Live>) -> Self {
+        Ctx {
+            opts,
+            up,
+            token: CancellationToken::new(),
+            endpoints: Mutex::new(Vec::new()),
+            changed: Notify::new(),
+        }
+    }
+
+    fn endpoints(&self) -> MutexGuard<'_, Vec<Arc<Endpoint>>> {
+        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// When every endpoint is down, the most useful error to report.
+    pub(crate) fn all_down(&self) -> Option<Error> {
+        let endpoints = self.endpoints();
+        if !endpoints.iter().all(|e| e.is_down()) {
+            return None;
+        }
+        let last = endpoints.iter().rev().find_map(|e| e.status().last_error);
+        Some(last.unwrap_or_else(|| {
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "no endpoints");
+            Error::Connect(Arc::new(e))
+        }))
+    }
+
+    /// The last failure seen on any endpoint.
+    pub(crate) fn last_error(&self) -> Option<Error> {
+        self.endpoints().iter().find_map(|e| e.status().last_error)
+    }
+}
+
+/// Adds and removes a pool's endpoints while it runs, and reports their
+/// health. Cheap to clone; outliving the pool is harmless.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+/// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// # let addr = server.local_addr()?;
+/// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+/// let client = jsonmux::ClientBuilder::new().connect(addr).await?;
+/// let pool = client.pool();
+/// for ep in pool.endpoints() {
+///     println!("{}: {} connections up", ep.addr, ep.connections);
+/// }
+/// pool.remove(&addr.to_string());
+/// assert!(pool.endpoints().is_empty());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PoolHandle {
+    pub(crate) ctx: Arc<Ctx>,
+}
+
+impl PoolHandle {
+    /// Adds `addr` (`host:port`) with `pool_size` connections, dialed in the
+    /// background. Adding an address already present does nothing.
+    pub fn add(&self, addr: impl ToString) {
+        let addr = addr.to_string();
+        let mut endpoints = self.ctx.endpoints();
+        if endpoints.iter().any(|e| e.addr == addr) {
+            return;
+        }
+        let endpoint = Arc::new(Endpoint::new(addr, self.ctx.token.child_token()));
+        for _ in 0..self.ctx.opts.pool_size {
+            tokio::spawn(supervise(self.ctx.clone(), endpoint.clone()));
+        }
+        endpoints.push(endpoint);
+    }
+
+    /// Removes `addr`: no new requests go to it, its connections close once
+    /// their requests in flight are answered. Returns false if it was not
+    /// in the pool.
+    pub fn remove(&self, addr: &str) -> bool {
+        let mut endpoints = self.ctx.endpoints();
+        let Some(i) = endpoints.iter().position(|e| e.addr == addr) else {
+            return false;
+        };
+        endpoints.remove(i).token.cancel();
+        true
+    }
+
+    /// The health of every endpoint, in the order they were added.
+    pub fn endpoints(&self) -> Vec<EndpointStatus> {
+        self.ctx.endpoints().iter().map(|e| e.status()).collect()
+    }
+}
+
+impl fmt::Debug for PoolHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolHandle")
+            .field("endpoints", &self.endpoints())
+            .finish()
+    }
+}
