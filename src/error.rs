@@ -63,6 +63,14 @@ pub enum Error {
     /// This many calls in a row timed out with no answer in between: the
     /// connection was replaced.
     TooManyTimeouts(usize),
+    /// The server's handler did not finish in the server's time limit.
+    ServerTimeout,
+    /// A frame was started but not finished within this long (a slow sender).
+    FrameTimeout(std::time::Duration),
+    /// No request arrived on the connection for this long.
+    IdleTimeout(std::time::Duration),
+    /// The server is at its connection limit (the limit is given).
+    TooManyConnections(usize),
 }
 
 impl Error {
@@ -81,6 +89,39 @@ impl Error {
         match cause {
             e @ Error::Closed(_) => e,
             cause => Error::Closed(Arc::new(cause)),
+        }
+    }
+
+    /// The stable kind written in an error answer's `Code` field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Protocol(_) | Error::NotAnObject(_) | Error::Truncated => "bad_request",
+            Error::FrameTooLarge(_) => "frame_too_large",
+            Error::FrameTimeout(_) => "frame_timeout",
+            Error::IdleTimeout(_) => "idle_timeout",
+            Error::TooManyConnections(_) => "too_many_connections",
+            Error::Overloaded => "overloaded",
+            Error::Timeout | Error::ServerTimeout => "timeout",
+            Error::Io(_) | Error::Connect(_) | Error::PeerClosed => "io",
+            _ => "handler",
+        }
+    }
+
+    /// The text written in an error answer's `Error` field: the handler's
+    /// own message for [`Error::Server`], the display otherwise.
+    pub(crate) fn wire_message(&self) -> String {
+        match self {
+            Error::Server(msg) => msg.clone(),
+            e => e.to_string(),
+        }
+    }
+
+    /// The client's view of an error answer with this code and message.
+    pub(crate) fn from_wire(code: Option<&str>, message: String) -> Error {
+        match code {
+            Some("overloaded") => Error::Overloaded,
+            Some("timeout") => Error::ServerTimeout,
+            _ => Error::Server(message),
         }
     }
 
@@ -138,6 +179,12 @@ impl fmt::Display for Error {
                 write!(f, "no answer from peer for {d:?} with requests waiting")
             }
             Error::TooManyTimeouts(n) => write!(f, "{n} requests in a row timed out"),
+            Error::ServerTimeout => f.write_str("the server's handler timed out"),
+            Error::FrameTimeout(d) => write!(f, "frame not completed within {d:?}"),
+            Error::IdleTimeout(d) => write!(f, "connection idle for {d:?}"),
+            Error::TooManyConnections(n) => {
+                write!(f, "server at its limit of {n} connections")
+            }
         }
     }
 }
@@ -193,5 +240,15 @@ mod tests {
         assert!(Error::from_tower(elapsed).is_timeout());
         let ours: tower::BoxError = Box::new(Error::Truncated);
         assert!(matches!(Error::from_tower(ours), Error::Truncated));
+    }
+
+    #[test]
+    fn wire_codes_map_back_to_variants() {
+        for e in [Error::Overloaded, Error::ServerTimeout] {
+            let back = Error::from_wire(Some(e.code()), e.to_string());
+            assert_eq!(back.code(), e.code());
+        }
+        let other = Error::from_wire(Some("bad_request"), "invalid message: x".into());
+        assert!(matches!(other, Error::Server(m) if m == "invalid message: x"));
     }
 }

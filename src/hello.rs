@@ -54,6 +54,7 @@ pub fn hello(msg: Message) -> Resp {
         val,
         ts: timestamp(),
         error: None,
+        code: None,
     }
 }
 

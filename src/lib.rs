@@ -77,6 +77,9 @@
     rust_2018_idioms
 )]
 
+#[macro_use]
+mod macros;
+
 pub mod client;
 mod codec;
 mod error;

@@ -8,11 +8,13 @@
 //! ```text
 //! request   {"Uid":"pixel-1","Val":"pixelpig!"}
 //! response  {"Uid":"pixel-1","Val":"server: hello, pixelpig!","Ts":"2026-11-25T08:01:08.123456789Z"}
-//! error     {"Uid":"pixel-1","Val":"","Ts":"…","Error":"handler timed out"}
+//! error     {"Uid":"pixel-1","Val":"","Ts":"…","Error":"request timed out","Code":"timeout"}
 //! ```
 //!
-//! `Error` is jsonmux's only addition to the wire. It is omitted when empty,
-//! and the seed's Go client ignores it (unknown keys are skipped).
+//! `Error` (a message for people) and `Code` (a stable kind for programs,
+//! see [`Resp::code`]) are jsonmux's only additions to the wire. Both are
+//! omitted when empty, and the seed's Go client ignores them (unknown keys
+//! are skipped).
 
 use std::fmt;
 
@@ -83,16 +85,23 @@ pub struct Resp {
     /// [`Error::Server`](crate::Error::Server).
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The kind of error, for programs: `handler`, `timeout`, `overloaded`,
+    /// `bad_request`, `frame_too_large`, `frame_timeout`, `idle_timeout`,
+    /// `too_many_connections`. An error answer with an empty `Uid` is about
+    /// the whole connection, which the server closes next.
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl Resp {
     /// Builds an error answer for `uid`, stamped with the current time.
-    pub fn error(uid: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(uid: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
         Resp {
             uid: uid.into(),
             val: String::new(),
             ts: crate::hello::timestamp(),
             error: Some(message.into()),
+            code: Some(code.to_owned()),
         }
     }
 }
@@ -104,6 +113,7 @@ enum Field {
     Val,
     Ts,
     Error,
+    Code,
     Other,
 }
 
@@ -117,6 +127,8 @@ impl Field {
             Field::Ts
         } else if key.eq_ignore_ascii_case("error") {
             Field::Error
+        } else if key.eq_ignore_ascii_case("code") {
+            Field::Code
         } else {
             Field::Other
         }
@@ -139,24 +151,26 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// Reads a whole object the Go way into `(uid, val, ts, error)`.
+/// Reads a whole object the Go way into `[uid, val, ts, error, code]`,
+/// keeping only the fields listed.
 struct GoObject<'a>(&'static str, &'a [Field]);
 
 impl<'de> Visitor<'de> for GoObject<'_> {
-    type Value = [Option<String>; 4];
+    type Value = [Option<String>; 5];
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a JSON object ({})", self.0)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out: [Option<String>; 4] = Default::default();
+        let mut out: [Option<String>; 5] = Default::default();
         while let Some(key) = map.next_key::<Field>()? {
             let slot = match key {
                 Field::Uid => 0,
                 Field::Val => 1,
                 Field::Ts => 2,
                 Field::Error => 3,
+                Field::Code => 4,
                 Field::Other => usize::MAX,
             };
             if slot == usize::MAX || !self.1.contains(&key) {
@@ -184,14 +198,15 @@ impl<'de> Deserialize<'de> for Message {
 
 impl<'de> Deserialize<'de> for Resp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let fields = &[Field::Uid, Field::Val, Field::Ts, Field::Error];
-        let [uid, val, ts, error] = d.deserialize_map(GoObject("Resp", fields))?;
+        let fields = &[Field::Uid, Field::Val, Field::Ts, Field::Error, Field::Code];
+        let [uid, val, ts, error, code] = d.deserialize_map(GoObject("Resp", fields))?;
         Ok(Resp {
             uid: uid.unwrap_or_default(),
             val: val.unwrap_or_default(),
             ts: ts.unwrap_or_default(),
             // An empty error is no error, as for Go's `omitempty`.
             error: error.filter(|e| !e.is_empty()),
+            code: code.filter(|c| !c.is_empty()),
         })
     }
 }
@@ -231,9 +246,13 @@ mod tests {
             val: "v".into(),
             ts: "t".into(),
             error: Some("boom".into()),
+            code: Some("handler".into()),
         };
         let s = serde_json::to_string(&r).unwrap();
-        assert_eq!(s, r#"{"Uid":"u","Val":"v","Ts":"t","Error":"boom"}"#);
+        assert_eq!(
+            s,
+            r#"{"Uid":"u","Val":"v","Ts":"t","Error":"boom","Code":"handler"}"#
+        );
         assert_eq!(serde_json::from_str::<Resp>(&s).unwrap(), r);
     }
 

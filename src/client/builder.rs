@@ -37,18 +37,6 @@ pub struct ClientBuilder {
     pub(crate) opts: Options,
 }
 
-/// Generates a consuming setter that stores its argument in `opts`.
-macro_rules! setter {
-    ($(#[$doc:meta])* $name:ident: $ty:ty $(=> $map:expr)?) => {
-        $(#[$doc])*
-        pub fn $name(mut self, value: $ty) -> Self {
-            $(let value = $map(value);)?
-            self.opts.$name = value;
-            self
-        }
-    };
-}
-
 impl ClientBuilder {
     /// A builder with every option at its default.
     pub fn new() -> Self {

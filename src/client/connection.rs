@@ -229,8 +229,10 @@ impl Future for ResponseFuture {
         guard.finish();
         Poll::Ready(match out {
             Ok(Resp {
-                error: Some(msg), ..
-            }) => Err(Error::Server(msg)),
+                error: Some(msg),
+                code,
+                ..
+            }) => Err(Error::from_wire(code.as_deref(), msg)),
             Ok(resp) => Ok(resp),
             // tokio-tower says "cancelled" or "broken transport"; the
             // transport recorded the real cause before dropping us.

@@ -61,7 +61,8 @@ impl Stream for Transport {
                 // about the whole connection (bad input, overload): keep it
                 // as the cause every request in flight will see.
                 if let (true, Some(msg)) = (resp.uid.is_empty(), &resp.error) {
-                    this.shared.set_cause(Error::Server(msg.clone()));
+                    let cause = Error::from_wire(resp.code.as_deref(), msg.clone());
+                    this.shared.set_cause(cause);
                 }
                 Poll::Ready(Some(Ok(resp)))
             }

@@ -7,36 +7,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tower::Service;
+use tower::{BoxError, Service};
 
-use crate::{Message, Resp, DEFAULT_MAX_FRAME_LEN};
-
-/// Default [`ServerBuilder::max_connections`]: 10 000 open connections.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-/// Default [`ServerBuilder::max_in_flight`]: 1024 requests per connection.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
-/// Default [`ServerBuilder::drain_timeout`]: 30 s.
-pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The server's options, kept in one place.
-#[derive(Clone, Debug)]
-pub(crate) struct ServerOptions {
-    pub(crate) max_frame_len: usize,
-    pub(crate) max_connections: usize,
-    pub(crate) max_in_flight: usize,
-    pub(crate) drain_timeout: Duration,
-}
-
-impl Default for ServerOptions {
-    fn default() -> Self {
-        ServerOptions {
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
-        }
-    }
-}
+use super::options::*;
+use super::stats::ServerStats;
+use crate::{Message, Resp};
 
 /// Configures a [`Server`].
 ///
@@ -68,51 +43,96 @@ impl ServerBuilder {
         ServerBuilder::default()
     }
 
-    /// Largest request accepted, in bytes. A client that sends more gets an
-    /// error answer and is disconnected. Default: [`DEFAULT_MAX_FRAME_LEN`].
-    ///
-    /// ```
-    /// let b = jsonmux::Server::builder().max_frame_len(4096);
-    /// ```
-    pub fn max_frame_len(mut self, bytes: usize) -> Self {
-        self.opts.max_frame_len = bytes;
-        self
+    setter! {
+        /// Largest request accepted, in bytes; a client that sends more gets
+        /// a `frame_too_large` answer and is disconnected.
+        /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
+        ///
+        /// ```
+        /// let b = jsonmux::Server::builder().max_frame_len(4096);
+        /// ```
+        max_frame_len: usize
     }
 
-    /// Most connections open at once; further clients wait in the listen
-    /// backlog until one closes. Raised to 1 if given 0. Default:
-    /// [`DEFAULT_MAX_CONNECTIONS`].
-    ///
-    /// ```
-    /// let b = jsonmux::Server::builder().max_connections(100);
-    /// ```
-    pub fn max_connections(mut self, n: usize) -> Self {
-        self.opts.max_connections = n.max(1);
-        self
+    setter! {
+        /// Most connections open at once (raised to 1 if 0); a client past it
+        /// gets a `too_many_connections` answer and is disconnected.
+        /// Default: [`DEFAULT_MAX_CONNECTIONS`].
+        ///
+        /// ```
+        /// let b = jsonmux::Server::builder().max_connections(100);
+        /// ```
+        max_connections: usize => |n: usize| n.max(1)
     }
 
-    /// Most requests handled at once on one connection; past it, the server
-    /// stops reading that connection until one finishes. Raised to 1 if
-    /// given 0. Default: [`DEFAULT_MAX_IN_FLIGHT`].
-    ///
-    /// ```
-    /// let b = jsonmux::Server::builder().max_in_flight(64);
-    /// ```
-    pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.opts.max_in_flight = n.max(1);
-        self
+    setter! {
+        /// Most requests handled at once on one connection (raised to 1 if
+        /// 0); past it the server stops reading that connection until one
+        /// finishes (backpressure). Default: [`DEFAULT_MAX_IN_FLIGHT`].
+        ///
+        /// ```
+        /// let b = jsonmux::Server::builder().max_in_flight(64);
+        /// ```
+        max_in_flight: usize => |n: usize| n.max(1)
     }
 
-    /// After shutdown is signalled, how long requests in flight may take to
-    /// finish before their connections are cut. Default: [`DEFAULT_DRAIN_TIMEOUT`].
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = jsonmux::Server::builder().drain_timeout(Duration::from_secs(5));
-    /// ```
-    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
-        self.opts.drain_timeout = timeout;
-        self
+    setter! {
+        /// Most requests handled at once over all connections; past it, or
+        /// whenever the service is not ready, new requests are shed with an
+        /// `overloaded` answer. `None` for no limit.
+        /// Default: [`DEFAULT_MAX_CONCURRENT_REQUESTS`].
+        ///
+        /// ```
+        /// let b = jsonmux::Server::builder().max_concurrent_requests(Some(1000));
+        /// ```
+        max_concurrent_requests: Option<usize> => |n: Option<usize>| n.map(|n| n.max(1))
+    }
+
+    setter! {
+        /// Time limit for one handler call; past it the caller gets a
+        /// `timeout` answer. `None` for no limit. Default: [`DEFAULT_HANDLER_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().handler_timeout(Some(Duration::from_secs(2)));
+        /// ```
+        handler_timeout: Option<Duration>
+    }
+
+    setter! {
+        /// A connection with nothing in flight and no request for this long
+        /// is closed with an `idle_timeout` answer. `None` keeps idle
+        /// connections forever. Default: [`DEFAULT_IDLE_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().idle_timeout(Some(Duration::from_secs(60)));
+        /// ```
+        idle_timeout: Option<Duration>
+    }
+
+    setter! {
+        /// A frame must arrive in full within this long of its first byte; a
+        /// slower sender gets a `frame_timeout` answer and is disconnected.
+        /// `None` waits forever. Default: [`DEFAULT_FRAME_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().frame_timeout(Some(Duration::from_secs(2)));
+        /// ```
+        frame_timeout: Option<Duration>
+    }
+
+    setter! {
+        /// After shutdown is signalled, how long requests in flight may take
+        /// to finish before their connections are cut.
+        /// Default: [`DEFAULT_DRAIN_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().drain_timeout(Duration::from_secs(5));
+        /// ```
+        drain_timeout: Duration
     }
 
     /// Binds a listener on `addr` (use port 0 for an ephemeral port).
@@ -129,6 +149,7 @@ impl ServerBuilder {
         Server {
             listener,
             opts: self.opts,
+            stats: ServerStats::default(),
         }
     }
 }
@@ -142,6 +163,7 @@ impl ServerBuilder {
 pub struct Server {
     listener: TcpListener,
     opts: ServerOptions,
+    stats: ServerStats,
 }
 
 impl Server {
@@ -159,6 +181,11 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The server's live counters; read them while it serves.
+    pub fn stats(&self) -> ServerStats {
+        self.stats.clone()
+    }
+
     /// Serves `svc` until `shutdown` completes, then drains: stops
     /// accepting, stops reading, answers and flushes what was read (up to
     /// the drain timeout) and closes every connection.
@@ -170,10 +197,10 @@ impl Server {
     pub async fn serve<S>(self, svc: S, shutdown: impl Future) -> io::Result<()>
     where
         S: Service<Message, Response = Resp> + Clone + Send + 'static,
-        S::Error: fmt::Display + Send,
+        S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        super::listener::run(self.listener, svc, self.opts, shutdown).await
+        super::listener::run(self.listener, svc, self.opts, self.stats, shutdown).await
     }
 }
 

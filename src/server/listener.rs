@@ -1,37 +1,46 @@
 //! The accept loop: a permit per connection, backoff on accept errors, drain on shutdown.
 
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use futures_util::SinkExt;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_util::codec::{FramedWrite, LinesCodec};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower::Service;
+use tower::{BoxError, Service};
 
-use super::builder::ServerOptions;
 use super::connection::serve_connection;
-use crate::{Message, Resp};
+use super::options::ServerOptions;
+use super::stack::connection_service;
+use super::stats::ServerStats;
+use crate::{Error, Message, Resp};
 
 /// Longest pause between retries of a failing `accept` (e.g. out of file descriptors).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+/// Time a turned-away client gets to receive its error answer.
+const REJECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub(crate) async fn run<S>(
     listener: TcpListener,
     svc: S,
     opts: ServerOptions,
+    stats: ServerStats,
     shutdown: impl Future,
 ) -> io::Result<()>
 where
     S: Service<Message, Response = Resp> + Clone + Send + 'static,
-    S::Error: fmt::Display + Send,
+    S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     let opts = Arc::new(opts);
     let permits = Arc::new(Semaphore::new(opts.max_connections));
+    let global = opts
+        .max_concurrent_requests
+        .map(|n| Arc::new(Semaphore::new(n)));
     let tracker = TaskTracker::new();
     // `drain` asks connections to stop reading; `cut` ends them outright.
     let drain = CancellationToken::new();
@@ -42,12 +51,12 @@ where
     loop {
         let accepted = tokio::select! {
             _ = &mut shutdown => break,
-            accepted = accept(&listener, &permits) => accepted,
+            accepted = listener.accept() => accepted,
         };
-        let (stream, permit) = match accepted {
-            Ok(conn) => {
+        let stream = match accepted {
+            Ok((stream, _)) => {
                 backoff = Duration::ZERO;
-                conn
+                stream
             }
             Err(e) => {
                 backoff = (backoff * 2).clamp(Duration::from_millis(5), MAX_ACCEPT_BACKOFF);
@@ -58,13 +67,24 @@ where
                 }
             }
         };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            stats.connection_rejected();
+            tracker.spawn(reject(
+                stream,
+                Error::TooManyConnections(opts.max_connections),
+            ));
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let (svc, opts, drain, cut) = (svc.clone(), opts.clone(), drain.clone(), cut.clone());
+        let svc = connection_service(svc.clone(), &opts, global.clone(), stats.clone());
+        let (opts, stats, drain, cut) = (opts.clone(), stats.clone(), drain.clone(), cut.clone());
         tracker.spawn(async move {
+            stats.connection_opened();
             tokio::select! {
-                _ = serve_connection(stream, svc, &opts, drain) => {}
+                _ = serve_connection(stream, svc, &opts, &stats, drain) => {}
                 _ = cut.cancelled() => {}
             }
+            stats.connection_closed();
             drop(permit);
         });
     }
@@ -83,16 +103,14 @@ where
     Ok(())
 }
 
-/// Waits for a connection slot, then for a connection.
-async fn accept(
-    listener: &TcpListener,
-    permits: &Arc<Semaphore>,
-) -> io::Result<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
-    let permit = permits
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the semaphore is never closed");
-    let (stream, _) = listener.accept().await?;
-    Ok((stream, permit))
+/// Tells a client over the connection limit why it is turned away, then closes.
+async fn reject(stream: TcpStream, why: Error) {
+    let line = serde_json::to_string(&Resp::error("", why.code(), why.wire_message()))
+        .expect("a Resp always serializes");
+    let mut out = FramedWrite::new(stream, LinesCodec::new());
+    let _ = tokio::time::timeout(REJECT_TIMEOUT, async {
+        let _ = out.send(line).await;
+        let _ = SinkExt::<String>::close(&mut out).await;
+    })
+    .await;
 }

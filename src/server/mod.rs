@@ -1,8 +1,10 @@
 //! The server: any `Service<Message, Response = Resp>` behind a framed TCP listener.
 //!
 //! ```text
-//! listener ─ permit per connection ─ per connection:
-//!   multiplex::Server(Framed<TcpStream, JsonCodec>, ConcurrencyLimit(CatchErrors(svc)))
+//! listener ─ permit per connection (over the limit: an error answer, close)
+//!   per connection: multiplex::Server(transport, service)
+//!     transport: Framed<TcpStream, JsonCodec> + idle / frame clocks, buffers released when idle
+//!     service:   ConcurrencyLimit ─ errors → answers ─ LoadShed ─ global limit ─ Timeout ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
@@ -11,18 +13,23 @@ mod builder;
 mod catch;
 mod connection;
 mod listener;
+mod options;
+mod stack;
+mod stats;
 mod transport;
 
-use std::fmt;
 use std::future::Future;
 use std::io;
 
 use tokio::net::TcpListener;
-use tower::Service;
+use tower::{BoxError, Service};
 
-pub use builder::{
-    Server, ServerBuilder, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT,
+pub use builder::{Server, ServerBuilder};
+pub use options::{
+    DEFAULT_DRAIN_TIMEOUT, DEFAULT_FRAME_TIMEOUT, DEFAULT_HANDLER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT,
 };
+pub use stats::{ServerStats, StatsSnapshot};
 
 use crate::{Message, Resp};
 
@@ -50,7 +57,7 @@ use crate::{Message, Resp};
 pub async fn serve<S>(listener: TcpListener, svc: S, shutdown: impl Future) -> io::Result<()>
 where
     S: Service<Message, Response = Resp> + Clone + Send + 'static,
-    S::Error: fmt::Display + Send,
+    S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     Server::builder()

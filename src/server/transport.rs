@@ -3,22 +3,43 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
+use bytes::BytesMut;
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
 use tokio_util::codec::Framed;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
+use super::options::ServerOptions;
 use crate::{Error, JsonCodec, Message, Resp};
+
+/// Read buffer given to a connection that wakes up from idle.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// What the connection is waiting for, and so which clock runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// The rest of a frame that has started: the frame timeout runs.
+    Frame,
+    /// A first byte, with nothing in flight: the idle timeout runs.
+    Idle,
+    /// Answers to requests in flight: no clock (the handler timeout covers them).
+    Answers,
+}
 
 /// A stream of requests that *ends* instead of failing.
 ///
 /// tokio-tower's `multiplex::Server` drops everything in flight when its
 /// stream fails. Ending the stream instead lets it answer every request
-/// decoded so far and flush; the decode error is kept in `error` so the
-/// connection can send it as a last answer. A shutdown signal ends the
-/// stream the same way, which is how a drain starts.
+/// decoded so far and flush; the reason is kept in `error` so the
+/// connection can send it as a last answer. Shutdown, the idle timeout and
+/// the frame timeout (slow senders) end the stream the same way.
+///
+/// An idle connection keeps no buffers: they are released when it goes
+/// idle, and a read buffer is only given back once the socket is readable.
 #[derive(Debug)]
 pub(crate) struct Transport {
     pub(crate) framed: Framed<TcpStream, JsonCodec<Message>>,
@@ -26,18 +47,83 @@ pub(crate) struct Transport {
     /// Why the stream ended early, if it did.
     pub(crate) error: Option<Error>,
     ended: bool,
+    /// Requests read minus answers written.
+    in_flight: usize,
+    idle_timeout: Option<Duration>,
+    frame_timeout: Option<Duration>,
+    /// The clock for `waiting`, reset when `waiting` changes.
+    timer: Pin<Box<Sleep>>,
+    waiting: Wait,
 }
 
 impl Transport {
     pub(crate) fn new(
-        framed: Framed<TcpStream, JsonCodec<Message>>,
+        stream: TcpStream,
+        opts: &ServerOptions,
         shutdown: CancellationToken,
     ) -> Self {
+        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
         Transport {
-            framed,
+            framed: Framed::new(stream, codec),
             shutdown: Box::pin(shutdown.cancelled_owned()),
             error: None,
             ended: false,
+            in_flight: 0,
+            idle_timeout: opts.idle_timeout,
+            frame_timeout: opts.frame_timeout,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            // Not `Idle`, so the first poll arms the idle clock.
+            waiting: Wait::Answers,
+        }
+    }
+
+    fn end(&mut self, error: Option<Error>) -> Poll<Option<Result<Message, Error>>> {
+        self.error = error;
+        self.ended = true;
+        Poll::Ready(None)
+    }
+
+    /// Nothing to read yet: run the clock for whatever we are waiting for.
+    fn poll_clock(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let waiting = if self.framed.codec().in_frame() {
+            Wait::Frame
+        } else if self.in_flight == 0 {
+            Wait::Idle
+        } else {
+            Wait::Answers
+        };
+        let limit = match waiting {
+            Wait::Frame => self.frame_timeout,
+            Wait::Idle => self.idle_timeout,
+            Wait::Answers => None,
+        };
+        if waiting != self.waiting {
+            self.waiting = waiting;
+            if let Some(limit) = limit {
+                self.timer.as_mut().reset(Instant::now() + limit);
+            }
+            if waiting == Wait::Idle {
+                self.release_buffers();
+            }
+        }
+        match limit {
+            Some(limit) if self.timer.as_mut().poll(cx).is_ready() => {
+                self.end(Some(match waiting {
+                    Wait::Frame => Error::FrameTimeout(limit),
+                    _ => Error::IdleTimeout(limit),
+                }))
+            }
+            _ => Poll::Pending,
+        }
+    }
+
+    /// Frees the read and write buffers if they hold nothing.
+    fn release_buffers(&mut self) {
+        if self.framed.read_buffer().is_empty() {
+            *self.framed.read_buffer_mut() = BytesMut::new();
+        }
+        if self.framed.write_buffer().is_empty() {
+            *self.framed.write_buffer_mut() = BytesMut::new();
         }
     }
 }
@@ -47,22 +133,30 @@ impl Stream for Transport {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.ended || this.shutdown.as_mut().poll(cx).is_ready() {
-            this.ended = true;
+        if this.ended {
             return Poll::Ready(None);
         }
+        if this.shutdown.as_mut().poll(cx).is_ready() {
+            return this.end(None);
+        }
+        // 1. A released read buffer comes back only once there are bytes to read.
+        if this.framed.read_buffer().capacity() == 0 {
+            match this.framed.get_ref().poll_read_ready(cx) {
+                Poll::Ready(Ok(())) => this.framed.read_buffer_mut().reserve(READ_CHUNK),
+                Poll::Ready(Err(e)) => return this.end(Some(e.into())),
+                Poll::Pending => return this.poll_clock(cx),
+            }
+        }
+        // 2. Read and decode.
         match Pin::new(&mut this.framed).poll_next(cx) {
-            Poll::Ready(Some(Ok(msg))) => Poll::Ready(Some(Ok(msg))),
-            Poll::Ready(Some(Err(e))) => {
-                this.error = Some(e);
-                this.ended = true;
-                Poll::Ready(None)
+            Poll::Ready(Some(Ok(msg))) => {
+                this.in_flight += 1;
+                Poll::Ready(Some(Ok(msg)))
             }
-            Poll::Ready(None) => {
-                this.ended = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Err(e))) => this.end(Some(e)),
+            Poll::Ready(None) => this.end(None),
+            // 3. Nothing complete yet: the clocks decide how long we wait.
+            Poll::Pending => this.poll_clock(cx),
         }
     }
 }
@@ -75,7 +169,8 @@ impl Sink<Resp> for Transport {
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: Resp) -> Result<(), Error> {
-        Pin::new(&mut self.framed).start_send(item)
+        self.in_flight = self.in_flight.saturating_sub(1);
+        Sink::<Resp>::start_send(Pin::new(&mut self.framed), item)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

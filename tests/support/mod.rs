@@ -74,7 +74,7 @@ impl TestServer {
     pub async fn start_at<S>(addr: impl ToString, builder: ServerBuilder, svc: S) -> TestServer
     where
         S: tower::Service<Message, Response = Resp> + Clone + Send + 'static,
-        S::Error: std::fmt::Display + Send,
+        S::Error: Into<tower::BoxError>,
         S::Future: Send + 'static,
     {
         let server = builder.bind(addr.to_string()).await.expect("bind loopback");

@@ -1,0 +1,49 @@
+//! The server's limits and their defaults, kept in one place.
+
+use std::time::Duration;
+
+use crate::DEFAULT_MAX_FRAME_LEN;
+
+/// Default most open connections: 10 000.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default most requests handled at once on one connection: 1024.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+/// Default most requests handled at once over all connections before new
+/// ones are shed with an `overloaded` answer: 16 384.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 16_384;
+/// Default time limit for one handler call: 30 s.
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a connection may sit with no request before it is closed: 5 min.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default time a started frame has to arrive in full: 10 s.
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time in-flight requests get to finish after shutdown: 30 s.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Every server option.
+#[derive(Clone, Debug)]
+pub(crate) struct ServerOptions {
+    pub(crate) max_frame_len: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_concurrent_requests: Option<usize>,
+    pub(crate) handler_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) frame_timeout: Option<Duration>,
+    pub(crate) drain_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_concurrent_requests: Some(DEFAULT_MAX_CONCURRENT_REQUESTS),
+            handler_timeout: Some(DEFAULT_HANDLER_TIMEOUT),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+        }
+    }
+}

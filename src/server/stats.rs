@@ -1,0 +1,120 @@
+//! [`ServerStats`]: counters an application can read or export.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+use crate::Error;
+
+/// Live counters of a [`Server`](super::Server). Cheap to clone; clones
+/// share the counters.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// let stats = server.stats();
+/// let snap = stats.snapshot();
+/// assert_eq!((snap.connections_open, snap.requests), (0, 0));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ServerStats {
+    inner: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    connections_open: AtomicU64,
+    connections_total: AtomicU64,
+    connections_rejected: AtomicU64,
+    requests: AtomicU64,
+    handler_errors: AtomicU64,
+    timeouts: AtomicU64,
+    shed: AtomicU64,
+    bad_requests: AtomicU64,
+    frames_too_large: AtomicU64,
+    frame_timeouts: AtomicU64,
+    idle_closed: AtomicU64,
+}
+
+/// A point-in-time copy of [`ServerStats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatsSnapshot {
+    /// Connections open now.
+    pub connections_open: u64,
+    /// Connections accepted since start.
+    pub connections_total: u64,
+    /// Connections turned away at the connection limit.
+    pub connections_rejected: u64,
+    /// Requests read.
+    pub requests: u64,
+    /// Requests whose handler failed.
+    pub handler_errors: u64,
+    /// Requests whose handler ran past the handler timeout.
+    pub timeouts: u64,
+    /// Requests shed because the server was overloaded.
+    pub shed: u64,
+    /// Connections closed for sending something that is not a valid message.
+    pub bad_requests: u64,
+    /// Connections closed for a frame over the size limit.
+    pub frames_too_large: u64,
+    /// Connections closed for a frame not finished in time (slow senders).
+    pub frame_timeouts: u64,
+    /// Connections closed for being idle.
+    pub idle_closed: u64,
+}
+
+impl ServerStats {
+    /// Reads every counter.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let c = &*self.inner;
+        StatsSnapshot {
+            connections_open: c.connections_open.load(Relaxed),
+            connections_total: c.connections_total.load(Relaxed),
+            connections_rejected: c.connections_rejected.load(Relaxed),
+            requests: c.requests.load(Relaxed),
+            handler_errors: c.handler_errors.load(Relaxed),
+            timeouts: c.timeouts.load(Relaxed),
+            shed: c.shed.load(Relaxed),
+            bad_requests: c.bad_requests.load(Relaxed),
+            frames_too_large: c.frames_too_large.load(Relaxed),
+            frame_timeouts: c.frame_timeouts.load(Relaxed),
+            idle_closed: c.idle_closed.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.inner.connections_open.fetch_add(1, Relaxed);
+        self.inner.connections_total.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.inner.connections_open.fetch_sub(1, Relaxed);
+    }
+
+    pub(crate) fn connection_rejected(&self) {
+        self.inner.connections_rejected.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn request(&self) {
+        self.inner.requests.fetch_add(1, Relaxed);
+    }
+
+    /// Counts an error answered to a request or ending a connection.
+    pub(crate) fn error(&self, e: &Error) {
+        let c = &*self.inner;
+        let counter = match e.code() {
+            "timeout" => &c.timeouts,
+            "overloaded" => &c.shed,
+            "bad_request" => &c.bad_requests,
+            "frame_too_large" => &c.frames_too_large,
+            "frame_timeout" => &c.frame_timeouts,
+            "idle_timeout" => &c.idle_closed,
+            "io" => return, // the peer's network, not the server's doing
+            _ => &c.handler_errors,
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+}
