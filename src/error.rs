@@ -5,6 +5,10 @@ use std::{fmt, io};
 
 /// Everything that can go wrong in jsonmux, as one enum callers can match.
 ///
+/// `Display` says what happened; the cause, if any, is the
+/// [`source()`](std::error::Error::source) (print the chain, e.g. with
+/// `anyhow`'s `{:#}`, to see both). [`Error::report`] renders the chain.
+///
 /// `Error` is `Clone` (causes are shared behind [`Arc`]) so that the one
 /// cause of a dead connection can be handed to every request that was in
 /// flight on it.
@@ -107,12 +111,33 @@ impl Error {
         }
     }
 
+    /// The error and its causes on one line, `outer: cause: root`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jsonmux::Error;
+    ///
+    /// let e = Error::Closed(Arc::new(Error::PeerClosed));
+    /// assert_eq!(e.to_string(), "connection closed");
+    /// assert_eq!(e.report(), "connection closed: connection closed by peer");
+    /// ```
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            out.push_str(": ");
+            out.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
     /// The text written in an error answer's `Error` field: the handler's
-    /// own message for [`Error::Server`], the display otherwise.
+    /// own message for [`Error::Server`], the whole chain otherwise.
     pub(crate) fn wire_message(&self) -> String {
         match self {
             Error::Server(msg) => msg.clone(),
-            e => e.to_string(),
+            e => e.report(),
         }
     }
 
@@ -156,11 +181,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Timeout => f.write_str("request timed out"),
-            Error::Closed(cause) => write!(f, "connection closed: {cause}"),
+            Error::Closed(_) => f.write_str("connection closed"),
             Error::PeerClosed => f.write_str("connection closed by peer"),
-            Error::Connect(e) => write!(f, "connect failed: {e}"),
-            Error::Io(e) => write!(f, "i/o error: {e}"),
-            Error::Protocol(e) => write!(f, "invalid message: {e}"),
+            Error::Connect(_) => f.write_str("connect failed"),
+            Error::Io(_) => f.write_str("i/o error"),
+            Error::Protocol(_) => f.write_str("invalid message"),
             Error::NotAnObject(b) => {
                 write!(
                     f,
@@ -174,7 +199,7 @@ impl fmt::Display for Error {
             Error::Server(msg) => write!(f, "server error: {msg}"),
             Error::Overloaded => f.write_str("service overloaded"),
             Error::WorkerGone => f.write_str("client worker is gone"),
-            Error::Unavailable(cause) => write!(f, "no connection available: {cause}"),
+            Error::Unavailable(_) => f.write_str("no connection available"),
             Error::PeerSilent(d) => {
                 write!(f, "no answer from peer for {d:?} with requests waiting")
             }
@@ -223,10 +248,8 @@ mod tests {
     #[test]
     fn closed_keeps_its_cause_as_source() {
         let e = Error::closed(Error::PeerClosed);
-        assert_eq!(
-            e.to_string(),
-            "connection closed: connection closed by peer"
-        );
+        assert_eq!(e.to_string(), "connection closed");
+        assert_eq!(e.report(), "connection closed: connection closed by peer");
         assert!(matches!(
             e.source().unwrap().downcast_ref(),
             Some(Error::PeerClosed)

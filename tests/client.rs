@@ -258,7 +258,12 @@ async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
     drop(listener);
     let err = Client::connect(addr).await.unwrap_err();
     assert!(matches!(err, Error::Connect(_)), "{err:?}");
-    assert!(err.to_string().starts_with("connect failed"));
+    assert_eq!(err.to_string(), "connect failed");
+    assert!(
+        err.report().starts_with("connect failed: "),
+        "{}",
+        err.report()
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,77 @@
+//! The seed's client test: two requests with `Uid` "pixel-1", one after the
+//! other on one connection, each answer printed as `<Ts>: <Val>`.
+//!
+//! Exits 0 only if both answers are the expected ones, so it doubles as a
+//! check against any server that speaks the seed's wire (ours or the Go one).
+//!
+//! ```sh
+//! cargo run --release --example server &
+//! cargo run --release --example client -- --addr 127.0.0.1:3000 --timeout 5
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use jsonmux::{Client, ClientBuilder, Error, Message};
+use tower::{Service, ServiceExt};
+
+/// Runs the seed's two-request test against a server.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Server address.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Deadline for each request, in seconds.
+    #[arg(long, default_value = "5", value_parser = parse_secs)]
+    timeout: Duration,
+}
+
+/// The seed's test: (request `Val`, expected answer `Val`), all with one `Uid`.
+const UID: &str = "pixel-1";
+const CASES: [(&str, &str); 2] = [
+    ("pixelpig!", "server: hello, pixelpig!"),
+    ("another pig!", "server: hello, another pig!"),
+];
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {}", e.report());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Sends the two requests in turn; `Ok(false)` if an answer is not the expected one.
+async fn run(args: &Args) -> Result<bool, Error> {
+    // The seed's test runs on one connection; the client pools 3 by default.
+    let mut client: Client = ClientBuilder::new()
+        .pool_size(1)
+        .request_timeout(Some(args.timeout))
+        .connect(&args.addr)
+        .await?;
+    let mut all_ok = true;
+    for (val, want) in CASES {
+        let resp = client.ready().await?.call(Message::new(UID, val)).await?;
+        println!("{}: {}", resp.ts, resp.val);
+        if resp.uid != UID || resp.val != want {
+            eprintln!(
+                "unexpected answer to {val:?}: got uid {:?} val {:?}, want uid {UID:?} val {want:?}",
+                resp.uid, resp.val
+            );
+            all_ok = false;
+        }
+    }
+    Ok(all_ok)
+}
+
+/// Parses seconds as a float ("5", "0.25") into a `Duration`.
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{e}"))
+}

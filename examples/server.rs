@@ -1,0 +1,106 @@
+//! The seed's server: answers every request with `"server: hello, " + Val`.
+//!
+//! Binds `--addr`, prints `listening on <addr>` once bound, serves
+//! [`HelloService`] until Ctrl-C or SIGTERM, then drains the requests in
+//! flight and exits 0.
+//!
+//! ```sh
+//! cargo run --release --example server -- --addr 127.0.0.1:3000
+//! RUST_LOG=jsonmux=debug cargo run --release --example server   # log each connection
+//! ```
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::Parser;
+use jsonmux::{HelloService, Server};
+use tracing_subscriber::EnvFilter;
+
+/// Serves the seed's hello service over jsonmux.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Largest request accepted, in bytes (default: 1 MiB).
+    #[arg(long)]
+    max_frame_len: Option<usize>,
+    /// Most requests handled at once per connection (default: 1024).
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
+    let mut builder = Server::builder();
+    if let Some(bytes) = args.max_frame_len {
+        builder = builder.max_frame_len(bytes);
+    }
+    if let Some(n) = args.max_in_flight {
+        builder = builder.max_in_flight(n);
+    }
+    let server = match builder.bind(&args.addr).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    match server.local_addr() {
+        Ok(addr) => println!("listening on {addr}"),
+        Err(e) => {
+            eprintln!("error: cannot read the bound address: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    // Whoever started us may be waiting for that line on a pipe.
+    let _ = std::io::stdout().flush();
+
+    match server.serve(HelloService, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("drained; bye");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received; draining"),
+        _ = term => tracing::info!("SIGTERM received; draining"),
+    }
+}
