@@ -34,6 +34,14 @@ type Stack = Either<Timeout<Buffered>, Buffered>;
 /// makes `poll_ready` wait. The concurrency limit caps the requests on the
 /// wire over the whole pool. Build one with [`ClientBuilder`](crate::ClientBuilder).
 ///
+/// # A note on `Uid`s
+///
+/// Answers are routed per connection, so an answer can never reach the
+/// wrong caller. The one-request-per-`Uid` rule is per connection too:
+/// with `pool_size(1)` a second call with a `Uid` in flight fails with
+/// [`Error::DuplicateUid`]; with a larger pool it may go out on another
+/// connection and both calls are answered, each with its own answer.
+///
 /// # Examples
 ///
 /// ```

@@ -46,6 +46,9 @@ enum Reserved {
 /// [`Error::Unavailable`]. It never fails itself, so the pool is safe
 /// behind `Buffer`, which would otherwise give up for good.
 ///
+/// `Uid`s are unique per connection (see [`Connection`]): each answer is
+/// routed on the connection its request went out on.
+///
 /// Build one with [`ClientBuilder::pool`](crate::ClientBuilder::pool) to
 /// compose your own stack, or take the ready [`Client`](crate::Client).
 pub struct Pool {
