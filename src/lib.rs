@@ -18,7 +18,7 @@
 //!
 //! * [`Message`], [`Resp`]: the two messages (Go-compatible reading).
 //! * [`JsonCodec`]: the streaming, bounded codec.
-//! * [`Connection`]: one multiplexed connection (tokio-tower `multiplex`, tag = `Uid`).
+//! * [`Connection`]: one multiplexed connection (a dispatch task, tag = `Uid`).
 //! * [`Pool`], [`PoolHandle`]: connections to many endpoints, reconnected
 //!   with backoff, dead peers replaced.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack

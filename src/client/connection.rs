@@ -7,26 +7,19 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::net::TcpStream;
-use tokio_tower::multiplex;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::Framed;
 use tower::Service;
 
-use super::pending::UidStore;
+use super::dispatch::Dispatch;
 use super::shared::Shared;
-use super::transport::Transport;
 use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
-
-type Inner =
-    multiplex::Client<Transport, tokio_tower::Error<Transport, Message>, Message, UidStore>;
-type InnerFuture =
-    Pin<Box<dyn Future<Output = Result<Resp, tokio_tower::Error<Transport, Message>>> + Send>>;
 
 /// One TCP connection carrying many requests at once, correlated by `Uid`.
 ///
-/// Built on tokio-tower's `multiplex::Client`: a background task writes
-/// requests and routes each answer to its caller by `Uid`, in whatever order
-/// the server answers. On top of it, `Connection` makes every call end in
-/// exactly one typed outcome:
+/// A background task writes queued requests in batches (one write per
+/// batch) and routes each answer to its caller by `Uid`, in whatever order
+/// the server answers. Every call ends in exactly one typed outcome:
 ///
 /// * a second request with a `Uid` already in flight fails with
 ///   [`Error::DuplicateUid`] instead of swapping answers;
@@ -36,8 +29,9 @@ type InnerFuture =
 ///   [`Error::Closed`], whose `source()` is the cause;
 /// * an answer carrying an error becomes [`Error::Server`].
 ///
-/// It is not `Clone` and caps nothing: wrap it in `Buffer` to share it and
-/// in `ConcurrencyLimit` for backpressure, or use [`Client`](crate::Client),
+/// It is not `Clone` and caps nothing (`poll_ready` is always ready while
+/// the connection lives): wrap it in `Buffer` to share it and in
+/// `ConcurrencyLimit` for backpressure, or use [`Client`](crate::Client),
 /// which does both.
 ///
 /// # Examples
@@ -71,7 +65,8 @@ type InnerFuture =
 /// arrives (it is then dropped). Reusing it before that fails with
 /// [`Error::DuplicateUid`]: give retries a fresh `Uid`.
 pub struct Connection {
-    inner: Inner,
+    /// The queue to the dispatch task; dropping it lets the task finish.
+    requests: mpsc::UnboundedSender<Message>,
     shared: Arc<Shared>,
 }
 
@@ -100,13 +95,12 @@ impl Connection {
     pub fn with_max_frame_len(stream: TcpStream, max_frame_len: usize) -> Connection {
         let shared = Arc::new(Shared::default());
         let framed = Framed::new(stream, JsonCodec::with_max_frame_len(max_frame_len));
-        let inner = multiplex::Client::builder(Transport::new(framed, shared.clone()))
-            .pending_store(UidStore::new(shared.clone()))
-            .build();
-        Connection { inner, shared }
+        let (requests, queue) = mpsc::unbounded_channel();
+        tokio::spawn(Dispatch::new(framed, queue, shared.clone()));
+        Connection { requests, shared }
     }
 
-    /// The state this connection shares with its worker and supervisor.
+    /// The state this connection shares with its task and supervisor.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
@@ -133,80 +127,70 @@ impl fmt::Debug for Connection {
     }
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        // Lets the worker finish once the requests still in flight are done.
-        self.shared.set_handle_dropped();
-    }
-}
-
 impl Service<Message> for Connection {
     type Response = Resp;
     type Error = Error;
     type Future = ResponseFuture;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // Ready once the worker can take one more request; an error means
-        // the worker is gone, so report why the connection ended.
-        self.inner
-            .poll_ready(cx)
-            .map_err(|_| self.shared.closed_error())
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Nothing to reserve: the queue is unbounded (limits belong to the
+        // layers above). A dead connection says why it died.
+        if self.shared.is_closed() {
+            return Poll::Ready(Err(self.shared.closed_error()));
+        }
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
-        if self.shared.in_flight.len() == 0 {
+        let in_flight = &self.shared.in_flight;
+        if in_flight.len() == 0 {
             // Waiting starts now: the dead-peer clock must not count idle time.
             self.shared.touch();
         }
-        if let Err(e) = self.shared.in_flight.begin(&msg.uid) {
-            return ResponseFuture {
-                state: State::Failed(Some(e)),
-            };
-        }
-        let guard = Guard {
-            uid: msg.uid.clone(),
-            shared: self.shared.clone(),
-            done: false,
+        let (uid, answer) = match in_flight.begin(&msg.uid) {
+            Ok(Some(taken)) => taken,
+            Ok(None) => return ResponseFuture::failed(self.shared.closed_error()),
+            Err(e) => return ResponseFuture::failed(e),
         };
-        let inner = self.inner.call(msg);
-        ResponseFuture {
-            state: State::Waiting { inner, guard },
+        if self.requests.send(msg).is_err() {
+            in_flight.cancel(&uid);
+            return ResponseFuture::failed(self.shared.closed_error());
         }
-    }
-}
-
-/// Keeps a request's `Uid` taken until its caller has an outcome, and
-/// tombstones it if the caller gives up first.
-struct Guard {
-    uid: String,
-    shared: Arc<Shared>,
-    done: bool,
-}
-
-impl Guard {
-    /// The caller has its outcome: free the `Uid` now.
-    fn finish(&mut self) {
-        self.done = true;
-        self.shared.in_flight.finish(&self.uid);
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.done {
-            self.shared.in_flight.abandon(&self.uid);
+        ResponseFuture {
+            state: State::Waiting {
+                answer,
+                uid,
+                shared: self.shared.clone(),
+            },
         }
     }
 }
 
 enum State {
-    Waiting { inner: InnerFuture, guard: Guard },
-    Failed(Option<Error>),
+    Waiting {
+        answer: oneshot::Receiver<Resp>,
+        /// Needed to tombstone the `Uid` if the caller gives up.
+        uid: Arc<str>,
+        shared: Arc<Shared>,
+    },
+    Failed(Error),
+    Done,
 }
 
 /// The future a [`Connection`] call returns.
+///
+/// Dropping it before it completes (a timeout, a cancelled task) leaves a
+/// tombstone for its `Uid`; see [`Connection`].
 pub struct ResponseFuture {
     state: State,
+}
+
+impl ResponseFuture {
+    fn failed(e: Error) -> Self {
+        ResponseFuture {
+            state: State::Failed(e),
+        }
+    }
 }
 
 impl fmt::Debug for ResponseFuture {
@@ -219,24 +203,33 @@ impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (inner, guard) = match &mut self.state {
-            State::Waiting { inner, guard } => (inner, guard),
-            State::Failed(e) => {
-                return Poll::Ready(Err(e.take().expect("polled after completion")));
-            }
+        let out = match &mut self.state {
+            State::Waiting { answer, shared, .. } => match ready!(Pin::new(answer).poll(cx)) {
+                Ok(Resp {
+                    error: Some(msg),
+                    code,
+                    ..
+                }) => Err(Error::from_wire(code.as_deref(), msg)),
+                Ok(resp) => Ok(resp),
+                // The task dropped our sender: the connection ended, and
+                // its cause was recorded first.
+                Err(_) => Err(shared.closed_error()),
+            },
+            State::Failed(_) => match std::mem::replace(&mut self.state, State::Done) {
+                State::Failed(e) => Err(e),
+                _ => unreachable!(),
+            },
+            State::Done => panic!("ResponseFuture polled after completion"),
         };
-        let out = ready!(inner.as_mut().poll(cx));
-        guard.finish();
-        Poll::Ready(match out {
-            Ok(Resp {
-                error: Some(msg),
-                code,
-                ..
-            }) => Err(Error::from_wire(code.as_deref(), msg)),
-            Ok(resp) => Ok(resp),
-            // tokio-tower says "cancelled" or "broken transport"; the
-            // transport recorded the real cause before dropping us.
-            Err(_) => Err(guard.shared.closed_error()),
-        })
+        self.state = State::Done;
+        Poll::Ready(out)
+    }
+}
+
+impl Drop for ResponseFuture {
+    fn drop(&mut self) {
+        if let State::Waiting { uid, shared, .. } = &self.state {
+            shared.in_flight.abandon(uid);
+        }
     }
 }

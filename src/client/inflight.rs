@@ -1,106 +1,132 @@
-//! Which `Uid`s are in flight on one connection, and what became of them.
+//! Who is waiting for which `Uid` on one connection.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::Error;
+use tokio::sync::oneshot;
 
-/// Where a request with a given `Uid` stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    /// Sent (or about to be); its caller is waiting.
-    Waiting,
-    /// Its answer arrived and is on its way to the caller.
-    Answered,
-    /// Its caller gave up (timeout or drop) before the answer came. The `Uid`
-    /// stays taken until the late answer arrives and is thrown away, so it
-    /// can never be handed to a later request that reuses the `Uid`.
+use crate::{Error, Resp};
+
+/// What stands behind a `Uid` in flight.
+#[derive(Debug)]
+enum Waiter {
+    /// A caller waits for the answer.
+    Caller(oneshot::Sender<Resp>),
+    /// The caller gave up (timeout or drop) before the answer came. The
+    /// `Uid` stays taken until the late answer arrives and is thrown away,
+    /// so it can never be handed to a later request that reuses the `Uid`.
     Abandoned,
 }
 
-/// The `Uid`s in flight on one connection.
+/// The `Uid`s in flight on one connection, and their waiters.
 ///
 /// This is what makes `Uid` correlation safe: a second request with a `Uid`
 /// that is still taken is refused ([`Error::DuplicateUid`]) instead of
 /// swapping answers, and a caller that gives up leaves a tombstone that
-/// swallows its late answer. Entries leave the map when the caller gets its
-/// answer, when a tombstoned answer arrives, or with the connection.
+/// swallows its late answer. An entry leaves the map when its answer
+/// arrives (handed to the caller or dropped) or with the connection.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
     inner: Mutex<Inner>,
+    /// `inner.waiters.len()`, readable without the lock (the pool's load).
+    len: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    uids: HashMap<String, State>,
+    waiters: HashMap<Arc<str>, Waiter>,
     /// Callers that gave up in a row, with no answer arriving in between:
     /// a sign the peer stopped answering.
     abandoned_streak: usize,
+    /// Set when the connection ends: no new entries.
+    closed: bool,
 }
 
 impl InFlight {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic elsewhere cannot leave the map half-updated: every change
-        // is a single insert or remove, so a poisoned lock is still usable.
+        // Every change is a single insert, update or remove, so a map
+        // poisoned by a panic elsewhere is still consistent.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes `uid` for a new request, or refuses it if it is still taken.
-    pub(crate) fn begin(&self, uid: &str) -> Result<(), Error> {
-        match self.lock().uids.entry(uid.to_owned()) {
-            Entry::Occupied(_) => Err(Error::DuplicateUid(uid.to_owned())),
-            Entry::Vacant(v) => {
-                v.insert(State::Waiting);
-                Ok(())
-            }
-        }
+    fn sync_len(&self, inner: &Inner) {
+        self.len.store(inner.waiters.len(), Ordering::Relaxed);
     }
 
-    /// The answer for `uid` arrived. Returns false if its caller had
-    /// already given up (the answer is then dropped and `uid` is free).
-    pub(crate) fn answered(&self, uid: &str) -> bool {
+    /// Takes `uid` for a new request and returns where its answer will come.
+    /// `Ok(None)` means the connection has ended.
+    pub(crate) fn begin(
+        &self,
+        uid: &str,
+    ) -> Result<Option<(Arc<str>, oneshot::Receiver<Resp>)>, Error> {
+        let mut inner = self.lock();
+        if inner.closed {
+            return Ok(None);
+        }
+        if inner.waiters.contains_key(uid) {
+            return Err(Error::DuplicateUid(uid.to_owned()));
+        }
+        let (tx, rx) = oneshot::channel();
+        let key: Arc<str> = Arc::from(uid);
+        inner.waiters.insert(key.clone(), Waiter::Caller(tx));
+        self.sync_len(&inner);
+        Ok(Some((key, rx)))
+    }
+
+    /// Hands an answer to its caller. Returns false if nobody wanted it (an
+    /// abandoned or unknown `Uid`); the answer is then dropped.
+    pub(crate) fn answer(&self, resp: Resp) -> bool {
         let mut inner = self.lock();
         inner.abandoned_streak = 0;
-        let uids = &mut inner.uids;
-        match uids.get_mut(uid) {
-            Some(s @ State::Waiting) => {
-                *s = State::Answered;
-                true
-            }
-            Some(State::Abandoned) => {
-                uids.remove(uid);
-                false
-            }
-            Some(State::Answered) | None => false,
+        let waiter = inner.waiters.remove(resp.uid.as_str());
+        self.sync_len(&inner);
+        drop(inner);
+        match waiter {
+            // A caller dropped after the lookup is the same as abandoned.
+            Some(Waiter::Caller(tx)) => tx.send(resp).is_ok(),
+            Some(Waiter::Abandoned) | None => false,
         }
     }
 
-    /// The caller got its outcome: `uid` is free again.
-    pub(crate) fn finish(&self, uid: &str) {
-        self.lock().uids.remove(uid);
-    }
-
-    /// The caller gave up before its outcome: keep `uid` taken until its
-    /// answer arrives, unless the answer already did.
+    /// The caller of `uid` gave up before its answer: leave a tombstone,
+    /// unless the answer already came (then there is nothing to undo).
     pub(crate) fn abandon(&self, uid: &str) {
         let mut inner = self.lock();
-        let uids = &mut inner.uids;
-        match uids.get_mut(uid) {
-            Some(s @ State::Waiting) => {
-                *s = State::Abandoned;
-                inner.abandoned_streak += 1;
-            }
-            Some(State::Answered) => {
-                uids.remove(uid);
-            }
-            Some(State::Abandoned) | None => {}
+        if let Some(w @ Waiter::Caller(_)) = inner.waiters.get_mut(uid) {
+            *w = Waiter::Abandoned;
+            inner.abandoned_streak += 1;
         }
     }
 
-    /// How many `Uid`s are taken (waiting, answered or tombstoned).
+    /// A request never reached the wire: forget `uid`.
+    pub(crate) fn cancel(&self, uid: &str) {
+        let mut inner = self.lock();
+        inner.waiters.remove(uid);
+        self.sync_len(&inner);
+    }
+
+    /// The connection ended: every waiter's channel closes (its caller then
+    /// reads the cause), and no new request is accepted.
+    pub(crate) fn close(&self) {
+        let mut inner = self.lock();
+        inner.closed = true;
+        inner.waiters.clear();
+        self.sync_len(&inner);
+    }
+
+    /// True while some caller still waits for an answer (tombstones aside).
+    pub(crate) fn has_callers(&self) -> bool {
+        let inner = self.lock();
+        inner
+            .waiters
+            .values()
+            .any(|w| matches!(w, Waiter::Caller(_)))
+    }
+
+    /// How many `Uid`s are taken (callers waiting plus tombstones).
     pub(crate) fn len(&self) -> usize {
-        self.lock().uids.len()
+        self.len.load(Ordering::Relaxed)
     }
 
     /// How many callers in a row gave up with no answer arriving since.
@@ -113,46 +139,63 @@ impl InFlight {
 mod tests {
     use super::*;
 
+    fn resp(uid: &str) -> Resp {
+        Resp {
+            uid: uid.into(),
+            ..Resp::default()
+        }
+    }
+
     #[test]
-    fn a_uid_in_flight_is_refused_until_its_caller_finishes() {
+    fn a_uid_in_flight_is_refused_until_its_answer_arrives() {
         let f = InFlight::default();
-        f.begin("a").unwrap();
+        let (_, mut rx) = f.begin("a").unwrap().unwrap();
         assert!(matches!(f.begin("a"), Err(Error::DuplicateUid(u)) if u == "a"));
-        f.begin("b").unwrap();
-        assert!(f.answered("a"));
-        f.finish("a");
-        f.begin("a").unwrap();
+        f.begin("b").unwrap().unwrap();
+        assert!(f.answer(resp("a")));
+        assert_eq!(rx.try_recv().unwrap().uid, "a");
+        f.begin("a").unwrap().unwrap();
         assert_eq!(f.len(), 2);
     }
 
     #[test]
     fn an_abandoned_uid_stays_taken_until_its_late_answer_is_dropped() {
         let f = InFlight::default();
-        f.begin("a").unwrap();
+        f.begin("a").unwrap().unwrap();
         f.abandon("a");
+        assert_eq!(f.abandoned_streak(), 1);
         assert!(
             f.begin("a").is_err(),
             "a late answer could reach the new request"
         );
-        assert_eq!(f.abandoned_streak(), 1);
-        assert!(!f.answered("a"), "the late answer goes nowhere");
+        assert!(!f.answer(resp("a")), "the late answer goes nowhere");
         assert_eq!(f.abandoned_streak(), 0, "any answer ends the streak");
-        f.begin("a").unwrap();
+        f.begin("a").unwrap().unwrap();
     }
 
     #[test]
-    fn abandoning_after_the_answer_arrived_frees_the_uid() {
+    fn abandoning_after_the_answer_arrived_changes_nothing() {
         let f = InFlight::default();
-        f.begin("a").unwrap();
-        assert!(f.answered("a"));
+        let (_, _rx) = f.begin("a").unwrap().unwrap();
+        assert!(f.answer(resp("a")));
         f.abandon("a");
-        assert_eq!(f.len(), 0);
+        assert_eq!((f.len(), f.abandoned_streak()), (0, 0));
     }
 
     #[test]
     fn an_answer_for_an_unknown_uid_changes_nothing() {
         let f = InFlight::default();
-        assert!(!f.answered("ghost"));
+        assert!(!f.answer(resp("ghost")));
+        assert_eq!(f.len(), 0);
+    }
+
+    #[test]
+    fn closing_wakes_every_caller_and_refuses_new_requests() {
+        let f = InFlight::default();
+        let (_, mut rx) = f.begin("a").unwrap().unwrap();
+        f.close();
+        assert!(rx.try_recv().is_err(), "the sender is gone");
+        assert!(f.begin("b").unwrap().is_none());
         assert_eq!(f.len(), 0);
     }
 }

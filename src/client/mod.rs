@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! Client (Clone) ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Pool ─ Connection …
-//!                                                               └ tokio-tower multiplex::Client
-//!                                                                 tag = Uid, waiters in a map
+//!                                                               └ dispatch task: batched writes,
+//!                                                                 waiters by Uid in a map,
 //!                                                                 Framed<TcpStream, JsonCodec>
 //! ```
 //!
@@ -14,12 +14,11 @@
 mod builder;
 mod connect;
 mod connection;
+mod dispatch;
 mod inflight;
 mod options;
-mod pending;
 mod service;
 mod shared;
-mod transport;
 
 pub use builder::ClientBuilder;
 pub use connection::{Connection, ResponseFuture as ConnectionFuture};

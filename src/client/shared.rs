@@ -1,6 +1,6 @@
 //! What one connection's callers, its background worker and its supervisor share.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -9,22 +9,20 @@ use tokio_util::sync::CancellationToken;
 use super::inflight::InFlight;
 use crate::Error;
 
-/// State shared by a [`Connection`](super::Connection), its tokio-tower
-/// worker (through the transport and pending store) and, in a pool, the
-/// task that watches over it.
+/// State shared by a [`Connection`](super::Connection), its dispatch task
+/// and, in a pool, the task that watches over it.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    /// `Uid`s in flight: duplicates refused, abandoned ones tombstoned.
+    /// `Uid`s in flight and their callers: duplicates refused, abandoned
+    /// ones tombstoned.
     pub(crate) in_flight: InFlight,
-    /// Why the connection ended, recorded by the worker *before* it drops
-    /// the waiters (tokio-tower only tells them "cancelled").
+    /// Why the connection ended, recorded *before* the waiters are dropped,
+    /// so each of them can report it.
     cause: OnceLock<Error>,
     /// Cancelled once `cause` is set: lets watchers await the end.
     ended: CancellationToken,
-    /// Cancelled to make the worker stop with `cause` (dead peer detected).
+    /// Cancelled to make the dispatch task stop with `cause` (dead peer detected).
     pub(crate) kill: CancellationToken,
-    /// The `Connection` handle is gone: the worker may stop once drained.
-    handle_dropped: AtomicBool,
     /// Reference point for `last_progress`.
     born: Instant,
     /// Milliseconds after `born` of the last answer received, or of the
@@ -39,7 +37,6 @@ impl Default for Shared {
             cause: OnceLock::new(),
             ended: CancellationToken::new(),
             kill: CancellationToken::new(),
-            handle_dropped: AtomicBool::new(false),
             born: Instant::now(),
             last_progress: AtomicU64::new(0),
         }
@@ -79,14 +76,6 @@ impl Shared {
     pub(crate) fn abort(&self, cause: Error) {
         self.set_cause(cause);
         self.kill.cancel();
-    }
-
-    pub(crate) fn set_handle_dropped(&self) {
-        self.handle_dropped.store(true, Ordering::Release);
-    }
-
-    pub(crate) fn handle_dropped(&self) -> bool {
-        self.handle_dropped.load(Ordering::Acquire)
     }
 
     /// Notes progress: an answer arrived, or requests started waiting.
