@@ -8,6 +8,9 @@ use tokio::sync::oneshot;
 
 use crate::{Error, Resp};
 
+/// A `Uid` taken for a request, and the receiver of its answer.
+pub(crate) type Taken = (Arc<str>, oneshot::Receiver<Resp>);
+
 /// What stands behind a `Uid` in flight.
 #[derive(Debug)]
 enum Waiter {
@@ -56,10 +59,7 @@ impl InFlight {
 
     /// Takes `uid` for a new request and returns where its answer will come.
     /// `Ok(None)` means the connection has ended.
-    pub(crate) fn begin(
-        &self,
-        uid: &str,
-    ) -> Result<Option<(Arc<str>, oneshot::Receiver<Resp>)>, Error> {
+    pub(crate) fn begin(&self, uid: &str) -> Result<Option<Taken>, Error> {
         let mut inner = self.lock();
         if inner.closed {
             return Ok(None);
