@@ -22,7 +22,7 @@
 //! * [`Pool`], [`PoolHandle`]: connections to many endpoints, reconnected
 //!   with backoff, dead peers replaced.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → Buffer → ConcurrencyLimit → Pool`).
+//!   (`Timeout → ConcurrencyLimit → Pool`).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
 //! * [`HelloService`]: the seed's service.
 //! * [`Error`]: the one error type.

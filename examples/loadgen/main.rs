@@ -109,7 +109,6 @@ impl Target {
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
                 .concurrency_limit(Some(inflight))
-                .buffer_capacity(inflight)
                 .connect(addr)
                 .await
                 .map(Target::Stack)

@@ -53,9 +53,11 @@ impl ClientBuilder {
     }
 
     setter! {
-        /// Deadline for a whole call, from the moment it is made (queueing
-        /// and waiting for a connection included); `None` for none.
-        /// Default: [`DEFAULT_REQUEST_TIMEOUT`].
+        /// Deadline for a call, from `call` to its answer, waiting for a
+        /// connection to come up included; `None` for none. (A caller past the
+        /// concurrency limit first waits in `poll_ready` for a permit; every
+        /// call holding one ends by its own deadline, so that wait is bounded
+        /// too.) Default: [`DEFAULT_REQUEST_TIMEOUT`].
         ///
         /// ```
         /// # use std::time::Duration;
@@ -135,17 +137,6 @@ impl ClientBuilder {
         /// let b = jsonmux::ClientBuilder::new().tcp_user_timeout(Some(Duration::from_secs(10)));
         /// ```
         tcp_user_timeout: Option<Duration>
-    }
-
-    setter! {
-        /// Calls that may wait in the buffer for a connection (raised to 1
-        /// if 0); a full buffer makes `poll_ready` wait.
-        /// Default: [`DEFAULT_BUFFER_CAPACITY`].
-        ///
-        /// ```
-        /// let b = jsonmux::ClientBuilder::new().buffer_capacity(256);
-        /// ```
-        buffer_capacity: usize => |n: usize| n.max(1)
     }
 
     setter! {
@@ -266,7 +257,7 @@ impl ClientBuilder {
         &self,
         addrs: impl IntoIterator<Item = A>,
     ) -> Result<Client, Error> {
-        let mut pool = self.pool(addrs);
+        let pool = self.pool(addrs);
         pool.wait_first().await?;
         Ok(Client::from_pool(pool, &self.opts))
     }

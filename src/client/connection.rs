@@ -29,10 +29,11 @@ use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 ///   [`Error::Closed`], whose `source()` is the cause;
 /// * an answer carrying an error becomes [`Error::Server`].
 ///
-/// It is not `Clone` and caps nothing (`poll_ready` is always ready while
-/// the connection lives): wrap it in `Buffer` to share it and in
-/// `ConcurrencyLimit` for backpressure, or use [`Client`](crate::Client),
-/// which does both.
+/// It is cheap to [`Clone`] (clones share the connection, whose task ends
+/// once every clone is gone and the answers awaited have arrived) and caps
+/// nothing (`poll_ready` is always ready while the connection lives): put a
+/// `ConcurrencyLimit` over it for backpressure, or use
+/// [`Client`](crate::Client).
 ///
 /// # Examples
 ///
@@ -64,8 +65,9 @@ use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 /// `Uid`, so a `Uid` whose caller gave up stays taken until its answer
 /// arrives (it is then dropped). Reusing it before that fails with
 /// [`Error::DuplicateUid`]: give retries a fresh `Uid`.
+#[derive(Clone)]
 pub struct Connection {
-    /// The queue to the dispatch task; dropping it lets the task finish.
+    /// The queue to the dispatch task; dropping every clone lets the task finish.
     requests: mpsc::UnboundedSender<Message>,
     shared: Arc<Shared>,
 }

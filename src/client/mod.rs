@@ -1,7 +1,7 @@
 //! The client: a multiplexed connection and the ready stack over it.
 //!
 //! ```text
-//! Client (Clone) ─ Timeout ─ Buffer ─ ConcurrencyLimit ─ Pool ─ Connection …
+//! Client (Clone) ─ Timeout ─ ConcurrencyLimit ─ Pool (Clone) ─ Connection …
 //!                                                               └ dispatch task: batched writes,
 //!                                                                 waiters by Uid in a map,
 //!                                                                 Framed<TcpStream, JsonCodec>
@@ -24,10 +24,10 @@ pub use builder::ClientBuilder;
 pub use connection::{Connection, ResponseFuture as ConnectionFuture};
 pub(crate) use options::Options;
 pub use options::{
-    DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_BUFFER_CAPACITY, DEFAULT_CONCURRENCY_LIMIT,
-    DEFAULT_DIAL_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES,
-    DEFAULT_KEEPALIVE_TIME, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_POOL_SIZE,
-    DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TCP_USER_TIMEOUT,
+    DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_DIAL_TIMEOUT,
+    DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES, DEFAULT_KEEPALIVE_TIME,
+    DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_TCP_USER_TIMEOUT,
 };
 pub use service::{Client, ResponseFuture};
 pub(crate) use shared::Shared;

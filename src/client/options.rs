@@ -18,8 +18,6 @@ pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 pub const DEFAULT_KEEPALIVE_RETRIES: u32 = 3;
 /// Default `TCP_USER_TIMEOUT`: unacknowledged data for 30 s closes the connection.
 pub const DEFAULT_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default buffer capacity: 1024 calls queued for the pool.
-pub const DEFAULT_BUFFER_CAPACITY: usize = 1024;
 /// Default concurrency limit: 1024 requests in flight over the whole pool.
 pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
 /// Default read timeout: a connection with requests waiting and no answer
@@ -45,7 +43,6 @@ pub(crate) struct Options {
     pub(crate) nodelay: bool,
     pub(crate) linger: Option<Duration>,
     pub(crate) tcp_user_timeout: Option<Duration>,
-    pub(crate) buffer_capacity: usize,
     pub(crate) concurrency_limit: Option<usize>,
     pub(crate) max_frame_len: usize,
     pub(crate) read_timeout: Option<Duration>,
@@ -67,7 +64,6 @@ impl Default for Options {
             nodelay: true,
             linger: None,
             tcp_user_timeout: Some(DEFAULT_TCP_USER_TIMEOUT),
-            buffer_capacity: DEFAULT_BUFFER_CAPACITY,
             concurrency_limit: Some(DEFAULT_CONCURRENCY_LIMIT),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),

@@ -1,39 +1,82 @@
 //! [`PoolHandle`]: add and remove endpoints at run time, read their health.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::endpoint::{Endpoint, EndpointStatus};
-use super::service::Live;
 use super::supervisor::supervise;
-use crate::client::Options;
+use crate::client::{Connection, Options};
 use crate::Error;
 
-/// What a pool, its handles and its supervisors share.
+/// A connection in rotation, and the endpoint it belongs to.
+#[derive(Debug)]
+struct Live {
+    id: u64,
+    endpoint: Arc<Endpoint>,
+    conn: Connection,
+}
+
+/// What a pool (all its clones), its handles and its supervisors share.
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub(crate) opts: Options,
-    /// Supervisors hand new connections to the pool through this.
-    pub(crate) up: mpsc::UnboundedSender<Live>,
+    /// The connections in rotation; supervisors add and remove them.
+    conns: RwLock<Vec<Live>>,
+    next_id: AtomicU64,
     /// Parent of every endpoint's token; cancelled when the pool is dropped.
     pub(crate) token: CancellationToken,
     endpoints: Mutex<Vec<Arc<Endpoint>>>,
-    /// Poked on every dial outcome, for [`Pool::wait_first`](super::Pool).
-    pub(crate) changed: Notify,
+    /// Woken on every change: a connection up or down, a dial failed.
+    pub(crate) changed: Arc<Notify>,
 }
 
 impl Ctx {
-    pub(crate) fn new(opts: Options, up: mpsc::UnboundedSender<Live>) -> Self {
+    pub(crate) fn new(opts: Options) -> Self {
         Ctx {
             opts,
-            up,
+            conns: RwLock::new(Vec::new()),
+            next_id: AtomicU64::new(0),
             token: CancellationToken::new(),
             endpoints: Mutex::new(Vec::new()),
-            changed: Notify::new(),
+            changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// Puts a new connection in rotation; returns its id for [`Ctx::remove`].
+    pub(crate) fn add(&self, endpoint: Arc<Endpoint>, conn: Connection) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let live = Live { id, endpoint, conn };
+        self.conns
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(live);
+        self.changed.notify_waiters();
+        id
+    }
+
+    /// Takes a connection out of rotation (its requests in flight finish).
+    pub(crate) fn remove(&self, id: u64) {
+        let mut conns = self.conns.write().unwrap_or_else(|p| p.into_inner());
+        conns.retain(|l| l.id != id);
+    }
+
+    /// The usable connection with the fewest requests in flight.
+    pub(crate) fn pick(&self) -> Option<Connection> {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        conns
+            .iter()
+            .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
+            .min_by_key(|l| l.conn.in_flight())
+            .map(|l| l.conn.clone())
+    }
+
+    /// Connections in rotation.
+    pub(crate) fn len(&self) -> usize {
+        self.conns.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn endpoints(&self) -> MutexGuard<'_, Vec<Arc<Endpoint>>> {

@@ -6,33 +6,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::mpsc;
+use tokio::sync::futures::OwnedNotified;
 use tokio_util::sync::DropGuard;
 use tower::Service;
 
-use super::endpoint::Endpoint;
 use super::handle::{Ctx, PoolHandle};
-use crate::client::{Connection, ConnectionFuture, Options};
+use crate::client::{ConnectionFuture, Options};
 use crate::{Error, Message, Resp};
 
-/// A connection in rotation, and the endpoint it belongs to.
-#[derive(Debug)]
-pub(crate) struct Live {
-    pub(crate) endpoint: Arc<Endpoint>,
-    pub(crate) conn: Connection,
-}
-
-/// What `poll_ready` reserved for the next `call`.
-#[derive(Debug)]
-enum Reserved {
-    /// The connection at this index is ready for one request.
-    Conn(usize),
-    /// Fail fast: nothing is up.
-    Unavailable(Error),
-}
-
 /// Connections to one or more endpoints, as one `Service`: each request
-/// goes to the ready connection with the fewest requests in flight.
+/// goes to the live connection with the fewest requests in flight.
 ///
 /// Every endpoint gets `pool_size` connections, each kept alive by a
 /// background task that redials with exponential backoff and jitter when
@@ -41,60 +24,55 @@ enum Reserved {
 /// wait, or too many timeouts in a row). Requests in flight on a connection
 /// that dies fail with [`Error::Closed`] and the cause.
 ///
-/// While no connection is up, `poll_ready` waits (bound it with a timeout
-/// layer) or, with `fail_fast`, lets the call fail at once with
-/// [`Error::Unavailable`]. It never fails itself, so the pool is safe
-/// behind `Buffer`, which would otherwise give up for good.
+/// `Pool` is cheap to [`Clone`]: clones share the connections, so it needs
+/// no `Buffer` to be shared by many tasks. The background tasks stop when
+/// the last clone is dropped.
+///
+/// `poll_ready` is always ready: a connection's queue needs no reservation.
+/// While no connection is up, a call's future waits for one (so a timeout
+/// layer above bounds the wait) or, with `fail_fast`, fails at once with
+/// [`Error::Unavailable`]. The pool never fails `poll_ready`, so it is also
+/// safe behind `Buffer`, which would otherwise give up for good.
 ///
 /// `Uid`s are unique per connection (see [`Connection`]): each answer is
 /// routed on the connection its request went out on.
 ///
 /// Build one with [`ClientBuilder::pool`](crate::ClientBuilder::pool) to
 /// compose your own stack, or take the ready [`Client`](crate::Client).
+#[derive(Clone)]
 pub struct Pool {
-    conns: Vec<Live>,
-    up: mpsc::UnboundedReceiver<Live>,
     ctx: Arc<Ctx>,
-    reserved: Option<Reserved>,
-    /// Stops every supervisor when the pool is dropped.
-    _stop: DropGuard,
+    /// Stops every supervisor when the last clone is dropped.
+    _stop: Arc<DropGuard>,
 }
 
 impl Pool {
     /// A pool over `addrs`; connections are dialed in the background.
     pub(crate) fn new(opts: Options, addrs: impl IntoIterator<Item = String>) -> Pool {
-        let (tx, up) = mpsc::unbounded_channel();
-        let ctx = Arc::new(Ctx::new(opts, tx));
+        let ctx = Arc::new(Ctx::new(opts));
         let handle = PoolHandle { ctx: ctx.clone() };
         for addr in addrs {
             handle.add(addr);
         }
         Pool {
-            conns: Vec::new(),
-            up,
-            _stop: ctx.token.clone().drop_guard(),
+            _stop: Arc::new(ctx.token.clone().drop_guard()),
             ctx,
-            reserved: None,
         }
     }
 
     /// Waits until one connection is up, or every endpoint has failed to connect.
-    pub(crate) async fn wait_first(&mut self) -> Result<(), Error> {
+    pub(crate) async fn wait_first(&self) -> Result<(), Error> {
         loop {
-            if let Ok(live) = self.up.try_recv() {
-                self.conns.push(live);
+            let changed = self.ctx.changed.clone().notified_owned();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.ctx.len() > 0 {
                 return Ok(());
             }
             if let Some(e) = self.ctx.all_down() {
                 return Err(e);
             }
-            tokio::select! {
-                Some(live) = self.up.recv() => {
-                    self.conns.push(live);
-                    return Ok(());
-                }
-                _ = self.ctx.changed.notified() => {}
-            }
+            changed.await;
         }
     }
 
@@ -107,16 +85,7 @@ impl Pool {
 
     /// Connections in rotation right now.
     pub fn connections(&self) -> usize {
-        self.conns.len()
-    }
-
-    /// Takes in new connections and drops dead or removed ones.
-    fn refresh(&mut self, cx: &mut Context<'_>) {
-        while let Poll::Ready(Some(live)) = self.up.poll_recv(cx) {
-            self.conns.push(live);
-        }
-        self.conns
-            .retain(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled());
+        self.ctx.len()
     }
 }
 
@@ -125,45 +94,23 @@ impl Service<Message> for Pool {
     type Error = Error;
     type Future = ResponseFuture;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.reserved.is_some() {
-            return Poll::Ready(Ok(()));
-        }
-        // 1. Bring the set of connections up to date (this also registers
-        //    for wake-ups when a supervisor brings a new one).
-        self.refresh(cx);
-        // 2. Of the connections ready for a request, pick the least loaded.
-        let mut best: Option<(usize, usize)> = None;
-        for (i, live) in self.conns.iter_mut().enumerate() {
-            if let Poll::Ready(Ok(())) = live.conn.poll_ready(cx) {
-                let load = live.conn.in_flight();
-                if best.is_none_or(|(_, l)| load < l) {
-                    best = Some((i, load));
-                }
-            }
-        }
-        if let Some((i, _)) = best {
-            self.reserved = Some(Reserved::Conn(i));
-            return Poll::Ready(Ok(()));
-        }
-        // 3. None ready. With nothing up at all, fail fast if asked to.
-        if self.conns.is_empty() && self.ctx.opts.fail_fast {
-            if let Some(cause) = self.ctx.last_error() {
-                self.reserved = Some(Reserved::Unavailable(Error::Unavailable(Arc::new(cause))));
-                return Poll::Ready(Ok(()));
-            }
-        }
-        Poll::Pending
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
-        match self
-            .reserved
-            .take()
-            .expect("Pool::call without a reservation; poll_ready must be called first")
-        {
-            Reserved::Conn(i) => ResponseFuture::sent(self.conns[i].conn.call(msg)),
-            Reserved::Unavailable(e) => ResponseFuture::failed(e),
+        // The common case: a connection is up; send on the least loaded.
+        if let Some(mut conn) = self.ctx.pick() {
+            return ResponseFuture {
+                inner: Inner::Sent(conn.call(msg)),
+            };
+        }
+        ResponseFuture {
+            inner: Inner::Waiting {
+                msg: Some(msg),
+                ctx: self.ctx.clone(),
+                changed: None,
+            },
         }
     }
 }
@@ -171,7 +118,7 @@ impl Service<Message> for Pool {
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
-            .field("connections", &self.conns.len())
+            .field("connections", &self.ctx.len())
             .field("endpoints", &self.handle().endpoints())
             .finish()
     }
@@ -186,32 +133,49 @@ pub struct ResponseFuture {
 #[derive(Debug)]
 enum Inner {
     /// Sent on a connection.
-    Conn(ConnectionFuture),
-    /// Failed before it was sent.
-    Failed(Option<Error>),
-}
-
-impl ResponseFuture {
-    fn sent(f: ConnectionFuture) -> Self {
-        ResponseFuture {
-            inner: Inner::Conn(f),
-        }
-    }
-
-    fn failed(e: Error) -> Self {
-        ResponseFuture {
-            inner: Inner::Failed(Some(e)),
-        }
-    }
+    Sent(ConnectionFuture),
+    /// No connection was up: waiting for one.
+    Waiting {
+        msg: Option<Message>,
+        ctx: Arc<Ctx>,
+        /// Wakes us when the set of connections changes.
+        changed: Option<Pin<Box<OwnedNotified>>>,
+    },
 }
 
 impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().inner {
-            Inner::Conn(f) => Pin::new(f).poll(cx),
-            Inner::Failed(e) => Poll::Ready(Err(e.take().expect("polled after completion"))),
+        let inner = &mut self.get_mut().inner;
+        loop {
+            let (msg, ctx, changed) = match inner {
+                Inner::Sent(f) => return Pin::new(f).poll(cx),
+                Inner::Waiting { msg, ctx, changed } => (msg, ctx, changed),
+            };
+            // Register for changes first, then look, so a connection that
+            // comes up in between is not missed.
+            let changed =
+                changed.get_or_insert_with(|| Box::pin(ctx.changed.clone().notified_owned()));
+            changed.as_mut().enable();
+            if let Some(mut conn) = ctx.pick() {
+                let msg = msg.take().expect("polled after completion");
+                *inner = Inner::Sent(conn.call(msg));
+                continue;
+            }
+            if ctx.opts.fail_fast {
+                if let Some(cause) = ctx.last_error() {
+                    return Poll::Ready(Err(Error::Unavailable(Arc::new(cause))));
+                }
+            }
+            match changed.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    if let Inner::Waiting { changed, .. } = inner {
+                        *changed = None;
+                    }
+                }
+                Poll::Pending => return Poll::Pending,
+            }
         }
     }
 }

@@ -9,7 +9,6 @@ use tokio_util::sync::CancellationToken;
 use super::backoff::Backoff;
 use super::endpoint::Endpoint;
 use super::handle::Ctx;
-use super::service::Live;
 use crate::client::{Connection, Options, Shared};
 use crate::Error;
 
@@ -32,22 +31,16 @@ pub(crate) async fn supervise(ctx: Arc<Ctx>, endpoint: Arc<Endpoint>) {
             Err(e) => {
                 tracing::debug!(addr = %endpoint.addr, error = %e, "dial failed");
                 endpoint.failed(e);
-                ctx.changed.notify_one();
+                ctx.changed.notify_waiters();
             }
             Ok(stream) => {
                 let conn = Connection::with_max_frame_len(stream, ctx.opts.max_frame_len);
                 let shared = conn.shared().clone();
                 endpoint.connected();
-                let live = Live {
-                    endpoint: endpoint.clone(),
-                    conn,
-                };
-                if ctx.up.send(live).is_err() {
-                    return; // the pool is gone
-                }
-                ctx.changed.notify_one();
+                let id = ctx.add(endpoint.clone(), conn);
                 let since = Instant::now();
                 watch(&shared, &ctx.opts, &token).await;
+                ctx.remove(id);
                 tracing::debug!(addr = %endpoint.addr, cause = ?shared.cause(), "connection ended");
                 endpoint.disconnected(shared.cause().cloned());
                 if since.elapsed() >= HEALTHY_AFTER {
