@@ -54,6 +54,9 @@ pub(crate) struct Transport {
     /// The clock for `waiting`, reset when `waiting` changes.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
+    /// The last read produced a request, so more may be buffered: hold
+    /// answers back and write them together once reading runs dry.
+    defer_flush: bool,
 }
 
 impl Transport {
@@ -74,6 +77,7 @@ impl Transport {
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             // Not `Idle`, so the first poll arms the idle clock.
             waiting: Wait::Answers,
+            defer_flush: false,
         }
     }
 
@@ -151,12 +155,23 @@ impl Stream for Transport {
         match Pin::new(&mut this.framed).poll_next(cx) {
             Poll::Ready(Some(Ok(msg))) => {
                 this.in_flight += 1;
+                this.defer_flush = true;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Some(Err(e))) => this.end(Some(e)),
             Poll::Ready(None) => this.end(None),
-            // 3. Nothing complete yet: the clocks decide how long we wait.
-            Poll::Pending => this.poll_clock(cx),
+            // 3. Nothing complete yet: write the answers held back (one
+            //    write for the whole batch), then let the clocks decide how
+            //    long we wait.
+            Poll::Pending => {
+                this.defer_flush = false;
+                if let Poll::Ready(Err(e)) =
+                    Sink::<Resp>::poll_flush(Pin::new(&mut this.framed), cx)
+                {
+                    return this.end(Some(e));
+                }
+                this.poll_clock(cx)
+            }
         }
     }
 }
@@ -174,6 +189,13 @@ impl Sink<Resp> for Transport {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // `multiplex::Server` flushes after every request it reads; while
+        // more requests may be waiting in the read buffer, say "done" and
+        // let `poll_next` write everything at once when reading runs dry.
+        // (The connection flushes for real before it closes.)
+        if self.defer_flush {
+            return Poll::Ready(Ok(()));
+        }
         Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx)
     }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the same load against the Go seed server and the jsonmux server,
+# alternately, and reports throughput and server CPU time per request
+# (utime + stime from /proc/PID/stat, before and after each run).
+#
+#   scripts/compare-servers.sh [rounds] [loadgen flags...]
+#   e.g. scripts/compare-servers.sh 3 --conns 4 --inflight 256 --duration 3s --client raw
+#
+# Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}; shift || true
+flags=("$@"); [ ${#flags[@]} -gt 0 ] || flags=(--conns 4 --inflight 256 --duration 3s --client raw)
+gobin=${GOSEED_BIN:-/tmp/go-seed-bin}
+cargo build --release --example server --example loadgen >/dev/null 2>&1
+tick=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run() { # name port cmd...
+    local name=$1 port=$2; shift 2
+    "$@" >/dev/null 2>&1 &
+    local pid=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+    local before; before=$(cpu_ticks $pid)
+    local out; out=$(./target/release/examples/loadgen --addr "127.0.0.1:$port" "${flags[@]}" 2>/dev/null)
+    local after; after=$(cpu_ticks $pid)
+    kill -TERM $pid; wait $pid 2>/dev/null || true
+    python3 - "$name" "$out" "$before" "$after" "$tick" <<'PY'
+import json, sys
+name, out, before, after, tick = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+cpu_s = (after - before) / tick
+print(json.dumps({"server": name, "rps": round(out["rps"]), "ok": out["ok"], "errors": out["errors"],
+                  "p50_us": out["p50_us"], "p99_us": out["p99_us"], "server_cpu_s": cpu_s,
+                  "cpu_us_per_req": round(cpu_s * 1e6 / max(out["ok"], 1), 2)}))
+PY
+}
+
+for r in $(seq "$rounds"); do
+    run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
+    run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802
+done
