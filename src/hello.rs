@@ -1,7 +1,6 @@
 //! The seed's service: `Val = "server: hello, " + Val`, stamped like Go's `time.RFC3339Nano`.
 
 use std::convert::Infallible;
-use std::fmt::Write as _;
 use std::future::{ready, Ready};
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -67,28 +66,38 @@ pub fn timestamp() -> String {
 
 fn format_rfc3339_nano(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, day) = civil_from_days(days);
-    let mut s = String::with_capacity(30);
-    let _ = write!(
-        s,
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    );
-    let mut nanos = d.subsec_nanos();
-    if nanos != 0 {
-        let mut digits = 9;
-        while nanos % 10 == 0 {
-            nanos /= 10;
-            digits -= 1;
-        }
-        let _ = write!(s, ".{nanos:0digits$}");
-    }
+    let secs = d.as_secs();
+    let (y, m, day) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    // Filled in by hand: this runs once per answer, and `format!` costs
+    // more than all the rest of an answer's bookkeeping.
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    put_digits(&mut b[0..4], y.clamp(0, 9999) as u64);
+    put_digits(&mut b[5..7], u64::from(m));
+    put_digits(&mut b[8..10], u64::from(day));
+    put_digits(&mut b[11..13], rem / 3600);
+    put_digits(&mut b[14..16], rem / 60 % 60);
+    put_digits(&mut b[17..19], rem % 60);
+    put_digits(&mut b[20..29], u64::from(d.subsec_nanos()));
+    // Go drops the fraction's trailing zeros, and the dot with them.
+    let frac_end = 20
+        + b[20..29]
+            .iter()
+            .rposition(|&c| c != b'0')
+            .map_or(0, |i| i + 1);
+    let end = if frac_end == 20 { 19 } else { frac_end };
+    let mut s = String::with_capacity(end + 1);
+    s.push_str(std::str::from_utf8(&b[..end]).expect("ASCII"));
     s.push('Z');
     s
+}
+
+/// Writes `v`'s last `out.len()` decimal digits into `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut v: u64) {
+    for c in out.iter_mut().rev() {
+        *c = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian

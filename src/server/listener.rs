@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
+use super::admission::Admission;
 use super::connection::serve_connection;
 use super::options::ServerOptions;
 use super::stack::connection_service;
@@ -38,9 +39,7 @@ where
 {
     let opts = Arc::new(opts);
     let permits = Arc::new(Semaphore::new(opts.max_connections));
-    let global = opts
-        .max_concurrent_requests
-        .map(|n| Arc::new(Semaphore::new(n)));
+    let admission = opts.max_concurrent_requests.map(Admission::new);
     let tracker = TaskTracker::new();
     // `drain` asks connections to stop reading; `cut` ends them outright.
     let drain = CancellationToken::new();
@@ -76,7 +75,7 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let svc = connection_service(svc.clone(), &opts, global.clone(), stats.clone());
+        let svc = connection_service(svc.clone(), &opts, admission.clone(), stats.clone());
         let (opts, stats, drain, cut) = (opts.clone(), stats.clone(), drain.clone(), cut.clone());
         tracker.spawn(async move {
             stats.connection_opened();

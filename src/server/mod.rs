@@ -4,11 +4,12 @@
 //! listener ─ permit per connection (over the limit: an error answer, close)
 //!   per connection: multiplex::Server(transport, service)
 //!     transport: Framed<TcpStream, JsonCodec> + idle / frame clocks, buffers released when idle
-//!     service:   ConcurrencyLimit ─ errors → answers ─ LoadShed ─ global limit ─ Timeout ─ svc
+//!     service:   errors → answers, server-wide cap ─ LoadShed ─ Timeout ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
 
+mod admission;
 mod builder;
 mod catch;
 mod connection;

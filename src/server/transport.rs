@@ -49,6 +49,8 @@ pub(crate) struct Transport {
     ended: bool,
     /// Requests read minus answers written.
     in_flight: usize,
+    /// At this many requests in flight, stop reading (backpressure).
+    max_in_flight: usize,
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
     /// The clock for `waiting`, reset when `waiting` changes.
@@ -72,6 +74,7 @@ impl Transport {
             error: None,
             ended: false,
             in_flight: 0,
+            max_in_flight: opts.max_in_flight,
             idle_timeout: opts.idle_timeout,
             frame_timeout: opts.frame_timeout,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
@@ -85,6 +88,16 @@ impl Transport {
         self.error = error;
         self.ended = true;
         Poll::Ready(None)
+    }
+
+    /// Nothing more to read for now: write the answers held back (one write
+    /// for the whole batch), then let the clocks decide how long we wait.
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        self.defer_flush = false;
+        if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
+            return self.end(Some(e));
+        }
+        self.poll_clock(cx)
     }
 
     /// Nothing to read yet: run the clock for whatever we are waiting for.
@@ -143,7 +156,12 @@ impl Stream for Transport {
         if this.shutdown.as_mut().poll(cx).is_ready() {
             return this.end(None);
         }
-        // 1. A released read buffer comes back only once there are bytes to read.
+        // 1. At the in-flight limit, read nothing more until answers go out
+        //    (finishing handlers wake the connection).
+        if this.in_flight >= this.max_in_flight {
+            return this.poll_wait(cx);
+        }
+        // 2. A released read buffer comes back only once there are bytes to read.
         if this.framed.read_buffer().capacity() == 0 {
             match this.framed.get_ref().poll_read_ready(cx) {
                 Poll::Ready(Ok(())) => this.framed.read_buffer_mut().reserve(READ_CHUNK),
@@ -151,7 +169,7 @@ impl Stream for Transport {
                 Poll::Pending => return this.poll_clock(cx),
             }
         }
-        // 2. Read and decode.
+        // 3. Read and decode.
         match Pin::new(&mut this.framed).poll_next(cx) {
             Poll::Ready(Some(Ok(msg))) => {
                 this.in_flight += 1;
