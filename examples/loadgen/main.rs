@@ -11,11 +11,14 @@
 //!
 //! Each request is `{"Uid":"w<worker>-<seq>","Val":<--val-size bytes>}`; an
 //! answer counts as ok only if its `Uid` is the request's and its `Val` is
-//! `"server: hello, " + Val`. Two clients can drive the load:
+//! `"server: hello, " + Val`. Three clients can drive the load:
 //!
 //! * `--client stack` (default): per connection, a [`jsonmux::Client`] with
 //!   a pool of one connection, a request timeout and a concurrency limit of
 //!   that connection's share of `--inflight`.
+//! * `--client pool`: one [`jsonmux::Client`] whose pool holds all
+//!   `--conns` connections (spread over the addresses), shared by every
+//!   worker: how an application would use it.
 //! * `--client raw`: the hand-written baseline in `benches/support/raw.rs`
 //!   (a writer task, a reader task and a map of oneshots per connection).
 //!
@@ -88,8 +91,11 @@ struct Args {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ClientKind {
-    /// jsonmux's ready stack (`jsonmux::Client`).
+    /// jsonmux's ready stack (`jsonmux::Client`), one per connection.
     Stack,
+    /// One `jsonmux::Client` whose pool holds all `--conns` connections
+    /// (spread over the addresses), shared by every worker.
+    Pool,
     /// The hand-written baseline client.
     Raw,
 }
@@ -102,19 +108,40 @@ enum Target {
 }
 
 impl Target {
-    async fn connect(args: &Args, addr: &str, inflight: usize) -> Result<Target, String> {
-        match args.client {
-            ClientKind::Stack => ClientBuilder::new()
-                .pool_size(1)
+    async fn connect(args: &Args, addrs: &[String], inflight: usize) -> Result<Target, String> {
+        let stack = |pool_size: usize| {
+            ClientBuilder::new()
+                .pool_size(pool_size)
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
                 .concurrency_limit(Some(inflight))
-                .connect(addr)
-                .await
-                .map(Target::Stack)
-                .map_err(|e| e.to_string()),
+        };
+        match args.client {
+            ClientKind::Stack | ClientKind::Pool => {
+                let pool_size = args.conns.div_ceil(addrs.len()).max(1);
+                let pool_size = if args.client == ClientKind::Pool {
+                    pool_size
+                } else {
+                    1
+                };
+                let client = stack(pool_size);
+                let client = client.connect_all(addrs).await.map_err(|e| e.to_string())?;
+                // Start measuring once every connection of the pool is up.
+                let want = pool_size * addrs.len();
+                while client
+                    .pool()
+                    .endpoints()
+                    .iter()
+                    .map(|e| e.connections)
+                    .sum::<usize>()
+                    < want
+                {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Ok(Target::Stack(client))
+            }
             ClientKind::Raw => {
-                match tokio::time::timeout(args.timeout, RawClient::connect(addr)).await {
+                match tokio::time::timeout(args.timeout, RawClient::connect(&addrs[0])).await {
                     Ok(Ok(raw)) => Ok(Target::Raw(raw.with_timeout(Some(args.timeout)))),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(_) => Err("dial timed out".into()),
@@ -240,13 +267,23 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    // Connection i gets an equal share of the in-flight requests (the
-    // remainder goes to the first ones) and address i mod len.
-    let share = |i: usize| args.inflight / args.conns + usize::from(i < args.inflight % args.conns);
-    let mut targets = Vec::with_capacity(args.conns);
-    for i in 0..args.conns {
-        let addr = &args.addr[i % args.addr.len()];
-        match Target::connect(&args, addr, share(i)).await {
+    // Client i gets an equal share of the in-flight requests (the
+    // remainder goes to the first ones) and address i mod len; a pool is
+    // one client over every address.
+    let clients = if args.client == ClientKind::Pool {
+        1
+    } else {
+        args.conns
+    };
+    let share = |i: usize| args.inflight / clients + usize::from(i < args.inflight % clients);
+    let mut targets = Vec::with_capacity(clients);
+    for i in 0..clients {
+        let addrs = match args.client {
+            ClientKind::Pool => &args.addr[..],
+            _ => std::slice::from_ref(&args.addr[i % args.addr.len()]),
+        };
+        let addr = addrs.join(",");
+        match Target::connect(&args, addrs, share(i)).await {
             Ok(t) => targets.push(t),
             Err(e) => {
                 eprintln!("loadgen: cannot connect to {addr}: {e}");
@@ -333,6 +370,7 @@ async fn main() -> ExitCode {
     let setup = Setup {
         client: match args.client {
             ClientKind::Stack => "stack",
+            ClientKind::Pool => "pool",
             ClientKind::Raw => "raw",
         },
         addr: &args.addr,
