@@ -110,6 +110,7 @@ impl Service<Message> for Pool {
                 msg: Some(msg),
                 ctx: self.ctx.clone(),
                 changed: None,
+                _keep: self._stop.clone(),
             },
         }
     }
@@ -140,6 +141,8 @@ enum Inner {
         ctx: Arc<Ctx>,
         /// Wakes us when the set of connections changes.
         changed: Option<Pin<Box<OwnedNotified>>>,
+        /// Keeps the supervisors dialing even if every `Pool` clone is gone.
+        _keep: Arc<DropGuard>,
     },
 }
 
@@ -151,7 +154,9 @@ impl Future for ResponseFuture {
         loop {
             let (msg, ctx, changed) = match inner {
                 Inner::Sent(f) => return Pin::new(f).poll(cx),
-                Inner::Waiting { msg, ctx, changed } => (msg, ctx, changed),
+                Inner::Waiting {
+                    msg, ctx, changed, ..
+                } => (msg, ctx, changed),
             };
             // Register for changes first, then look, so a connection that
             // comes up in between is not missed.
