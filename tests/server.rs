@@ -61,12 +61,13 @@ async fn a_slow_sender_is_cut_off_after_the_frame_timeout() {
 
 #[tokio::test]
 async fn an_idle_connection_is_closed_but_one_with_work_in_flight_is_not() {
-    let s = start(ServerBuilder::new().idle_timeout(Some(Duration::from_millis(40)))).await;
+    let s = start(ServerBuilder::new().idle_timeout(Some(Duration::from_millis(150)))).await;
     let mut idle = Raw::connect(s.addr).await;
     expect_error_then_close(&mut idle, "idle_timeout").await;
 
     let mut busy = Raw::connect(s.addr).await;
-    busy.send(br#"{"Uid":"long","Val":"sleep:120"}"#).await;
+    // Busy for twice the idle timeout: still not idle.
+    busy.send(br#"{"Uid":"long","Val":"sleep:300"}"#).await;
     assert_eq!(busy.resp().await.uid, "long", "answered, not cut as idle");
     expect_error_then_close(&mut busy, "idle_timeout").await;
     assert_eq!(s.stats.snapshot().idle_closed, 2);
