@@ -5,6 +5,8 @@
 #
 #   scripts/compare-servers.sh [rounds] [loadgen flags...]
 #   e.g. scripts/compare-servers.sh 3 --conns 4 --inflight 256 --duration 3s --client raw
+#   GOLOAD=1 scripts/compare-servers.sh 3    # load from scripts/goload instead: Go, one
+#                                            # write per request, 4 conns x 64 in flight
 #
 # Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
 set -euo pipefail
@@ -13,6 +15,11 @@ rounds=${1:-3}; shift || true
 flags=("$@"); [ ${#flags[@]} -gt 0 ] || flags=(--conns 4 --inflight 256 --duration 3s --client raw)
 gobin=${GOSEED_BIN:-/tmp/go-seed-bin}
 cargo build --release --example server --example loadgen >/dev/null 2>&1
+load=(./target/release/examples/loadgen "${flags[@]}")
+if [ -n "${GOLOAD:-}" ]; then
+    (cd scripts/goload && GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "${TMPDIR:-/tmp}/jsonmux-goload" .)
+    load=("${TMPDIR:-/tmp}/jsonmux-goload" -conns 4 -inflight 64 -duration 3s)
+fi
 tick=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -23,7 +30,7 @@ run() { # name port cmd...
     local pid=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
     local before; before=$(cpu_ticks $pid)
-    local out; out=$(./target/release/examples/loadgen --addr "127.0.0.1:$port" "${flags[@]}" 2>/dev/null)
+    local out; out=$("${load[@]}" --addr "127.0.0.1:$port" 2>/dev/null)
     local after; after=$(cpu_ticks $pid)
     kill -TERM $pid; wait $pid 2>/dev/null || true
     python3 - "$name" "$out" "$before" "$after" "$tick" <<'PY'
@@ -31,7 +38,7 @@ import json, sys
 name, out, before, after, tick = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 cpu_s = (after - before) / tick
 print(json.dumps({"server": name, "rps": round(out["rps"]), "ok": out["ok"], "errors": out["errors"],
-                  "p50_us": out["p50_us"], "p99_us": out["p99_us"], "server_cpu_s": cpu_s,
+                  "p50_us": out.get("p50_us"), "p99_us": out.get("p99_us"), "server_cpu_s": cpu_s,
                   "cpu_us_per_req": round(cpu_s * 1e6 / max(out["ok"], 1), 2)}))
 PY
 }
