@@ -34,7 +34,7 @@ use crate::{Error, Message, Resp};
 /// [`Error::Unavailable`]. The pool never fails `poll_ready`, so it is also
 /// safe behind `Buffer`, which would otherwise give up for good.
 ///
-/// `Uid`s are unique per connection (see [`Connection`]): each answer is
+/// `Uid`s are unique per connection (see [`Connection`](crate::Connection)): each answer is
 /// routed on the connection its request went out on.
 ///
 /// Build one with [`ClientBuilder::pool`](crate::ClientBuilder::pool) to
