@@ -20,11 +20,15 @@ use crate::{Error, JsonCodec, Message, Resp};
 const BATCH: usize = 256;
 /// Rounds per wake-up before yielding to other tasks.
 const ROUNDS: usize = 16;
+/// Stop encoding once this much waits to be written: large requests must
+/// not pile up in memory while the socket is full.
+const MAX_UNWRITTEN: usize = 64 * 1024;
 
 /// Drives one connection until it ends.
 ///
-/// Each round takes every queued request (up to [`BATCH`]), encodes them
-/// into the write buffer and flushes them with one write, then decodes and
+/// Each round takes every queued request (up to [`BATCH`] requests or
+/// [`MAX_UNWRITTEN`] bytes), encodes them into the write buffer and flushes
+/// them with one write, then decodes and
 /// routes every answer already received. The socket is always read, even
 /// with nothing in flight, so a peer's close is seen at once.
 ///
@@ -67,7 +71,10 @@ impl Dispatch {
         for _ in 0..ROUNDS {
             // 1. Encode every queued request.
             let mut wrote = 0;
-            while !self.draining && wrote < BATCH {
+            while !self.draining
+                && wrote < BATCH
+                && self.framed.write_buffer().len() < MAX_UNWRITTEN
+            {
                 match self.requests.poll_recv(cx) {
                     Poll::Ready(Some(msg)) => {
                         Pin::new(&mut self.framed).start_send(msg)?;
