@@ -287,9 +287,15 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
 async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = conn.ready().await.unwrap().call(Message::new("last", "sleep:30"));
+    let call = conn
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("last", "sleep:30"));
     drop(conn);
-    let resp = bounded("the answer after the handle is gone", call).await.unwrap();
+    let resp = bounded("the answer after the handle is gone", call)
+        .await
+        .unwrap();
     assert_eq!(resp.val, "server: hello, sleep:30");
     server.stop().await;
 }
