@@ -175,7 +175,7 @@ enum State {
         uid: Arc<str>,
         shared: Arc<Shared>,
     },
-    Failed(Error),
+    Failed(Option<Error>),
     Done,
 }
 
@@ -190,7 +190,7 @@ pub struct ResponseFuture {
 impl ResponseFuture {
     fn failed(e: Error) -> Self {
         ResponseFuture {
-            state: State::Failed(e),
+            state: State::Failed(Some(e)),
         }
     }
 }
@@ -217,10 +217,7 @@ impl Future for ResponseFuture {
                 // its cause was recorded first.
                 Err(_) => Err(shared.closed_error()),
             },
-            State::Failed(_) => match std::mem::replace(&mut self.state, State::Done) {
-                State::Failed(e) => Err(e),
-                _ => unreachable!(),
-            },
+            State::Failed(e) => Err(e.take().expect("polled after completion")),
             State::Done => panic!("ResponseFuture polled after completion"),
         };
         self.state = State::Done;

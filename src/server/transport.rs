@@ -18,6 +18,8 @@ use crate::{Error, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
 const READ_CHUNK: usize = 8 * 1024;
+/// Requests read in a row before the shutdown signal is checked anyway.
+const SHUTDOWN_CHECK_EVERY: u32 = 32;
 
 /// What the connection is waiting for, and so which clock runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub(crate) struct Transport {
     /// The last read produced a request, so more may be buffered: hold
     /// answers back and write them together once reading runs dry.
     defer_flush: bool,
+    /// Requests read since the shutdown signal was last checked.
+    reads_unchecked: u32,
 }
 
 impl Transport {
@@ -81,6 +85,7 @@ impl Transport {
             // Not `Idle`, so the first poll arms the idle clock.
             waiting: Wait::Answers,
             defer_flush: false,
+            reads_unchecked: 0,
         }
     }
 
@@ -93,6 +98,9 @@ impl Transport {
     /// Nothing more to read for now: write the answers held back (one write
     /// for the whole batch), then let the clocks decide how long we wait.
     fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        if self.shutdown.as_mut().poll(cx).is_ready() {
+            return self.end(None);
+        }
         self.defer_flush = false;
         if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
             return self.end(Some(e));
@@ -153,8 +161,14 @@ impl Stream for Transport {
         if this.ended {
             return Poll::Ready(None);
         }
-        if this.shutdown.as_mut().poll(cx).is_ready() {
-            return this.end(None);
+        // Checking the shutdown signal takes a lock: do it before waiting and
+        // every `SHUTDOWN_CHECK_EVERY` requests, not for each one.
+        this.reads_unchecked += 1;
+        if this.reads_unchecked >= SHUTDOWN_CHECK_EVERY {
+            this.reads_unchecked = 0;
+            if this.shutdown.as_mut().poll(cx).is_ready() {
+                return this.end(None);
+            }
         }
         // 1. At the in-flight limit, read nothing more until answers go out
         //    (finishing handlers wake the connection).
@@ -166,7 +180,7 @@ impl Stream for Transport {
             match this.framed.get_ref().poll_read_ready(cx) {
                 Poll::Ready(Ok(())) => this.framed.read_buffer_mut().reserve(READ_CHUNK),
                 Poll::Ready(Err(e)) => return this.end(Some(e.into())),
-                Poll::Pending => return this.poll_clock(cx),
+                Poll::Pending => return this.poll_wait(cx),
             }
         }
         // 3. Read and decode.
@@ -178,18 +192,8 @@ impl Stream for Transport {
             }
             Poll::Ready(Some(Err(e))) => this.end(Some(e)),
             Poll::Ready(None) => this.end(None),
-            // 3. Nothing complete yet: write the answers held back (one
-            //    write for the whole batch), then let the clocks decide how
-            //    long we wait.
-            Poll::Pending => {
-                this.defer_flush = false;
-                if let Poll::Ready(Err(e)) =
-                    Sink::<Resp>::poll_flush(Pin::new(&mut this.framed), cx)
-                {
-                    return this.end(Some(e));
-                }
-                this.poll_clock(cx)
-            }
+            // 4. Nothing complete yet.
+            Poll::Pending => this.poll_wait(cx),
         }
     }
 }
