@@ -119,17 +119,19 @@ impl Dispatch {
 
     fn route(&mut self, resp: Resp) {
         self.shared.touch();
-        let connection_error = resp.uid.is_empty().then(|| resp.error.clone()).flatten();
-        let code = resp.code.clone();
+        // Only an error answer without a Uid can be about the connection;
+        // keep what it said before the answer is handed over.
+        let last_word = match (&resp.uid[..], &resp.error) {
+            ("", Some(msg)) => Some(Error::from_wire(resp.code.as_deref(), msg.clone())),
+            _ => None,
+        };
         if self.shared.in_flight.answer(resp) {
             return;
         }
-        match connection_error {
+        match last_word {
             // The server's last word about the whole connection (bad input,
             // a limit): every request in flight will see it as the cause.
-            Some(msg) => self
-                .shared
-                .set_cause(Error::from_wire(code.as_deref(), msg)),
+            Some(cause) => self.shared.set_cause(cause),
             None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
         }
     }
