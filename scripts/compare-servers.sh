@@ -7,6 +7,11 @@
 #   e.g. scripts/compare-servers.sh 3 --conns 4 --inflight 256 --duration 3s --client raw
 #   GOLOAD=1 scripts/compare-servers.sh 3    # load from scripts/goload instead: Go, one
 #                                            # write per request, 4 conns x 64 in flight
+#   GOLOAD=pipelined scripts/compare-servers.sh 3   # the same Go load generator, batched
+#                                            # writes and byte-scan checks (cheaper per request)
+#
+#   BASELINE=1 scripts/compare-servers.sh 3 # also the hand-written tokio server
+#                                            # (examples/baseline_server.rs), for calibration
 #
 # Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
 set -euo pipefail
@@ -14,11 +19,12 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}; shift || true
 flags=("$@"); [ ${#flags[@]} -gt 0 ] || flags=(--conns 4 --inflight 256 --duration 3s --client raw)
 gobin=${GOSEED_BIN:-/tmp/go-seed-bin}
-cargo build --release --example server --example loadgen >/dev/null 2>&1
+cargo build --release --example server --example baseline_server --example loadgen >/dev/null 2>&1
 load=(./target/release/examples/loadgen "${flags[@]}")
 if [ -n "${GOLOAD:-}" ]; then
     (cd scripts/goload && GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "${TMPDIR:-/tmp}/jsonmux-goload" .)
-    load=("${TMPDIR:-/tmp}/jsonmux-goload" -conns 4 -inflight 64 -duration 3s)
+    mode=seed; [ "$GOLOAD" != pipelined ] || mode=pipelined
+    load=("${TMPDIR:-/tmp}/jsonmux-goload" -mode "$mode" -conns 4 -inflight 64 -duration 3s)
 fi
 tick=$(getconf CLK_TCK)
 
@@ -46,4 +52,5 @@ PY
 for r in $(seq "$rounds"); do
     run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
     run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802
+    [ -z "${BASELINE:-}" ] || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
 done
