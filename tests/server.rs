@@ -142,6 +142,23 @@ async fn the_per_connection_limit_holds_requests_back_instead_of_failing_them() 
 }
 
 #[tokio::test]
+async fn a_handler_still_working_does_not_hold_back_the_answers_behind_it() {
+    let s = start(ServerBuilder::new()).await;
+    let mut raw = Raw::connect(s.addr).await;
+    raw.send(br#"{"Uid":"stuck","Val":"hang"}{"Uid":"a","Val":"x"}{"Uid":"b","Val":"x"}"#)
+        .await;
+    assert_eq!(raw.resp().await.uid, "a");
+    assert_eq!(raw.resp().await.uid, "b");
+    // A handler that answers later is written when it finishes.
+    raw.send(br#"{"Uid":"later","Val":"sleep:5"}"#).await;
+    let later = raw.resp().await;
+    assert_eq!(
+        (later.uid.as_str(), later.val.as_str()),
+        ("later", "server: hello, sleep:5")
+    );
+}
+
+#[tokio::test]
 async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered() {
     let s = start(ServerBuilder::new().max_frame_len(64 * 1024)).await;
     let mut raw = Raw::connect(s.addr).await;

@@ -156,9 +156,9 @@ impl ServerBuilder {
 
 /// A bound listener ready to serve a tower service.
 ///
-/// Each accepted connection gets its own clone of the service, driven by a
-/// tokio-tower `multiplex::Server`: its requests run concurrently and each
-/// answer is written as soon as it is ready. A handler error becomes an
+/// Each accepted connection gets its own clone of the service: its
+/// requests run concurrently, and the answers are written as they become
+/// ready, all the answers of one read in one write. A handler error becomes an
 /// error answer to that request only.
 pub struct Server {
     listener: TcpListener,

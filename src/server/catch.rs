@@ -3,9 +3,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pin_project::pin_project;
+use tokio::time::Sleep;
 use tower::{BoxError, Service};
 
 use super::admission::{Admission, Admitted};
@@ -13,12 +15,18 @@ use super::stats::ServerStats;
 use crate::{Error, Message, Resp};
 
 /// Wraps a connection's service: `Err(e)` becomes `Resp { Uid, Error, Code }`,
-/// and a request past the server-wide cap is answered `overloaded` at once.
+/// a request past the server-wide cap is answered `overloaded` at once, and
+/// a handler past the timeout is answered `timeout`.
 ///
-/// tokio-tower's `multiplex::Server` drops the whole connection, and every
-/// request in flight on it, when the service fails; with this wrapper it
-/// never does, and the caller whose request failed is told why, with a code
-/// its client can match (`timeout`, `overloaded`, `handler`). Each request
+/// The timeout is armed only when a handler does not answer on its first
+/// poll: a handler that answers at once (the common case) costs no timer,
+/// no clock read and no allocation. tower's `Timeout` would create one for
+/// every request.
+///
+/// The connection's driver ends the connection, and every request in
+/// flight on it, if the service fails; with this wrapper it never does, and
+/// the caller whose request failed is told why, with a code its client can
+/// match (`timeout`, `overloaded`, `handler`). Each request
 /// runs in a `request` span carrying its `Uid`, and is counted.
 #[derive(Clone, Debug)]
 pub(crate) struct CatchErrors<S> {
@@ -26,21 +34,31 @@ pub(crate) struct CatchErrors<S> {
     stats: ServerStats,
     /// The server-wide cap on requests being handled, if any.
     admission: Option<Arc<Admission>>,
+    /// How long a handler may take, if limited.
+    timeout: Option<Duration>,
 }
 
 impl<S> CatchErrors<S> {
-    pub(crate) fn new(inner: S, stats: ServerStats, admission: Option<Arc<Admission>>) -> Self {
+    pub(crate) fn new(
+        inner: S,
+        stats: ServerStats,
+        admission: Option<Arc<Admission>>,
+        timeout: Option<Duration>,
+    ) -> Self {
         CatchErrors {
             inner,
             stats,
             admission,
+            timeout,
         }
     }
 }
 
 /// What a failure below us means for the caller.
 fn classify(e: BoxError) -> Error {
-    if e.is::<tower::timeout::error::Elapsed>() {
+    if let Some(e) = e.downcast_ref::<Error>() {
+        e.clone()
+    } else if e.is::<tower::timeout::error::Elapsed>() {
         Error::ServerTimeout
     } else if e.is::<tower::load_shed::error::Overloaded>() {
         Error::Overloaded
@@ -86,6 +104,8 @@ where
                 uid: Some(uid),
                 stats: self.stats.clone(),
                 _admitted: admitted,
+                timeout: self.timeout,
+                clock: None,
             },
             span,
         }
@@ -112,6 +132,10 @@ enum State<F> {
         stats: ServerStats,
         /// Holds the request's place under the server-wide cap.
         _admitted: Option<Admitted>,
+        /// The handler timeout, not yet armed.
+        timeout: Option<Duration>,
+        /// The armed timeout, once the handler has not answered at once.
+        clock: Option<Pin<Box<Sleep>>>,
     },
     /// Answered without calling the handler (shed).
     Answered(Option<Resp>),
@@ -126,15 +150,32 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let (inner, uid, stats) = match this.state.project() {
+        let (inner, uid, stats, timeout, clock) = match this.state.project() {
             StateProj::Running {
-                inner, uid, stats, ..
-            } => (inner, uid, stats),
+                inner,
+                uid,
+                stats,
+                timeout,
+                clock,
+                ..
+            } => (inner, uid, stats, timeout, clock),
             StateProj::Answered(resp) => {
                 return Poll::Ready(Ok(resp.take().expect("polled after completion")));
             }
         };
-        let out = ready!(inner.poll(cx));
+        let out = match inner.poll(cx) {
+            Poll::Ready(out) => out,
+            Poll::Pending => {
+                let Some(limit) = *timeout else {
+                    return Poll::Pending;
+                };
+                let clock = clock.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                if clock.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                Err(Error::ServerTimeout.into())
+            }
+        };
         let uid = uid.take().expect("polled after completion");
         Poll::Ready(Ok(out.unwrap_or_else(|e| {
             let e = classify(e);

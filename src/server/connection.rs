@@ -1,12 +1,12 @@
-//! One accepted connection: a tokio-tower `multiplex::Server` over the framed socket.
+//! One accepted connection: the driver over the framed socket, then a clean close.
 
 use futures_util::SinkExt;
 use tokio::net::TcpStream;
-use tokio_tower::multiplex;
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 use tracing::Instrument;
 
+use super::driver::drive;
 use super::options::ServerOptions;
 use super::stats::ServerStats;
 use super::transport::Transport;
@@ -30,7 +30,7 @@ pub(crate) async fn serve_connection<S>(
     let span = tracing::debug_span!("connection", peer = ?peer);
     let mut transport = Transport::new(stream, opts, shutdown);
     async move {
-        if let Err(e) = multiplex::Server::new(&mut transport, svc).await {
+        if let Err(e) = drive(&mut transport, svc).await {
             tracing::debug!(error = %e, "connection failed");
             return;
         }

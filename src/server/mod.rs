@@ -2,9 +2,9 @@
 //!
 //! ```text
 //! listener ─ permit per connection (over the limit: an error answer, close)
-//!   per connection: multiplex::Server(transport, service)
+//!   per connection: driver(transport, service): read, call, answer ready handlers inline, one write per batch
 //!     transport: Framed<TcpStream, JsonCodec> + idle / frame clocks, buffers released when idle
-//!     service:   errors → answers, server-wide cap ─ LoadShed ─ Timeout ─ svc
+//!     service:   errors → answers, server-wide cap, lazy timeout ─ LoadShed ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
@@ -13,6 +13,7 @@ mod admission;
 mod builder;
 mod catch;
 mod connection;
+mod driver;
 mod listener;
 mod options;
 mod stack;

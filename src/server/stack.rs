@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use tower::timeout::TimeoutLayer;
 use tower::{BoxError, Service, ServiceBuilder};
 
 use super::admission::Admission;
@@ -15,10 +14,10 @@ use crate::{Message, Resp};
 ///
 /// ```text
 /// CatchErrors            failures become error answers, counted; past the
-///                        server-wide cap (max_concurrent_requests): `overloaded`
+///                        server-wide cap (max_concurrent_requests): `overloaded`;
+///                        a handler past handler_timeout: `timeout`
 ///  LoadShed              the service not ready? answer `overloaded` at once
-///   Timeout              a handler past handler_timeout answers `timeout`
-///    svc
+///   svc
 /// ```
 ///
 /// The per-connection limit (`max_in_flight`) is not a layer: the transport
@@ -39,9 +38,8 @@ where
     S::Future: Send + 'static,
 {
     ServiceBuilder::new()
-        .layer_fn(|s| CatchErrors::new(s, stats.clone(), admission.clone()))
+        .layer_fn(|s| CatchErrors::new(s, stats.clone(), admission.clone(), opts.handler_timeout))
         .load_shed()
-        .option_layer(opts.handler_timeout.map(TimeoutLayer::new))
         .map_err(Into::<BoxError>::into)
         .service(svc)
 }

@@ -1,4 +1,4 @@
-//! The framed socket under one server connection, as tokio-tower sees it.
+//! The framed socket under one server connection, as the driver sees it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,9 +34,8 @@ enum Wait {
 
 /// A stream of requests that *ends* instead of failing.
 ///
-/// tokio-tower's `multiplex::Server` drops everything in flight when its
-/// stream fails. Ending the stream instead lets it answer every request
-/// decoded so far and flush; the reason is kept in `error` so the
+/// Ending the stream instead of failing lets the driver answer every
+/// request decoded so far and flush; the reason is kept in `error` so the
 /// connection can send it as a last answer. Shutdown, the idle timeout and
 /// the frame timeout (slow senders) end the stream the same way.
 ///
@@ -58,9 +57,6 @@ pub(crate) struct Transport {
     /// The clock for `waiting`, reset when `waiting` changes.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
-    /// The last read produced a request, so more may be buffered: hold
-    /// answers back and write them together once reading runs dry.
-    defer_flush: bool,
     /// Requests read since the shutdown signal was last checked.
     reads_unchecked: u32,
 }
@@ -84,7 +80,6 @@ impl Transport {
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             // Not `Idle`, so the first poll arms the idle clock.
             waiting: Wait::Answers,
-            defer_flush: false,
             reads_unchecked: 0,
         }
     }
@@ -101,7 +96,6 @@ impl Transport {
         if self.shutdown.as_mut().poll(cx).is_ready() {
             return self.end(None);
         }
-        self.defer_flush = false;
         if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
             return self.end(Some(e));
         }
@@ -187,7 +181,6 @@ impl Stream for Transport {
         match Pin::new(&mut this.framed).poll_next(cx) {
             Poll::Ready(Some(Ok(msg))) => {
                 this.in_flight += 1;
-                this.defer_flush = true;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Some(Err(e))) => this.end(Some(e)),
@@ -211,13 +204,6 @@ impl Sink<Resp> for Transport {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // `multiplex::Server` flushes after every request it reads; while
-        // more requests may be waiting in the read buffer, say "done" and
-        // let `poll_next` write everything at once when reading runs dry.
-        // (The connection flushes for real before it closes.)
-        if self.defer_flush {
-            return Poll::Ready(Ok(()));
-        }
         Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx)
     }
 
