@@ -12,8 +12,11 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
+use std::time::{Duration, Instant};
+
 use clap::Parser;
 use jsonmux::{HelloService, Server};
+use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 
 /// Serves the seed's hello service over jsonmux.
@@ -28,6 +31,10 @@ struct Args {
     /// Most requests handled at once per connection (default: 1024).
     #[arg(long)]
     max_in_flight: Option<usize>,
+    /// Keep the CPU busy this many microseconds per request before
+    /// answering: a stand-in for a handler with real work, for benchmarks.
+    #[arg(long, default_value_t = 0)]
+    busy_us: u64,
 }
 
 #[tokio::main]
@@ -63,7 +70,17 @@ async fn main() -> ExitCode {
     // Whoever started us may be waiting for that line on a pipe.
     let _ = std::io::stdout().flush();
 
-    match server.serve(HelloService, shutdown_signal()).await {
+    let busy = Duration::from_micros(args.busy_us);
+    let svc = ServiceBuilder::new()
+        .map_request(move |msg| {
+            let start = Instant::now();
+            while start.elapsed() < busy {
+                std::hint::spin_loop();
+            }
+            msg
+        })
+        .service(HelloService);
+    match server.serve(svc, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("drained; bye");
             ExitCode::SUCCESS

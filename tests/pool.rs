@@ -198,6 +198,40 @@ async fn load_is_spread_over_the_pools_connections() {
 }
 
 #[tokio::test]
+async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
+    let svc = PerConnection::new();
+    // The calls never end: stopping the server cuts them after a short drain.
+    let drain = ServerBuilder::new().drain_timeout(Duration::from_millis(10));
+    let server = TestServer::start_at("127.0.0.1:0", drain, svc.clone()).await;
+    let client = quick()
+        .pool_size(3)
+        .pack_up_to(Some(4))
+        .connect(server.addr)
+        .await
+        .unwrap();
+    eventually("3 connections up", || {
+        client.pool().endpoints()[0].connections == 3
+    })
+    .await;
+
+    // Six calls that stay in flight: four fill one connection, two spill.
+    let calls: Vec<_> = (0..6)
+        .map(|i| tokio::spawn(call_owned(client.clone(), format!("p{i}"), "hang")))
+        .collect();
+    eventually("six calls at the server", || {
+        svc.snapshot().iter().sum::<usize>() == 6
+    })
+    .await;
+    let mut used: Vec<_> = svc.snapshot().into_iter().filter(|&n| n > 0).collect();
+    used.sort_unstable();
+    assert_eq!(used, [2, 4], "{:?}", svc.snapshot());
+    for c in calls {
+        c.abort();
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
     let (sa, sb) = (PerConnection::new(), PerConnection::new());
     let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), sa.clone()).await;

@@ -18,7 +18,8 @@
 //!   that connection's share of `--inflight`.
 //! * `--client pool`: one [`jsonmux::Client`] whose pool holds all
 //!   `--conns` connections (spread over the addresses), shared by every
-//!   worker: how an application would use it.
+//!   worker: how an application would use it. `--pack-up-to N` sets
+//!   [`jsonmux::ClientBuilder::pack_up_to`].
 //! * `--client raw`: the hand-written baseline in `benches/support/raw.rs`
 //!   (a writer task, a reader task and a map of oneshots per connection).
 //!
@@ -87,6 +88,10 @@ struct Args {
     /// Deadline of each request (and of each dial).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     timeout: Duration,
+    /// `--client pool`: fill one connection up to this many in flight
+    /// before using the next (default: least-loaded).
+    #[arg(long)]
+    pack_up_to: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -115,6 +120,7 @@ impl Target {
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
                 .concurrency_limit(Some(inflight))
+                .pack_up_to(args.pack_up_to)
         };
         match args.client {
             ClientKind::Stack | ClientKind::Pool => {

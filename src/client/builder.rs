@@ -151,6 +151,26 @@ impl ClientBuilder {
     }
 
     setter! {
+        /// How the pool picks a connection. `None`: the least-loaded one
+        /// (fewest requests in flight), which spreads the load evenly.
+        /// `Some(n)`: the first connection in rotation that has fewer than
+        /// `n` in flight, and the least-loaded one once all have `n`; the
+        /// others are warm spares until the load needs them.
+        ///
+        /// Spreading lets the server work on the connections in parallel
+        /// (a connection's handlers run on one task); packing sends bigger
+        /// batches, with fewer syscalls and wake-ups per request on both
+        /// sides, which wins on small machines and with cheap handlers (the
+        /// README's Performance section has numbers).
+        /// Default: [`DEFAULT_PACK_UP_TO`] (least-loaded).
+        ///
+        /// ```
+        /// let b = jsonmux::ClientBuilder::new().pack_up_to(Some(256));
+        /// ```
+        pack_up_to: Option<usize> => |n: Option<usize>| n.map(|n| n.max(1))
+    }
+
+    setter! {
         /// Largest answer accepted, in bytes; a larger one closes its
         /// connection with [`Error::FrameTooLarge`].
         /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).

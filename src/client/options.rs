@@ -26,6 +26,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default limit of calls in a row that time out (with no answer in
 /// between) before their connection is replaced: 16.
 pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
+/// Default for packing requests onto the first connection: off, every
+/// request goes to the least-loaded connection.
+pub const DEFAULT_PACK_UP_TO: Option<usize> = None;
 /// Default first reconnect delay (before jitter): 50 ms.
 pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Default longest reconnect delay: 5 s.
@@ -44,6 +47,7 @@ pub(crate) struct Options {
     pub(crate) linger: Option<Duration>,
     pub(crate) tcp_user_timeout: Option<Duration>,
     pub(crate) concurrency_limit: Option<usize>,
+    pub(crate) pack_up_to: Option<usize>,
     pub(crate) max_frame_len: usize,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) max_consecutive_timeouts: Option<usize>,
@@ -65,6 +69,7 @@ impl Default for Options {
             linger: None,
             tcp_user_timeout: Some(DEFAULT_TCP_USER_TIMEOUT),
             concurrency_limit: Some(DEFAULT_CONCURRENCY_LIMIT),
+            pack_up_to: DEFAULT_PACK_UP_TO,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             max_consecutive_timeouts: Some(DEFAULT_MAX_CONSECUTIVE_TIMEOUTS),

@@ -67,10 +67,17 @@ impl Ctx {
     /// The usable connection with the fewest requests in flight.
     pub(crate) fn pick(&self) -> Option<Connection> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        conns
-            .iter()
-            .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
-            .min_by_key(|l| l.conn.in_flight())
+        let up = || {
+            conns
+                .iter()
+                .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
+        };
+        let packed = self
+            .opts
+            .pack_up_to
+            .and_then(|n| up().find(|l| l.conn.in_flight() < n));
+        packed
+            .or_else(|| up().min_by_key(|l| l.conn.in_flight()))
             .map(|l| l.conn.clone())
     }
 
