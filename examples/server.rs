@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use jsonmux::{HelloService, Server};
+use tower::util::MapRequestLayer;
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 
@@ -70,15 +71,17 @@ async fn main() -> ExitCode {
     // Whoever started us may be waiting for that line on a pipe.
     let _ = std::io::stdout().flush();
 
-    let busy = Duration::from_micros(args.busy_us);
+    let busy = (args.busy_us > 0).then(|| Duration::from_micros(args.busy_us));
     let svc = ServiceBuilder::new()
-        .map_request(move |msg| {
-            let start = Instant::now();
-            while start.elapsed() < busy {
-                std::hint::spin_loop();
-            }
-            msg
-        })
+        .option_layer(busy.map(|busy| {
+            MapRequestLayer::new(move |msg| {
+                let start = Instant::now();
+                while start.elapsed() < busy {
+                    std::hint::spin_loop();
+                }
+                msg
+            })
+        }))
         .service(HelloService);
     match server.serve(svc, shutdown_signal()).await {
         Ok(()) => {

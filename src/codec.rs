@@ -156,6 +156,33 @@ impl<D> JsonCodec<D> {
     }
 }
 
+impl<D: DeserializeOwned> JsonCodec<D> {
+    /// The fast path, for a buffer that starts with a whole, valid frame
+    /// (most of them): parse it in one pass, without scanning it first.
+    /// Anything else (a frame cut short, bad input, a frame over the limit)
+    /// returns `None` and goes the scanner's way, which knows where a frame
+    /// ends before the read that ends it and says exactly what is wrong.
+    fn decode_whole(&mut self, buf: &mut BytesMut) -> Option<D> {
+        if self.depth != 0 {
+            return None;
+        }
+        let start = buf.iter().position(|b| !b.is_ascii_whitespace())?;
+        if buf[start] != b'{' {
+            return None;
+        }
+        let end = buf.len().min(start.saturating_add(self.max_frame_len));
+        // No `}` at all: the frame cannot be whole yet, skip the attempt
+        // (a large frame arriving in many reads would otherwise be parsed
+        // in vain on its first read).
+        memchr::memrchr(b'}', &buf[start..end])?;
+        let mut frames = serde_json::Deserializer::from_slice(&buf[start..end]).into_iter::<D>();
+        let item = frames.next()?.ok()?;
+        let len = frames.byte_offset();
+        buf.advance(start + len);
+        Some(item)
+    }
+}
+
 impl<D> Default for JsonCodec<D> {
     fn default() -> Self {
         Self::new()
@@ -167,6 +194,9 @@ impl<D: DeserializeOwned> Decoder for JsonCodec<D> {
     type Error = Error;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<D>, Error> {
+        if let Some(item) = self.decode_whole(buf) {
+            return Ok(Some(item));
+        }
         let Some(len) = self.find_frame_end(buf)? else {
             return Ok(None);
         };
