@@ -131,6 +131,27 @@ async fn requests_past_the_global_limit_are_shed_with_overloaded() {
 }
 
 #[tokio::test]
+async fn places_under_the_global_limit_come_back_when_handlers_time_out() {
+    let s = start(
+        ServerBuilder::new()
+            .max_concurrent_requests(Some(2))
+            .handler_timeout(Some(Duration::from_millis(20))),
+    )
+    .await;
+    let mut hog = Raw::connect(s.addr).await;
+    hog.send(br#"{"Uid":"h1","Val":"hang"}{"Uid":"h2","Val":"hang"}"#)
+        .await;
+    for _ in 0..2 {
+        assert_eq!(hog.resp().await.code.as_deref(), Some("timeout"));
+    }
+    let client = Client::connect(s.addr).await.unwrap();
+    let resp = client.oneshot(Message::new("after", "x")).await.unwrap();
+    assert_eq!(resp.uid, "after");
+    let snap = s.stats.snapshot();
+    assert_eq!((snap.timeouts, snap.shed, snap.requests), (2, 0, 3));
+}
+
+#[tokio::test]
 async fn the_per_connection_limit_holds_requests_back_instead_of_failing_them() {
     let s = start(ServerBuilder::new().max_in_flight(1)).await;
     let mut raw = Raw::connect(s.addr).await;

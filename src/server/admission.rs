@@ -1,45 +1,47 @@
-//! A server-wide cap on requests being handled, that sheds instead of waiting.
+//! A server-wide cap on handlers at work, that sheds instead of waiting.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-/// Counts the requests being handled over all connections.
+/// Counts the handlers still working, over all connections.
 ///
-/// Cheaper than a semaphore for this job: a request over the cap is never
-/// queued (it is answered `overloaded` at once), so admitting is one atomic
-/// add and finishing one atomic subtract, with no lock on release.
+/// A handler that answers on its first poll (the connection's driver polls
+/// it as soon as it is called) never holds a place: only handlers that
+/// keep working are counted, from their first `Pending` to their answer.
+/// A request that arrives while `max` are working is answered `overloaded`
+/// without calling its handler. Checking is one atomic load, entering and
+/// leaving one atomic add each, and only for handlers that wait; the check
+/// and the entry are not one step, so under a race the count can pass
+/// `max` by a few (at most one per runtime thread), never more.
 #[derive(Debug)]
 pub(crate) struct Admission {
-    in_flight: AtomicUsize,
+    working: AtomicUsize,
     max: usize,
 }
-
-/// One admitted request; dropping it makes room for another.
-#[derive(Debug)]
-pub(crate) struct Admitted(Arc<Admission>);
 
 impl Admission {
     pub(crate) fn new(max: usize) -> Arc<Self> {
         Arc::new(Admission {
-            in_flight: AtomicUsize::new(0),
+            working: AtomicUsize::new(0),
             max,
         })
     }
 
-    /// Admits one more request, unless `max` are already being handled.
-    pub(crate) fn try_admit(self: &Arc<Self>) -> Option<Admitted> {
-        let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
-        if before >= self.max {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        Some(Admitted(self.clone()))
+    /// True when `max` handlers are working: a new request is shed.
+    pub(crate) fn is_full(&self) -> bool {
+        self.working.load(Relaxed) >= self.max
     }
-}
 
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    /// A handler did not answer at once: it holds a place until it does.
+    pub(crate) fn enter(&self) {
+        self.working.fetch_add(1, Relaxed);
+    }
+
+    /// `n` handlers that held a place answered (or were dropped).
+    pub(crate) fn leave(&self, n: usize) {
+        if n > 0 {
+            self.working.fetch_sub(n, Relaxed);
+        }
     }
 }
 
@@ -48,12 +50,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admits_up_to_the_max_and_again_once_one_finishes() {
+    fn is_full_at_the_max_and_not_once_one_leaves() {
         let a = Admission::new(2);
-        let first = a.try_admit().unwrap();
-        let _second = a.try_admit().unwrap();
-        assert!(a.try_admit().is_none(), "the third is shed");
-        drop(first);
-        assert!(a.try_admit().is_some());
+        a.enter();
+        assert!(!a.is_full());
+        a.enter();
+        assert!(a.is_full(), "two of two working");
+        a.leave(1);
+        assert!(!a.is_full());
+        a.leave(1);
+        assert_eq!(a.working.load(Relaxed), 0);
     }
 }

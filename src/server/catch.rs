@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -10,13 +9,10 @@ use pin_project::pin_project;
 use tokio::time::Sleep;
 use tower::{BoxError, Service};
 
-use super::admission::{Admission, Admitted};
-use super::stats::ServerStats;
 use crate::{Error, Message, Resp};
 
 /// Wraps a connection's service: `Err(e)` becomes `Resp { Uid, Error, Code }`,
-/// a request past the server-wide cap is answered `overloaded` at once, and
-/// a handler past the timeout is answered `timeout`.
+/// and a handler past the timeout is answered `timeout`.
 ///
 /// The timeout is armed only when a handler does not answer on its first
 /// poll: a handler that answers at once (the common case) costs no timer,
@@ -27,30 +23,20 @@ use crate::{Error, Message, Resp};
 /// flight on it, if the service fails; with this wrapper it never does, and
 /// the caller whose request failed is told why, with a code its client can
 /// match (`timeout`, `overloaded`, `handler`). Each request
-/// runs in a `request` span carrying its `Uid`, and is counted.
+/// runs in a `request` span carrying its `Uid`. (The driver counts the
+/// requests and the error answers, and applies the server-wide cap: it
+/// does so once per batch, or only for handlers that wait, where a layer
+/// would pay for shared counters on every request.)
 #[derive(Clone, Debug)]
 pub(crate) struct CatchErrors<S> {
     inner: S,
-    stats: ServerStats,
-    /// The server-wide cap on requests being handled, if any.
-    admission: Option<Arc<Admission>>,
     /// How long a handler may take, if limited.
     timeout: Option<Duration>,
 }
 
 impl<S> CatchErrors<S> {
-    pub(crate) fn new(
-        inner: S,
-        stats: ServerStats,
-        admission: Option<Arc<Admission>>,
-        timeout: Option<Duration>,
-    ) -> Self {
-        CatchErrors {
-            inner,
-            stats,
-            admission,
-            timeout,
-        }
+    pub(crate) fn new(inner: S, timeout: Option<Duration>) -> Self {
+        CatchErrors { inner, timeout }
     }
 }
 
@@ -81,32 +67,14 @@ where
     }
 
     fn call(&mut self, msg: Message) -> Self::Future {
-        self.stats.request();
-        let admitted = match self.admission.as_ref().map(|a| a.try_admit()) {
-            Some(None) => {
-                // Over the cap: the handler is not called at all.
-                let e = Error::Overloaded;
-                self.stats.error(&e);
-                return CatchFuture {
-                    state: State::Answered(Some(Resp::error(msg.uid, e.code(), e.wire_message()))),
-                    span: tracing::Span::none(),
-                };
-            }
-            Some(admitted) => admitted,
-            None => None,
-        };
         let span = tracing::debug_span!("request", uid = %msg.uid);
         let uid = msg.uid.clone();
         let inner = span.in_scope(|| self.inner.call(msg));
         CatchFuture {
-            state: State::Running {
-                inner,
-                uid: Some(uid),
-                stats: self.stats.clone(),
-                _admitted: admitted,
-                timeout: self.timeout,
-                clock: None,
-            },
+            inner,
+            uid: Some(uid),
+            timeout: self.timeout,
+            clock: None,
             span,
         }
     }
@@ -115,30 +83,16 @@ where
 #[pin_project]
 #[derive(Debug)]
 pub(crate) struct CatchFuture<F> {
+    /// The handler at work.
     #[pin]
-    state: State<F>,
+    inner: F,
+    /// The request's `Uid`, needed to address an error answer.
+    uid: Option<String>,
+    /// The handler timeout, not yet armed.
+    timeout: Option<Duration>,
+    /// The armed timeout, once the handler has not answered at once.
+    clock: Option<Pin<Box<Sleep>>>,
     span: tracing::Span,
-}
-
-#[pin_project(project = StateProj)]
-#[derive(Debug)]
-enum State<F> {
-    /// The handler is working on it.
-    Running {
-        #[pin]
-        inner: F,
-        /// The request's `Uid`, needed to address an error answer.
-        uid: Option<String>,
-        stats: ServerStats,
-        /// Holds the request's place under the server-wide cap.
-        _admitted: Option<Admitted>,
-        /// The handler timeout, not yet armed.
-        timeout: Option<Duration>,
-        /// The armed timeout, once the handler has not answered at once.
-        clock: Option<Pin<Box<Sleep>>>,
-    },
-    /// Answered without calling the handler (shed).
-    Answered(Option<Resp>),
 }
 
 impl<F> Future for CatchFuture<F>
@@ -150,37 +104,25 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let (inner, uid, stats, timeout, clock) = match this.state.project() {
-            StateProj::Running {
-                inner,
-                uid,
-                stats,
-                timeout,
-                clock,
-                ..
-            } => (inner, uid, stats, timeout, clock),
-            StateProj::Answered(resp) => {
-                return Poll::Ready(Ok(resp.take().expect("polled after completion")));
-            }
-        };
-        let out = match inner.poll(cx) {
+        let out = match this.inner.poll(cx) {
             Poll::Ready(out) => out,
             Poll::Pending => {
-                let Some(limit) = *timeout else {
+                let Some(limit) = *this.timeout else {
                     return Poll::Pending;
                 };
-                let clock = clock.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                let clock = this
+                    .clock
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
                 if clock.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
                 Err(Error::ServerTimeout.into())
             }
         };
-        let uid = uid.take().expect("polled after completion");
+        let uid = this.uid.take().expect("polled after completion");
         Poll::Ready(Ok(out.unwrap_or_else(|e| {
             let e = classify(e);
             tracing::debug!(error = %e, "request failed; answering with an error");
-            stats.error(&e);
             Resp::error(uid, e.code(), e.wire_message())
         })))
     }

@@ -1,11 +1,14 @@
 //! One accepted connection: the driver over the framed socket, then a clean close.
 
+use std::sync::Arc;
+
 use futures_util::SinkExt;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 use tracing::Instrument;
 
+use super::admission::Admission;
 use super::driver::drive;
 use super::options::ServerOptions;
 use super::stats::ServerStats;
@@ -21,6 +24,7 @@ pub(crate) async fn serve_connection<S>(
     svc: S,
     opts: &ServerOptions,
     stats: &ServerStats,
+    admission: Option<Arc<Admission>>,
     shutdown: CancellationToken,
 ) where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,
@@ -30,7 +34,7 @@ pub(crate) async fn serve_connection<S>(
     let span = tracing::debug_span!("connection", peer = ?peer);
     let mut transport = Transport::new(stream, opts, shutdown);
     async move {
-        if let Err(e) = drive(&mut transport, svc).await {
+        if let Err(e) = drive(&mut transport, svc, stats, admission).await {
             tracing::debug!(error = %e, "connection failed");
             return;
         }

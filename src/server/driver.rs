@@ -4,13 +4,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::sync::Arc;
+
 use futures_core::Stream;
 use futures_sink::Sink;
 use futures_util::stream::FuturesUnordered;
 use tower::{BoxError, Service};
 
+use super::admission::Admission;
+use super::stats::ServerStats;
 use super::transport::Transport;
-use crate::{Message, Resp};
+use crate::{Error, Message, Resp};
 
 /// Spare future slots a connection keeps for reuse.
 const MAX_SPARE_SLOTS: usize = 64;
@@ -32,6 +36,11 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// go is answered with one write: the transport flushes when reading runs
 /// dry.
 ///
+/// The driver also keeps the shared books, as cheaply as it can: requests
+/// are counted once per batch, error answers by their code, and the
+/// server-wide cap (`admission`) is checked with one atomic load per
+/// request and held only by handlers that did not answer at once.
+///
 /// # Errors
 ///
 /// The service's own error, from `poll_ready` or a response future; the
@@ -40,6 +49,8 @@ type Slot<F> = Pin<Box<Option<F>>>;
 pub(crate) fn drive<'a, S>(
     transport: &'a mut Transport,
     svc: S,
+    stats: &'a ServerStats,
+    admission: Option<Arc<Admission>>,
 ) -> impl Future<Output = Result<(), BoxError>> + 'a
 where
     S: Service<Message, Response = Resp, Error = BoxError> + 'a,
@@ -47,6 +58,8 @@ where
     let mut driver = Driver {
         transport,
         svc,
+        stats,
+        admission,
         working: FuturesUnordered::new(),
         spare: Vec::new(),
         reading: true,
@@ -57,6 +70,9 @@ where
 struct Driver<'a, S: Service<Message>> {
     transport: &'a mut Transport,
     svc: S,
+    stats: &'a ServerStats,
+    /// The server-wide cap on handlers at work, if any.
+    admission: Option<Arc<Admission>>,
     /// Handlers that did not answer on their first poll.
     working: FuturesUnordered<Working<S::Future>>,
     /// Emptied slots, ready for the next request.
@@ -100,6 +116,9 @@ where
                 break;
             };
             self.recycle(slot);
+            if let Some(admission) = &self.admission {
+                admission.leave(1);
+            }
             self.send(out?)?;
             answered += 1;
         }
@@ -118,6 +137,12 @@ where
             match Pin::new(&mut *self.transport).poll_next(cx) {
                 Poll::Ready(Some(Ok(msg))) => {
                     read += 1;
+                    if self.admission.as_ref().is_some_and(|a| a.is_full()) {
+                        // Over the server-wide cap: the handler is not called.
+                        let e = Error::Overloaded;
+                        self.send(Resp::error(msg.uid, e.code(), e.wire_message()))?;
+                        continue;
+                    }
                     let fut = self.svc.call(msg);
                     self.start(fut, cx)?;
                 }
@@ -127,6 +152,7 @@ where
                 Poll::Pending => break,
             }
         }
+        self.stats.requests(read as u64);
         Ok(read)
     }
 
@@ -141,6 +167,9 @@ where
                 self.send(out?)
             }
             _ => {
+                if let Some(admission) = &self.admission {
+                    admission.enter();
+                }
                 self.working.push(Working(Some(slot)));
                 Ok(())
             }
@@ -158,11 +187,25 @@ where
         Ok(Sink::<Resp>::poll_ready(Pin::new(&mut *self.transport), cx)?.is_ready())
     }
 
+    /// Queues an answer for the next write, counting it if it is an error.
     fn send(&mut self, resp: Resp) -> Result<(), BoxError> {
+        if let Some(code) = &resp.code {
+            self.stats.error_code(code);
+        }
         Ok(Sink::<Resp>::start_send(
             Pin::new(&mut *self.transport),
             resp,
         )?)
+    }
+}
+
+impl<S: Service<Message>> Drop for Driver<'_, S> {
+    fn drop(&mut self) {
+        // Handlers dropped unfinished (the connection failed or was cut)
+        // give their places back.
+        if let Some(admission) = &self.admission {
+            admission.leave(self.working.len());
+        }
     }
 }
 

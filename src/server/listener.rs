@@ -75,12 +75,13 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let svc = connection_service(svc.clone(), &opts, admission.clone(), stats.clone());
+        let svc = connection_service(svc.clone(), &opts);
         let (opts, stats, drain, cut) = (opts.clone(), stats.clone(), drain.clone(), cut.clone());
+        let admission = admission.clone();
         tracker.spawn(async move {
             stats.connection_opened();
             tokio::select! {
-                _ = serve_connection(stream, svc, &opts, &stats, drain) => {}
+                _ = serve_connection(stream, svc, &opts, &stats, admission, drain) => {}
                 _ = cut.cancelled() => {}
             }
             stats.connection_closed();

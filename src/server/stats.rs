@@ -50,7 +50,8 @@ pub struct StatsSnapshot {
     pub connections_rejected: u64,
     /// Requests read.
     pub requests: u64,
-    /// Requests whose handler failed.
+    /// Requests answered with a handler's error (it failed, or answered
+    /// with an error `Code` of its own).
     pub handler_errors: u64,
     /// Requests whose handler ran past the handler timeout.
     pub timeouts: u64,
@@ -98,14 +99,23 @@ impl ServerStats {
         self.inner.connections_rejected.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn request(&self) {
-        self.inner.requests.fetch_add(1, Relaxed);
+    /// Counts `n` requests read.
+    pub(crate) fn requests(&self, n: u64) {
+        if n > 0 {
+            self.inner.requests.fetch_add(n, Relaxed);
+        }
     }
 
-    /// Counts an error answered to a request or ending a connection.
+    /// Counts an error ending a connection.
     pub(crate) fn error(&self, e: &Error) {
+        self.error_code(e.code());
+    }
+
+    /// Counts an error, by its wire code: answered to a request or ending
+    /// a connection.
+    pub(crate) fn error_code(&self, code: &str) {
         let c = &*self.inner;
-        let counter = match e.code() {
+        let counter = match code {
             "timeout" => &c.timeouts,
             "overloaded" => &c.shed,
             "bad_request" => &c.bad_requests,
