@@ -2,7 +2,7 @@
 """RSS per idle connection of a running server.
 
 Opens N connections to 127.0.0.1:PORT (optionally sending one request on
-each and reading its answer), waits a second, and prints the growth of the
+each and reading its answer), waits two seconds, and prints the growth of the
 server's VmRSS per connection as JSON.
 
     cargo run --release --example server -- --addr 127.0.0.1:3900 &
@@ -32,7 +32,7 @@ if mode == "request":
         buf = b""
         while not buf.endswith(b"\n"):
             buf += s.recv(4096)
-time.sleep(1.0)
+time.sleep(2.0)  # idle connections release their buffers after 1 s
 after = rss_kib()
 print(json.dumps({"mode": mode, "conns": n, "rss_before_kib": before, "rss_after_kib": after,
                   "bytes_per_conn": round((after - before) * 1024 / n)}))

@@ -74,6 +74,26 @@ async fn an_idle_connection_is_closed_but_one_with_work_in_flight_is_not() {
 }
 
 #[tokio::test]
+async fn a_connection_answered_at_once_request_after_request_is_never_idle() {
+    let idle = Duration::from_millis(150);
+    let s = start(ServerBuilder::new().idle_timeout(Some(idle))).await;
+    let mut raw = Raw::connect(s.addr).await;
+    // One request after another for three idle timeouts: each is answered
+    // at once, so the connection is never idle for more than a round trip.
+    let started = tokio::time::Instant::now();
+    let mut n = 0;
+    while started.elapsed() < 3 * idle {
+        raw.send(format!(r#"{{"Uid":"r{n}","Val":"x"}}"#).as_bytes())
+            .await;
+        let resp = raw.resp().await;
+        assert_eq!((resp.uid, resp.code), (format!("r{n}"), None));
+        n += 1;
+    }
+    expect_error_then_close(&mut raw, "idle_timeout").await;
+    assert_eq!(s.stats.snapshot().idle_closed, 1);
+}
+
+#[tokio::test]
 async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close() {
     let s = start(ServerBuilder::new().max_connections(2)).await;
     let mut a = Raw::connect(s.addr).await;

@@ -42,9 +42,9 @@ impl<S> CatchErrors<S> {
 
 /// What a failure below us means for the caller.
 fn classify(e: BoxError) -> Error {
-    if let Some(e) = e.downcast_ref::<Error>() {
-        e.clone()
-    } else if e.is::<tower::timeout::error::Elapsed>() {
+    if matches!(e.downcast_ref::<Error>(), Some(Error::ServerTimeout))
+        || e.is::<tower::timeout::error::Elapsed>()
+    {
         Error::ServerTimeout
     } else if e.is::<tower::load_shed::error::Overloaded>() {
         Error::Overloaded

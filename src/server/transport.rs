@@ -18,6 +18,9 @@ use crate::{Error, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
 const READ_CHUNK: usize = 8 * 1024;
+/// How long a connection waits idle before it gives its buffers back (not
+/// at once: a busy connection is idle for a moment after every batch).
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
 /// Requests read in a row before the shutdown signal is checked anyway.
 const SHUTDOWN_CHECK_EVERY: u32 = 32;
 
@@ -39,8 +42,9 @@ enum Wait {
 /// connection can send it as a last answer. Shutdown, the idle timeout and
 /// the frame timeout (slow senders) end the stream the same way.
 ///
-/// An idle connection keeps no buffers: they are released when it goes
-/// idle, and a read buffer is only given back once the socket is readable.
+/// An idle connection keeps no buffers: they are released once it has been
+/// idle for a second (`RELEASE_AFTER`), and a read buffer is only given
+/// back once the socket is readable.
 #[derive(Debug)]
 pub(crate) struct Transport {
     pub(crate) framed: Framed<TcpStream, JsonCodec<Message>>,
@@ -54,9 +58,14 @@ pub(crate) struct Transport {
     max_in_flight: usize,
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
-    /// The clock for `waiting`, reset when `waiting` changes.
+    /// The clock for `waiting`, set from `since`.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
+    /// When the current wait began: the last change of `waiting`, or the
+    /// last request read (so a busy connection is never idle for long).
+    since: Instant,
+    /// The buffers were released during this idle wait.
+    released: bool,
     /// Requests read since the shutdown signal was last checked.
     reads_unchecked: u32,
 }
@@ -68,8 +77,12 @@ impl Transport {
         shutdown: CancellationToken,
     ) -> Self {
         let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        // No buffers until there is something to read or write: a
+        // connection that never speaks costs no buffer memory.
+        let mut framed = Framed::with_capacity(stream, codec, 0);
+        *framed.write_buffer_mut() = BytesMut::new();
         Transport {
-            framed: Framed::new(stream, codec),
+            framed,
             shutdown: Box::pin(shutdown.cancelled_owned()),
             error: None,
             ended: false,
@@ -80,6 +93,8 @@ impl Transport {
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             // Not `Idle`, so the first poll arms the idle clock.
             waiting: Wait::Answers,
+            since: Instant::now(),
+            released: false,
             reads_unchecked: 0,
         }
     }
@@ -111,28 +126,48 @@ impl Transport {
         } else {
             Wait::Answers
         };
-        let limit = match waiting {
-            Wait::Frame => self.frame_timeout,
-            Wait::Idle => self.idle_timeout,
-            Wait::Answers => None,
-        };
         if waiting != self.waiting {
             self.waiting = waiting;
-            if let Some(limit) = limit {
-                self.timer.as_mut().reset(Instant::now() + limit);
-            }
-            if waiting == Wait::Idle {
-                self.release_buffers();
-            }
+            self.since = Instant::now();
+            // Nothing to give back: no release clock.
+            self.released = self.framed.read_buffer().capacity() == 0
+                && self.framed.write_buffer().capacity() == 0;
         }
-        match limit {
-            Some(limit) if self.timer.as_mut().poll(cx).is_ready() => {
-                self.end(Some(match waiting {
-                    Wait::Frame => Error::FrameTimeout(limit),
-                    _ => Error::IdleTimeout(limit),
-                }))
+        loop {
+            let (deadline, ends) = match waiting {
+                Wait::Answers => return Poll::Pending,
+                Wait::Frame => match self.frame_timeout {
+                    Some(limit) => (self.since + limit, Some(Error::FrameTimeout(limit))),
+                    None => return Poll::Pending,
+                },
+                Wait::Idle => {
+                    let timeout = self
+                        .idle_timeout
+                        .map(|limit| (self.since + limit, Some(Error::IdleTimeout(limit))));
+                    match timeout {
+                        Some((at, _)) if self.released || at <= self.since + RELEASE_AFTER => {
+                            timeout.expect("matched Some")
+                        }
+                        None if self.released => return Poll::Pending,
+                        _ => (self.since + RELEASE_AFTER, None),
+                    }
+                }
+            };
+            // Moving a deadline later is cheap in tokio (no timer-wheel
+            // lock); it happens about once per batch on a busy connection.
+            if self.timer.deadline() != deadline {
+                self.timer.as_mut().reset(deadline);
             }
-            _ => Poll::Pending,
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match ends {
+                Some(e) => return self.end(Some(e)),
+                None => {
+                    self.release_buffers();
+                    self.released = true;
+                }
+            }
         }
     }
 
@@ -181,6 +216,8 @@ impl Stream for Transport {
         match Pin::new(&mut this.framed).poll_next(cx) {
             Poll::Ready(Some(Ok(msg))) => {
                 this.in_flight += 1;
+                // Activity: whatever the next wait is, its clock starts anew.
+                this.waiting = Wait::Answers;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Some(Err(e))) => this.end(Some(e)),
