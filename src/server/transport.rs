@@ -18,6 +18,9 @@ use crate::{Error, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
 const READ_CHUNK: usize = 8 * 1024;
+/// Answers buffered past this many bytes are written out before more are
+/// added (tokio-util's default).
+const WRITE_BATCH: usize = 8 * 1024;
 /// How long a connection waits idle before it gives its buffers back (not
 /// at once: a busy connection is idle for a moment after every batch).
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
@@ -81,6 +84,8 @@ impl Transport {
         // connection that never speaks costs no buffer memory.
         let mut framed = Framed::with_capacity(stream, codec, 0);
         *framed.write_buffer_mut() = BytesMut::new();
+        // `with_capacity` also sets this to 0, which would flush every answer.
+        framed.set_backpressure_boundary(WRITE_BATCH);
         Transport {
             framed,
             shutdown: Box::pin(shutdown.cancelled_owned()),
@@ -153,13 +158,20 @@ impl Transport {
                     }
                 }
             };
-            // Moving a deadline later is cheap in tokio (no timer-wheel
-            // lock); it happens about once per batch on a busy connection.
-            if self.timer.deadline() != deadline {
+            // Resetting a timer takes the runtime's timer lock, and a busy
+            // connection starts a new wait after every batch: only ever
+            // pull the clock earlier here. A clock left set too early
+            // fires, finds the wait has moved on, and is set again below,
+            // at most once per period.
+            if self.timer.deadline() > deadline {
                 self.timer.as_mut().reset(deadline);
             }
             if self.timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
+            }
+            if self.timer.deadline() < deadline {
+                self.timer.as_mut().reset(deadline);
+                continue;
             }
             match ends {
                 Some(e) => return self.end(Some(e)),
