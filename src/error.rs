@@ -73,6 +73,8 @@ pub enum Error {
     FrameTimeout(std::time::Duration),
     /// No request arrived on the connection for this long.
     IdleTimeout(std::time::Duration),
+    /// The peer took none of its answers for this long (it stopped reading).
+    WriteTimeout(std::time::Duration),
     /// The server is at its connection limit (the limit is given).
     TooManyConnections(usize),
 }
@@ -103,6 +105,7 @@ impl Error {
             Error::FrameTooLarge(_) => "frame_too_large",
             Error::FrameTimeout(_) => "frame_timeout",
             Error::IdleTimeout(_) => "idle_timeout",
+            Error::WriteTimeout(_) => "write_timeout",
             Error::TooManyConnections(_) => "too_many_connections",
             Error::Overloaded => "overloaded",
             Error::Timeout | Error::ServerTimeout => "timeout",
@@ -207,6 +210,7 @@ impl fmt::Display for Error {
             Error::ServerTimeout => f.write_str("the server's handler timed out"),
             Error::FrameTimeout(d) => write!(f, "frame not completed within {d:?}"),
             Error::IdleTimeout(d) => write!(f, "connection idle for {d:?}"),
+            Error::WriteTimeout(d) => write!(f, "peer took no answers for {d:?}"),
             Error::TooManyConnections(n) => {
                 write!(f, "server at its limit of {n} connections")
             }

@@ -94,6 +94,31 @@ async fn a_connection_answered_at_once_request_after_request_is_never_idle() {
 }
 
 #[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
+    let s = start(ServerBuilder::new().write_timeout(Some(Duration::from_millis(100)))).await;
+    let stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let (_never_read, mut write) = stream.into_split();
+    // Big answers, far more than the socket buffers hold: the server's
+    // writes stall, then it stops reading, then our writes stall too.
+    let writer = tokio::spawn(async move {
+        let val = "x".repeat(64 * 1024);
+        for i in 0..1000 {
+            let req = format!(r#"{{"Uid":"w{i}","Val":"{val}"}}"#);
+            if write.write_all(req.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    });
+    eventually("the non-reader cut", || {
+        let snap = s.stats.snapshot();
+        (snap.write_timeouts, snap.connections_open) == (1, 0)
+    })
+    .await;
+    still_serves(s.addr).await;
+    writer.abort();
+}
+
+#[tokio::test]
 async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close() {
     let s = start(ServerBuilder::new().max_connections(2)).await;
     let mut a = Raw::connect(s.addr).await;

@@ -162,6 +162,12 @@ impl ClientBuilder {
         /// batches, with fewer syscalls and wake-ups per request on both
         /// sides, which wins on small machines and with cheap handlers (the
         /// README's Performance section has numbers).
+        ///
+        /// `n` is a soft limit: callers picking at the same moment may take
+        /// a connection a little past it. "First" is in the pool's rotation
+        /// order, whatever the endpoint, so with several endpoints packing
+        /// sends the load to one server until its connections fill; keep
+        /// the default to spread over servers.
         /// Default: [`DEFAULT_PACK_UP_TO`] (least-loaded).
         ///
         /// ```

@@ -124,6 +124,19 @@ impl ServerBuilder {
     }
 
     setter! {
+        /// A peer must take each batch of answers within this long: one
+        /// that stops reading (its socket buffers full) is disconnected
+        /// instead of holding its connection forever. `None` waits forever.
+        /// Default: [`DEFAULT_WRITE_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().write_timeout(Some(Duration::from_secs(5)));
+        /// ```
+        write_timeout: Option<Duration>
+    }
+
+    setter! {
         /// After shutdown is signalled, how long requests in flight may take
         /// to finish before their connections are cut.
         /// Default: [`DEFAULT_DRAIN_TIMEOUT`].

@@ -13,7 +13,7 @@ use super::driver::drive;
 use super::options::ServerOptions;
 use super::stats::ServerStats;
 use super::transport::Transport;
-use crate::{Message, Resp};
+use crate::{Error, Message, Resp};
 
 /// Serves one connection until the peer closes it, it sends bad input, a
 /// timeout ends it, or `shutdown` fires; in every case the requests already
@@ -36,19 +36,32 @@ pub(crate) async fn serve_connection<S>(
     async move {
         if let Err(e) = drive(&mut transport, svc, stats, admission).await {
             tracing::debug!(error = %e, "connection failed");
+            if let Some(e) = e.downcast_ref::<Error>() {
+                stats.error(e);
+            }
             return;
         }
         let framed = &mut transport.framed;
-        if let Some(e) = transport.error.take() {
-            // Everything read before this point has been answered; say why
-            // we stop, then hang up.
-            tracing::debug!(error = %e, "closing with an error answer");
-            stats.error(&e);
-            let _ = framed
-                .send(Resp::error("", e.code(), e.wire_message()))
-                .await;
+        let last_words = async {
+            if let Some(e) = transport.error.take() {
+                // Everything read before this point has been answered; say
+                // why we stop, then hang up.
+                tracing::debug!(error = %e, "closing with an error answer");
+                stats.error(&e);
+                let _ = framed
+                    .send(Resp::error("", e.code(), e.wire_message()))
+                    .await;
+            }
+            let _ = SinkExt::<Resp>::close(framed).await;
+        };
+        // A peer that does not read gets no longer for these than for any
+        // other answer.
+        match opts.write_timeout {
+            Some(limit) => {
+                let _ = tokio::time::timeout(limit, last_words).await;
+            }
+            None => last_words.await,
         }
-        let _ = SinkExt::<Resp>::close(framed).await;
     }
     .instrument(span)
     .await

@@ -17,6 +17,8 @@ pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default time a started frame has to arrive in full: 10 s.
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a peer gets to take a batch of answers before it is cut: 30 s.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time in-flight requests get to finish after shutdown: 30 s.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -30,6 +32,7 @@ pub(crate) struct ServerOptions {
     pub(crate) handler_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) frame_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
     pub(crate) drain_timeout: Duration,
 }
 
@@ -43,6 +46,7 @@ impl Default for ServerOptions {
             handler_timeout: Some(DEFAULT_HANDLER_TIMEOUT),
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
         }
     }

@@ -35,6 +35,7 @@ struct Counters {
     bad_requests: AtomicU64,
     frames_too_large: AtomicU64,
     frame_timeouts: AtomicU64,
+    write_timeouts: AtomicU64,
     idle_closed: AtomicU64,
 }
 
@@ -63,6 +64,8 @@ pub struct StatsSnapshot {
     pub frames_too_large: u64,
     /// Connections closed for a frame not finished in time (slow senders).
     pub frame_timeouts: u64,
+    /// Connections closed for not taking their answers (peers that stopped reading).
+    pub write_timeouts: u64,
     /// Connections closed for being idle.
     pub idle_closed: u64,
 }
@@ -82,6 +85,7 @@ impl ServerStats {
             bad_requests: c.bad_requests.load(Relaxed),
             frames_too_large: c.frames_too_large.load(Relaxed),
             frame_timeouts: c.frame_timeouts.load(Relaxed),
+            write_timeouts: c.write_timeouts.load(Relaxed),
             idle_closed: c.idle_closed.load(Relaxed),
         }
     }
@@ -121,6 +125,7 @@ impl ServerStats {
             "bad_request" => &c.bad_requests,
             "frame_too_large" => &c.frames_too_large,
             "frame_timeout" => &c.frame_timeouts,
+            "write_timeout" => &c.write_timeouts,
             "idle_timeout" => &c.idle_closed,
             "io" => return, // the peer's network, not the server's doing
             _ => &c.handler_errors,

@@ -24,6 +24,8 @@ const WRITE_BATCH: usize = 8 * 1024;
 /// How long a connection waits idle before it gives its buffers back (not
 /// at once: a busy connection is idle for a moment after every batch).
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
+/// Where an unarmed clock sits (about a year away).
+const FAR_FUTURE: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Requests read in a row before the shutdown signal is checked anyway.
 const SHUTDOWN_CHECK_EVERY: u32 = 32;
 
@@ -36,6 +38,9 @@ enum Wait {
     Idle,
     /// Answers to requests in flight: no clock (the handler timeout covers them).
     Answers,
+    /// The peer to take the answers written (its socket is full): the write
+    /// timeout runs.
+    Write,
 }
 
 /// A stream of requests that *ends* instead of failing.
@@ -61,6 +66,7 @@ pub(crate) struct Transport {
     max_in_flight: usize,
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     /// The clock for `waiting`, set from `since`.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
@@ -95,7 +101,9 @@ impl Transport {
             max_in_flight: opts.max_in_flight,
             idle_timeout: opts.idle_timeout,
             frame_timeout: opts.frame_timeout,
-            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            write_timeout: opts.write_timeout,
+            // Far away: the first wait pulls it in (no firing at once).
+            timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             // Not `Idle`, so the first poll arms the idle clock.
             waiting: Wait::Answers,
             since: Instant::now(),
@@ -124,13 +132,25 @@ impl Transport {
 
     /// Nothing to read yet: run the clock for whatever we are waiting for.
     fn poll_clock(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        let waiting = if self.framed.codec().in_frame() {
+        // Called right after a flush: answers still buffered mean the peer
+        // is not taking them, and that clock comes first.
+        let waiting = if !self.framed.write_buffer().is_empty() {
+            Wait::Write
+        } else if self.framed.codec().in_frame() {
             Wait::Frame
         } else if self.in_flight == 0 {
             Wait::Idle
         } else {
             Wait::Answers
         };
+        match self.run_clock(waiting, cx) {
+            Poll::Ready(e) => self.end(Some(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Runs the clock for `waiting`; ready with the error once it runs out.
+    fn run_clock(&mut self, waiting: Wait, cx: &mut Context<'_>) -> Poll<Error> {
         if waiting != self.waiting {
             self.waiting = waiting;
             self.since = Instant::now();
@@ -143,6 +163,10 @@ impl Transport {
                 Wait::Answers => return Poll::Pending,
                 Wait::Frame => match self.frame_timeout {
                     Some(limit) => (self.since + limit, Some(Error::FrameTimeout(limit))),
+                    None => return Poll::Pending,
+                },
+                Wait::Write => match self.write_timeout {
+                    Some(limit) => (self.since + limit, Some(Error::WriteTimeout(limit))),
                     None => return Poll::Pending,
                 },
                 Wait::Idle => {
@@ -174,7 +198,7 @@ impl Transport {
                 continue;
             }
             match ends {
-                Some(e) => return self.end(Some(e)),
+                Some(e) => return Poll::Ready(e),
                 None => {
                     self.release_buffers();
                     self.released = true;
@@ -240,11 +264,26 @@ impl Stream for Transport {
     }
 }
 
+impl Transport {
+    /// A write that cannot go on until the peer reads: runs the write clock.
+    fn stalled(
+        &mut self,
+        polled: Poll<Result<(), Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        match polled {
+            Poll::Pending => self.run_clock(Wait::Write, cx).map(Err),
+            ready => ready,
+        }
+    }
+}
+
 impl Sink<Resp> for Transport {
     type Error = Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Resp>::poll_ready(Pin::new(&mut self.framed), cx)
+        let polled = Sink::<Resp>::poll_ready(Pin::new(&mut self.framed), cx);
+        self.stalled(polled, cx)
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: Resp) -> Result<(), Error> {
@@ -253,10 +292,12 @@ impl Sink<Resp> for Transport {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx)
+        let polled = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
+        self.stalled(polled, cx)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Resp>::poll_close(Pin::new(&mut self.framed), cx)
+        let polled = Sink::<Resp>::poll_close(Pin::new(&mut self.framed), cx);
+        self.stalled(polled, cx)
     }
 }
