@@ -173,15 +173,21 @@ async fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_ti
     assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
 }
 
-#[tokio::test]
-async fn load_is_spread_over_the_pools_connections() {
-    let svc = PerConnection::new();
-    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc.clone()).await;
-    let client = quick().pool_size(3).connect(server.addr).await.unwrap();
+/// A client with a pool of three connections to `addr`, once all are up.
+async fn three_up(builder: ClientBuilder, addr: std::net::SocketAddr) -> Client {
+    let client = builder.pool_size(3).connect(addr).await.unwrap();
     eventually("3 connections up", || {
         client.pool().endpoints()[0].connections == 3
     })
     .await;
+    client
+}
+
+#[tokio::test]
+async fn load_is_spread_over_the_pools_connections() {
+    let svc = PerConnection::new();
+    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc.clone()).await;
+    let client = three_up(quick(), server.addr).await;
 
     let calls: Vec<_> = (0..300)
         .map(|i| tokio::spawn(call_owned(client.clone(), format!("l{i}"), "sleep:2")))
@@ -203,16 +209,7 @@ async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
     // The calls never end: stopping the server cuts them after a short drain.
     let drain = ServerBuilder::new().drain_timeout(Duration::from_millis(10));
     let server = TestServer::start_at("127.0.0.1:0", drain, svc.clone()).await;
-    let client = quick()
-        .pool_size(3)
-        .pack_up_to(Some(4))
-        .connect(server.addr)
-        .await
-        .unwrap();
-    eventually("3 connections up", || {
-        client.pool().endpoints()[0].connections == 3
-    })
-    .await;
+    let client = three_up(quick().pack_up_to(Some(4)), server.addr).await;
 
     // Six calls that stay in flight: four fill one connection, two spill.
     let calls: Vec<_> = (0..6)
