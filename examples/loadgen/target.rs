@@ -1,0 +1,100 @@
+//! Which client drives the load, and one connection of it.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use jsonmux::{ClientBuilder, Message, Resp};
+use tower::{Service, ServiceExt};
+
+use crate::raw::RawClient;
+use crate::stats::Failure;
+use crate::Args;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ClientKind {
+    /// jsonmux's ready stack (`jsonmux::Client`), one per connection.
+    Stack,
+    /// One `jsonmux::Client` whose pool holds all `--conns` connections
+    /// (spread over the addresses), shared by every worker.
+    Pool,
+    /// The hand-written baseline client.
+    Raw,
+}
+
+/// One connection, as either client; clones share it.
+#[derive(Clone)]
+pub(crate) enum Target {
+    Stack(jsonmux::Client),
+    Raw(RawClient),
+}
+
+impl Target {
+    pub(crate) async fn connect(
+        args: &Args,
+        addrs: &[String],
+        inflight: usize,
+    ) -> Result<Target, String> {
+        let stack = |pool_size: usize| {
+            ClientBuilder::new()
+                .pool_size(pool_size)
+                .dial_timeout(args.timeout)
+                .request_timeout(Some(args.timeout))
+                .concurrency_limit(Some(inflight))
+                .pack_up_to(args.pack_up_to)
+        };
+        match args.client {
+            ClientKind::Stack | ClientKind::Pool => {
+                let pool_size = args.conns.div_ceil(addrs.len()).max(1);
+                let pool_size = if args.client == ClientKind::Pool {
+                    pool_size
+                } else {
+                    1
+                };
+                let client = stack(pool_size);
+                let client = client.connect_all(addrs).await.map_err(|e| e.to_string())?;
+                // Start measuring once every connection of the pool is up.
+                let want = pool_size * addrs.len();
+                while client
+                    .pool()
+                    .endpoints()
+                    .iter()
+                    .map(|e| e.connections)
+                    .sum::<usize>()
+                    < want
+                {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Ok(Target::Stack(client))
+            }
+            ClientKind::Raw => {
+                match tokio::time::timeout(args.timeout, RawClient::connect(&addrs[0])).await {
+                    Ok(Ok(raw)) => Ok(Target::Raw(raw.with_timeout(Some(args.timeout)))),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("dial timed out".into()),
+                }
+            }
+        }
+    }
+
+    /// True when no call can succeed any more: the raw client does not
+    /// reconnect (the stack does, so it is never dead).
+    pub(crate) fn is_dead(&self) -> bool {
+        matches!(self, Target::Raw(raw) if raw.is_closed())
+    }
+
+    pub(crate) async fn call(&mut self, msg: Message) -> Result<Resp, Failure> {
+        match self {
+            Target::Stack(client) => {
+                let svc = client.ready().await.map_err(Failure::stack)?;
+                svc.call(msg).await.map_err(Failure::stack)
+            }
+            Target::Raw(raw) => match raw.call(msg).await {
+                Ok(resp) => match resp.error {
+                    Some(e) => Err(Failure::new("server", e)),
+                    None => Ok(resp),
+                },
+                Err(e) => Err(Failure::new(e.kind(), e.to_string())),
+            },
+        }
+    }
+}
