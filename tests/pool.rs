@@ -229,6 +229,40 @@ async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
 }
 
 #[tokio::test]
+async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
+    let (sa, sb) = (PerConnection::new(), PerConnection::new());
+    let drain = || ServerBuilder::new().drain_timeout(Duration::from_millis(10));
+    let a = TestServer::start_at("127.0.0.1:0", drain(), sa.clone()).await;
+    let b = TestServer::start_at("127.0.0.1:0", drain(), sb.clone()).await;
+    let client = quick()
+        .pool_size(2)
+        .pack_up_to(Some(4))
+        .connect_all([a.addr, b.addr])
+        .await
+        .unwrap();
+    eventually("2 connections up on each endpoint", || {
+        client.pool().endpoints().iter().all(|e| e.connections == 2)
+    })
+    .await;
+
+    // Six calls that stay in flight: three per endpoint, on one connection.
+    let calls: Vec<_> = (0..6)
+        .map(|i| tokio::spawn(call_owned(client.clone(), format!("e{i}"), "hang")))
+        .collect();
+    let total = |s: &PerConnection| s.snapshot().iter().sum::<usize>();
+    eventually("six calls at the servers", || total(&sa) + total(&sb) == 6).await;
+    for s in [&sa, &sb] {
+        let used: Vec<_> = s.snapshot().into_iter().filter(|&n| n > 0).collect();
+        assert_eq!(used, [3], "{:?} and {:?}", sa.snapshot(), sb.snapshot());
+    }
+    for c in calls {
+        c.abort();
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
 async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
     let (sa, sb) = (PerConnection::new(), PerConnection::new());
     let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), sa.clone()).await;

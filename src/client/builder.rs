@@ -153,9 +153,11 @@ impl ClientBuilder {
     setter! {
         /// How the pool picks a connection. `None`: the least-loaded one
         /// (fewest requests in flight), which spreads the load evenly.
-        /// `Some(n)`: the first connection in rotation that has fewer than
-        /// `n` in flight, and the least-loaded one once all have `n`; the
-        /// others are warm spares until the load needs them.
+        /// `Some(n)`: on the endpoint with the fewest requests in flight,
+        /// the first connection that has fewer than `n`, and its
+        /// least-loaded one once all have `n`; the others are warm spares
+        /// until the load needs them. The load is still spread over
+        /// endpoints; only an endpoint's own connections are packed.
         ///
         /// Spreading lets the server work on the connections in parallel
         /// (a connection's handlers run on one task); packing sends bigger
@@ -164,10 +166,7 @@ impl ClientBuilder {
         /// README's Performance section has numbers).
         ///
         /// `n` is a soft limit: callers picking at the same moment may take
-        /// a connection a little past it. "First" is in the pool's rotation
-        /// order, whatever the endpoint, so with several endpoints packing
-        /// sends the load to one server until its connections fill; keep
-        /// the default to spread over servers.
+        /// a connection a little past it.
         /// Default: [`DEFAULT_PACK_UP_TO`] (least-loaded).
         ///
         /// ```

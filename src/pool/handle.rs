@@ -20,6 +20,18 @@ struct Live {
     conn: Connection,
 }
 
+/// The connections of `conns` that can take a request.
+fn up(conns: &[Live]) -> impl Iterator<Item = &Live> {
+    conns
+        .iter()
+        .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
+}
+
+/// The usable connection with the fewest requests in flight.
+fn least_loaded(conns: &[Live]) -> Option<&Live> {
+    up(conns).min_by_key(|l| l.conn.in_flight())
+}
+
 /// What a pool (all its clones), its handles and its supervisors share.
 #[derive(Debug)]
 pub(crate) struct Ctx {
@@ -49,11 +61,14 @@ impl Ctx {
     /// Puts a new connection in rotation; returns its id for [`Ctx::remove`].
     pub(crate) fn add(&self, endpoint: Arc<Endpoint>, conn: Connection) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let live = Live { id, endpoint, conn };
-        self.conns
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(live);
+        let mut conns = self.conns.write().unwrap_or_else(|p| p.into_inner());
+        // An endpoint's connections stay side by side, for `pick`.
+        let at = conns
+            .iter()
+            .rposition(|l| Arc::ptr_eq(&l.endpoint, &endpoint))
+            .map_or(conns.len(), |i| i + 1);
+        conns.insert(at, Live { id, endpoint, conn });
+        drop(conns);
         self.changed.notify_waiters();
         id
     }
@@ -64,21 +79,24 @@ impl Ctx {
         conns.retain(|l| l.id != id);
     }
 
-    /// The usable connection with the fewest requests in flight.
+    /// The connection for the next request: the least-loaded usable one,
+    /// or with packing, the first one under the limit on the least-loaded
+    /// endpoint (see [`ClientBuilder::pack_up_to`](crate::ClientBuilder::pack_up_to)).
     pub(crate) fn pick(&self) -> Option<Connection> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        let up = || {
-            conns
-                .iter()
-                .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
-        };
-        let packed = self
-            .opts
-            .pack_up_to
-            .and_then(|n| up().find(|l| l.conn.in_flight() < n));
-        packed
-            .or_else(|| up().min_by_key(|l| l.conn.in_flight()))
-            .map(|l| l.conn.clone())
+        match self.opts.pack_up_to {
+            None => least_loaded(&conns),
+            Some(n) => conns
+                .chunk_by(|a, b| Arc::ptr_eq(&a.endpoint, &b.endpoint))
+                .filter_map(|endpoint| {
+                    let load: usize = up(endpoint).map(|l| l.conn.in_flight()).sum();
+                    let under = up(endpoint).find(|l| l.conn.in_flight() < n);
+                    Some((load, under.or_else(|| least_loaded(endpoint))?))
+                })
+                .min_by_key(|&(load, _)| load)
+                .map(|(_, l)| l),
+        }
+        .map(|l| l.conn.clone())
     }
 
     /// Connections in rotation.
