@@ -183,11 +183,6 @@ async fn show_progress(plan: Arc<Plan>, start: Instant, bar: ProgressBar) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    if args.conns == 0 || args.inflight < args.conns || args.addr.is_empty() {
-        eprintln!("loadgen: need --conns >= 1, --inflight >= --conns and an --addr");
-        return ExitCode::from(2);
-    }
-
     // Client i gets an equal share of the in-flight requests (the
     // remainder goes to the first ones) and address i mod len; a pool is
     // one client over every address.
@@ -196,6 +191,12 @@ async fn main() -> ExitCode {
     } else {
         args.conns
     };
+    if args.conns == 0 || args.inflight < clients || args.addr.is_empty() {
+        eprintln!(
+            "loadgen: need --conns >= 1, --inflight >= --conns (>= 1 for a pool) and an --addr"
+        );
+        return ExitCode::from(2);
+    }
     let share = |i: usize| args.inflight / clients + usize::from(i < args.inflight % clients);
     let mut targets = Vec::with_capacity(clients);
     for i in 0..clients {
