@@ -36,6 +36,10 @@ struct Args {
     /// answering: a stand-in for a handler with real work, for benchmarks.
     #[arg(long, default_value_t = 0)]
     busy_us: u64,
+    /// Busy-poll each idle connection this many microseconds before it
+    /// sleeps, for latency at light load (ServerBuilder::busy_poll; 0: off).
+    #[arg(long, default_value_t = 0)]
+    busy_poll_us: u64,
 }
 
 #[tokio::main]
@@ -53,6 +57,9 @@ async fn main() -> ExitCode {
     }
     if let Some(n) = args.max_in_flight {
         builder = builder.max_in_flight(n);
+    }
+    if args.busy_poll_us > 0 {
+        builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));
     }
     let server = match builder.bind(&args.addr).await {
         Ok(server) => server,

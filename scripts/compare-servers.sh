@@ -13,6 +13,8 @@
 #   BASELINE=1 scripts/compare-servers.sh 3 # also the hand-written tokio server
 #                                            # (examples/baseline_server.rs), for calibration
 #
+#   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux server
+#
 # Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,7 @@ PY
 
 for r in $(seq "$rounds"); do
     run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
-    run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802
+    # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
+    run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
     [ -z "${BASELINE:-}" ] || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
 done

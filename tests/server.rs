@@ -94,6 +94,25 @@ async fn a_connection_answered_at_once_request_after_request_is_never_idle() {
 }
 
 #[tokio::test]
+async fn a_busy_polling_connection_lets_others_be_served_and_still_goes_idle() {
+    // A window far longer than the test, on a one-thread runtime: if busy
+    // polling held the thread, no other connection would be served, and
+    // if it held off the clock, the idle timeout would not come.
+    let polls = ServerBuilder::new()
+        .busy_poll(Some(Duration::from_secs(60)))
+        .idle_timeout(Some(Duration::from_millis(300)));
+    let s = start(polls).await;
+    let mut polling = Raw::connect(s.addr).await;
+    polling.send(br#"{"Uid":"a","Val":"1"}"#).await;
+    assert_eq!(polling.resp().await.uid, "a");
+
+    still_serves(s.addr).await;
+    polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
+    assert_eq!(polling.resp().await.uid, "b", "answered while polling");
+    expect_error_then_close(&mut polling, "idle_timeout").await;
+}
+
+#[tokio::test]
 async fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
     let s = start(ServerBuilder::new().write_timeout(Some(Duration::from_millis(100)))).await;
     let stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();

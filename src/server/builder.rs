@@ -148,6 +148,29 @@ impl ServerBuilder {
         drain_timeout: Duration
     }
 
+    setter! {
+        /// Busy polling, for latency at light load: after answering
+        /// everything it has read, a connection keeps checking its socket
+        /// for this long before it sleeps, yielding to the runtime's other
+        /// tasks between checks (the runtime polls its I/O driver without
+        /// blocking each time). `None` sleeps at once.
+        ///
+        /// On virtual machines, waking a sleeping CPU for the next request
+        /// can cost tens of microseconds; Go's scheduler avoids it by
+        /// spinning before it sleeps, and this does the same for
+        /// jsonmux. It costs CPU: up to the whole window per request when
+        /// requests come one at a time, and some throughput when the CPUs
+        /// are saturated (the README's Performance section has numbers).
+        /// Linux's `SO_BUSY_POLL` is the same idea in the kernel.
+        /// Default: [`DEFAULT_BUSY_POLL`] (off).
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::Server::builder().busy_poll(Some(Duration::from_micros(50)));
+        /// ```
+        busy_poll: Option<Duration>
+    }
+
     /// Binds a listener on `addr` (use port 0 for an ephemeral port).
     ///
     /// # Errors

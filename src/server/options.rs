@@ -21,6 +21,8 @@ pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time in-flight requests get to finish after shutdown: 30 s.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default busy polling: off, a connection with nothing to do sleeps at once.
+pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
 /// Every server option.
 #[derive(Clone, Debug)]
@@ -34,6 +36,7 @@ pub(crate) struct ServerOptions {
     pub(crate) frame_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) drain_timeout: Duration,
+    pub(crate) busy_poll: Option<Duration>,
 }
 
 impl Default for ServerOptions {
@@ -48,6 +51,7 @@ impl Default for ServerOptions {
             frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
             write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            busy_poll: DEFAULT_BUSY_POLL,
         }
     }
 }

@@ -67,6 +67,8 @@ pub(crate) struct Transport {
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// How long an idle connection keeps checking its socket before it sleeps.
+    busy_poll: Option<Duration>,
     /// The clock for `waiting`, set from `since`.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
@@ -102,6 +104,7 @@ impl Transport {
             idle_timeout: opts.idle_timeout,
             frame_timeout: opts.frame_timeout,
             write_timeout: opts.write_timeout,
+            busy_poll: opts.busy_poll,
             // Far away: the first wait pulls it in (no firing at once).
             timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             // Not `Idle`, so the first poll arms the idle clock.
@@ -191,6 +194,9 @@ impl Transport {
                 self.timer.as_mut().reset(deadline);
             }
             if self.timer.as_mut().poll(cx).is_pending() {
+                if waiting == Wait::Idle {
+                    self.busy_poll(cx);
+                }
                 return Poll::Pending;
             }
             if self.timer.deadline() < deadline {
@@ -204,6 +210,22 @@ impl Transport {
                     self.released = true;
                 }
             }
+        }
+    }
+
+    /// Within the busy-poll window of an idle wait, asks to be polled again
+    /// as soon as the runtime has checked for I/O and run its other tasks,
+    /// instead of sleeping until the socket or the clock wakes us (see
+    /// `ServerBuilder::busy_poll`).
+    fn busy_poll(&self, cx: &mut Context<'_>) {
+        if self
+            .busy_poll
+            .is_some_and(|window| self.since.elapsed() < window)
+        {
+            // Tokio runs a yielded task again only after polling its I/O
+            // driver, without blocking: polled once, this defers our
+            // wake-up until then.
+            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
         }
     }
 
