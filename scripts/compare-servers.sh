@@ -14,6 +14,7 @@
 #                                            # (examples/baseline_server.rs), for calibration
 #
 #   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux server
+#   BUSY_POLL_US=50 scripts/compare-servers.sh 3   # also jsonmux with --busy-poll-us 50
 #
 # Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
 set -euo pipefail
@@ -55,5 +56,7 @@ for r in $(seq "$rounds"); do
     run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
     run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
+    [ -z "${BUSY_POLL_US:-}" ] || run jsonmux-busy-poll 3804 ./target/release/examples/server \
+        --addr 127.0.0.1:3804 --busy-poll-us "$BUSY_POLL_US"
     [ -z "${BASELINE:-}" ] || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
 done
