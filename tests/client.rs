@@ -299,3 +299,21 @@ async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_d
     assert_eq!(resp.val, "server: hello, sleep:30");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
+    // A window far longer than the test, on a one-thread runtime: if busy
+    // polling held the thread, the server here would never answer.
+    let server = TestServer::start().await;
+    let client = ClientBuilder::new()
+        .busy_poll(Some(Duration::from_secs(60)))
+        .connect(server.addr)
+        .await
+        .unwrap();
+    for val in ["at once", "sleep:20"] {
+        let call = client.clone().oneshot(Message::new(val, val));
+        let resp = bounded("an answer", call).await.unwrap();
+        assert_eq!(resp.val, format!("server: hello, {val}"));
+    }
+    server.stop().await;
+}

@@ -92,6 +92,10 @@ struct Args {
     /// before using the next (default: least-loaded).
     #[arg(long)]
     pack_up_to: Option<usize>,
+    /// `--client stack|pool`: busy-poll each connection this many
+    /// microseconds for answers before it sleeps (ClientBuilder::busy_poll).
+    #[arg(long, default_value_t = 0)]
+    busy_poll_us: u64,
 }
 
 /// What every worker needs to know.

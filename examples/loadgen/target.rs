@@ -41,6 +41,9 @@ impl Target {
                 .request_timeout(Some(args.timeout))
                 .concurrency_limit(Some(inflight))
                 .pack_up_to(args.pack_up_to)
+                .busy_poll(
+                    (args.busy_poll_us > 0).then(|| Duration::from_micros(args.busy_poll_us)),
+                )
         };
         match args.client {
             ClientKind::Stack | ClientKind::Pool => {

@@ -243,6 +243,22 @@ impl ClientBuilder {
         fail_fast: bool
     }
 
+    setter! {
+        /// Busy polling, for latency at light load: a connection waiting
+        /// for answers keeps checking its socket for this long after it
+        /// last sent or received before it sleeps, yielding to the
+        /// runtime's other tasks between checks. `None` sleeps at once.
+        /// The server side, with the numbers and the CPU it costs, is
+        /// [`ServerBuilder::busy_poll`](crate::ServerBuilder::busy_poll).
+        /// Default: [`DEFAULT_BUSY_POLL`] (off).
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let b = jsonmux::ClientBuilder::new().busy_poll(Some(Duration::from_micros(50)));
+        /// ```
+        busy_poll: Option<Duration>
+    }
+
     /// Dials one connection to `addr`, for composing your own stack
     /// without a pool (no reconnect, no dead-peer detection).
     ///
@@ -251,10 +267,7 @@ impl ClientBuilder {
     /// [`Error::Connect`] if `addr` cannot be reached within the dial timeout.
     pub async fn connect_bare(&self, addr: impl ToString) -> Result<Connection, Error> {
         let stream = self.opts.dial(&addr.to_string()).await?;
-        Ok(Connection::with_max_frame_len(
-            stream,
-            self.opts.max_frame_len,
-        ))
+        Ok(Connection::with_options(stream, &self.opts))
     }
 
     /// A [`Pool`] over `addrs`, dialed in the background, for composing

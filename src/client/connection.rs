@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -12,6 +13,7 @@ use tokio_util::codec::Framed;
 use tower::Service;
 
 use super::dispatch::Dispatch;
+use super::options::Options;
 use super::shared::Shared;
 use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 
@@ -95,10 +97,19 @@ impl Connection {
     /// `max_frame_len` bytes close the connection with
     /// [`Error::FrameTooLarge`].
     pub fn with_max_frame_len(stream: TcpStream, max_frame_len: usize) -> Connection {
+        Connection::start(stream, max_frame_len, None)
+    }
+
+    /// Runs the protocol over an open stream with a builder's options.
+    pub(crate) fn with_options(stream: TcpStream, opts: &Options) -> Connection {
+        Connection::start(stream, opts.max_frame_len, opts.busy_poll)
+    }
+
+    fn start(stream: TcpStream, max_frame_len: usize, busy_poll: Option<Duration>) -> Connection {
         let shared = Arc::new(Shared::default());
         let framed = Framed::new(stream, JsonCodec::with_max_frame_len(max_frame_len));
         let (requests, queue) = mpsc::unbounded_channel();
-        tokio::spawn(Dispatch::new(framed, queue, shared.clone()));
+        tokio::spawn(Dispatch::new(framed, queue, shared.clone(), busy_poll));
         Connection { requests, shared }
     }
 

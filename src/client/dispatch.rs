@@ -10,6 +10,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant};
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
@@ -43,6 +44,11 @@ pub(crate) struct Dispatch {
     /// Every `Connection` handle is gone: finish what callers still wait
     /// for, then stop.
     draining: bool,
+    /// How long to keep checking for answers before sleeping, if at all.
+    busy_poll: Option<Duration>,
+    /// When a request was last written or an answer read (kept only with
+    /// `busy_poll`).
+    active: Instant,
 }
 
 impl Dispatch {
@@ -50,6 +56,7 @@ impl Dispatch {
         framed: Framed<TcpStream, JsonCodec<Resp>>,
         requests: mpsc::UnboundedReceiver<Message>,
         shared: Arc<Shared>,
+        busy_poll: Option<Duration>,
     ) -> Self {
         let kill = Box::pin(shared.kill.clone().cancelled_owned());
         Dispatch {
@@ -58,6 +65,8 @@ impl Dispatch {
             shared,
             kill,
             draining: false,
+            busy_poll,
+            active: Instant::now(),
         }
     }
 
@@ -109,12 +118,31 @@ impl Dispatch {
                 return Poll::Ready(Ok(()));
             }
             if wrote == 0 && got == 0 {
+                self.busy_poll(cx);
                 return Poll::Pending;
+            }
+            if self.busy_poll.is_some() {
+                self.active = Instant::now();
             }
         }
         // Still busy: let other tasks run, then come back.
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// With callers waiting, within the busy-poll window since the last
+    /// activity: asks to be polled again as soon as the runtime has checked
+    /// for I/O and run its other tasks, instead of sleeping until woken.
+    fn busy_poll(&self, cx: &mut Context<'_>) {
+        let polling = self
+            .busy_poll
+            .is_some_and(|window| self.active.elapsed() < window);
+        if polling && self.shared.in_flight.has_callers() {
+            // Tokio runs a yielded task again only after polling its I/O
+            // driver, without blocking: polled once, this defers our
+            // wake-up until then.
+            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
+        }
     }
 
     fn route(&mut self, resp: Resp) {

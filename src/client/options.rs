@@ -29,6 +29,8 @@ pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
 /// Default for packing requests onto the first connection: off, every
 /// request goes to the least-loaded connection.
 pub const DEFAULT_PACK_UP_TO: Option<usize> = None;
+/// Default busy polling: off, a connection waiting for answers sleeps at once.
+pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 /// Default first reconnect delay (before jitter): 50 ms.
 pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Default longest reconnect delay: 5 s.
@@ -54,6 +56,7 @@ pub(crate) struct Options {
     pub(crate) backoff_min: Duration,
     pub(crate) backoff_max: Duration,
     pub(crate) fail_fast: bool,
+    pub(crate) busy_poll: Option<Duration>,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             backoff_min: DEFAULT_BACKOFF_MIN,
             backoff_max: DEFAULT_BACKOFF_MAX,
             fail_fast: false,
+            busy_poll: DEFAULT_BUSY_POLL,
         }
     }
 }

@@ -34,7 +34,7 @@ pub(crate) async fn supervise(ctx: Arc<Ctx>, endpoint: Arc<Endpoint>) {
                 ctx.changed.notify_waiters();
             }
             Ok(stream) => {
-                let conn = Connection::with_max_frame_len(stream, ctx.opts.max_frame_len);
+                let conn = Connection::with_options(stream, &ctx.opts);
                 let shared = conn.shared().clone();
                 endpoint.connected();
                 let id = ctx.add(endpoint.clone(), conn);
