@@ -155,6 +155,13 @@ impl Service<Message> for Connection {
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
+        self.send(msg)
+    }
+}
+
+impl Connection {
+    /// [`Service::call`] without `&mut`: what a pool calls in place.
+    pub(crate) fn send(&self, msg: Message) -> ResponseFuture {
         let in_flight = &self.shared.in_flight;
         if in_flight.len() == 0 {
             // Waiting starts now: the dead-peer clock must not count idle time.

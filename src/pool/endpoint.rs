@@ -1,5 +1,6 @@
 //! One server address in a pool, and what is known of its health.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
@@ -13,6 +14,10 @@ pub(crate) struct Endpoint {
     /// Cancelled when the endpoint is removed or the pool is dropped: stops
     /// its supervisors and takes its connections out of rotation.
     pub(crate) token: CancellationToken,
+    /// Removed from the pool: its connections take no new requests. (The
+    /// token says the same, but reading it takes a lock; this is read on
+    /// every call.)
+    retired: AtomicBool,
     health: Mutex<EndpointStatus>,
 }
 
@@ -42,8 +47,21 @@ impl Endpoint {
         Endpoint {
             addr,
             token,
+            retired: AtomicBool::new(false),
             health: Mutex::new(health),
         }
+    }
+
+    /// Takes the endpoint out of the pool: no new requests, and its
+    /// supervisors stop (their connections close once drained).
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+        self.token.cancel();
+    }
+
+    /// True once [`Endpoint::retire`] was called.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
     }
 
     fn health(&self) -> MutexGuard<'_, EndpointStatus> {

@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::supervisor::supervise;
-use crate::client::{Connection, Options};
-use crate::Error;
+use crate::client::{Connection, ConnectionFuture, Options};
+use crate::{Error, Message};
 
 /// A connection in rotation, and the endpoint it belongs to.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ struct Live {
 fn up(conns: &[Live]) -> impl Iterator<Item = &Live> {
     conns
         .iter()
-        .filter(|l| !l.conn.is_closed() && !l.endpoint.token.is_cancelled())
+        .filter(|l| !l.conn.is_closed() && !l.endpoint.is_retired())
 }
 
 /// The usable connection with the fewest requests in flight.
@@ -79,13 +79,23 @@ impl Ctx {
         conns.retain(|l| l.id != id);
     }
 
+    /// Sends `msg` on the connection [`Ctx::pick`] chooses, or gives it
+    /// back if none is up. (Sending in place, not on a clone: cloning a
+    /// connection per call costs shared atomic counts.)
+    pub(crate) fn send(&self, msg: Message) -> Result<ConnectionFuture, Message> {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        match self.pick(&conns) {
+            Some(live) => Ok(live.conn.send(msg)),
+            None => Err(msg),
+        }
+    }
+
     /// The connection for the next request: the least-loaded usable one,
     /// or with packing, the first one under the limit on the least-loaded
     /// endpoint (see [`ClientBuilder::pack_up_to`](crate::ClientBuilder::pack_up_to)).
-    pub(crate) fn pick(&self) -> Option<Connection> {
-        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+    fn pick<'a>(&self, conns: &'a [Live]) -> Option<&'a Live> {
         match self.opts.pack_up_to {
-            None => least_loaded(&conns),
+            None => least_loaded(conns),
             Some(n) => conns
                 .chunk_by(|a, b| Arc::ptr_eq(&a.endpoint, &b.endpoint))
                 .filter_map(|endpoint| {
@@ -96,7 +106,6 @@ impl Ctx {
                 .min_by_key(|&(load, _)| load)
                 .map(|(_, l)| l),
         }
-        .map(|l| l.conn.clone())
     }
 
     /// Connections in rotation.
@@ -175,7 +184,7 @@ impl PoolHandle {
         let Some(i) = endpoints.iter().position(|e| e.addr == addr) else {
             return false;
         };
-        endpoints.remove(i).token.cancel();
+        endpoints.remove(i).retire();
         true
     }
 

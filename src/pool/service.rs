@@ -100,11 +100,14 @@ impl Service<Message> for Pool {
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
         // The common case: a connection is up; send on the least loaded.
-        if let Some(mut conn) = self.ctx.pick() {
-            return ResponseFuture {
-                inner: Inner::Sent(conn.call(msg)),
-            };
-        }
+        let msg = match self.ctx.send(msg) {
+            Ok(sent) => {
+                return ResponseFuture {
+                    inner: Inner::Sent(sent),
+                }
+            }
+            Err(msg) => msg,
+        };
         ResponseFuture {
             inner: Inner::Waiting {
                 msg: Some(msg),
@@ -163,10 +166,13 @@ impl Future for ResponseFuture {
             let changed =
                 changed.get_or_insert_with(|| Box::pin(ctx.changed.clone().notified_owned()));
             changed.as_mut().enable();
-            if let Some(mut conn) = ctx.pick() {
-                let msg = msg.take().expect("polled after completion");
-                *inner = Inner::Sent(conn.call(msg));
-                continue;
+            let taken = msg.take().expect("polled after completion");
+            match ctx.send(taken) {
+                Ok(sent) => {
+                    *inner = Inner::Sent(sent);
+                    continue;
+                }
+                Err(back) => *msg = Some(back),
             }
             if ctx.opts.fail_fast {
                 if let Some(cause) = ctx.last_error() {
