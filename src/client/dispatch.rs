@@ -114,6 +114,11 @@ impl Dispatch {
                     Poll::Pending => break,
                 }
             }
+            if got > 0 {
+                // Progress, for the dead-peer check: a clock read per
+                // batch, not per answer.
+                self.shared.touch();
+            }
             if self.draining && !self.shared.in_flight.has_callers() {
                 return Poll::Ready(Ok(()));
             }
@@ -146,7 +151,6 @@ impl Dispatch {
     }
 
     fn route(&mut self, resp: Resp) {
-        self.shared.touch();
         // Only an error answer without a Uid can be about the connection;
         // keep what it said before the answer is handed over.
         let last_word = match (&resp.uid[..], &resp.error) {
