@@ -317,3 +317,22 @@ async fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
     }
     server.stop().await;
 }
+
+#[test]
+fn a_busy_polling_client_gets_answers_that_wait_on_a_paused_clock() {
+    // A paused clock only moves while nothing is ready to run: polling
+    // timed by that clock would never end, and the server's timer (and the
+    // request timeout) would never fire.
+    support::with_paused_clock("a delayed answer while busy polling", || async {
+        let server = TestServer::start().await;
+        let client = ClientBuilder::new()
+            .busy_poll(Some(Duration::from_micros(50)))
+            .connect(server.addr)
+            .await
+            .unwrap();
+        let call = client.oneshot(Message::new("late", "sleep:20"));
+        let resp = bounded("the delayed answer", call).await.unwrap();
+        assert_eq!(resp.val, "server: hello, sleep:20");
+        server.stop().await;
+    });
+}

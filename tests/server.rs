@@ -112,6 +112,22 @@ async fn a_busy_polling_connection_lets_others_be_served_and_still_goes_idle() {
     expect_error_then_close(&mut polling, "idle_timeout").await;
 }
 
+#[test]
+fn a_busy_polling_connection_goes_idle_on_a_paused_clock() {
+    // A paused clock only moves while nothing is ready to run: polling
+    // timed by that clock would never end, and no timer would ever fire.
+    support::with_paused_clock("idle timeout while busy polling", || async {
+        let polls = ServerBuilder::new()
+            .busy_poll(Some(Duration::from_micros(50)))
+            .idle_timeout(Some(Duration::from_millis(300)));
+        let s = start(polls).await;
+        let mut polling = Raw::connect(s.addr).await;
+        polling.send(br#"{"Uid":"a","Val":"1"}"#).await;
+        assert_eq!(polling.resp().await.uid, "a");
+        expect_error_then_close(&mut polling, "idle_timeout").await;
+    });
+}
+
 #[tokio::test]
 async fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
     let s = start(ServerBuilder::new().write_timeout(Some(Duration::from_millis(100)))).await;

@@ -113,7 +113,10 @@ impl Connection {
     fn start(stream: TcpStream, max_frame_len: usize, busy_poll: Option<Duration>) -> Connection {
         let shared = Arc::new(Shared::default());
         let codec = JsonCodec::with_max_frame_len(max_frame_len);
-        let framed = Framed::with_capacity(stream, codec, READ_CAPACITY);
+        let mut framed = Framed::with_capacity(stream, codec, READ_CAPACITY);
+        // `with_capacity` sizes the write buffer too; that one grows to the
+        // batches actually written instead.
+        *framed.write_buffer_mut() = bytes::BytesMut::new();
         let (requests, queue) = mpsc::unbounded_channel();
         tokio::spawn(Dispatch::new(framed, queue, shared.clone(), busy_poll));
         Connection { requests, shared }

@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_sink::Sink;
+use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio::time::{Duration, Instant};
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
@@ -47,7 +47,8 @@ pub(crate) struct Dispatch {
     /// How long to keep checking for answers before sleeping, if at all.
     busy_poll: Option<Duration>,
     /// When a request was last written or an answer read (kept only with
-    /// `busy_poll`).
+    /// `busy_poll`). Wall-clock time, not tokio's: a paused tokio clock only
+    /// moves when no task is ready, and a busy-polling task always is.
     active: Instant,
 }
 
@@ -106,6 +107,11 @@ impl Dispatch {
             while got < BATCH {
                 match Pin::new(&mut self.framed).poll_next(cx) {
                     Poll::Ready(Some(Ok(resp))) => {
+                        if got == 0 {
+                            // Progress, for the dead-peer check: a clock
+                            // read per batch, not per answer.
+                            self.shared.touch();
+                        }
                         self.route(resp);
                         got += 1;
                     }
@@ -113,11 +119,6 @@ impl Dispatch {
                     Poll::Ready(None) => return Poll::Ready(Err(Error::PeerClosed)),
                     Poll::Pending => break,
                 }
-            }
-            if got > 0 {
-                // Progress, for the dead-peer check: a clock read per
-                // batch, not per answer.
-                self.shared.touch();
             }
             if self.draining && !self.shared.in_flight.has_callers() {
                 return Poll::Ready(Ok(()));

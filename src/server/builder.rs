@@ -152,8 +152,12 @@ impl ServerBuilder {
         /// Busy polling, for latency at light load: after answering
         /// everything it has read, a connection keeps checking its socket
         /// for this long before it sleeps, yielding to the runtime's other
-        /// tasks between checks (the runtime polls its I/O driver without
-        /// blocking each time). `None` sleeps at once.
+        /// tasks between checks. `None` sleeps at once. (The connection
+        /// is polled again once its worker has run out of other work and
+        /// checked for I/O without blocking; with several workers, another
+        /// one may hold the I/O driver, which makes the check less
+        /// immediate, never lost. The window is real time, so a paused
+        /// tokio clock in tests does not stretch it.)
         ///
         /// On virtual machines, waking a sleeping CPU for the next request
         /// can cost tens of microseconds; Go's scheduler avoids it by

@@ -69,6 +69,10 @@ pub(crate) struct Transport {
     write_timeout: Option<Duration>,
     /// How long an idle connection keeps checking its socket before it sleeps.
     busy_poll: Option<Duration>,
+    /// Until when the current wait busy-polls. Wall-clock time, not tokio's:
+    /// a paused tokio clock only moves when no task is ready, and a
+    /// busy-polling task always is.
+    polling_until: Option<std::time::Instant>,
     /// The clock for `waiting`, set from `since`.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
@@ -105,6 +109,7 @@ impl Transport {
             frame_timeout: opts.frame_timeout,
             write_timeout: opts.write_timeout,
             busy_poll: opts.busy_poll,
+            polling_until: None,
             // Far away: the first wait pulls it in (no firing at once).
             timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             // Not `Idle`, so the first poll arms the idle clock.
@@ -157,6 +162,7 @@ impl Transport {
         if waiting != self.waiting {
             self.waiting = waiting;
             self.since = Instant::now();
+            self.polling_until = self.busy_poll.map(|w| std::time::Instant::now() + w);
             // Nothing to give back: no release clock.
             self.released = self.framed.read_buffer().capacity() == 0
                 && self.framed.write_buffer().capacity() == 0;
@@ -219,8 +225,8 @@ impl Transport {
     /// `ServerBuilder::busy_poll`).
     fn busy_poll(&self, cx: &mut Context<'_>) {
         if self
-            .busy_poll
-            .is_some_and(|window| self.since.elapsed() < window)
+            .polling_until
+            .is_some_and(|until| std::time::Instant::now() < until)
         {
             // Tokio runs a yielded task again only after polling its I/O
             // driver, without blocking: polled once, this defers our

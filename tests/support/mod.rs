@@ -24,6 +24,35 @@ pub async fn bounded<F: Future>(what: &str, fut: F) -> F::Output {
         .unwrap_or_else(|_| panic!("{what}: still waiting after {PATIENCE:?}"))
 }
 
+/// Runs a test on a one-thread runtime whose clock is paused (it jumps to
+/// the next timer whenever the runtime has nothing to do), failing if the
+/// test has not finished within [`PATIENCE`] of real time. For code that
+/// must not keep a runtime busy forever.
+pub fn with_paused_clock<F>(what: &str, test: impl FnOnce() -> F + Send + 'static)
+where
+    F: Future<Output = ()>,
+{
+    use std::sync::mpsc::RecvTimeoutError;
+    let (done, finished) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("a paused runtime");
+        rt.block_on(test());
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(PATIENCE) {
+        Ok(()) => {}
+        // The test panicked: report its panic.
+        Err(RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(thread.join().expect_err("it did not finish"))
+        }
+        Err(RecvTimeoutError::Timeout) => panic!("{what}: still running after {PATIENCE:?}"),
+    }
+}
+
 /// Waits until `cond` holds, checking every few milliseconds, for at most
 /// [`PATIENCE`]. For state that has no event to await.
 pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
