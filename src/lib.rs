@@ -80,6 +80,7 @@
 #[macro_use]
 mod macros;
 
+mod busy_poll;
 pub mod client;
 mod codec;
 mod error;

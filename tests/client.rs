@@ -300,16 +300,18 @@ async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_d
     server.stop().await;
 }
 
+/// A client that busy-polls for `window`, connected to `server`.
+async fn busy_polling(window: Duration, server: &TestServer) -> Client {
+    let builder = ClientBuilder::new().busy_poll(Some(window));
+    builder.connect(server.addr).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
     // A window far longer than the test, on a one-thread runtime: if busy
     // polling held the thread, the server here would never answer.
     let server = TestServer::start().await;
-    let client = ClientBuilder::new()
-        .busy_poll(Some(Duration::from_secs(60)))
-        .connect(server.addr)
-        .await
-        .unwrap();
+    let client = busy_polling(Duration::from_secs(60), &server).await;
     for val in ["at once", "sleep:20"] {
         let call = client.clone().oneshot(Message::new(val, val));
         let resp = bounded("an answer", call).await.unwrap();
@@ -325,11 +327,7 @@ fn a_busy_polling_client_gets_answers_that_wait_on_a_paused_clock() {
     // request timeout) would never fire.
     support::with_paused_clock("a delayed answer while busy polling", || async {
         let server = TestServer::start().await;
-        let client = ClientBuilder::new()
-            .busy_poll(Some(Duration::from_micros(50)))
-            .connect(server.addr)
-            .await
-            .unwrap();
+        let client = busy_polling(Duration::from_micros(50), &server).await;
         let call = client.oneshot(Message::new("late", "sleep:20"));
         let resp = bounded("the delayed answer", call).await.unwrap();
         assert_eq!(resp.val, "server: hello, sleep:20");

@@ -93,19 +93,26 @@ async fn a_connection_answered_at_once_request_after_request_is_never_idle() {
     assert_eq!(s.stats.snapshot().idle_closed, 1);
 }
 
-#[tokio::test]
-async fn a_busy_polling_connection_lets_others_be_served_and_still_goes_idle() {
-    // A window far longer than the test, on a one-thread runtime: if busy
-    // polling held the thread, no other connection would be served, and
-    // if it held off the clock, the idle timeout would not come.
+/// A server that busy-polls for `window` and closes idle connections after
+/// 300 ms, and a connection to it that has been answered once (so it is
+/// busy polling now).
+async fn busy_polling(window: Duration) -> (Hardened, Raw) {
     let polls = ServerBuilder::new()
-        .busy_poll(Some(Duration::from_secs(60)))
+        .busy_poll(Some(window))
         .idle_timeout(Some(Duration::from_millis(300)));
     let s = start(polls).await;
     let mut polling = Raw::connect(s.addr).await;
     polling.send(br#"{"Uid":"a","Val":"1"}"#).await;
     assert_eq!(polling.resp().await.uid, "a");
+    (s, polling)
+}
 
+#[tokio::test]
+async fn a_busy_polling_connection_lets_others_be_served_and_still_goes_idle() {
+    // A window far longer than the test, on a one-thread runtime: if busy
+    // polling held the thread, no other connection would be served, and
+    // if it held off the clock, the idle timeout would not come.
+    let (s, mut polling) = busy_polling(Duration::from_secs(60)).await;
     still_serves(s.addr).await;
     polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
     assert_eq!(polling.resp().await.uid, "b", "answered while polling");
@@ -117,13 +124,7 @@ fn a_busy_polling_connection_goes_idle_on_a_paused_clock() {
     // A paused clock only moves while nothing is ready to run: polling
     // timed by that clock would never end, and no timer would ever fire.
     support::with_paused_clock("idle timeout while busy polling", || async {
-        let polls = ServerBuilder::new()
-            .busy_poll(Some(Duration::from_micros(50)))
-            .idle_timeout(Some(Duration::from_millis(300)));
-        let s = start(polls).await;
-        let mut polling = Raw::connect(s.addr).await;
-        polling.send(br#"{"Uid":"a","Val":"1"}"#).await;
-        assert_eq!(polling.resp().await.uid, "a");
+        let (_s, mut polling) = busy_polling(Duration::from_micros(50)).await;
         expect_error_then_close(&mut polling, "idle_timeout").await;
     });
 }

@@ -5,16 +5,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 use futures_sink::Sink;
-use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::shared::Shared;
+use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};
 
 /// Requests taken from the queue per round before answers get their turn.
@@ -44,12 +45,8 @@ pub(crate) struct Dispatch {
     /// Every `Connection` handle is gone: finish what callers still wait
     /// for, then stop.
     draining: bool,
-    /// How long to keep checking for answers before sleeping, if at all.
-    busy_poll: Option<Duration>,
-    /// When a request was last written or an answer read (kept only with
-    /// `busy_poll`). Wall-clock time, not tokio's: a paused tokio clock only
-    /// moves when no task is ready, and a busy-polling task always is.
-    active: Instant,
+    /// Keeps checking for answers for a while after each write or read.
+    busy_poll: BusyPoll,
 }
 
 impl Dispatch {
@@ -66,8 +63,7 @@ impl Dispatch {
             shared,
             kill,
             draining: false,
-            busy_poll,
-            active: Instant::now(),
+            busy_poll: BusyPoll::new(busy_poll),
         }
     }
 
@@ -124,31 +120,15 @@ impl Dispatch {
                 return Poll::Ready(Ok(()));
             }
             if wrote == 0 && got == 0 {
-                self.busy_poll(cx);
+                let in_flight = &self.shared.in_flight;
+                self.busy_poll.poll(cx, || in_flight.has_callers());
                 return Poll::Pending;
             }
-            if self.busy_poll.is_some() {
-                self.active = Instant::now();
-            }
+            self.busy_poll.restart();
         }
         // Still busy: let other tasks run, then come back.
         cx.waker().wake_by_ref();
         Poll::Pending
-    }
-
-    /// With callers waiting, within the busy-poll window since the last
-    /// activity: asks to be polled again as soon as the runtime has checked
-    /// for I/O and run its other tasks, instead of sleeping until woken.
-    fn busy_poll(&self, cx: &mut Context<'_>) {
-        let polling = self
-            .busy_poll
-            .is_some_and(|window| self.active.elapsed() < window);
-        if polling && self.shared.in_flight.has_callers() {
-            // Tokio runs a yielded task again only after polling its I/O
-            // driver, without blocking: polled once, this defers our
-            // wake-up until then.
-            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
-        }
     }
 
     fn route(&mut self, resp: Resp) {

@@ -14,6 +14,7 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::options::ServerOptions;
+use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
@@ -67,12 +68,9 @@ pub(crate) struct Transport {
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// How long an idle connection keeps checking its socket before it sleeps.
-    busy_poll: Option<Duration>,
-    /// Until when the current wait busy-polls. Wall-clock time, not tokio's:
-    /// a paused tokio clock only moves when no task is ready, and a
-    /// busy-polling task always is.
-    polling_until: Option<std::time::Instant>,
+    /// Keeps an idle connection checking its socket for a while after each
+    /// wait begins.
+    busy_poll: BusyPoll,
     /// The clock for `waiting`, set from `since`.
     timer: Pin<Box<Sleep>>,
     waiting: Wait,
@@ -108,8 +106,7 @@ impl Transport {
             idle_timeout: opts.idle_timeout,
             frame_timeout: opts.frame_timeout,
             write_timeout: opts.write_timeout,
-            busy_poll: opts.busy_poll,
-            polling_until: None,
+            busy_poll: BusyPoll::new(opts.busy_poll),
             // Far away: the first wait pulls it in (no firing at once).
             timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             // Not `Idle`, so the first poll arms the idle clock.
@@ -162,7 +159,7 @@ impl Transport {
         if waiting != self.waiting {
             self.waiting = waiting;
             self.since = Instant::now();
-            self.polling_until = self.busy_poll.map(|w| std::time::Instant::now() + w);
+            self.busy_poll.restart();
             // Nothing to give back: no release clock.
             self.released = self.framed.read_buffer().capacity() == 0
                 && self.framed.write_buffer().capacity() == 0;
@@ -201,7 +198,7 @@ impl Transport {
             }
             if self.timer.as_mut().poll(cx).is_pending() {
                 if waiting == Wait::Idle {
-                    self.busy_poll(cx);
+                    self.busy_poll.poll(cx, || true);
                 }
                 return Poll::Pending;
             }
@@ -216,22 +213,6 @@ impl Transport {
                     self.released = true;
                 }
             }
-        }
-    }
-
-    /// Within the busy-poll window of an idle wait, asks to be polled again
-    /// as soon as the runtime has checked for I/O and run its other tasks,
-    /// instead of sleeping until the socket or the clock wakes us (see
-    /// `ServerBuilder::busy_poll`).
-    fn busy_poll(&self, cx: &mut Context<'_>) {
-        if self
-            .polling_until
-            .is_some_and(|until| std::time::Instant::now() < until)
-        {
-            // Tokio runs a yielded task again only after polling its I/O
-            // driver, without blocking: polled once, this defers our
-            // wake-up until then.
-            let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
         }
     }
 
