@@ -42,7 +42,9 @@ impl Policy<Message, Resp, BoxError> for RetryTransient {
         // answer lands, see `Connection`.)
         let transient = matches!(
             e.downcast_ref::<Error>(),
-            Some(Error::Server(_) | Error::Overloaded | Error::Closed(_) | Error::Unavailable(_))
+            Some(
+                Error::Server { .. } | Error::Overloaded | Error::Closed(_) | Error::Unavailable(_)
+            )
         );
         (transient && self.budget.withdraw()).then(|| std::future::ready(()))
     }

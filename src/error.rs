@@ -1,91 +1,125 @@
 //! The crate's one error type.
 
 use std::sync::Arc;
+use std::time::Duration;
 use std::{fmt, io};
 
-/// Everything that can go wrong in jsonmux, as one enum callers can match.
+use tower::BoxError;
+
+use crate::{Code, CodecError};
+
+/// Everything a jsonmux call can fail with, as one enum callers can match.
 ///
 /// `Display` says what happened; the cause, if any, is the
-/// [`source()`](std::error::Error::source) (print the chain, e.g. with
-/// `anyhow`'s `{:#}`, to see both). [`Error::report`] renders the chain.
+/// [`source()`](std::error::Error::source) ([`Error::report`] renders the
+/// whole chain on one line).
 ///
 /// `Error` is `Clone` (causes are shared behind [`Arc`]) so that the one
-/// cause of a dead connection can be handed to every request that was in
-/// flight on it.
+/// cause of a dead connection can be handed to every call in flight on it.
+///
+/// Errors from tower middleware convert back with `From<BoxError>`: tower's
+/// `Elapsed` is [`Error::Timeout`], its `Overloaded` is
+/// [`Error::Overloaded`], a jsonmux error that went through `Buffer` comes
+/// back as itself, and an error of a layer of your own is [`Error::Other`].
 ///
 /// # Examples
 ///
 /// ```
-/// use jsonmux::Error;
+/// use jsonmux::{Code, Error};
 ///
 /// fn retryable(e: &Error) -> bool {
-///     matches!(e, Error::Timeout | Error::Closed(_) | Error::Connect(_))
+///     match e {
+///         Error::Timeout | Error::Overloaded | Error::Closed(_) | Error::Unavailable(_) => true,
+///         Error::Server { code, .. } => *code == Code::Unavailable,
+///         _ => false,
+///     }
 /// }
 /// assert!(retryable(&Error::Timeout));
 /// assert!(!retryable(&Error::DuplicateUid("pixel-1".into())));
+///
+/// // Errors out of tower layers convert back.
+/// let elapsed: tower::BoxError = Box::new(tower::timeout::error::Elapsed::new());
+/// assert!(Error::from(elapsed).is_timeout());
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request did not complete before its deadline.
+    /// The call did not complete before its deadline (the client's request
+    /// timeout, or a tower `Timeout` layer of your own).
     Timeout,
-    /// The connection ended before the request was answered;
+    /// The call was shed: the server answered `overloaded`, or a tower
+    /// load-shedding layer refused it.
+    Overloaded,
+    /// The server answered with an error: the answer's code and message, as
+    /// the handler (or the server, for [`Code::Timeout`]) gave them.
+    Server {
+        /// What kind of error, for programs.
+        code: Code,
+        /// What went wrong, for people.
+        message: String,
+    },
+    /// A call with this `Uid` is in flight on the connection, or an earlier
+    /// one was abandoned and its answer has not arrived yet (accepting it
+    /// could hand over the stale answer).
+    DuplicateUid(String),
+    /// The connection ended before the call was answered;
     /// [`source()`](std::error::Error::source) is the cause (for example
-    /// [`Error::PeerClosed`], [`Error::Io`] or [`Error::FrameTooLarge`]).
+    /// [`Error::PeerClosed`], [`Error::Io`], [`Error::Protocol`], or the
+    /// server's last word as [`Error::Server`]).
     Closed(Arc<Error>),
-    /// The peer closed the connection (end of stream).
-    PeerClosed,
-    /// Could not connect: dial error or dial timeout.
+    /// No connection is up and the client fails fast; `source()` is the
+    /// last connect or connection failure.
+    Unavailable(Arc<Error>),
+    /// The pool has no endpoints to send the call to.
+    NoEndpoints,
+    /// The connection was closed on this side: every handle to it was
+    /// dropped, or the runtime running its background task shut down.
+    ClientClosed,
+    /// Connecting failed (refused, unreachable, …); `source()` is the
+    /// system's error.
     Connect(Arc<io::Error>),
+    /// Resolving and connecting took longer than the dial timeout.
+    DialTimeout(Duration),
+    /// The host name resolved to no address.
+    Unresolved(String),
+    /// The peer closed the connection.
+    PeerClosed,
     /// Reading or writing the socket failed.
     Io(Arc<io::Error>),
-    /// The peer sent bytes that are not a valid message.
-    Protocol(Arc<serde_json::Error>),
-    /// The peer sent something other than a JSON object where a message was
-    /// expected (the byte found is given).
-    NotAnObject(u8),
-    /// A frame grew past the size limit (the limit, in bytes, is given).
-    FrameTooLarge(usize),
-    /// The stream ended in the middle of a frame.
-    Truncated,
-    /// A request with this `Uid` is already in flight on the connection, or
-    /// an earlier one with it was abandoned and its answer has not arrived
-    /// yet (accepting it could hand over the stale answer).
-    DuplicateUid(String),
-    /// The server answered with an error instead of a value.
-    Server(String),
-    /// The service is overloaded and shed the request.
-    Overloaded,
-    /// The client's background worker is gone (its runtime shut down).
-    WorkerGone,
-    /// No connection is up and the client is set to fail fast; `source()`
-    /// is the last connect or connection failure.
-    Unavailable(Arc<Error>),
-    /// Requests were waiting and nothing arrived for this long: the peer is
-    /// deemed dead and the connection was replaced.
-    PeerSilent(std::time::Duration),
+    /// The peer sent bytes that are not a valid stream of messages;
+    /// `source()` says what was wrong.
+    Protocol(CodecError),
+    /// Calls were waiting and no answer to any of them arrived for this
+    /// long: the peer is deemed dead and the connection was replaced.
+    PeerSilent(Duration),
     /// This many calls in a row timed out with no answer in between: the
     /// connection was replaced.
     TooManyTimeouts(usize),
-    /// The server's handler did not finish in the server's time limit.
-    ServerTimeout,
-    /// A frame was started but not finished within this long (a slow sender).
-    FrameTimeout(std::time::Duration),
-    /// No request arrived on the connection for this long.
-    IdleTimeout(std::time::Duration),
-    /// The peer took none of its answers for this long (it stopped reading).
-    WriteTimeout(std::time::Duration),
-    /// The server is at its connection limit (the limit is given).
-    TooManyConnections(usize),
+    /// A builder option was given a value it cannot take.
+    InvalidOption {
+        /// The option's name, as its setter is called.
+        option: &'static str,
+        /// What the option needs.
+        reason: &'static str,
+    },
+    /// An error from a layer jsonmux does not know (one of your own, or
+    /// tower's `Buffer` whose worker is gone); `Display` and `source()`
+    /// are its own.
+    Other(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {
-    /// True for [`Error::Timeout`].
+    /// True for [`Error::Timeout`]: the call ran out of time on this side.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout)
     }
 
-    /// True for [`Error::Closed`]: the connection died under the request.
+    /// True for [`Error::Overloaded`]: the call was shed.
+    pub fn is_overloaded(&self) -> bool {
+        matches!(self, Error::Overloaded)
+    }
+
+    /// True for [`Error::Closed`]: the connection died under the call.
     pub fn is_closed(&self) -> bool {
         matches!(self, Error::Closed(_))
     }
@@ -98,19 +132,15 @@ impl Error {
         }
     }
 
-    /// The stable kind written in an error answer's `Code` field.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Protocol(_) | Error::NotAnObject(_) | Error::Truncated => "bad_request",
-            Error::FrameTooLarge(_) => "frame_too_large",
-            Error::FrameTimeout(_) => "frame_timeout",
-            Error::IdleTimeout(_) => "idle_timeout",
-            Error::WriteTimeout(_) => "write_timeout",
-            Error::TooManyConnections(_) => "too_many_connections",
-            Error::Overloaded => "overloaded",
-            Error::Timeout | Error::ServerTimeout => "timeout",
-            Error::Io(_) | Error::Connect(_) | Error::PeerClosed => "io",
-            _ => "handler",
+    /// The client's view of an error answer: [`Error::Overloaded`] for a
+    /// shed request, [`Error::Server`] otherwise.
+    pub(crate) fn from_answer(code: Option<Code>, message: String) -> Error {
+        match code {
+            Some(Code::Overloaded) => Error::Overloaded,
+            code => Error::Server {
+                code: code.unwrap_or(Code::Unknown),
+                message,
+            },
         }
     }
 
@@ -135,48 +165,35 @@ impl Error {
         out
     }
 
-    /// The text written in an error answer's `Error` field: the handler's
-    /// own message for [`Error::Server`], the whole chain otherwise.
-    pub(crate) fn wire_message(&self) -> String {
-        match self {
-            Error::Server(msg) => msg.clone(),
-            e => e.report(),
+    /// Recognises an error a tower layer returned: ours, tower's own
+    /// (`Elapsed`, `Overloaded`), or either wrapped by `Buffer`.
+    fn recognise(e: &(dyn std::error::Error + 'static)) -> Option<Error> {
+        if let Some(ours) = e.downcast_ref::<Error>() {
+            return Some(ours.clone());
         }
-    }
-
-    /// The client's view of an error answer with this code and message.
-    pub(crate) fn from_wire(code: Option<&str>, message: String) -> Error {
-        match code {
-            Some("overloaded") => Error::Overloaded,
-            Some("timeout") => Error::ServerTimeout,
-            _ => Error::Server(message),
-        }
-    }
-
-    /// Turns an error from tower middleware back into an `Error`.
-    ///
-    /// Tower layers return `Box<dyn Error>`; this unwraps ours and maps
-    /// tower's own (`Elapsed`, buffer `Closed`, `Overloaded`).
-    pub(crate) fn from_tower(e: tower::BoxError) -> Error {
-        let e = match e.downcast::<Error>() {
-            Ok(e) => return *e,
-            Err(e) => e,
-        };
         if e.is::<tower::timeout::error::Elapsed>() {
-            return Error::Timeout;
-        }
-        if e.is::<tower::buffer::error::Closed>() {
-            return Error::WorkerGone;
+            return Some(Error::Timeout);
         }
         if e.is::<tower::load_shed::error::Overloaded>() {
-            return Error::Overloaded;
+            return Some(Error::Overloaded);
         }
-        // Buffer wraps the inner service's failure; our inner services fail
-        // with `Error`, so the source is one.
-        if let Some(inner) = e.source().and_then(|s| s.downcast_ref::<Error>()) {
-            return inner.clone();
+        if e.is::<tower::buffer::error::ServiceError>() {
+            // The inner service failed; `Buffer` hands every caller its error.
+            return e.source().and_then(Error::recognise);
         }
-        Error::Io(Arc::new(io::Error::other(e)))
+        None
+    }
+}
+
+impl From<BoxError> for Error {
+    /// Turns an error out of a tower stack back into an `Error`; see
+    /// [`Error`] for the mapping.
+    fn from(e: BoxError) -> Error {
+        let e = match e.downcast::<Error>() {
+            Ok(ours) => return *ours,
+            Err(e) => e,
+        };
+        Error::recognise(&*e).unwrap_or_else(|| Error::Other(Arc::from(e)))
     }
 }
 
@@ -184,36 +201,25 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Timeout => f.write_str("request timed out"),
-            Error::Closed(_) => f.write_str("connection closed"),
-            Error::PeerClosed => f.write_str("connection closed by peer"),
-            Error::Connect(_) => f.write_str("connect failed"),
-            Error::Io(_) => f.write_str("i/o error"),
-            Error::Protocol(_) => f.write_str("invalid message"),
-            Error::NotAnObject(b) => {
-                write!(
-                    f,
-                    "invalid message: expected a JSON object, found {:?}",
-                    *b as char
-                )
-            }
-            Error::FrameTooLarge(max) => write!(f, "frame larger than the {max} byte limit"),
-            Error::Truncated => f.write_str("stream ended in the middle of a frame"),
-            Error::DuplicateUid(uid) => write!(f, "uid {uid:?} is already in flight"),
-            Error::Server(msg) => write!(f, "server error: {msg}"),
             Error::Overloaded => f.write_str("service overloaded"),
-            Error::WorkerGone => f.write_str("client worker is gone"),
+            Error::Server { code, message } => write!(f, "server error ({code}): {message}"),
+            Error::DuplicateUid(uid) => write!(f, "uid {uid:?} is already in flight"),
+            Error::Closed(_) => f.write_str("connection closed"),
             Error::Unavailable(_) => f.write_str("no connection available"),
+            Error::NoEndpoints => f.write_str("the pool has no endpoints"),
+            Error::ClientClosed => f.write_str("client closed"),
+            Error::Connect(_) => f.write_str("connect failed"),
+            Error::DialTimeout(d) => write!(f, "connect timed out after {d:?}"),
+            Error::Unresolved(addr) => write!(f, "{addr:?} resolved to no address"),
+            Error::PeerClosed => f.write_str("connection closed by peer"),
+            Error::Io(_) => f.write_str("i/o error"),
+            Error::Protocol(_) => f.write_str("protocol error"),
             Error::PeerSilent(d) => {
-                write!(f, "no answer from peer for {d:?} with requests waiting")
+                write!(f, "no answer from peer for {d:?} with calls waiting")
             }
-            Error::TooManyTimeouts(n) => write!(f, "{n} requests in a row timed out"),
-            Error::ServerTimeout => f.write_str("the server's handler timed out"),
-            Error::FrameTimeout(d) => write!(f, "frame not completed within {d:?}"),
-            Error::IdleTimeout(d) => write!(f, "connection idle for {d:?}"),
-            Error::WriteTimeout(d) => write!(f, "peer took no answers for {d:?}"),
-            Error::TooManyConnections(n) => {
-                write!(f, "server at its limit of {n} connections")
-            }
+            Error::TooManyTimeouts(n) => write!(f, "{n} calls in a row timed out"),
+            Error::InvalidOption { option, reason } => write!(f, "invalid {option}: {reason}"),
+            Error::Other(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -223,7 +229,8 @@ impl std::error::Error for Error {
         match self {
             Error::Closed(cause) | Error::Unavailable(cause) => Some(&**cause),
             Error::Connect(e) | Error::Io(e) => Some(&**e),
-            Error::Protocol(e) => Some(&**e),
+            Error::Protocol(e) => Some(e),
+            Error::Other(e) => e.source(),
             _ => None,
         }
     }
@@ -235,12 +242,12 @@ impl From<io::Error> for Error {
     }
 }
 
-impl From<serde_json::Error> for Error {
-    fn from(e: serde_json::Error) -> Self {
-        if e.is_io() {
-            return Error::Io(Arc::new(e.into()));
+impl From<CodecError> for Error {
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::Io(e) => Error::Io(e),
+            e => Error::Protocol(e),
         }
-        Error::Protocol(Arc::new(e))
     }
 }
 
@@ -262,20 +269,47 @@ mod tests {
     }
 
     #[test]
-    fn tower_errors_map_to_variants() {
-        let elapsed: tower::BoxError = Box::new(tower::timeout::error::Elapsed::new());
-        assert!(Error::from_tower(elapsed).is_timeout());
-        let ours: tower::BoxError = Box::new(Error::Truncated);
-        assert!(matches!(Error::from_tower(ours), Error::Truncated));
+    fn tower_errors_convert_to_variants() {
+        let elapsed: BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        assert!(Error::from(elapsed).is_timeout());
+        let shed: BoxError = Box::new(tower::load_shed::error::Overloaded::new());
+        assert!(Error::from(shed).is_overloaded());
+        let ours: BoxError = Box::new(Error::DuplicateUid("a".into()));
+        assert!(matches!(Error::from(ours), Error::DuplicateUid(u) if u == "a"));
     }
 
     #[test]
-    fn wire_codes_map_back_to_variants() {
-        for e in [Error::Overloaded, Error::ServerTimeout] {
-            let back = Error::from_wire(Some(e.code()), e.to_string());
-            assert_eq!(back.code(), e.code());
-        }
-        let other = Error::from_wire(Some("bad_request"), "invalid message: x".into());
-        assert!(matches!(other, Error::Server(m) if m == "invalid message: x"));
+    fn a_foreign_error_is_other_and_keeps_its_message() {
+        let theirs: BoxError = "no pigs today".into();
+        let e = Error::from(theirs);
+        assert!(matches!(e, Error::Other(_)));
+        assert_eq!(e.to_string(), "no pigs today");
+    }
+
+    #[test]
+    fn an_overloaded_answer_is_overloaded_and_others_keep_their_code() {
+        assert!(Error::from_answer(Some(Code::Overloaded), "x".into()).is_overloaded());
+        let e = Error::from_answer(Some(Code::NotFound), "no pig".into());
+        assert!(
+            matches!(e, Error::Server { code: Code::NotFound, ref message } if message == "no pig")
+        );
+        let e = Error::from_answer(None, "?".into());
+        assert!(matches!(
+            e,
+            Error::Server {
+                code: Code::Unknown,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn codec_errors_are_protocol_errors_except_io() {
+        let io = CodecError::from(io::Error::other("boom"));
+        assert!(matches!(Error::from(io), Error::Io(_)));
+        assert!(matches!(
+            Error::from(CodecError::FrameTooLarge(8)),
+            Error::Protocol(CodecError::FrameTooLarge(8))
+        ));
     }
 }

@@ -25,7 +25,7 @@
 //!   (`Timeout → ConcurrencyLimit → Pool`).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
 //! * [`HelloService`]: the seed's service.
-//! * [`Error`]: the one error type.
+//! * [`Error`], [`Code`]: the one error type, and the kinds of error answers.
 //!
 //! # Examples
 //!
@@ -82,6 +82,7 @@ mod macros;
 
 mod busy_poll;
 pub mod client;
+mod code;
 mod codec;
 mod error;
 mod hello;
@@ -90,7 +91,8 @@ mod proto;
 pub mod server;
 
 pub use client::{Client, ClientBuilder, Connection};
-pub use codec::{JsonCodec, DEFAULT_MAX_FRAME_LEN};
+pub use code::{Code, UnknownCode};
+pub use codec::{CodecError, JsonCodec, DEFAULT_MAX_FRAME_LEN};
 pub use error::Error;
 pub use hello::{hello, timestamp, HelloService, TAG};
 pub use pool::{Pool, PoolHandle};

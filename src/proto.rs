@@ -8,11 +8,11 @@
 //! ```text
 //! request   {"Uid":"pixel-1","Val":"pixelpig!"}
 //! response  {"Uid":"pixel-1","Val":"server: hello, pixelpig!","Ts":"2026-11-25T08:01:08.123456789Z"}
-//! error     {"Uid":"pixel-1","Val":"","Ts":"…","Error":"request timed out","Code":"timeout"}
+//! error     {"Uid":"pixel-1","Val":"","Ts":"…","Error":"no such pig","Code":"not_found"}
 //! ```
 //!
 //! `Error` (a message for people) and `Code` (a stable kind for programs,
-//! see [`Resp::code`]) are jsonmux's only additions to the wire. Both are
+//! a [`Code`]) are jsonmux's only additions to the wire. Both are
 //! omitted when empty, and the seed's Go client ignores them (unknown keys
 //! are skipped).
 
@@ -20,6 +20,8 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use crate::Code;
 
 /// A request: the caller's correlation id and a value.
 ///
@@ -82,26 +84,37 @@ pub struct Resp {
     pub ts: String,
     /// Why the server could not answer (handler error, timeout, overload, bad
     /// input); `None` for a normal answer. The client turns it into
-    /// [`Error::Server`](crate::Error::Server).
+    /// [`Error::Server`](crate::Error::Server) (or
+    /// [`Error::Overloaded`](crate::Error::Overloaded)).
     #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The kind of error, for programs: `handler`, `timeout`, `overloaded`,
-    /// `bad_request`, `frame_too_large`, `frame_timeout`, `idle_timeout`,
-    /// `too_many_connections`. An error answer with an empty `Uid` is about
-    /// the whole connection, which the server closes next.
+    /// The kind of error, for programs (see [`Code`]). An error answer with
+    /// an empty `Uid` is about the whole connection, which the server
+    /// closes next.
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<Code>,
 }
 
 impl Resp {
     /// Builds an error answer for `uid`, stamped with the current time.
-    pub fn error(uid: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+    ///
+    /// A handler returns it to fail one request with a code of its choice;
+    /// the caller gets [`Error::Server`](crate::Error::Server) with this
+    /// code and message.
+    ///
+    /// ```
+    /// use jsonmux::{Code, Resp};
+    ///
+    /// let resp = Resp::error("pixel-1", Code::InvalidArgument, "pigs only");
+    /// assert_eq!((resp.code, resp.error.as_deref()), (Some(Code::InvalidArgument), Some("pigs only")));
+    /// ```
+    pub fn error(uid: impl Into<String>, code: Code, message: impl Into<String>) -> Self {
         Resp {
             uid: uid.into(),
             val: String::new(),
             ts: crate::hello::timestamp(),
             error: Some(message.into()),
-            code: Some(code.to_owned()),
+            code: Some(code),
         }
     }
 }
@@ -206,7 +219,7 @@ impl<'de> Deserialize<'de> for Resp {
             ts: ts.unwrap_or_default(),
             // An empty error is no error, as for Go's `omitempty`.
             error: error.filter(|e| !e.is_empty()),
-            code: code.filter(|c| !c.is_empty()),
+            code: code.filter(|c| !c.is_empty()).map(|c| Code::from_wire(&c)),
         })
     }
 }
@@ -246,7 +259,7 @@ mod tests {
             val: "v".into(),
             ts: "t".into(),
             error: Some("boom".into()),
-            code: Some("handler".into()),
+            code: Some(Code::Handler),
         };
         let s = serde_json::to_string(&r).unwrap();
         assert_eq!(

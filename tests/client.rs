@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use jsonmux::{Client, ClientBuilder, Connection, Error, Message};
+use jsonmux::{Client, ClientBuilder, Code, CodecError, Connection, Error, Message};
 use support::{bounded, dying_server, eventually, HangUp, TestServer};
 use tower::{Service, ServiceExt};
 
@@ -187,11 +187,84 @@ async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Server(m) if m == "no pigs"),
+        matches!(&err, Error::Server { code: Code::Handler, message } if message == "no pigs"),
         "{err:?}"
     );
     let ok = client.oneshot(Message::new("g", "x")).await.unwrap();
     assert_eq!(ok.uid, "g");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_handlers_own_error_code_and_message_reach_the_caller() {
+    let server = TestServer::start().await;
+    let client = Client::connect(server.addr).await.unwrap();
+    let err = client
+        .oneshot(Message::new("c", "code:not_found:no such pig"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { code: Code::NotFound, message } if message == "no such pig"),
+        "{err:?}"
+    );
+    server.stop().await;
+}
+
+/// A proxy's handler that fails with its upstream's error passes the code
+/// and message on unchanged, with no prefix added at each hop.
+#[tokio::test]
+async fn a_proxy_relays_its_upstreams_error_answer_unchanged() {
+    let upstream = TestServer::start().await;
+    let to_upstream = Client::connect(upstream.addr).await.unwrap();
+    let proxy = tower::service_fn(move |msg: Message| to_upstream.clone().oneshot(msg));
+    let front = TestServer::start_at("127.0.0.1:0", jsonmux::ServerBuilder::new(), proxy).await;
+    let client = Client::connect(front.addr).await.unwrap();
+    for (val, want) in [
+        ("fail:no pigs", Code::Handler),
+        ("code:permission_denied:pigs only", Code::PermissionDenied),
+    ] {
+        let err = client
+            .clone()
+            .oneshot(Message::new("p", val))
+            .await
+            .unwrap_err();
+        let Error::Server { code, message } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*code, want);
+        assert_eq!(message, val.rsplit(':').next().unwrap());
+    }
+    front.stop().await;
+    upstream.stop().await;
+}
+
+/// A stack of the user's own (tower's `Buffer` and `Timeout` over a bare
+/// connection) converts back to `jsonmux::Error` with `From<BoxError>`.
+#[tokio::test]
+async fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
+    // A short drain: the hanging handler is cut at the end.
+    let builder = jsonmux::ServerBuilder::new().drain_timeout(Duration::from_millis(1));
+    let server = TestServer::start_with(builder).await;
+    let conn = Connection::connect(server.addr).await.unwrap();
+    let svc = tower::ServiceBuilder::new()
+        .timeout(Duration::from_millis(50))
+        .buffer(8)
+        .service(conn);
+    let slow = svc.clone().oneshot(Message::new("slow", "hang"));
+    let err = Error::from(slow.await.unwrap_err());
+    assert!(err.is_timeout(), "{err:?}");
+    let failed = svc.clone().oneshot(Message::new("f", "fail:no pigs")).await;
+    let err = Error::from(failed.unwrap_err());
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                code: Code::Handler,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     server.stop().await;
 }
 
@@ -279,7 +352,10 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
         .await
         .unwrap_err();
     let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
-    assert!(matches!(cause, Some(Error::FrameTooLarge(64))), "{err:?}");
+    assert!(
+        matches!(cause, Some(Error::Protocol(CodecError::FrameTooLarge(64)))),
+        "{err:?}"
+    );
     server.stop().await;
 }
 

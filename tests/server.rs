@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use jsonmux::{Client, ClientBuilder, Error, Message, Server, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, Code, Error, Message, Server, ServerBuilder};
 use support::{bounded, eventually, scripted, Raw};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
@@ -37,13 +37,9 @@ async fn still_serves(addr: std::net::SocketAddr) {
     assert_eq!(raw.resp().await.val, "server: hello, client");
 }
 
-async fn expect_error_then_close(raw: &mut Raw, code: &str) -> String {
+async fn expect_error_then_close(raw: &mut Raw, code: Code) -> String {
     let r = raw.resp().await;
-    assert_eq!(
-        (r.uid.as_str(), r.code.as_deref()),
-        ("", Some(code)),
-        "{r:?}"
-    );
+    assert_eq!((r.uid.as_str(), r.code), ("", Some(code)), "{r:?}");
     raw.expect_eof().await;
     r.error.unwrap()
 }
@@ -53,7 +49,7 @@ async fn a_slow_sender_is_cut_off_after_the_frame_timeout() {
     let s = start(ServerBuilder::new().frame_timeout(Some(Duration::from_millis(50)))).await;
     let mut raw = Raw::connect(s.addr).await;
     raw.send(br#"{"Uid":"slow","Va"#).await;
-    let msg = expect_error_then_close(&mut raw, "frame_timeout").await;
+    let msg = expect_error_then_close(&mut raw, Code::FrameTimeout).await;
     assert!(msg.contains("not completed"), "{msg}");
     assert_eq!(s.stats.snapshot().frame_timeouts, 1);
     still_serves(s.addr).await;
@@ -63,13 +59,13 @@ async fn a_slow_sender_is_cut_off_after_the_frame_timeout() {
 async fn an_idle_connection_is_closed_but_one_with_work_in_flight_is_not() {
     let s = start(ServerBuilder::new().idle_timeout(Some(Duration::from_millis(150)))).await;
     let mut idle = Raw::connect(s.addr).await;
-    expect_error_then_close(&mut idle, "idle_timeout").await;
+    expect_error_then_close(&mut idle, Code::IdleTimeout).await;
 
     let mut busy = Raw::connect(s.addr).await;
     // Busy for twice the idle timeout: still not idle.
     busy.send(br#"{"Uid":"long","Val":"sleep:300"}"#).await;
     assert_eq!(busy.resp().await.uid, "long", "answered, not cut as idle");
-    expect_error_then_close(&mut busy, "idle_timeout").await;
+    expect_error_then_close(&mut busy, Code::IdleTimeout).await;
     assert_eq!(s.stats.snapshot().idle_closed, 2);
 }
 
@@ -89,7 +85,7 @@ async fn a_connection_answered_at_once_request_after_request_is_never_idle() {
         assert_eq!((resp.uid, resp.code), (format!("r{n}"), None));
         n += 1;
     }
-    expect_error_then_close(&mut raw, "idle_timeout").await;
+    expect_error_then_close(&mut raw, Code::IdleTimeout).await;
     assert_eq!(s.stats.snapshot().idle_closed, 1);
 }
 
@@ -116,7 +112,7 @@ async fn a_busy_polling_connection_lets_others_be_served_and_still_goes_idle() {
     still_serves(s.addr).await;
     polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
     assert_eq!(polling.resp().await.uid, "b", "answered while polling");
-    expect_error_then_close(&mut polling, "idle_timeout").await;
+    expect_error_then_close(&mut polling, Code::IdleTimeout).await;
 }
 
 #[test]
@@ -125,7 +121,7 @@ fn a_busy_polling_connection_goes_idle_on_a_paused_clock() {
     // timed by that clock would never end, and no timer would ever fire.
     support::with_paused_clock("idle timeout while busy polling", || async {
         let (_s, mut polling) = busy_polling(Duration::from_micros(50)).await;
-        expect_error_then_close(&mut polling, "idle_timeout").await;
+        expect_error_then_close(&mut polling, Code::IdleTimeout).await;
     });
 }
 
@@ -164,7 +160,7 @@ async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close(
         raw.resp().await;
     }
     let mut c = Raw::connect(s.addr).await;
-    let msg = expect_error_then_close(&mut c, "too_many_connections").await;
+    let msg = expect_error_then_close(&mut c, Code::TooManyConnections).await;
     assert!(msg.contains("limit of 2"), "{msg}");
     assert_eq!(s.stats.snapshot().connections_rejected, 1);
 
@@ -185,7 +181,16 @@ async fn a_handler_past_its_time_limit_answers_timeout() {
         .oneshot(Message::new("h", "hang"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ServerTimeout), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                code: Code::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(
         client.oneshot(Message::new("ok", "x")).await.unwrap().uid,
         "ok"
@@ -223,7 +228,7 @@ async fn places_under_the_global_limit_come_back_when_handlers_time_out() {
     hog.send(br#"{"Uid":"h1","Val":"hang"}{"Uid":"h2","Val":"hang"}"#)
         .await;
     for _ in 0..2 {
-        assert_eq!(hog.resp().await.code.as_deref(), Some("timeout"));
+        assert_eq!(hog.resp().await.code, Some(Code::Timeout));
     }
     let client = Client::connect(s.addr).await.unwrap();
     let resp = client.oneshot(Message::new("after", "x")).await.unwrap();
@@ -279,7 +284,7 @@ async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered() {
     })
     .await;
     let r = raw.resp().await;
-    assert_eq!(r.code.as_deref(), Some("frame_too_large"));
+    assert_eq!(r.code, Some(Code::FrameTooLarge));
     assert!(refused || sent < 64 << 20, "the server stopped reading");
     assert_eq!(s.stats.snapshot().frames_too_large, 1);
     still_serves(s.addr).await;
@@ -306,7 +311,7 @@ async fn stats_count_connections_requests_and_errors_by_kind() {
     raw.resp().await;
     raw.resp().await;
     raw.send(b"]").await;
-    expect_error_then_close(&mut raw, "bad_request").await;
+    expect_error_then_close(&mut raw, Code::BadRequest).await;
     eventually("the connection is gone", || {
         s.stats.snapshot().connections_open == 0
     })

@@ -177,7 +177,7 @@ impl ClientBuilder {
 
     setter! {
         /// Largest answer accepted, in bytes; a larger one closes its
-        /// connection with [`Error::FrameTooLarge`].
+        /// connection with [`Error::Protocol`] ([`CodecError::FrameTooLarge`](crate::CodecError::FrameTooLarge)).
         /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
         ///
         /// ```

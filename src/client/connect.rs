@@ -13,27 +13,21 @@ impl Options {
     /// Resolves `addr`, connects to the first address that answers, and
     /// applies the socket options, all within the dial timeout.
     pub(crate) async fn dial(&self, addr: &str) -> Result<TcpStream, Error> {
+        let connect_failed = |e| Error::Connect(Arc::new(e));
         let attempt = async {
-            let mut last =
-                io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
-            for a in lookup_host(addr).await? {
+            let mut last = None;
+            for a in lookup_host(addr).await.map_err(connect_failed)? {
                 match TcpStream::connect(a).await {
                     Ok(s) => return Ok(s),
-                    Err(e) => last = e,
+                    Err(e) => last = Some(e),
                 }
             }
-            Err(last)
+            Err(last.map_or_else(|| Error::Unresolved(addr.to_owned()), connect_failed))
         };
-        let stream = match tokio::time::timeout(self.dial_timeout, attempt).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(Error::Connect(Arc::new(e))),
-            Err(_) => {
-                let e = io::Error::new(io::ErrorKind::TimedOut, "dial timed out");
-                return Err(Error::Connect(Arc::new(e)));
-            }
-        };
-        self.configure(&stream)
-            .map_err(|e| Error::Connect(Arc::new(e)))?;
+        let stream = tokio::time::timeout(self.dial_timeout, attempt)
+            .await
+            .map_err(|_| Error::DialTimeout(self.dial_timeout))??;
+        self.configure(&stream).map_err(connect_failed)?;
         Ok(stream)
     }
 

@@ -34,7 +34,8 @@ const READ_CAPACITY: usize = 32 * 1024;
 ///   its late answer, so a later request reusing the `Uid` never gets it;
 /// * when the connection dies, every call in flight fails with
 ///   [`Error::Closed`], whose `source()` is the cause;
-/// * an answer carrying an error becomes [`Error::Server`].
+/// * an answer carrying an error becomes [`Error::Server`] with its code
+///   (or [`Error::Overloaded`]).
 ///
 /// It is cheap to [`Clone`] (clones share the connection, whose task ends
 /// once every clone is gone and the answers awaited have arrived) and caps
@@ -100,7 +101,7 @@ impl Connection {
 
     /// Runs the protocol over an open stream; answers longer than
     /// `max_frame_len` bytes close the connection with
-    /// [`Error::FrameTooLarge`].
+    /// [`Error::Protocol`] ([`CodecError::FrameTooLarge`](crate::CodecError::FrameTooLarge)).
     pub fn with_max_frame_len(stream: TcpStream, max_frame_len: usize) -> Connection {
         Connection::start(stream, max_frame_len, None)
     }
@@ -238,7 +239,7 @@ impl Future for ResponseFuture {
                     error: Some(msg),
                     code,
                     ..
-                }) => Err(Error::from_wire(code.as_deref(), msg)),
+                }) => Err(Error::from_answer(code, msg)),
                 Ok(resp) => Ok(resp),
                 // The task dropped our sender: the connection ended, and
                 // its cause was recorded first.

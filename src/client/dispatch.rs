@@ -95,7 +95,7 @@ impl Dispatch {
                 if let Poll::Ready(Err(e)) =
                     Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx)
                 {
-                    return Poll::Ready(Err(e));
+                    return Poll::Ready(Err(e.into()));
                 }
             }
             // 3. Route every answer received.
@@ -111,7 +111,7 @@ impl Dispatch {
                         self.route(resp);
                         got += 1;
                     }
-                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.into())),
                     Poll::Ready(None) => return Poll::Ready(Err(Error::PeerClosed)),
                     Poll::Pending => break,
                 }
@@ -135,7 +135,7 @@ impl Dispatch {
         // Only an error answer without a Uid can be about the connection;
         // keep what it said before the answer is handed over.
         let last_word = match (&resp.uid[..], &resp.error) {
-            ("", Some(msg)) => Some(Error::from_wire(resp.code.as_deref(), msg.clone())),
+            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
             _ => None,
         };
         if self.shared.in_flight.answer(resp) {
@@ -150,13 +150,22 @@ impl Dispatch {
     }
 }
 
+impl Drop for Dispatch {
+    fn drop(&mut self) {
+        // Dropped unfinished (its runtime shut down): callers still waiting
+        // must not wait forever. After a finished run this changes nothing.
+        self.shared.set_cause(Error::ClientClosed);
+        self.shared.in_flight.close();
+    }
+}
+
 impl Future for Dispatch {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let cause = match self.poll_run(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(())) => Error::WorkerGone,
+            Poll::Ready(Ok(())) => Error::ClientClosed,
             Poll::Ready(Err(e)) => e,
         };
         tracing::debug!(error = %cause, "connection ended");

@@ -121,7 +121,7 @@ impl Service<Message> for Client {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx).map_err(Error::from_tower)
+        self.inner.poll_ready(cx).map_err(Error::from)
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
@@ -148,6 +148,6 @@ impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(ready!(self.project().inner.poll(cx)).map_err(Error::from_tower))
+        Poll::Ready(ready!(self.project().inner.poll(cx)).map_err(Error::from))
     }
 }

@@ -58,7 +58,7 @@ impl Shared {
 
     /// The error a request gets when the connection died under it.
     pub(crate) fn closed_error(&self) -> Error {
-        Error::closed(self.cause.get().cloned().unwrap_or(Error::WorkerGone))
+        Error::closed(self.cause.get().cloned().unwrap_or(Error::ClientClosed))
     }
 
     /// True once the connection has ended (with a recorded cause).

@@ -124,10 +124,7 @@ impl Ctx {
             return None;
         }
         let last = endpoints.iter().rev().find_map(|e| e.status().last_error);
-        Some(last.unwrap_or_else(|| {
-            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "no endpoints");
-            Error::Connect(Arc::new(e))
-        }))
+        Some(last.unwrap_or(Error::NoEndpoints))
     }
 
     /// The last failure seen on any endpoint.

@@ -9,7 +9,7 @@ use pin_project::pin_project;
 use tokio::time::Sleep;
 use tower::{BoxError, Service};
 
-use crate::{Error, Message, Resp};
+use crate::{Code, Error, Message, Resp};
 
 /// Wraps a connection's service: `Err(e)` becomes `Resp { Uid, Error, Code }`,
 /// and a handler past the timeout is answered `timeout`.
@@ -40,16 +40,19 @@ impl<S> CatchErrors<S> {
     }
 }
 
-/// What a failure below us means for the caller.
-fn classify(e: BoxError) -> Error {
-    if matches!(e.downcast_ref::<Error>(), Some(Error::ServerTimeout))
-        || e.is::<tower::timeout::error::Elapsed>()
-    {
-        Error::ServerTimeout
-    } else if e.is::<tower::load_shed::error::Overloaded>() {
-        Error::Overloaded
-    } else {
-        Error::Server(e.to_string())
+/// The message of a handler timeout's answer.
+const HANDLER_TIMED_OUT: &str = "the server's handler timed out";
+
+/// The error answer for a failure below us: its code and message.
+///
+/// A jsonmux error answer that the handler passes on (a proxy relaying its
+/// upstream's failure) keeps its code and message as they were.
+fn answer_for(e: BoxError) -> (Code, String) {
+    match Error::from(e) {
+        Error::Server { code, message } => (code, message),
+        Error::Timeout => (Code::Timeout, HANDLER_TIMED_OUT.to_owned()),
+        e @ Error::Overloaded => (Code::Overloaded, e.to_string()),
+        e => (Code::Handler, e.report()),
     }
 }
 
@@ -116,14 +119,14 @@ where
                 if clock.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                Err(Error::ServerTimeout.into())
+                Err(Error::Timeout.into())
             }
         };
         let uid = this.uid.take().expect("polled after completion");
         Poll::Ready(Ok(out.unwrap_or_else(|e| {
-            let e = classify(e);
-            tracing::debug!(error = %e, "request failed; answering with an error");
-            Resp::error(uid, e.code(), e.wire_message())
+            let (code, message) = answer_for(e);
+            tracing::debug!(%code, error = %message, "request failed; answering with an error");
+            Resp::error(uid, code, message)
         })))
     }
 }

@@ -9,11 +9,12 @@ use tower::{BoxError, Service};
 use tracing::Instrument;
 
 use super::admission::Admission;
+use super::close::Close;
 use super::driver::drive;
 use super::options::ServerOptions;
 use super::stats::ServerStats;
 use super::transport::Transport;
-use crate::{Error, Message, Resp};
+use crate::{Message, Resp};
 
 /// Serves one connection until the peer closes it, it sends bad input, a
 /// timeout ends it, or `shutdown` fires; in every case the requests already
@@ -36,8 +37,8 @@ pub(crate) async fn serve_connection<S>(
     async move {
         if let Err(e) = drive(&mut transport, svc, stats, admission).await {
             tracing::debug!(error = %e, "connection failed");
-            if let Some(e) = e.downcast_ref::<Error>() {
-                stats.error(e);
+            if let Some(e) = e.downcast_ref::<Close>() {
+                stats.closed(e);
             }
             return;
         }
@@ -47,10 +48,10 @@ pub(crate) async fn serve_connection<S>(
                 // Everything read before this point has been answered; say
                 // why we stop, then hang up.
                 tracing::debug!(error = %e, "closing with an error answer");
-                stats.error(&e);
-                let _ = framed
-                    .send(Resp::error("", e.code(), e.wire_message()))
-                    .await;
+                stats.closed(&e);
+                if let Some(last) = e.last_answer() {
+                    let _ = framed.send(last).await;
+                }
             }
             let _ = SinkExt::<Resp>::close(framed).await;
         };

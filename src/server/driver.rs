@@ -14,7 +14,7 @@ use tower::{BoxError, Service};
 use super::admission::Admission;
 use super::stats::ServerStats;
 use super::transport::Transport;
-use crate::{Error, Message, Resp};
+use crate::{Code, Error, Message, Resp};
 
 /// Spare future slots a connection keeps for reuse.
 const MAX_SPARE_SLOTS: usize = 64;
@@ -135,12 +135,12 @@ where
                 break;
             }
             match Pin::new(&mut *self.transport).poll_next(cx) {
-                Poll::Ready(Some(Ok(msg))) => {
+                Poll::Ready(Some(msg)) => {
                     read += 1;
                     if self.admission.as_ref().is_some_and(|a| a.is_full()) {
                         // Over the server-wide cap: the handler is not called.
-                        let e = Error::Overloaded;
-                        self.send(Resp::error(msg.uid, e.code(), e.wire_message()))?;
+                        let why = Error::Overloaded.to_string();
+                        self.send(Resp::error(msg.uid, Code::Overloaded, why))?;
                         continue;
                     }
                     let fut = self.svc.call(msg);
@@ -148,7 +148,7 @@ where
                 }
                 // The transport ends instead of failing (it keeps the
                 // reason for the connection's last answer).
-                Poll::Ready(Some(Err(_)) | None) => self.reading = false,
+                Poll::Ready(None) => self.reading = false,
                 Poll::Pending => break,
             }
         }
@@ -189,7 +189,7 @@ where
 
     /// Queues an answer for the next write, counting it if it is an error.
     fn send(&mut self, resp: Resp) -> Result<(), BoxError> {
-        if let Some(code) = &resp.code {
+        if let Some(code) = resp.code {
             self.stats.error_code(code);
         }
         Ok(Sink::<Resp>::start_send(

@@ -8,17 +8,18 @@ use std::time::Duration;
 use futures_util::SinkExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio_util::codec::{FramedWrite, LinesCodec};
+use tokio_util::codec::FramedWrite;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
 use super::admission::Admission;
+use super::close::Close;
 use super::connection::serve_connection;
 use super::options::ServerOptions;
 use super::stack::connection_service;
 use super::stats::ServerStats;
-use crate::{Error, Message, Resp};
+use crate::{JsonCodec, Message, Resp};
 
 /// Longest pause between retries of a failing `accept` (e.g. out of file descriptors).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
@@ -67,11 +68,9 @@ where
             }
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            stats.connection_rejected();
-            tracker.spawn(reject(
-                stream,
-                Error::TooManyConnections(opts.max_connections),
-            ));
+            let why = Close::TooManyConnections(opts.max_connections);
+            stats.closed(&why);
+            tracker.spawn(reject(stream, why));
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -104,13 +103,13 @@ where
 }
 
 /// Tells a client over the connection limit why it is turned away, then closes.
-async fn reject(stream: TcpStream, why: Error) {
-    let line = serde_json::to_string(&Resp::error("", why.code(), why.wire_message()))
-        .expect("a Resp always serializes");
-    let mut out = FramedWrite::new(stream, LinesCodec::new());
+async fn reject(stream: TcpStream, why: Close) {
+    let mut out = FramedWrite::new(stream, JsonCodec::<Message>::new());
     let _ = tokio::time::timeout(REJECT_TIMEOUT, async {
-        let _ = out.send(line).await;
-        let _ = SinkExt::<String>::close(&mut out).await;
+        if let Some(last) = why.last_answer() {
+            let _ = out.send(last).await;
+        }
+        let _ = SinkExt::<Resp>::close(&mut out).await;
     })
     .await;
 }

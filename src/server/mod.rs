@@ -12,6 +12,7 @@
 mod admission;
 mod builder;
 mod catch;
+mod close;
 mod connection;
 mod driver;
 mod listener;

@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-use crate::Error;
+use super::close::Close;
+use crate::Code;
 
 /// Live counters of a [`Server`](super::Server). Cheap to clone; clones
 /// share the counters.
@@ -99,10 +100,6 @@ impl ServerStats {
         self.inner.connections_open.fetch_sub(1, Relaxed);
     }
 
-    pub(crate) fn connection_rejected(&self) {
-        self.inner.connections_rejected.fetch_add(1, Relaxed);
-    }
-
     /// Counts `n` requests read.
     pub(crate) fn requests(&self, n: u64) {
         if n > 0 {
@@ -110,25 +107,34 @@ impl ServerStats {
         }
     }
 
-    /// Counts an error ending a connection.
-    pub(crate) fn error(&self, e: &Error) {
-        self.error_code(e.code());
+    /// Counts a connection the server ended (a failed socket, the peer's
+    /// network rather than the server's doing, is not counted).
+    pub(crate) fn closed(&self, why: &Close) {
+        if let Some(code) = why.code() {
+            self.error_code(code);
+        }
     }
 
-    /// Counts an error, by its wire code: answered to a request or ending
-    /// a connection.
-    pub(crate) fn error_code(&self, code: &str) {
+    /// Counts an error by its code: answered to a request or ending a
+    /// connection.
+    pub(crate) fn error_code(&self, code: Code) {
         let c = &*self.inner;
         let counter = match code {
-            "timeout" => &c.timeouts,
-            "overloaded" => &c.shed,
-            "bad_request" => &c.bad_requests,
-            "frame_too_large" => &c.frames_too_large,
-            "frame_timeout" => &c.frame_timeouts,
-            "write_timeout" => &c.write_timeouts,
-            "idle_timeout" => &c.idle_closed,
-            "io" => return, // the peer's network, not the server's doing
-            _ => &c.handler_errors,
+            Code::Timeout => &c.timeouts,
+            Code::Overloaded => &c.shed,
+            Code::BadRequest => &c.bad_requests,
+            Code::FrameTooLarge => &c.frames_too_large,
+            Code::FrameTimeout => &c.frame_timeouts,
+            Code::WriteTimeout => &c.write_timeouts,
+            Code::IdleTimeout => &c.idle_closed,
+            Code::TooManyConnections => &c.connections_rejected,
+            Code::Handler
+            | Code::InvalidArgument
+            | Code::NotFound
+            | Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::Unavailable
+            | Code::Unknown => &c.handler_errors,
         };
         counter.fetch_add(1, Relaxed);
     }

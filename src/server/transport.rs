@@ -13,9 +13,10 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::codec::Framed;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
+use super::close::Close;
 use super::options::ServerOptions;
 use crate::busy_poll::BusyPoll;
-use crate::{Error, JsonCodec, Message, Resp};
+use crate::{CodecError, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
 const READ_CHUNK: usize = 8 * 1024;
@@ -59,7 +60,7 @@ pub(crate) struct Transport {
     pub(crate) framed: Framed<TcpStream, JsonCodec<Message>>,
     shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
     /// Why the stream ended early, if it did.
-    pub(crate) error: Option<Error>,
+    pub(crate) error: Option<Close>,
     ended: bool,
     /// Requests read minus answers written.
     in_flight: usize,
@@ -117,7 +118,7 @@ impl Transport {
         }
     }
 
-    fn end(&mut self, error: Option<Error>) -> Poll<Option<Result<Message, Error>>> {
+    fn end(&mut self, error: Option<Close>) -> Poll<Option<Message>> {
         self.error = error;
         self.ended = true;
         Poll::Ready(None)
@@ -125,18 +126,18 @@ impl Transport {
 
     /// Nothing more to read for now: write the answers held back (one write
     /// for the whole batch), then let the clocks decide how long we wait.
-    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         if self.shutdown.as_mut().poll(cx).is_ready() {
             return self.end(None);
         }
         if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
-            return self.end(Some(e));
+            return self.end(Some(e.into()));
         }
         self.poll_clock(cx)
     }
 
     /// Nothing to read yet: run the clock for whatever we are waiting for.
-    fn poll_clock(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+    fn poll_clock(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         // Called right after a flush: answers still buffered mean the peer
         // is not taking them, and that clock comes first.
         let waiting = if !self.framed.write_buffer().is_empty() {
@@ -155,7 +156,7 @@ impl Transport {
     }
 
     /// Runs the clock for `waiting`; ready with the error once it runs out.
-    fn run_clock(&mut self, waiting: Wait, cx: &mut Context<'_>) -> Poll<Error> {
+    fn run_clock(&mut self, waiting: Wait, cx: &mut Context<'_>) -> Poll<Close> {
         if waiting != self.waiting {
             self.waiting = waiting;
             self.since = Instant::now();
@@ -168,17 +169,17 @@ impl Transport {
             let (deadline, ends) = match waiting {
                 Wait::Answers => return Poll::Pending,
                 Wait::Frame => match self.frame_timeout {
-                    Some(limit) => (self.since + limit, Some(Error::FrameTimeout(limit))),
+                    Some(limit) => (self.since + limit, Some(Close::FrameTimeout(limit))),
                     None => return Poll::Pending,
                 },
                 Wait::Write => match self.write_timeout {
-                    Some(limit) => (self.since + limit, Some(Error::WriteTimeout(limit))),
+                    Some(limit) => (self.since + limit, Some(Close::WriteTimeout(limit))),
                     None => return Poll::Pending,
                 },
                 Wait::Idle => {
                     let timeout = self
                         .idle_timeout
-                        .map(|limit| (self.since + limit, Some(Error::IdleTimeout(limit))));
+                        .map(|limit| (self.since + limit, Some(Close::IdleTimeout(limit))));
                     match timeout {
                         Some((at, _)) if self.released || at <= self.since + RELEASE_AFTER => {
                             timeout.expect("matched Some")
@@ -228,7 +229,7 @@ impl Transport {
 }
 
 impl Stream for Transport {
-    type Item = Result<Message, Error>;
+    type Item = Message;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -253,7 +254,7 @@ impl Stream for Transport {
         if this.framed.read_buffer().capacity() == 0 {
             match this.framed.get_ref().poll_read_ready(cx) {
                 Poll::Ready(Ok(())) => this.framed.read_buffer_mut().reserve(READ_CHUNK),
-                Poll::Ready(Err(e)) => return this.end(Some(e.into())),
+                Poll::Ready(Err(e)) => return this.end(Some(CodecError::from(e).into())),
                 Poll::Pending => return this.poll_wait(cx),
             }
         }
@@ -263,9 +264,9 @@ impl Stream for Transport {
                 this.in_flight += 1;
                 // Activity: whatever the next wait is, its clock starts anew.
                 this.waiting = Wait::Answers;
-                Poll::Ready(Some(Ok(msg)))
+                Poll::Ready(Some(msg))
             }
-            Poll::Ready(Some(Err(e))) => this.end(Some(e)),
+            Poll::Ready(Some(Err(e))) => this.end(Some(e.into())),
             Poll::Ready(None) => this.end(None),
             // 4. Nothing complete yet.
             Poll::Pending => this.poll_wait(cx),
@@ -277,35 +278,35 @@ impl Transport {
     /// A write that cannot go on until the peer reads: runs the write clock.
     fn stalled(
         &mut self,
-        polled: Poll<Result<(), Error>>,
+        polled: Poll<Result<(), CodecError>>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<(), Error>> {
+    ) -> Poll<Result<(), Close>> {
         match polled {
             Poll::Pending => self.run_clock(Wait::Write, cx).map(Err),
-            ready => ready,
+            Poll::Ready(done) => Poll::Ready(done.map_err(Close::from)),
         }
     }
 }
 
 impl Sink<Resp> for Transport {
-    type Error = Error;
+    type Error = Close;
 
-    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let polled = Sink::<Resp>::poll_ready(Pin::new(&mut self.framed), cx);
         self.stalled(polled, cx)
     }
 
-    fn start_send(mut self: Pin<&mut Self>, item: Resp) -> Result<(), Error> {
+    fn start_send(mut self: Pin<&mut Self>, item: Resp) -> Result<(), Close> {
         self.in_flight = self.in_flight.saturating_sub(1);
-        Sink::<Resp>::start_send(Pin::new(&mut self.framed), item)
+        Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), item)?)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let polled = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
         self.stalled(polled, cx)
     }
 
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let polled = Sink::<Resp>::poll_close(Pin::new(&mut self.framed), cx);
         self.stalled(polled, cx)
     }

@@ -66,9 +66,15 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 
 /// A service scripted by the request's `Val`:
 /// `sleep:<ms>` answers after that long, `fail:<msg>` fails with `msg`,
+/// `code:<code>:<msg>` answers with that error code and message,
 /// `hang` never answers, anything else is answered at once like the seed.
 pub fn scripted() -> BoxCloneService<Message, Resp, String> {
     BoxCloneService::new(tower::service_fn(|msg: Message| async move {
+        if let Some(rest) = msg.val.strip_prefix("code:") {
+            let (code, why) = rest.split_once(':').ok_or("bad code")?;
+            let code = code.parse::<jsonmux::Code>().map_err(|e| e.to_string())?;
+            return Ok(Resp::error(msg.uid, code, why));
+        }
         if let Some(ms) = msg.val.strip_prefix("sleep:") {
             let ms: u64 = ms.parse().map_err(|_| "bad sleep".to_string())?;
             tokio::time::sleep(Duration::from_millis(ms)).await;

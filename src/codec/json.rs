@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::Error;
+use super::CodecError;
 
 /// The default [`JsonCodec::max_frame_len`]: 1 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
 ///
 /// Every frame is bounded by [`max_frame_len`](Self::max_frame_len) (default
 /// [`DEFAULT_MAX_FRAME_LEN`]). An object that grows past it is an
-/// [`Error::FrameTooLarge`] as soon as the limit is crossed, without waiting
+/// [`CodecError::FrameTooLarge`] as soon as the limit is crossed, without waiting
 /// for its end, so a peer cannot make the reader buffer more than the limit
 /// plus one read. After any decode error the stream cannot be resynchronised:
 /// close the connection.
@@ -95,7 +95,7 @@ impl<D> JsonCodec<D> {
 
     /// Scans `buf` from where the last call stopped and returns the length
     /// of the first complete object, if it has arrived.
-    fn find_frame_end(&mut self, buf: &mut BytesMut) -> Result<Option<usize>, Error> {
+    fn find_frame_end(&mut self, buf: &mut BytesMut) -> Result<Option<usize>, CodecError> {
         if self.depth == 0 {
             // Between frames: drop separating whitespace, then expect `{`.
             let ws = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -106,7 +106,7 @@ impl<D> JsonCodec<D> {
                     self.depth = 1;
                     self.scanned = 1;
                 }
-                Some(&b) => return Err(Error::NotAnObject(b)),
+                Some(&b) => return Err(CodecError::NotAnObject(b)),
             }
         }
         // Never look past the limit: a frame that needs more is too large.
@@ -150,7 +150,7 @@ impl<D> JsonCodec<D> {
         }
         self.scanned = i;
         if i >= self.max_frame_len {
-            return Err(Error::FrameTooLarge(self.max_frame_len));
+            return Err(CodecError::FrameTooLarge(self.max_frame_len));
         }
         Ok(None)
     }
@@ -191,9 +191,9 @@ impl<D> Default for JsonCodec<D> {
 
 impl<D: DeserializeOwned> Decoder for JsonCodec<D> {
     type Item = D;
-    type Error = Error;
+    type Error = CodecError;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<D>, Error> {
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<D>, CodecError> {
         if let Some(item) = self.decode_whole(buf) {
             return Ok(Some(item));
         }
@@ -205,19 +205,19 @@ impl<D: DeserializeOwned> Decoder for JsonCodec<D> {
         Ok(Some(item?))
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<D>, Error> {
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<D>, CodecError> {
         match self.decode(buf)? {
             Some(item) => Ok(Some(item)),
-            None if self.in_frame() => Err(Error::Truncated),
+            None if self.in_frame() => Err(CodecError::Truncated),
             None => Ok(None),
         }
     }
 }
 
 impl<D, E: Serialize> Encoder<E> for JsonCodec<D> {
-    type Error = Error;
+    type Error = CodecError;
 
-    fn encode(&mut self, item: E, buf: &mut BytesMut) -> Result<(), Error> {
+    fn encode(&mut self, item: E, buf: &mut BytesMut) -> Result<(), CodecError> {
         serde_json::to_writer(buf.writer(), &item)?;
         buf.put_u8(b'\n');
         Ok(())
@@ -270,7 +270,9 @@ mod tests {
 
         let mut c = JsonCodec::<Message>::with_max_frame_len(frame.len() - 1);
         let mut buf = BytesMut::from(&frame[..]);
-        assert!(matches!(c.decode(&mut buf), Err(Error::FrameTooLarge(n)) if n == frame.len() - 1));
+        assert!(
+            matches!(c.decode(&mut buf), Err(CodecError::FrameTooLarge(n)) if n == frame.len() - 1)
+        );
     }
 
     #[test]
@@ -279,14 +281,20 @@ mod tests {
         let mut buf = BytesMut::from(&br#"{"Uid":""#[..]);
         assert_eq!(c.decode(&mut buf).unwrap(), None);
         buf.extend_from_slice(&[b'a'; 100]);
-        assert!(matches!(c.decode(&mut buf), Err(Error::FrameTooLarge(64))));
+        assert!(matches!(
+            c.decode(&mut buf),
+            Err(CodecError::FrameTooLarge(64))
+        ));
     }
 
     #[test]
     fn a_non_object_is_rejected_with_the_byte_found() {
         let mut c = JsonCodec::<Message>::new();
         let mut buf = BytesMut::from(&b"  [1]"[..]);
-        assert!(matches!(c.decode(&mut buf), Err(Error::NotAnObject(b'['))));
+        assert!(matches!(
+            c.decode(&mut buf),
+            Err(CodecError::NotAnObject(b'['))
+        ));
     }
 
     #[test]
@@ -294,7 +302,7 @@ mod tests {
         let mut c = JsonCodec::<Message>::new();
         let mut buf = BytesMut::from(&br#"{"Uid":"ok"}{"Uid":nope}"#[..]);
         assert_eq!(c.decode(&mut buf).unwrap(), Some(Message::new("ok", "")));
-        assert!(matches!(c.decode(&mut buf), Err(Error::Protocol(_))));
+        assert!(matches!(c.decode(&mut buf), Err(CodecError::Json(_))));
     }
 
     #[test]
@@ -302,7 +310,7 @@ mod tests {
         let mut c = JsonCodec::<Message>::new();
         let mut buf = BytesMut::from(&br#"{"Uid":"a"} {"Uid""#[..]);
         assert!(c.decode_eof(&mut buf).unwrap().is_some());
-        assert!(matches!(c.decode_eof(&mut buf), Err(Error::Truncated)));
+        assert!(matches!(c.decode_eof(&mut buf), Err(CodecError::Truncated)));
 
         let mut c = JsonCodec::<Message>::new();
         let mut buf = BytesMut::from(&b" \n"[..]);
