@@ -80,6 +80,7 @@
 #[macro_use]
 mod macros;
 
+mod addr;
 mod busy_poll;
 pub mod client;
 mod code;
@@ -90,6 +91,7 @@ pub mod pool;
 mod proto;
 pub mod server;
 
+pub use addr::Addr;
 pub use client::{Client, ClientBuilder, Connection};
 pub use code::{Code, UnknownCode};
 pub use codec::{CodecError, JsonCodec, DEFAULT_MAX_FRAME_LEN};

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::options::*;
 use super::{Client, Connection};
 use crate::pool::Pool;
-use crate::Error;
+use crate::{Addr, Error};
 
 /// Configures and connects a [`Client`], a bare [`Pool`] or a bare [`Connection`].
 ///
@@ -265,15 +265,15 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Connect`] if `addr` cannot be reached within the dial timeout.
-    pub async fn connect_bare(&self, addr: impl ToString) -> Result<Connection, Error> {
-        let stream = self.opts.dial(&addr.to_string()).await?;
+    pub async fn connect_bare(&self, addr: impl Into<Addr>) -> Result<Connection, Error> {
+        let stream = self.opts.dial(&addr.into()).await?;
         Ok(Connection::with_options(stream, &self.opts))
     }
 
     /// A [`Pool`] over `addrs`, dialed in the background, for composing
     /// your own stack. Must be called within a tokio runtime.
-    pub fn pool<A: ToString>(&self, addrs: impl IntoIterator<Item = A>) -> Pool {
-        Pool::new(self.opts.clone(), addrs.into_iter().map(|a| a.to_string()))
+    pub fn pool<A: Into<Addr>>(&self, addrs: impl IntoIterator<Item = A>) -> Pool {
+        Pool::new(self.opts.clone(), addrs.into_iter().map(Into::into))
     }
 
     /// The ready [`Client`] over one endpoint, once a first connection is up.
@@ -281,7 +281,7 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Connect`] if `addr` cannot be reached within the dial timeout.
-    pub async fn connect(&self, addr: impl ToString) -> Result<Client, Error> {
+    pub async fn connect(&self, addr: impl Into<Addr>) -> Result<Client, Error> {
         self.connect_all([addr]).await
     }
 
@@ -291,7 +291,7 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// The last [`Error::Connect`] if every endpoint failed its first dial.
-    pub async fn connect_all<A: ToString>(
+    pub async fn connect_all<A: Into<Addr>>(
         &self,
         addrs: impl IntoIterator<Item = A>,
     ) -> Result<Client, Error> {
@@ -303,7 +303,7 @@ impl ClientBuilder {
     /// The ready [`Client`] at once, connecting in the background: calls
     /// made before a connection is up wait for one (or fail fast).
     /// Must be called within a tokio runtime.
-    pub fn connect_lazy<A: ToString>(&self, addrs: impl IntoIterator<Item = A>) -> Client {
+    pub fn connect_lazy<A: Into<Addr>>(&self, addrs: impl IntoIterator<Item = A>) -> Client {
         Client::from_pool(self.pool(addrs), &self.opts)
     }
 }

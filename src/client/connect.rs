@@ -7,12 +7,19 @@ use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{lookup_host, TcpStream};
 
 use super::options::Options;
-use crate::Error;
+use crate::{Addr, Error};
 
 impl Options {
     /// Resolves `addr`, connects to the first address that answers, and
     /// applies the socket options, all within the dial timeout.
-    pub(crate) async fn dial(&self, addr: &str) -> Result<TcpStream, Error> {
+    pub(crate) async fn dial(&self, addr: &Addr) -> Result<TcpStream, Error> {
+        let addr = match addr {
+            Addr::Tcp(hostport) => hostport.as_str(),
+            Addr::Unix(_) => {
+                let e = io::Error::new(io::ErrorKind::Unsupported, "unix sockets");
+                return Err(Error::Connect(Arc::new(e)));
+            }
+        };
         let connect_failed = |e| Error::Connect(Arc::new(e));
         let attempt = async {
             let mut last = None;

@@ -15,7 +15,7 @@ use tower::Service;
 use super::dispatch::Dispatch;
 use super::options::Options;
 use super::shared::Shared;
-use crate::{Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
+use crate::{Addr, Error, JsonCodec, Message, Resp, DEFAULT_MAX_FRAME_LEN};
 
 /// Read buffer of a connection: room for a full batch of answers to small
 /// requests (256 in flight), read with one syscall instead of four with
@@ -88,7 +88,7 @@ impl Connection {
     /// # Errors
     ///
     /// [`Error::Connect`] if the address cannot be reached in time.
-    pub async fn connect(addr: impl ToString) -> Result<Connection, Error> {
+    pub async fn connect(addr: impl Into<Addr>) -> Result<Connection, Error> {
         super::ClientBuilder::new().connect_bare(addr).await
     }
 

@@ -13,7 +13,7 @@ use tower::{BoxError, Service, ServiceBuilder};
 
 use super::options::Options;
 use crate::pool::{Pool, PoolHandle};
-use crate::{Error, Message, Resp};
+use crate::{Addr, Error, Message, Resp};
 
 type Limited = Either<tower::limit::ConcurrencyLimit<Pool>, Pool>;
 /// `Timeout` fails with `BoxError`; both arms of the `Either` must agree.
@@ -84,7 +84,7 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::Connect`] if the address cannot be reached in time.
-    pub async fn connect(addr: impl ToString) -> Result<Client, Error> {
+    pub async fn connect(addr: impl Into<Addr>) -> Result<Client, Error> {
         super::ClientBuilder::new().connect(addr).await
     }
 

@@ -5,12 +5,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::Error;
+use crate::{Addr, Error};
 
 /// A server address and the health its supervisors report.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
-    pub(crate) addr: String,
+    pub(crate) addr: Addr,
     /// Cancelled when the endpoint is removed or the pool is dropped: stops
     /// its supervisors and takes its connections out of rotation.
     pub(crate) token: CancellationToken,
@@ -26,8 +26,8 @@ pub(crate) struct Endpoint {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EndpointStatus {
-    /// The address as given (`host:port`), resolved again at every dial.
-    pub addr: String,
+    /// The address as given; a host name is resolved again at every dial.
+    pub addr: Addr,
     /// Connections to it that are up now.
     pub connections: usize,
     /// Dial attempts that failed since the last success.
@@ -37,7 +37,7 @@ pub struct EndpointStatus {
 }
 
 impl Endpoint {
-    pub(crate) fn new(addr: String, token: CancellationToken) -> Self {
+    pub(crate) fn new(addr: Addr, token: CancellationToken) -> Self {
         let health = EndpointStatus {
             addr: addr.clone(),
             connections: 0,

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::supervisor::supervise;
 use crate::client::{Connection, ConnectionFuture, Options};
-use crate::{Error, Message};
+use crate::{Addr, Error, Message};
 
 /// A connection in rotation, and the endpoint it belongs to.
 #[derive(Debug)]
@@ -148,7 +148,7 @@ impl Ctx {
 /// for ep in pool.endpoints() {
 ///     println!("{}: {} connections up", ep.addr, ep.connections);
 /// }
-/// pool.remove(&addr.to_string());
+/// assert!(pool.remove(addr));
 /// assert!(pool.endpoints().is_empty());
 /// # Ok(()) }
 /// ```
@@ -158,10 +158,19 @@ pub struct PoolHandle {
 }
 
 impl PoolHandle {
-    /// Adds `addr` (`host:port`) with `pool_size` connections, dialed in the
-    /// background. Adding an address already present does nothing.
-    pub fn add(&self, addr: impl ToString) {
-        let addr = addr.to_string();
+    /// Adds `addr` with `pool_size` connections, dialed in the background.
+    /// Adding an address already present does nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let pool = jsonmux::ClientBuilder::new().pool(["127.0.0.1:3000"]);
+    /// pool.handle().add("127.0.0.1:3001");
+    /// let addrs: Vec<String> = pool.handle().endpoints().iter().map(|e| e.addr.to_string()).collect();
+    /// assert_eq!(addrs, ["127.0.0.1:3000", "127.0.0.1:3001"]);
+    /// # }
+    /// ```
+    pub fn add(&self, addr: impl Into<Addr>) {
+        let addr = addr.into();
         let mut endpoints = self.ctx.endpoints();
         if endpoints.iter().any(|e| e.addr == addr) {
             return;
@@ -176,7 +185,16 @@ impl PoolHandle {
     /// Removes `addr`: no new requests go to it, its connections close once
     /// their requests in flight are answered. Returns false if it was not
     /// in the pool.
-    pub fn remove(&self, addr: &str) -> bool {
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let pool = jsonmux::ClientBuilder::new().pool(["127.0.0.1:3000"]);
+    /// assert!(pool.handle().remove("127.0.0.1:3000"));
+    /// assert!(!pool.handle().remove("127.0.0.1:3000"), "already gone");
+    /// # }
+    /// ```
+    pub fn remove(&self, addr: impl Into<Addr>) -> bool {
+        let addr = addr.into();
         let mut endpoints = self.ctx.endpoints();
         let Some(i) = endpoints.iter().position(|e| e.addr == addr) else {
             return false;

@@ -12,7 +12,7 @@ use tower::Service;
 
 use super::handle::{Ctx, PoolHandle};
 use crate::client::{ConnectionFuture, Options};
-use crate::{Error, Message, Resp};
+use crate::{Addr, Error, Message, Resp};
 
 /// Connections to one or more endpoints, as one `Service`: each request
 /// goes to the live connection with the fewest requests in flight.
@@ -48,7 +48,7 @@ pub struct Pool {
 
 impl Pool {
     /// A pool over `addrs`; connections are dialed in the background.
-    pub(crate) fn new(opts: Options, addrs: impl IntoIterator<Item = String>) -> Pool {
+    pub(crate) fn new(opts: Options, addrs: impl IntoIterator<Item = Addr>) -> Pool {
         let ctx = Arc::new(Ctx::new(opts));
         let handle = PoolHandle { ctx: ctx.clone() };
         for addr in addrs {

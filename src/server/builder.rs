@@ -6,12 +6,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::net::TcpListener;
 use tower::{BoxError, Service};
 
 use super::options::*;
 use super::stats::ServerStats;
-use crate::{Message, Resp};
+use crate::{Addr, Message, Resp};
 
 /// Configures a [`Server`].
 ///
@@ -180,8 +180,14 @@ impl ServerBuilder {
     /// # Errors
     ///
     /// The bind error, if the address is taken or invalid.
-    pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
-        Ok(self.listener(TcpListener::bind(addr).await?))
+    pub async fn bind(self, addr: impl Into<Addr>) -> io::Result<Server> {
+        let listener = match addr.into() {
+            Addr::Tcp(hostport) => TcpListener::bind(hostport).await?,
+            Addr::Unix(_) => {
+                return Err(io::Error::new(io::ErrorKind::Unsupported, "unix sockets"))
+            }
+        };
+        Ok(self.listener(listener))
     }
 
     /// Wraps an already bound listener.
