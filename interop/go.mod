@@ -1,0 +1,3 @@
+module jsonmux/interop
+
+go 1.19
