@@ -16,12 +16,13 @@
 #   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux server
 #   BUSY_POLL_US=50 scripts/compare-servers.sh 3   # also jsonmux with --busy-poll-us 50
 #
-# Needs the Go peers built: bin=$(../shared/go-seed/build.sh) (GOSEED_BIN to override).
+# Needs Go (apt-get install -y golang-go): builds interop/seed-server into target/interop-go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; shift || true
 flags=("$@"); [ ${#flags[@]} -gt 0 ] || flags=(--conns 4 --inflight 256 --duration 3s --client raw)
-gobin=${GOSEED_BIN:-/tmp/go-seed-bin}
+gobin=target/interop-go
+(cd interop && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 go build -o "../$gobin/" ./seed-server)
 cargo build --release --example server --example baseline_server --example loadgen >/dev/null 2>&1
 load=(./target/release/examples/loadgen "${flags[@]}")
 if [ -n "${GOLOAD:-}" ]; then
