@@ -25,8 +25,9 @@
 //!
 //! Output on stdout: with `--interval`, one line per interval,
 //! `{"t_s":..,"ok":..,"errors":..,"rps":..}` (counts for that interval);
-//! at the end, one line with the totals, `errors_by_kind` and latency
-//! percentiles in microseconds. A progress bar goes to stderr when it is a
+//! at the end, one line with the totals, `errors_by_kind`, latency
+//! percentiles of ok answers and the slowest failure (`error_max_us`), in
+//! microseconds. A progress bar goes to stderr when it is a
 //! terminal. After `--duration`, answers still outstanding get
 //! `min(--timeout, 2s)`; those that miss it count as `unfinished` errors.
 //! Ctrl-C ends the run early the same way (a second one cuts the drain
@@ -133,7 +134,7 @@ async fn worker(mut target: Target, id: usize, plan: Arc<Plan>, tally: Arc<Mutex
                 plan.live.ok.fetch_add(1, Relaxed);
             }
             Err(failure) => {
-                tally.record_error(failure);
+                tally.record_error(failure, start.elapsed());
                 plan.live.errors.fetch_add(1, Relaxed);
                 if target.is_dead() {
                     break;

@@ -64,6 +64,8 @@ pub(crate) struct Tally {
     latency_us: Histogram<u64>,
     /// Count and first message of each kind of error.
     errors: BTreeMap<String, (u64, String)>,
+    /// The longest a failed request took to fail, in microseconds.
+    error_max_us: u64,
 }
 
 impl Tally {
@@ -72,6 +74,7 @@ impl Tally {
             // 1 µs to 1 h, 3 significant digits.
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
             errors: BTreeMap::new(),
+            error_max_us: 0,
         }
     }
 
@@ -80,7 +83,9 @@ impl Tally {
         self.latency_us.saturating_record(us.max(1));
     }
 
-    pub(crate) fn record_error(&mut self, failure: Failure) {
+    pub(crate) fn record_error(&mut self, failure: Failure, latency: Duration) {
+        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.error_max_us = self.error_max_us.max(us);
         let entry = self
             .errors
             .entry(failure.kind)
@@ -101,6 +106,7 @@ impl Tally {
 
     pub(crate) fn merge(&mut self, other: Tally) {
         self.latency_us.add(&other.latency_us).expect("same bounds");
+        self.error_max_us = self.error_max_us.max(other.error_max_us);
         for (kind, (n, detail)) in other.errors {
             self.errors.entry(kind).or_insert((0, detail)).0 += n;
         }
@@ -151,6 +157,8 @@ pub(crate) struct Report<'a> {
     p99_us: u64,
     p999_us: u64,
     max_us: u64,
+    /// The longest a failed request took to fail (0 without failures).
+    error_max_us: u64,
 }
 
 impl<'a> Report<'a> {
@@ -174,6 +182,7 @@ impl<'a> Report<'a> {
             p99_us: h.value_at_quantile(0.99),
             p999_us: h.value_at_quantile(0.999),
             max_us: h.max(),
+            error_max_us: tally.error_max_us,
         }
     }
 }
