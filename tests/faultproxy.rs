@@ -51,6 +51,19 @@ async fn client(addr: SocketAddr, timeout: Duration) -> Client {
         .expect("connect through the proxy")
 }
 
+/// A server, a proxy without faults in front of it, and a client through
+/// the proxy (this request timeout) that has had one answer.
+async fn answered_once(timeout: Duration) -> (Client, FaultProxy, oneshot::Sender<()>) {
+    let (server, stop) = start_server().await;
+    let (addr, proxy) = FaultProxy::start(server, Faults::default())
+        .await
+        .expect("proxy");
+    let client = client(addr, timeout).await;
+    let (first, _) = calls(&client, "first", 1, "pig").await.remove(0);
+    assert_answered("first", 0, &first, "pig");
+    (client, proxy, stop)
+}
+
 /// Makes `n` calls at once, `Uid` `{round}-{i}` and `Val` `val`; returns
 /// each call's one outcome and how long it took, in call order.
 async fn calls(
@@ -139,13 +152,7 @@ async fn a_bandwidth_cap_slows_a_large_call_which_still_succeeds() {
 
 #[tokio::test]
 async fn a_reset_mid_stream_fails_the_calls_in_flight_and_the_pool_reconnects() {
-    let (server, _stop) = start_server().await;
-    let (addr, proxy) = FaultProxy::start(server, Faults::default())
-        .await
-        .expect("proxy");
-    let client = client(addr, Duration::from_millis(1500)).await;
-    let (first, _) = calls(&client, "first", 1, "pig").await.remove(0);
-    assert_answered("first", 0, &first, "pig");
+    let (client, proxy, _server) = answered_once(Duration::from_millis(1500)).await;
 
     // Reset the connection 10 bytes into the next request.
     let sent = proxy.counts().bytes_up;
@@ -172,14 +179,8 @@ async fn a_reset_mid_stream_fails_the_calls_in_flight_and_the_pool_reconnects() 
 
 #[tokio::test]
 async fn calls_stuck_in_a_stall_time_out_by_their_deadline_and_traffic_resumes_after() {
-    let (server, _stop) = start_server().await;
-    let (addr, proxy) = FaultProxy::start(server, Faults::default())
-        .await
-        .expect("proxy");
     let timeout = Duration::from_millis(300);
-    let client = client(addr, timeout).await;
-    let (first, _) = calls(&client, "first", 1, "pig").await.remove(0);
-    assert_answered("first", 0, &first, "pig");
+    let (client, proxy, _server) = answered_once(timeout).await;
 
     // The answers are held by the proxy until the stall is lifted, after
     // every call gave up.
