@@ -3,13 +3,28 @@
 mod support;
 
 use std::error::Error as _;
+use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use jsonmux::{Client, ClientBuilder, Code, CodecError, Connection, Error, Message};
-use support::{bounded, dying_server, eventually, HangUp, TestServer};
+use jsonmux::{Client, ClientBuilder, Code, CodecError, Connection, Error, Message, Resp};
+use support::peers::{dying_server, HangUp};
+use support::server::TestServer;
+use support::time::{bounded, eventually, with_paused_clock};
+use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
+/// Sends a request on `conn` once it is ready, returning the call.
+async fn send(
+    conn: &mut Connection,
+    uid: &str,
+    val: &str,
+) -> impl Future<Output = Result<Resp, Error>> {
+    conn.ready().await.unwrap().call(Message::new(uid, val))
+}
+
+/// One call through the default client stack gets the seed's answer.
 #[tokio::test]
 async fn a_call_gets_the_seed_answer() {
     let server = TestServer::start().await;
@@ -24,35 +39,32 @@ async fn a_call_gets_the_seed_answer() {
     server.stop().await;
 }
 
+/// Answers released by the server in the reverse of the order the
+/// requests were sent each reach their own caller, in that reverse order.
 #[tokio::test]
 async fn answers_that_come_back_out_of_order_reach_their_own_callers() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    // Sent in order 0..n; request i sleeps (n - i) ms, so answers arrive reversed.
     let n = 40;
     let mut calls = FuturesUnordered::new();
     for i in 0..n {
-        let call = conn.ready().await.unwrap().call(Message::new(
-            format!("req-{i}"),
-            format!("sleep:{}", 2 * (n - i)),
-        ));
+        let msg = Message::new(format!("req-{i}"), format!("wait:{i}"));
+        let call = conn.ready().await.unwrap().call(msg);
         calls.push(async move { (i, call.await) });
     }
-    let mut arrival = Vec::new();
-    while let Some((i, resp)) = bounded("all answers", calls.next()).await {
+    for i in (0..n).rev() {
+        server.gates.open(&i.to_string());
+        let (got, resp) = bounded("the released answer", calls.next()).await.unwrap();
+        assert_eq!(got, i, "only the released call completes");
         let resp = resp.unwrap();
         assert_eq!(resp.uid, format!("req-{i}"));
-        assert_eq!(resp.val, format!("server: hello, sleep:{}", 2 * (n - i)));
-        arrival.push(i);
+        assert_eq!(resp.val, format!("server: hello, wait:{i}"));
     }
-    assert_eq!(arrival.len(), n);
-    assert!(
-        arrival.windows(2).any(|w| w[0] > w[1]),
-        "answers were reordered: {arrival:?}"
-    );
     server.stop().await;
 }
 
+/// 500 tasks share one client with a concurrency limit of 64: at most 64
+/// calls reach the server at once, and each task gets its own answer.
 #[tokio::test]
 async fn many_tasks_share_one_client_and_each_gets_its_own_answer() {
     let server = TestServer::start().await;
@@ -61,122 +73,126 @@ async fn many_tasks_share_one_client_and_each_gets_its_own_answer() {
         .connect(server.addr)
         .await
         .unwrap();
+    // Every fourth call is held at the server: held calls pile up until
+    // they take all 64 places, while the others are answered at once.
+    let val = |i: usize| match i % 4 {
+        0 => "wait:held".to_string(),
+        _ => format!("now-{i}"),
+    };
     let tasks: Vec<_> = (0..500)
         .map(|i| {
             let client = client.clone();
-            tokio::spawn(async move {
-                let msg = Message::new(format!("t-{i}"), format!("sleep:{}", i % 4));
-                (i, client.oneshot(msg).await)
-            })
+            let msg = Message::new(format!("t-{i}"), val(i));
+            tokio::spawn(async move { (i, client.oneshot(msg).await) })
         })
         .collect();
+    server.gates.arrived("held", 64).await;
+    assert_eq!(server.gates.count("held"), 64, "the limit holds the rest");
+    server.gates.open("held");
     for task in tasks {
         let (i, resp) = bounded("a shared-client call", task).await.unwrap();
         let resp = resp.unwrap();
         assert_eq!(resp.uid, format!("t-{i}"));
-        assert_eq!(resp.val, format!("server: hello, sleep:{}", i % 4));
+        assert_eq!(resp.val, format!("server: hello, {}", val(i)));
     }
+    assert_eq!(server.gates.count("held"), 125);
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_call_past_its_deadline_fails_with_timeout() {
-    let server = TestServer::start().await;
-    let client = ClientBuilder::new()
-        .request_timeout(Some(Duration::from_millis(50)))
-        .connect(server.addr)
-        .await
-        .unwrap();
-    let err = client
-        .clone()
-        .oneshot(Message::new("late", "sleep:300"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Timeout), "{err:?}");
-    assert_eq!(err.to_string(), "request timed out");
-    // The connection is still good for other Uids.
-    let ok = client.oneshot(Message::new("fine", "x")).await.unwrap();
-    assert_eq!(ok.uid, "fine");
-    server.stop().await;
+/// A call the server holds past the request timeout fails with `Timeout`
+/// exactly at its deadline, and the connection serves other `Uid`s after.
+#[test]
+fn a_call_past_its_deadline_fails_with_timeout() {
+    with_paused_clock(|| async {
+        let server = TestServer::start().await;
+        let deadline = Duration::from_millis(50);
+        let client = ClientBuilder::new()
+            .request_timeout(Some(deadline))
+            .connect(server.addr)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let late = client.clone().oneshot(Message::new("late", "wait:late"));
+        let err = late.await.unwrap_err();
+        assert_eq!(started.elapsed(), deadline, "failed at the deadline");
+        assert!(matches!(err, Error::Timeout), "{err:?}");
+        assert_eq!(err.to_string(), "request timed out");
+        assert_eq!(server.gates.count("late"), 1, "it was at the server");
+        let ok = client.oneshot(Message::new("fine", "x")).await.unwrap();
+        assert_eq!(ok.uid, "fine");
+        server.stop().await;
+    });
 }
 
+/// A second call with a `Uid` still in flight is refused with
+/// `DuplicateUid`, and the first call later gets its own answer.
 #[tokio::test]
 async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let first = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("dup", "sleep:50"));
-    let second = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("dup", "other"));
+    let first = send(&mut conn, "dup", "wait:first").await;
+    server.gates.arrived("first", 1).await;
+    let second = send(&mut conn, "dup", "other").await;
     let err = bounded("the duplicate", second).await.unwrap_err();
     assert!(
         matches!(&err, Error::DuplicateUid(u) if u == "dup"),
         "{err:?}"
     );
+    server.gates.open("first");
     let resp = bounded("the first", first).await.unwrap();
-    assert_eq!(resp.val, "server: hello, sleep:50");
+    assert_eq!(resp.val, "server: hello, wait:first");
     server.stop().await;
 }
 
+/// A dropped call's `Uid` stays taken until its late answer arrives and is
+/// thrown away; only then can it be reused, and the reuse gets its own answer.
 #[tokio::test]
 async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let slow = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("x", "sleep:100"));
-    let gave_up = tokio::time::timeout(Duration::from_millis(10), slow).await;
-    assert!(gave_up.is_err(), "the caller gave up first");
+    let slow = send(&mut conn, "x", "wait:late").await;
+    server.gates.arrived("late", 1).await;
+    drop(slow);
     assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
 
-    let reuse = conn.ready().await.unwrap().call(Message::new("x", "fresh"));
+    let reuse = send(&mut conn, "x", "fresh").await;
     assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
+    // Another call's answer goes by; the held one cannot have: still taken.
+    let probe = send(&mut conn, "p", "x").await;
+    bounded("the probe", probe).await.unwrap();
+    assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
 
+    server.gates.open("late");
     eventually("the late answer lands", || conn.in_flight() == 0).await;
-    let resp = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("x", "fresh"))
-        .await
-        .unwrap();
+    assert!(!conn.is_closed(), "freed by the answer, not by a close");
+    let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
     assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
     server.stop().await;
 }
 
+/// Dropping a call whose answer has already arrived leaves no tombstone:
+/// its `Uid` is free at once.
 #[tokio::test]
 async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = conn.ready().await.unwrap().call(Message::new("y", "x"));
-    // Let the answer arrive without polling the call, then drop the call.
-    let mut probe = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("probe", "sleep:5"));
-    bounded("probe", &mut probe).await.unwrap();
+    let call = send(&mut conn, "y", "x").await;
+    // The probe is answered after y (the server holds it until y's answer
+    // is out), so once the probe's answer is here, y's is too.
+    let probe = send(&mut conn, "probe", "wait:probe").await;
+    server.gates.arrived("probe", 1).await;
+    server.gates.open("probe");
+    bounded("probe", probe).await.unwrap();
+    assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
     drop(call);
-    eventually("y is free", || conn.in_flight() == 0).await;
-    let resp = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("y", "again"))
-        .await
-        .unwrap();
+    assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
+    let resp = send(&mut conn, "y", "again").await.await.unwrap();
     assert_eq!(resp.val, "server: hello, again");
     server.stop().await;
 }
 
+/// A handler's error reaches the caller as `Server { Handler, .. }` and
+/// the connection keeps serving.
 #[tokio::test]
 async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection_lives() {
     let server = TestServer::start().await;
@@ -195,6 +211,7 @@ async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection
     server.stop().await;
 }
 
+/// An error answer with the handler's own code keeps that code and message.
 #[tokio::test]
 async fn a_handlers_own_error_code_and_message_reach_the_caller() {
     let server = TestServer::start().await;
@@ -217,7 +234,8 @@ async fn a_proxy_relays_its_upstreams_error_answer_unchanged() {
     let upstream = TestServer::start().await;
     let to_upstream = Client::connect(upstream.addr).await.unwrap();
     let proxy = tower::service_fn(move |msg: Message| to_upstream.clone().oneshot(msg));
-    let front = TestServer::start_at("127.0.0.1:0", jsonmux::ServerBuilder::new(), proxy).await;
+    let builder = jsonmux::ServerBuilder::new();
+    let front = TestServer::start_at("127.0.0.1:0", builder, |_| proxy).await;
     let client = Client::connect(front.addr).await.unwrap();
     for (val, want) in [
         ("fail:no pigs", Code::Handler),
@@ -240,32 +258,34 @@ async fn a_proxy_relays_its_upstreams_error_answer_unchanged() {
 
 /// A stack of the user's own (tower's `Buffer` and `Timeout` over a bare
 /// connection) converts back to `jsonmux::Error` with `From<BoxError>`.
-#[tokio::test]
-async fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
-    // A short drain: the hanging handler is cut at the end.
-    let builder = jsonmux::ServerBuilder::new().drain_timeout(Duration::from_millis(1));
-    let server = TestServer::start_with(builder).await;
-    let conn = Connection::connect(server.addr).await.unwrap();
-    let svc = tower::ServiceBuilder::new()
-        .timeout(Duration::from_millis(50))
-        .buffer(8)
-        .service(conn);
-    let slow = svc.clone().oneshot(Message::new("slow", "hang"));
-    let err = Error::from(slow.await.unwrap_err());
-    assert!(err.is_timeout(), "{err:?}");
-    let failed = svc.clone().oneshot(Message::new("f", "fail:no pigs")).await;
-    let err = Error::from(failed.unwrap_err());
-    assert!(
-        matches!(
-            err,
-            Error::Server {
-                code: Code::Handler,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    server.stop().await;
+#[test]
+fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
+    with_paused_clock(|| async {
+        // A short drain: the held handler is cut at the end.
+        let builder = jsonmux::ServerBuilder::new().drain_timeout(Duration::from_millis(1));
+        let server = TestServer::start_with(builder).await;
+        let conn = Connection::connect(server.addr).await.unwrap();
+        let svc = tower::ServiceBuilder::new()
+            .timeout(Duration::from_millis(50))
+            .buffer(8)
+            .service(conn);
+        let slow = svc.clone().oneshot(Message::new("slow", "wait:never"));
+        let err = Error::from(slow.await.unwrap_err());
+        assert!(err.is_timeout(), "{err:?}");
+        let failed = svc.clone().oneshot(Message::new("f", "fail:no pigs")).await;
+        let err = Error::from(failed.unwrap_err());
+        assert!(
+            matches!(
+                err,
+                Error::Server {
+                    code: Code::Handler,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        server.stop().await;
+    });
 }
 
 async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Error> {
@@ -295,6 +315,8 @@ async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Erro
     errors
 }
 
+/// A server that closes (FIN) with calls in flight fails each of them with
+/// `Closed`, caused by `PeerClosed`.
 #[tokio::test]
 async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes() {
     for err in every_call_fails_promptly_when_the_server_dies(HangUp::Close).await {
@@ -304,18 +326,21 @@ async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes()
     }
 }
 
+/// A server that resets (RST) with calls in flight fails each of them with
+/// `Closed`, caused by the read's `ConnectionReset`.
 #[tokio::test]
 async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets() {
     for err in every_call_fails_promptly_when_the_server_dies(HangUp::Reset).await {
         assert!(err.is_closed(), "{err:?}");
         let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
         assert!(
-            matches!(cause, Error::Io(_) | Error::PeerClosed),
+            matches!(cause, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
             "{cause:?}"
         );
     }
 }
 
+/// A connection with nothing in flight notices its peer closing.
 #[tokio::test]
 async fn an_idle_connection_notices_the_peer_closing_without_a_request() {
     let (addr, all_read) = dying_server(0, HangUp::Close).await;
@@ -324,6 +349,7 @@ async fn an_idle_connection_notices_the_peer_closing_without_a_request() {
     eventually("the close is noticed", || conn.is_closed()).await;
 }
 
+/// Dialing a port nobody listens on fails with `Connect`, its cause in the report.
 #[tokio::test]
 async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -339,6 +365,8 @@ async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
     );
 }
 
+/// An answer longer than the client's frame limit closes the connection,
+/// and the call's cause is `FrameTooLarge`.
 #[tokio::test]
 async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
     let server = TestServer::start().await;
@@ -359,20 +387,20 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
     server.stop().await;
 }
 
+/// A call in flight at the server when the last connection handle is
+/// dropped still gets its answer.
 #[tokio::test]
 async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped() {
     let server = TestServer::start().await;
     let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = conn
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("last", "sleep:30"));
+    let call = send(&mut conn, "last", "wait:last").await;
+    server.gates.arrived("last", 1).await;
     drop(conn);
+    server.gates.open("last");
     let resp = bounded("the answer after the handle is gone", call)
         .await
         .unwrap();
-    assert_eq!(resp.val, "server: hello, sleep:30");
+    assert_eq!(resp.val, "server: hello, wait:last");
     server.stop().await;
 }
 
@@ -382,31 +410,54 @@ async fn busy_polling(window: Duration, server: &TestServer) -> Client {
     builder.connect(server.addr).await.unwrap()
 }
 
+/// A client busy-polling for far longer than the test, on the test's one
+/// thread, still lets the server and the test itself run.
 #[tokio::test]
 async fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
-    // A window far longer than the test, on a one-thread runtime: if busy
-    // polling held the thread, the server here would never answer.
+    // If busy polling held the thread, the server here would never answer,
+    // and the test could not open the gate the second call waits at.
     let server = TestServer::start().await;
     let client = busy_polling(Duration::from_secs(60), &server).await;
-    for val in ["at once", "sleep:20"] {
-        let call = client.clone().oneshot(Message::new(val, val));
-        let resp = bounded("an answer", call).await.unwrap();
-        assert_eq!(resp.val, format!("server: hello, {val}"));
-    }
+    let resp = bounded("an answer", client.clone().oneshot(Message::new("a", "x")))
+        .await
+        .unwrap();
+    assert_eq!(resp.val, "server: hello, x");
+    let held = tokio::spawn(client.oneshot(Message::new("b", "wait:held")));
+    server.gates.arrived("held", 1).await;
+    server.gates.open("held");
+    let resp = bounded("the held answer", held).await.unwrap().unwrap();
+    assert_eq!(resp.val, "server: hello, wait:held");
     server.stop().await;
 }
 
+/// A busy-polling client gets an answer that waits on a timer of a paused
+/// clock (the server's handler timeout): busy polling lets the clock move.
 #[test]
 fn a_busy_polling_client_gets_answers_that_wait_on_a_paused_clock() {
     // A paused clock only moves while nothing is ready to run: polling
     // timed by that clock would never end, and the server's timer (and the
     // request timeout) would never fire.
-    support::with_paused_clock("a delayed answer while busy polling", || async {
-        let server = TestServer::start().await;
+    with_paused_clock(|| async {
+        let limit = Duration::from_millis(20);
+        let builder = jsonmux::ServerBuilder::new().handler_timeout(Some(limit));
+        let server = TestServer::start_with(builder).await;
         let client = busy_polling(Duration::from_micros(50), &server).await;
-        let call = client.oneshot(Message::new("late", "sleep:20"));
-        let resp = bounded("the delayed answer", call).await.unwrap();
-        assert_eq!(resp.val, "server: hello, sleep:20");
+        let started = Instant::now();
+        let err = client
+            .oneshot(Message::new("late", "hang"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Server {
+                    code: Code::Timeout,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(started.elapsed() >= limit, "answered once the timer fired");
         server.stop().await;
     });
 }

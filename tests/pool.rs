@@ -3,10 +3,16 @@
 mod support;
 
 use std::error::Error as _;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use jsonmux::{Client, ClientBuilder, Error, Message, ServerBuilder};
-use support::{bounded, eventually, silent_server, PerConnection, TestServer};
+use jsonmux::{Client, ClientBuilder, Error, Message, Resp, ServerBuilder};
+use support::gates::Gates;
+use support::peers::silent_server;
+use support::server::{scripted, PerConnection, TestServer};
+use support::time::{bounded, eventually, with_paused_clock};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tower::ServiceExt;
 
 fn quick() -> ClientBuilder {
@@ -15,12 +21,34 @@ fn quick() -> ClientBuilder {
         .backoff_max(Duration::from_millis(50))
 }
 
-async fn call(client: &Client, uid: &str, val: &str) -> Result<jsonmux::Resp, Error> {
+async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
     client.clone().oneshot(Message::new(uid, val)).await
 }
 
+/// `n` calls `{tag}{i}` with value `val`, each on a task of its own.
+fn spawn_calls(
+    client: &Client,
+    tag: &str,
+    n: usize,
+    val: &str,
+) -> Vec<JoinHandle<Result<Resp, Error>>> {
+    (0..n)
+        .map(|i| {
+            let msg = Message::new(format!("{tag}{i}"), val);
+            tokio::spawn(client.clone().oneshot(msg))
+        })
+        .collect()
+}
+
+/// Awaits every call, each of which must succeed.
+async fn all_answered(calls: Vec<JoinHandle<Result<Resp, Error>>>) {
+    for c in calls {
+        bounded("a pooled call", c).await.unwrap().unwrap();
+    }
+}
+
 /// Calls until one succeeds; panics if none does within the test patience.
-async fn until_ok(client: &Client, what: &str) -> jsonmux::Resp {
+async fn until_ok(client: &Client, what: &str) -> Resp {
     bounded(what, async {
         for i in 0.. {
             if let Ok(resp) = call(client, &format!("retry-{i}"), "x").await {
@@ -32,6 +60,8 @@ async fn until_ok(client: &Client, what: &str) -> jsonmux::Resp {
     .await
 }
 
+/// Calls held at a server that is killed (no drain) each fail promptly
+/// with `Closed`, caused by the peer's close.
 #[tokio::test]
 async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed() {
     let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
@@ -40,11 +70,8 @@ async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed(
         .connect(server.addr)
         .await
         .unwrap();
-    let calls: Vec<_> = (0..9)
-        .map(|i| tokio::spawn(call_owned(client.clone(), format!("k{i}"), "hang")))
-        .collect();
-    // A quick answer proves the connections are serving; then kill the server.
-    call(&client, "probe", "x").await.unwrap();
+    let calls = spawn_calls(&client, "k", 9, "wait:k");
+    server.gates.arrived("k", 9).await;
     server.stop().await;
     for c in calls {
         let err = bounded("a call on a killed server", c)
@@ -52,129 +79,142 @@ async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed(
             .unwrap()
             .unwrap_err();
         assert!(err.is_closed(), "{err:?}");
-        assert!(err.source().is_some(), "the cause is kept: {err:?}");
+        let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
+        assert!(matches!(cause, Some(Error::PeerClosed)), "{err:?}");
     }
 }
 
-async fn call_owned(
-    client: Client,
-    uid: String,
-    val: &'static str,
-) -> Result<jsonmux::Resp, Error> {
-    client.oneshot(Message::new(uid, val)).await
-}
-
-#[tokio::test]
-async fn the_same_client_recovers_when_the_server_restarts_on_the_same_port() {
-    let server = TestServer::start().await;
-    let addr = server.addr;
-    let client = quick()
-        .request_timeout(Some(Duration::from_millis(200)))
-        .connect(addr)
-        .await
-        .unwrap();
-    assert_eq!(call(&client, "before", "x").await.unwrap().uid, "before");
-
-    server.stop().await;
-    eventually("the pool sees the server go", || {
-        client.pool().endpoints()[0].connections == 0
-    })
-    .await;
-    let down = call(&client, "during", "x").await.unwrap_err();
-    assert!(
-        matches!(down, Error::Timeout),
-        "waits up to the deadline: {down:?}"
-    );
-
-    let again = TestServer::start_at(addr, ServerBuilder::new(), support::scripted()).await;
-    until_ok(&client, "a call after the restart").await;
-    again.stop().await;
-}
-
-#[tokio::test]
-async fn a_server_that_never_answers_gets_its_connection_replaced() {
-    let (addr, mut accepted) = silent_server().await;
-    let client = quick()
-        .pool_size(1)
-        .request_timeout(Some(Duration::from_millis(20)))
-        .read_timeout(Some(Duration::from_millis(100)))
-        .connect(addr)
-        .await
-        .unwrap();
-    bounded("first accept", accepted.recv()).await.unwrap();
-    for i in 0..3 {
-        let err = call(&client, &format!("s{i}"), "x").await.unwrap_err();
-        assert!(matches!(err, Error::Timeout), "{err:?}");
-    }
-    // The silence is noticed: the connection is dropped and redialed.
-    bounded("a second connection", accepted.recv())
-        .await
-        .unwrap();
-    let cause = client.pool().endpoints()[0].last_error.clone();
-    assert!(matches!(cause, Some(Error::PeerSilent(_))), "{cause:?}");
-}
-
-#[tokio::test]
-async fn timeouts_in_a_row_replace_the_connection() {
-    let (addr, mut accepted) = silent_server().await;
-    let client = quick()
-        .pool_size(1)
-        .request_timeout(Some(Duration::from_millis(5)))
-        .read_timeout(None)
-        .max_consecutive_timeouts(Some(3))
-        .connect(addr)
-        .await
-        .unwrap();
-    bounded("first accept", accepted.recv()).await.unwrap();
-    for i in 0..3 {
-        assert!(call(&client, &format!("t{i}"), "x")
+/// After its server stops, a client's calls wait out their deadline; once
+/// a server is back on the same port, the same client is served again.
+#[test]
+fn the_same_client_recovers_when_the_server_restarts_on_the_same_port() {
+    with_paused_clock(|| async {
+        let server = TestServer::start().await;
+        let addr = server.addr;
+        let deadline = Duration::from_millis(200);
+        let client = quick()
+            .request_timeout(Some(deadline))
+            .connect(addr)
             .await
-            .unwrap_err()
-            .is_timeout());
-    }
-    bounded("a second connection", accepted.recv())
-        .await
-        .unwrap();
-    let cause = client.pool().endpoints()[0].last_error.clone();
-    assert!(
-        matches!(cause, Some(Error::TooManyTimeouts(3))),
-        "{cause:?}"
-    );
+            .unwrap();
+        assert_eq!(call(&client, "before", "x").await.unwrap().uid, "before");
+
+        server.stop().await;
+        eventually("the pool sees the server go", || {
+            client.pool().endpoints()[0].connections == 0
+        })
+        .await;
+        let started = Instant::now();
+        let down = call(&client, "during", "x").await.unwrap_err();
+        assert!(matches!(down, Error::Timeout), "{down:?}");
+        assert_eq!(started.elapsed(), deadline, "waits up to the deadline");
+
+        let again = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
+        until_ok(&client, "a call after the restart").await;
+        again.stop().await;
+    });
 }
 
-#[tokio::test]
-async fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_out() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+/// A connection whose calls get no answer for `read_timeout` is replaced,
+/// with `PeerSilent` as its cause, even once every caller has given up.
+#[test]
+fn a_server_that_never_answers_gets_its_connection_replaced() {
+    // The silence is measured in real time today: the paused clock spins
+    // through the watcher's checks until 100 ms of real time have passed.
+    with_paused_clock(|| async {
+        let (addr, mut accepted) = silent_server().await;
+        let client = quick()
+            .pool_size(1)
+            .request_timeout(Some(Duration::from_millis(20)))
+            .read_timeout(Some(Duration::from_millis(100)))
+            .connect(addr)
+            .await
+            .unwrap();
+        bounded("first accept", accepted.recv()).await.unwrap();
+        for i in 0..3 {
+            let err = call(&client, &format!("s{i}"), "x").await.unwrap_err();
+            assert!(matches!(err, Error::Timeout), "{err:?}");
+        }
+        // The silence is noticed: the connection is dropped and redialed.
+        bounded("a second connection", accepted.recv())
+            .await
+            .unwrap();
+        let cause = client.pool().endpoints()[0].last_error.clone();
+        assert!(matches!(cause, Some(Error::PeerSilent(_))), "{cause:?}");
+    });
+}
 
-    let err = quick().connect(addr).await.unwrap_err();
-    assert!(matches!(err, Error::Connect(_)), "{err:?}");
+/// `max_consecutive_timeouts` calls timing out in a row replace the
+/// connection, with `TooManyTimeouts` as its cause.
+#[test]
+fn timeouts_in_a_row_replace_the_connection() {
+    with_paused_clock(|| async {
+        let (addr, mut accepted) = silent_server().await;
+        let client = quick()
+            .pool_size(1)
+            .request_timeout(Some(Duration::from_millis(5)))
+            .read_timeout(None)
+            .max_consecutive_timeouts(Some(3))
+            .connect(addr)
+            .await
+            .unwrap();
+        bounded("first accept", accepted.recv()).await.unwrap();
+        for i in 0..3 {
+            assert!(call(&client, &format!("t{i}"), "x")
+                .await
+                .unwrap_err()
+                .is_timeout());
+        }
+        bounded("a second connection", accepted.recv())
+            .await
+            .unwrap();
+        let cause = client.pool().endpoints()[0].last_error.clone();
+        assert!(
+            matches!(cause, Some(Error::TooManyTimeouts(3))),
+            "{cause:?}"
+        );
+    });
+}
 
-    let fast = quick().fail_fast(true).connect_lazy([addr]);
-    eventually("a failed dial", || {
-        fast.pool().endpoints()[0].consecutive_failures > 0
-    })
-    .await;
-    let err = call(&fast, "a", "x").await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Unavailable(c) if matches!(**c, Error::Connect(_))),
-        "{err:?}"
-    );
-    // It keeps retrying in the background, with backoff.
-    eventually("more dials", || {
-        fast.pool().endpoints()[0].consecutive_failures >= 3
-    })
-    .await;
+/// With nothing listening: `connect` fails with `Connect`; a lazy client
+/// fails fast with `Unavailable` (or, without fail-fast, waits out its
+/// deadline) while it keeps redialing with backoff.
+#[test]
+fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_out() {
+    with_paused_clock(|| async {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
 
-    let patient = quick()
-        .request_timeout(Some(Duration::from_millis(30)))
-        .connect_lazy([addr]);
-    assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
+        let err = quick().connect(addr).await.unwrap_err();
+        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+
+        let fast = quick().fail_fast(true).connect_lazy([addr]);
+        eventually("a failed dial", || {
+            fast.pool().endpoints()[0].consecutive_failures > 0
+        })
+        .await;
+        let err = call(&fast, "a", "x").await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Unavailable(c) if matches!(**c, Error::Connect(_))),
+            "{err:?}"
+        );
+        // It keeps retrying in the background, with backoff.
+        eventually("more dials", || {
+            fast.pool().endpoints()[0].consecutive_failures >= 3
+        })
+        .await;
+
+        let deadline = Duration::from_millis(30);
+        let patient = quick().request_timeout(Some(deadline)).connect_lazy([addr]);
+        let started = Instant::now();
+        assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
+        assert_eq!(started.elapsed(), deadline);
+    });
 }
 
 /// A client with a pool of three connections to `addr`, once all are up.
-async fn three_up(builder: ClientBuilder, addr: std::net::SocketAddr) -> Client {
+async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
     let client = builder.pool_size(3).connect(addr).await.unwrap();
     eventually("3 connections up", || {
         client.pool().endpoints()[0].connections == 3
@@ -183,57 +223,51 @@ async fn three_up(builder: ClientBuilder, addr: std::net::SocketAddr) -> Client 
     client
 }
 
+/// 300 calls in flight at once are spread evenly over the pool's three
+/// connections (each call goes to the least loaded one).
 #[tokio::test]
 async fn load_is_spread_over_the_pools_connections() {
-    let svc = PerConnection::new();
-    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc.clone()).await;
+    let per_conn = PerConnection::default();
+    let svc = |gates: &_| per_conn.counting(scripted(gates));
+    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
     let client = three_up(quick(), server.addr).await;
 
-    let calls: Vec<_> = (0..300)
-        .map(|i| tokio::spawn(call_owned(client.clone(), format!("l{i}"), "sleep:2")))
-        .collect();
-    for c in calls {
-        bounded("a pooled call", c).await.unwrap().unwrap();
-    }
-    // The template clone took slot 0; connections are the slots after it.
-    let counts = svc.snapshot();
-    let used: Vec<_> = counts.iter().copied().filter(|&n| n > 0).collect();
-    assert_eq!(used.iter().sum::<usize>(), 300, "{counts:?}");
-    assert_eq!(used.len(), 3, "every connection served some: {counts:?}");
+    let calls = spawn_calls(&client, "l", 300, "wait:l");
+    server.gates.arrived("l", 300).await;
+    assert_eq!(per_conn.snapshot(), [100, 100, 100]);
+    server.gates.open("l");
+    all_answered(calls).await;
     server.stop().await;
 }
 
+/// With `pack_up_to(4)`, six calls in flight fill one connection with four
+/// before the next takes two.
 #[tokio::test]
 async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
-    let svc = PerConnection::new();
-    // The calls never end: stopping the server cuts them after a short drain.
-    let drain = ServerBuilder::new().drain_timeout(Duration::from_millis(10));
-    let server = TestServer::start_at("127.0.0.1:0", drain, svc.clone()).await;
+    let per_conn = PerConnection::default();
+    let svc = |gates: &_| per_conn.counting(scripted(gates));
+    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
     let client = three_up(quick().pack_up_to(Some(4)), server.addr).await;
 
-    // Six calls that stay in flight: four fill one connection, two spill.
-    let calls: Vec<_> = (0..6)
-        .map(|i| tokio::spawn(call_owned(client.clone(), format!("p{i}"), "hang")))
-        .collect();
-    eventually("six calls at the server", || {
-        svc.snapshot().iter().sum::<usize>() == 6
-    })
-    .await;
-    let mut used: Vec<_> = svc.snapshot().into_iter().filter(|&n| n > 0).collect();
+    let calls = spawn_calls(&client, "p", 6, "wait:p");
+    server.gates.arrived("p", 6).await;
+    let mut used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
     used.sort_unstable();
-    assert_eq!(used, [2, 4], "{:?}", svc.snapshot());
-    for c in calls {
-        c.abort();
-    }
+    assert_eq!(used, [2, 4], "{:?}", per_conn.snapshot());
+    server.gates.open("p");
+    all_answered(calls).await;
     server.stop().await;
 }
 
+/// With two endpoints and `pack_up_to(4)`, six calls in flight go three to
+/// each endpoint, packed on one of its connections.
 #[tokio::test]
 async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
-    let (sa, sb) = (PerConnection::new(), PerConnection::new());
-    let drain = || ServerBuilder::new().drain_timeout(Duration::from_millis(10));
-    let a = TestServer::start_at("127.0.0.1:0", drain(), sa.clone()).await;
-    let b = TestServer::start_at("127.0.0.1:0", drain(), sb.clone()).await;
+    let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
+    let svc_a = |gates: &_| per_a.counting(scripted(gates));
+    let svc_b = |gates: &_| per_b.counting(scripted(gates));
+    let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
+    let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
     let client = quick()
         .pool_size(2)
         .pack_up_to(Some(4))
@@ -245,28 +279,35 @@ async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
     })
     .await;
 
-    // Six calls that stay in flight: three per endpoint, on one connection.
-    let calls: Vec<_> = (0..6)
-        .map(|i| tokio::spawn(call_owned(client.clone(), format!("e{i}"), "hang")))
-        .collect();
-    let total = |s: &PerConnection| s.snapshot().iter().sum::<usize>();
-    eventually("six calls at the servers", || total(&sa) + total(&sb) == 6).await;
-    for s in [&sa, &sb] {
-        let used: Vec<_> = s.snapshot().into_iter().filter(|&n| n > 0).collect();
-        assert_eq!(used, [3], "{:?} and {:?}", sa.snapshot(), sb.snapshot());
+    let calls = spawn_calls(&client, "e", 6, "wait:e");
+    a.gates.arrived("e", 3).await;
+    b.gates.arrived("e", 3).await;
+    for per_conn in [&per_a, &per_b] {
+        let used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
+        assert_eq!(
+            used,
+            [3],
+            "{:?} and {:?}",
+            per_a.snapshot(),
+            per_b.snapshot()
+        );
     }
-    for c in calls {
-        c.abort();
-    }
+    a.gates.open("e");
+    b.gates.open("e");
+    all_answered(calls).await;
     a.stop().await;
     b.stop().await;
 }
 
+/// Calls go only to endpoints that are up, split between them; a removed
+/// endpoint gets nothing, and a re-added one gets traffic again.
 #[tokio::test]
 async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
-    let (sa, sb) = (PerConnection::new(), PerConnection::new());
-    let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), sa.clone()).await;
-    let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), sb.clone()).await;
+    let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
+    let svc_a = |gates: &_| per_a.counting(scripted(gates));
+    let svc_b = |gates: &_| per_b.counting(scripted(gates));
+    let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
+    let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
     let down = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
@@ -282,29 +323,20 @@ async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
     })
     .await;
 
-    let burst = |tag: &'static str| {
-        let client = client.clone();
-        async move {
-            let calls: Vec<_> = (0..100)
-                .map(|i| tokio::spawn(call_owned(client.clone(), format!("{tag}{i}"), "sleep:1")))
-                .collect();
-            for c in calls {
-                bounded("a call", c).await.unwrap().unwrap();
-            }
-        }
-    };
-    let total = |s: &PerConnection| s.snapshot().iter().sum::<usize>();
-    burst("x").await;
-    assert!(
-        total(&sa) > 0 && total(&sb) > 0,
-        "both healthy endpoints served"
+    burst(&client, "x", &[&a.gates, &b.gates]).await;
+    assert_eq!(
+        (per_a.total(), per_b.total()),
+        (50, 50),
+        "split between the healthy"
     );
-    assert_eq!(total(&sa) + total(&sb), 100);
 
     assert!(client.pool().remove(a.addr));
-    let a_before = total(&sa);
-    burst("y").await;
-    assert_eq!(total(&sa), a_before, "a removed endpoint gets nothing");
+    burst(&client, "y", &[&b.gates]).await;
+    assert_eq!(
+        (per_a.total(), per_b.total()),
+        (50, 150),
+        "a removed endpoint gets nothing"
+    );
 
     client.pool().add(a.addr);
     eventually("a back", || {
@@ -315,11 +347,22 @@ async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
             .any(|e| e.addr == a.addr.into() && e.connections == 1)
     })
     .await;
-    burst("z").await;
-    assert!(
-        total(&sa) > a_before,
-        "a re-added endpoint gets traffic again"
+    burst(&client, "z", &[&a.gates, &b.gates]).await;
+    assert_eq!(
+        (per_a.total(), per_b.total()),
+        (100, 200),
+        "a re-added endpoint gets its share"
     );
     a.stop().await;
     b.stop().await;
+}
+
+/// 100 calls `{tag}{i}`, held at the servers behind `gates` until all of
+/// them have arrived, then answered.
+async fn burst(client: &Client, tag: &str, gates: &[&Gates]) {
+    let calls = spawn_calls(client, tag, 100, &format!("wait:{tag}"));
+    let arrived = || gates.iter().map(|g| g.count(tag)).sum::<usize>();
+    eventually("the burst at the servers", || arrived() == 100).await;
+    gates.iter().for_each(|g| g.open(tag));
+    all_answered(calls).await;
 }

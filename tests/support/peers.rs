@@ -1,0 +1,63 @@
+//! Peers that are not jsonmux servers: one that dies, one that never answers.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jsonmux::Message;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+/// How a [`dying_server`] hangs up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum HangUp {
+    /// An orderly close (FIN).
+    Close,
+    /// An abortive close (RST, `SO_LINGER` 0).
+    Reset,
+}
+
+/// A peer that accepts one connection, reads `n` requests without
+/// answering any, then hangs up as told. Returns its address and a
+/// receiver that fires once all `n` requests have arrived.
+pub(crate) async fn dying_server(n: usize, how: HangUp) -> (SocketAddr, oneshot::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (read_all, all_read) = oneshot::channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut framed =
+            tokio_util::codec::FramedRead::new(stream, jsonmux::JsonCodec::<Message>::new());
+        for _ in 0..n {
+            framed.next().await.unwrap().unwrap();
+        }
+        let stream = framed.into_inner();
+        if let HangUp::Reset = how {
+            socket2::SockRef::from(&stream)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+        }
+        let _ = read_all.send(());
+        drop(stream);
+    });
+    (addr, all_read)
+}
+
+/// A peer that accepts every connection and reads from it but never
+/// answers. Returns its address and a receiver of accept events.
+pub(crate) async fn silent_server() -> (SocketAddr, mpsc::UnboundedReceiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let _ = tx.send(());
+            tokio::spawn(async move {
+                let mut sink = vec![0u8; 4096];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (addr, rx)
+}
