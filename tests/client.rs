@@ -11,7 +11,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use jsonmux::{Client, ClientBuilder, Code, CodecError, Connection, Error, Message, Resp};
 use support::peers::{dying_server, HangUp};
 use support::server::TestServer;
-use support::time::{bounded, eventually, with_paused_clock};
+use support::time::{bounded, eventually, with_paused_clock, with_real_clock};
 use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
@@ -412,22 +412,23 @@ async fn busy_polling(window: Duration, server: &TestServer) -> Client {
 
 /// A client busy-polling for far longer than the test, on the test's one
 /// thread, still lets the server and the test itself run.
-#[tokio::test]
-async fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
+#[test]
+fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
     // If busy polling held the thread, the server here would never answer,
     // and the test could not open the gate the second call waits at.
-    let server = TestServer::start().await;
-    let client = busy_polling(Duration::from_secs(60), &server).await;
-    let resp = bounded("an answer", client.clone().oneshot(Message::new("a", "x")))
-        .await
-        .unwrap();
-    assert_eq!(resp.val, "server: hello, x");
-    let held = tokio::spawn(client.oneshot(Message::new("b", "wait:held")));
-    server.gates.arrived("held", 1).await;
-    server.gates.open("held");
-    let resp = bounded("the held answer", held).await.unwrap().unwrap();
-    assert_eq!(resp.val, "server: hello, wait:held");
-    server.stop().await;
+    with_real_clock(|| async {
+        let server = TestServer::start().await;
+        let client = busy_polling(Duration::from_secs(60), &server).await;
+        let first = client.clone().oneshot(Message::new("a", "x"));
+        let resp = bounded("an answer", first).await.unwrap();
+        assert_eq!(resp.val, "server: hello, x");
+        let held = tokio::spawn(client.oneshot(Message::new("b", "wait:held")));
+        server.gates.arrived("held", 1).await;
+        server.gates.open("held");
+        let resp = bounded("the held answer", held).await.unwrap().unwrap();
+        assert_eq!(resp.val, "server: hello, wait:held");
+        server.stop().await;
+    });
 }
 
 /// A busy-polling client gets an answer that waits on a timer of a paused

@@ -9,7 +9,7 @@ use std::time::Duration;
 use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use support::raw::Raw;
 use support::server::TestServer;
-use support::time::{bounded, eventually, with_paused_clock};
+use support::time::{bounded, eventually, with_paused_clock, with_real_clock};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -119,23 +119,27 @@ async fn busy_polling(window: Duration, idle: Option<Duration>) -> (TestServer, 
 
 /// A connection busy-polling for far longer than the test, on the test's
 /// one thread, lets other connections be served and is itself answered.
-#[tokio::test]
-async fn a_busy_polling_connection_lets_others_be_served() {
+#[test]
+fn a_busy_polling_connection_lets_others_be_served() {
     // If busy polling held the thread, no other connection would be served.
-    let (s, mut polling) = busy_polling(Duration::from_secs(60), None).await;
-    still_serves(s.addr).await;
-    polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
-    assert_eq!(polling.resp().await.uid, "b", "answered while polling");
+    with_real_clock(|| async {
+        let (s, mut polling) = busy_polling(Duration::from_secs(60), None).await;
+        still_serves(s.addr).await;
+        polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
+        assert_eq!(polling.resp().await.uid, "b", "answered while polling");
+    });
 }
 
-/// A connection busy-polling for far longer than the test still goes idle:
-/// real time, because the busy-poll window is measured in real time.
-#[tokio::test]
-async fn a_busy_polling_connection_still_goes_idle() {
+/// A connection busy-polling for far longer than the test still goes idle
+/// (in real time: the busy-poll window is measured in real time).
+#[test]
+fn a_busy_polling_connection_still_goes_idle() {
     // If busy polling held off the clock, the idle timeout would not come.
-    let idle = Some(Duration::from_millis(50));
-    let (_s, mut polling) = busy_polling(Duration::from_secs(60), idle).await;
-    expect_error_then_close(&mut polling, Code::IdleTimeout).await;
+    with_real_clock(|| async {
+        let idle = Some(Duration::from_millis(50));
+        let (_s, mut polling) = busy_polling(Duration::from_secs(60), idle).await;
+        expect_error_then_close(&mut polling, Code::IdleTimeout).await;
+    });
 }
 
 /// A connection busy-polling for a short real-time window goes idle on a

@@ -51,15 +51,32 @@ pub(crate) fn with_paused_clock<F>(test: impl FnOnce() -> F + Send + 'static)
 where
     F: Future<Output = ()>,
 {
+    on_a_watched_thread(true, test)
+}
+
+/// Runs a test on a one-thread runtime with the real clock, failing it if
+/// it has not finished within [`PATIENCE`], even if it holds its thread
+/// (which a timer inside the test could not notice).
+pub(crate) fn with_real_clock<F>(test: impl FnOnce() -> F + Send + 'static)
+where
+    F: Future<Output = ()>,
+{
+    on_a_watched_thread(false, test)
+}
+
+fn on_a_watched_thread<F>(paused: bool, test: impl FnOnce() -> F + Send + 'static)
+where
+    F: Future<Output = ()>,
+{
     use std::sync::mpsc::RecvTimeoutError;
     let (done, finished) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
-        PAUSED.with(|p| p.set(true));
+        PAUSED.with(|p| p.set(paused));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .start_paused(true)
+            .start_paused(paused)
             .build()
-            .expect("a paused runtime");
+            .expect("a one-thread runtime");
         rt.block_on(test());
         let _ = done.send(());
     });
