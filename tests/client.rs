@@ -39,8 +39,7 @@ async fn a_call_gets_the_seed_answer() {
     server.stop().await;
 }
 
-/// Answers released by the server in the reverse of the order the
-/// requests were sent each reach their own caller, in that reverse order.
+/// Answers released in reverse order reach their own callers, in that order.
 #[tokio::test]
 async fn answers_that_come_back_out_of_order_reach_their_own_callers() {
     let server = TestServer::start().await;
@@ -63,8 +62,7 @@ async fn answers_that_come_back_out_of_order_reach_their_own_callers() {
     server.stop().await;
 }
 
-/// 500 tasks share one client with a concurrency limit of 64: at most 64
-/// calls reach the server at once, and each task gets its own answer.
+/// 500 tasks share one client: at most 64 calls at the server at once, each its own answer.
 #[tokio::test]
 async fn many_tasks_share_one_client_and_each_gets_its_own_answer() {
     let server = TestServer::start().await;
@@ -99,8 +97,7 @@ async fn many_tasks_share_one_client_and_each_gets_its_own_answer() {
     server.stop().await;
 }
 
-/// A call the server holds past the request timeout fails with `Timeout`
-/// exactly at its deadline, and the connection serves other `Uid`s after.
+/// A call held past the request timeout fails with `Timeout` exactly then; others go on.
 #[test]
 fn a_call_past_its_deadline_fails_with_timeout() {
     with_paused_clock(|| async {
@@ -124,8 +121,7 @@ fn a_call_past_its_deadline_fails_with_timeout() {
     });
 }
 
-/// A second call with a `Uid` still in flight is refused with
-/// `DuplicateUid`, and the first call later gets its own answer.
+/// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
 #[tokio::test]
 async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer() {
     let server = TestServer::start().await;
@@ -144,8 +140,7 @@ async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_a
     server.stop().await;
 }
 
-/// A dropped call's `Uid` stays taken until its late answer arrives and is
-/// thrown away; only then can it be reused, and the reuse gets its own answer.
+/// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
 #[tokio::test]
 async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands() {
     let server = TestServer::start().await;
@@ -170,8 +165,7 @@ async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lan
     server.stop().await;
 }
 
-/// Dropping a call whose answer has already arrived leaves no tombstone:
-/// its `Uid` is free at once.
+/// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
 #[tokio::test]
 async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
     let server = TestServer::start().await;
@@ -191,8 +185,7 @@ async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
     server.stop().await;
 }
 
-/// A handler's error reaches the caller as `Server { Handler, .. }` and
-/// the connection keeps serving.
+/// A handler's error reaches the caller as `Server { Handler, .. }`; the connection lives.
 #[tokio::test]
 async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection_lives() {
     let server = TestServer::start().await;
@@ -227,8 +220,7 @@ async fn a_handlers_own_error_code_and_message_reach_the_caller() {
     server.stop().await;
 }
 
-/// A proxy's handler that fails with its upstream's error passes the code
-/// and message on unchanged, with no prefix added at each hop.
+/// A proxy relays its upstream's error code and message unchanged, with no prefix per hop.
 #[tokio::test]
 async fn a_proxy_relays_its_upstreams_error_answer_unchanged() {
     let upstream = TestServer::start().await;
@@ -256,8 +248,7 @@ async fn a_proxy_relays_its_upstreams_error_answer_unchanged() {
     upstream.stop().await;
 }
 
-/// A stack of the user's own (tower's `Buffer` and `Timeout` over a bare
-/// connection) converts back to `jsonmux::Error` with `From<BoxError>`.
+/// Errors out of a user's own `Buffer` + `Timeout` stack convert back with `From<BoxError>`.
 #[test]
 fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
     with_paused_clock(|| async {
@@ -315,8 +306,7 @@ async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Erro
     errors
 }
 
-/// A server that closes (FIN) with calls in flight fails each of them with
-/// `Closed`, caused by `PeerClosed`.
+/// A server's FIN fails every call in flight with `Closed`, caused by `PeerClosed`.
 #[tokio::test]
 async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes() {
     for err in every_call_fails_promptly_when_the_server_dies(HangUp::Close).await {
@@ -326,8 +316,7 @@ async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes()
     }
 }
 
-/// A server that resets (RST) with calls in flight fails each of them with
-/// `Closed`, caused by the read's `ConnectionReset`.
+/// A server's RST fails every call in flight with `Closed`, caused by `Io(ConnectionReset)`.
 #[tokio::test]
 async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets() {
     for err in every_call_fails_promptly_when_the_server_dies(HangUp::Reset).await {
@@ -365,8 +354,7 @@ async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
     );
 }
 
-/// An answer longer than the client's frame limit closes the connection,
-/// and the call's cause is `FrameTooLarge`.
+/// An answer over the client's frame limit closes the connection with `FrameTooLarge`.
 #[tokio::test]
 async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
     let server = TestServer::start().await;
@@ -387,8 +375,7 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
     server.stop().await;
 }
 
-/// A call in flight at the server when the last connection handle is
-/// dropped still gets its answer.
+/// A call in flight when the last connection handle is dropped still gets its answer.
 #[tokio::test]
 async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped() {
     let server = TestServer::start().await;
@@ -410,8 +397,7 @@ async fn busy_polling(window: Duration, server: &TestServer) -> Client {
     builder.connect(server.addr).await.unwrap()
 }
 
-/// A client busy-polling for far longer than the test, on the test's one
-/// thread, still lets the server and the test itself run.
+/// A client busy-polling for 60 s on the test's one thread lets the server and test run.
 #[test]
 fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
     // If busy polling held the thread, the server here would never answer,
@@ -431,8 +417,7 @@ fn a_busy_polling_client_lets_the_other_tasks_on_its_thread_run() {
     });
 }
 
-/// A busy-polling client gets an answer that waits on a timer of a paused
-/// clock (the server's handler timeout): busy polling lets the clock move.
+/// A busy-polling client gets an answer that waits on a server timer of a paused clock.
 #[test]
 fn a_busy_polling_client_gets_answers_that_wait_on_a_paused_clock() {
     // A paused clock only moves while nothing is ready to run: polling

@@ -60,8 +60,7 @@ async fn until_ok(client: &Client, what: &str) -> Resp {
     .await
 }
 
-/// Calls held at a server that is killed (no drain) each fail promptly
-/// with `Closed`, caused by the peer's close.
+/// Calls held at a server that is killed fail at once with `Closed`, caused by `PeerClosed`.
 #[tokio::test]
 async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed() {
     let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
@@ -84,8 +83,7 @@ async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed(
     }
 }
 
-/// After its server stops, a client's calls wait out their deadline; once
-/// a server is back on the same port, the same client is served again.
+/// With its server down a call waits out its deadline; a restart on the same port serves it.
 #[test]
 fn the_same_client_recovers_when_the_server_restarts_on_the_same_port() {
     with_paused_clock(|| async {
@@ -115,8 +113,7 @@ fn the_same_client_recovers_when_the_server_restarts_on_the_same_port() {
     });
 }
 
-/// A connection whose calls get no answer for `read_timeout` is replaced,
-/// with `PeerSilent` as its cause, even once every caller has given up.
+/// A connection silent for `read_timeout` is replaced (`PeerSilent`), callers gone or not.
 #[test]
 fn a_server_that_never_answers_gets_its_connection_replaced() {
     // The silence is measured in real time today: the paused clock spins
@@ -144,8 +141,7 @@ fn a_server_that_never_answers_gets_its_connection_replaced() {
     });
 }
 
-/// `max_consecutive_timeouts` calls timing out in a row replace the
-/// connection, with `TooManyTimeouts` as its cause.
+/// `max_consecutive_timeouts` timeouts in a row replace the connection (`TooManyTimeouts`).
 #[test]
 fn timeouts_in_a_row_replace_the_connection() {
     with_paused_clock(|| async {
@@ -176,9 +172,7 @@ fn timeouts_in_a_row_replace_the_connection() {
     });
 }
 
-/// With nothing listening: `connect` fails with `Connect`; a lazy client
-/// fails fast with `Unavailable` (or, without fail-fast, waits out its
-/// deadline) while it keeps redialing with backoff.
+/// Nothing listening: `connect` fails, a lazy client fails fast or times out, and redials.
 #[test]
 fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_out() {
     with_paused_clock(|| async {
@@ -223,8 +217,7 @@ async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
     client
 }
 
-/// 300 calls in flight at once are spread evenly over the pool's three
-/// connections (each call goes to the least loaded one).
+/// 300 calls in flight at once go 100 to each of the pool's three connections.
 #[tokio::test]
 async fn load_is_spread_over_the_pools_connections() {
     let per_conn = PerConnection::default();
@@ -240,8 +233,7 @@ async fn load_is_spread_over_the_pools_connections() {
     server.stop().await;
 }
 
-/// With `pack_up_to(4)`, six calls in flight fill one connection with four
-/// before the next takes two.
+/// With `pack_up_to(4)`, six calls in flight fill one connection with four, the next with two.
 #[tokio::test]
 async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
     let per_conn = PerConnection::default();
@@ -259,8 +251,7 @@ async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
     server.stop().await;
 }
 
-/// With two endpoints and `pack_up_to(4)`, six calls in flight go three to
-/// each endpoint, packed on one of its connections.
+/// With two endpoints and `pack_up_to(4)`, six calls go three to each, on one connection.
 #[tokio::test]
 async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
     let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
@@ -299,8 +290,7 @@ async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
     b.stop().await;
 }
 
-/// Calls go only to endpoints that are up, split between them; a removed
-/// endpoint gets nothing, and a re-added one gets traffic again.
+/// Calls split over the endpoints that are up, and follow `remove` and `add`.
 #[tokio::test]
 async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
     let (per_a, per_b) = (PerConnection::default(), PerConnection::default());

@@ -28,8 +28,7 @@ async fn expect_error_then_close(raw: &mut Raw, code: Code) -> String {
     r.error.unwrap()
 }
 
-/// A frame left unfinished past the frame timeout gets `FrameTimeout` at
-/// that moment and a close; other clients are still served.
+/// A frame left unfinished gets `FrameTimeout` and a close exactly at the frame timeout.
 #[test]
 fn a_slow_sender_is_cut_off_after_the_frame_timeout() {
     with_paused_clock(|| async {
@@ -50,9 +49,7 @@ fn a_slow_sender_is_cut_off_after_the_frame_timeout() {
     });
 }
 
-/// A connection with nothing in flight is closed after the idle timeout;
-/// one whose request is held for twice that long is not, and goes idle
-/// only once answered.
+/// The idle timeout closes a quiet connection, not one whose request is held for twice as long.
 #[test]
 fn an_idle_connection_is_closed_but_one_with_work_in_flight_is_not() {
     with_paused_clock(|| async {
@@ -80,9 +77,7 @@ fn an_idle_connection_is_closed_but_one_with_work_in_flight_is_not() {
     });
 }
 
-/// Each request read restarts the idle clock: requests that come closer
-/// together than the idle timeout keep a connection open for many times
-/// that timeout.
+/// Each request restarts the idle clock: requests 2/3 of it apart keep a connection open.
 #[test]
 fn a_connection_answered_at_once_request_after_request_is_never_idle() {
     with_paused_clock(|| async {
@@ -117,8 +112,7 @@ async fn busy_polling(window: Duration, idle: Option<Duration>) -> (TestServer, 
     (s, polling)
 }
 
-/// A connection busy-polling for far longer than the test, on the test's
-/// one thread, lets other connections be served and is itself answered.
+/// A connection busy-polling for 60 s on the test's one thread lets others be served.
 #[test]
 fn a_busy_polling_connection_lets_others_be_served() {
     // If busy polling held the thread, no other connection would be served.
@@ -130,8 +124,7 @@ fn a_busy_polling_connection_lets_others_be_served() {
     });
 }
 
-/// A connection busy-polling for far longer than the test still goes idle
-/// (in real time: the busy-poll window is measured in real time).
+/// A connection busy-polling for 60 s still goes idle (real time: the window is real time).
 #[test]
 fn a_busy_polling_connection_still_goes_idle() {
     // If busy polling held off the clock, the idle timeout would not come.
@@ -142,8 +135,7 @@ fn a_busy_polling_connection_still_goes_idle() {
     });
 }
 
-/// A connection busy-polling for a short real-time window goes idle on a
-/// paused clock: the polling ends and lets the clock move.
+/// A connection busy-polling a short real-time window goes idle on a paused clock.
 #[test]
 fn a_busy_polling_connection_goes_idle_on_a_paused_clock() {
     // A paused clock only moves while nothing is ready to run: polling
@@ -155,8 +147,7 @@ fn a_busy_polling_connection_goes_idle_on_a_paused_clock() {
     });
 }
 
-/// A client that sends but never reads its answers is cut after the write
-/// timeout; other clients are still served.
+/// A client that never reads its answers is cut after the write timeout; others are served.
 #[test]
 fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
     with_paused_clock(|| async {
@@ -185,8 +176,7 @@ fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
     });
 }
 
-/// A client past `max_connections` gets `TooManyConnections` and a close;
-/// its place comes back when a connection closes.
+/// A client past `max_connections` gets `TooManyConnections`; the slot frees on a close.
 #[tokio::test]
 async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close() {
     let s = TestServer::start_with(ServerBuilder::new().max_connections(2)).await;
@@ -209,8 +199,7 @@ async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close(
     still_serves(s.addr).await;
 }
 
-/// A handler past the handler timeout is answered `Timeout` at that
-/// moment, and the connection keeps serving.
+/// A handler past the handler timeout is answered `Timeout` exactly then; the connection lives.
 #[test]
 fn a_handler_past_its_time_limit_answers_timeout() {
     with_paused_clock(|| async {
@@ -242,8 +231,7 @@ fn a_handler_past_its_time_limit_answers_timeout() {
     });
 }
 
-/// With the global limit taken by handlers still working, a new request is
-/// shed with `Overloaded`.
+/// With the global limit taken by held handlers, a new request is shed with `Overloaded`.
 #[tokio::test]
 async fn requests_past_the_global_limit_are_shed_with_overloaded() {
     let s = TestServer::start_with(ServerBuilder::new().max_concurrent_requests(Some(2))).await;
@@ -290,8 +278,7 @@ fn places_under_the_global_limit_come_back_when_handlers_time_out() {
     });
 }
 
-/// At `max_in_flight` 1, the next request is not even read while the
-/// first is in flight; it is served once the first is answered.
+/// At `max_in_flight` 1 the next request is not even read until the first is answered.
 #[test]
 fn the_per_connection_limit_holds_requests_back_instead_of_failing_them() {
     with_paused_clock(|| async {
@@ -310,8 +297,7 @@ fn the_per_connection_limit_holds_requests_back_instead_of_failing_them() {
     });
 }
 
-/// A handler still working holds back neither the answers to requests
-/// behind it nor a later answer from a handler that finishes after them.
+/// A handler still working holds back neither the answers behind it nor a later one.
 #[tokio::test]
 async fn a_handler_still_working_does_not_hold_back_the_answers_behind_it() {
     let s = TestServer::start().await;
@@ -331,8 +317,7 @@ async fn a_handler_still_working_does_not_hold_back_the_answers_behind_it() {
     );
 }
 
-/// A value that never ends is refused with `FrameTooLarge` once it crosses
-/// the limit; the server stops reading long before 64 MiB.
+/// A value that never ends gets `FrameTooLarge` at the limit; the server stops reading.
 #[tokio::test]
 async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered() {
     let s = TestServer::start_with(ServerBuilder::new().max_frame_len(64 * 1024)).await;
@@ -358,8 +343,7 @@ async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered() {
     still_serves(s.addr).await;
 }
 
-/// The server answers every request of a raw client, even two with the
-/// same `Uid`.
+/// The server answers both of two requests with the same `Uid` from a raw client.
 #[tokio::test]
 async fn duplicate_uids_from_a_raw_client_are_each_answered() {
     let s = TestServer::start().await;

@@ -30,8 +30,7 @@ fn assert_go_timestamp(ts: &str) {
     assert!(shape_ok && frac_ok, "not an RFC3339Nano UTC time: {ts:?}");
 }
 
-/// The seed client's two requests, pipelined with nothing between them,
-/// are both answered with Go-shaped timestamps.
+/// The seed client's two requests, pipelined with nothing between them, are both answered.
 #[tokio::test]
 async fn the_seed_clients_pipelined_bytes_without_newlines_are_all_answered() {
     let server = TestServer::start().await;
@@ -96,8 +95,7 @@ async fn a_request_split_over_many_writes_and_lines_is_answered_once_complete() 
     server.stop().await;
 }
 
-/// A frame over the limit gets an error answer and a close after the
-/// requests before it; other connections are served.
+/// A frame over the limit gets an error answer and a close; other connections are served.
 #[tokio::test]
 async fn an_over_limit_frame_gets_an_error_answer_and_a_close_while_others_are_served() {
     let server = TestServer::start_with(ServerBuilder::new().max_frame_len(1024)).await;
@@ -123,8 +121,7 @@ async fn an_over_limit_frame_gets_an_error_answer_and_a_close_while_others_are_s
     server.stop().await;
 }
 
-/// Malformed JSON is answered with an error only after the answer to a
-/// request before it that was still in flight, then the connection closes.
+/// Malformed JSON's error answer waits for the held request before it, then the close.
 #[tokio::test]
 async fn malformed_json_is_answered_with_an_error_after_the_good_requests_before_it() {
     let server = TestServer::start().await;
@@ -141,8 +138,7 @@ async fn malformed_json_is_answered_with_an_error_after_the_good_requests_before
     server.stop().await;
 }
 
-/// A wrong-typed field or a value that is not an object gets an error
-/// answer and a close; the server stays up.
+/// A wrong-typed field or a non-object gets an error answer and a close; the server stays up.
 #[tokio::test]
 async fn a_wrong_typed_field_and_a_non_object_are_errors_not_crashes() {
     let server = TestServer::start().await;
@@ -162,8 +158,7 @@ async fn a_wrong_typed_field_and_a_non_object_are_errors_not_crashes() {
     server.stop().await;
 }
 
-/// A frame cut off by the client's close gets an error answer after the
-/// requests before it.
+/// A frame cut off by the client's close gets an error answer after the requests before it.
 #[tokio::test]
 async fn a_half_frame_then_close_is_answered_with_an_error_and_the_server_stays_up() {
     let server = TestServer::start().await;
@@ -195,8 +190,7 @@ async fn a_handler_error_is_answered_for_that_request_only() {
     server.stop().await;
 }
 
-/// A request in flight when shutdown is signalled is still answered
-/// (held a while into the drain), then the connection and listener close.
+/// A request held a second into the drain is still answered, then the connection closes.
 #[test]
 fn shutdown_answers_requests_in_flight_then_closes() {
     with_paused_clock(|| async {
@@ -218,8 +212,7 @@ fn shutdown_answers_requests_in_flight_then_closes() {
     });
 }
 
-/// A drain past its deadline cuts the connections whose requests are
-/// still in flight, at that deadline.
+/// A drain past its deadline cuts the connections with requests still in flight, exactly then.
 #[test]
 fn a_drain_past_its_deadline_cuts_the_connections_left() {
     with_paused_clock(|| async {
