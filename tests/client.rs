@@ -265,16 +265,8 @@ fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
         assert!(err.is_timeout(), "{err:?}");
         let failed = svc.clone().oneshot(Message::new("f", "fail:no pigs")).await;
         let err = Error::from(failed.unwrap_err());
-        assert!(
-            matches!(
-                err,
-                Error::Server {
-                    code: Code::Handler,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        let from_handler = matches!(&err, Error::Server { code, .. } if *code == Code::Handler);
+        assert!(from_handler, "{err:?}");
         server.stop().await;
     });
 }
@@ -433,16 +425,8 @@ fn a_busy_polling_client_gets_answers_that_wait_on_a_paused_clock() {
             .oneshot(Message::new("late", "hang"))
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Server {
-                    code: Code::Timeout,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        let timed_out = matches!(&err, Error::Server { code, .. } if *code == Code::Timeout);
+        assert!(timed_out, "{err:?}");
         assert!(started.elapsed() >= limit, "answered once the timer fired");
         server.stop().await;
     });
