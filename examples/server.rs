@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use jsonmux::{HelloService, Server};
+use jsonmux::{HelloService, Server, ServerBuilder};
 use tower::util::MapRequestLayer;
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
@@ -51,16 +51,13 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let mut builder = Server::builder();
-    if let Some(bytes) = args.max_frame_len {
-        builder = builder.max_frame_len(bytes);
-    }
-    if let Some(n) = args.max_in_flight {
-        builder = builder.max_in_flight(n);
-    }
-    if args.busy_poll_us > 0 {
-        builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));
-    }
+    let builder = match options(&args) {
+        Ok(builder) => builder,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let server = match builder.bind(&args.addr).await {
         Ok(server) => server,
         Err(e) => {
@@ -100,6 +97,21 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The server's options, from the command line.
+fn options(args: &Args) -> Result<ServerBuilder, jsonmux::Error> {
+    let mut builder = Server::builder();
+    if let Some(bytes) = args.max_frame_len {
+        builder = builder.max_frame_len(bytes)?;
+    }
+    if let Some(n) = args.max_in_flight {
+        builder = builder.max_in_flight(n)?;
+    }
+    if args.busy_poll_us > 0 {
+        builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));
+    }
+    Ok(builder)
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

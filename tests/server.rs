@@ -179,7 +179,7 @@ fn a_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
 /// A client past `max_connections` gets `TooManyConnections`; the slot frees on a close.
 #[tokio::test]
 async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close() {
-    let s = TestServer::start_with(ServerBuilder::new().max_connections(2)).await;
+    let s = TestServer::start_with(ServerBuilder::new().max_connections(2).unwrap()).await;
     let mut a = Raw::connect(s.addr).await;
     let mut b = Raw::connect(s.addr).await;
     for raw in [&mut a, &mut b] {
@@ -226,7 +226,12 @@ fn a_handler_past_its_time_limit_answers_timeout() {
 /// With the global limit taken by held handlers, a new request is shed with `Overloaded`.
 #[tokio::test]
 async fn requests_past_the_global_limit_are_shed_with_overloaded() {
-    let s = TestServer::start_with(ServerBuilder::new().max_concurrent_requests(Some(2))).await;
+    let s = TestServer::start_with(
+        ServerBuilder::new()
+            .max_concurrent_requests(Some(2))
+            .unwrap(),
+    )
+    .await;
     let mut hog = Raw::connect(s.addr).await;
     hog.send(br#"{"Uid":"h1","Val":"wait:hog"}{"Uid":"h2","Val":"wait:hog"}"#)
         .await;
@@ -253,6 +258,7 @@ fn places_under_the_global_limit_come_back_when_handlers_time_out() {
         let s = TestServer::start_with(
             ServerBuilder::new()
                 .max_concurrent_requests(Some(2))
+                .unwrap()
                 .handler_timeout(Some(Duration::from_millis(20))),
         )
         .await;
@@ -274,7 +280,7 @@ fn places_under_the_global_limit_come_back_when_handlers_time_out() {
 #[test]
 fn the_per_connection_limit_holds_requests_back_instead_of_failing_them() {
     with_paused_clock(|| async {
-        let s = TestServer::start_with(ServerBuilder::new().max_in_flight(1)).await;
+        let s = TestServer::start_with(ServerBuilder::new().max_in_flight(1).unwrap()).await;
         let mut raw = Raw::connect(s.addr).await;
         raw.send(br#"{"Uid":"a","Val":"wait:a"}{"Uid":"b","Val":"wait:b"}"#)
             .await;
@@ -312,7 +318,7 @@ async fn a_handler_still_working_does_not_hold_back_the_answers_behind_it() {
 /// A value that never ends gets `FrameTooLarge` at the limit; the server stops reading.
 #[tokio::test]
 async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered() {
-    let s = TestServer::start_with(ServerBuilder::new().max_frame_len(64 * 1024)).await;
+    let s = TestServer::start_with(ServerBuilder::new().max_frame_len(64 * 1024).unwrap()).await;
     let mut raw = Raw::connect(s.addr).await;
     raw.send(br#"{"Uid":"big","Val":""#).await;
     // Keep sending up to 64 MiB; the server hangs up long before that.

@@ -98,7 +98,7 @@ async fn a_request_split_over_many_writes_and_lines_is_answered_once_complete() 
 /// A frame over the limit gets an error answer and a close; other connections are served.
 #[tokio::test]
 async fn an_over_limit_frame_gets_an_error_answer_and_a_close_while_others_are_served() {
-    let server = TestServer::start_with(ServerBuilder::new().max_frame_len(1024)).await;
+    let server = TestServer::start_with(ServerBuilder::new().max_frame_len(1024).unwrap()).await;
     let mut bystander = Raw::connect(server.addr).await;
     let mut hostile = Raw::connect(server.addr).await;
 

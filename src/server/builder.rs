@@ -11,25 +11,35 @@ use tower::{BoxError, Service};
 
 use super::options::*;
 use super::stats::ServerStats;
-use crate::{Addr, Message, Resp};
+use crate::{Addr, Error, Message, Resp};
 
-/// Configures a [`Server`].
+/// Configures a [`Server`]: each setter says its default; those whose
+/// value can be invalid return a `Result`.
 ///
 /// # Examples
 ///
 /// ```
 /// use jsonmux::{HelloService, Server};
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// let server = Server::builder()
-///     .max_frame_len(64 * 1024)
-///     .max_in_flight(256)
+///     .max_frame_len(64 * 1024)?
+///     .max_in_flight(256)?
 ///     .bind("127.0.0.1:0")
 ///     .await?;
 /// println!("listening on {}", server.local_addr()?);
 /// // Serve until the shutdown future completes (here: at once).
-/// server.serve(HelloService, async {}).await
-/// # }
+/// server.serve(HelloService, async {}).await?;
+/// # Ok(()) }
+/// ```
+///
+/// A value a setter cannot take is refused, not adjusted:
+///
+/// ```
+/// use jsonmux::{Error, Server};
+///
+/// let err = Server::builder().max_connections(0).unwrap_err();
+/// assert!(matches!(err, Error::InvalidOption { option: "max_connections", .. }));
 /// ```
 #[derive(Clone, Debug, Default)]
 #[must_use]
@@ -43,139 +53,181 @@ impl ServerBuilder {
         ServerBuilder::default()
     }
 
-    setter! {
-        /// Largest request accepted, in bytes; a client that sends more gets
-        /// a `frame_too_large` answer and is disconnected.
-        /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
-        ///
-        /// ```
-        /// let b = jsonmux::Server::builder().max_frame_len(4096);
-        /// ```
-        max_frame_len: usize
+    /// Largest request accepted, in bytes; a client that sends more gets a
+    /// `frame_too_large` answer and is disconnected.
+    /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
+    ///
+    /// ```
+    /// let b = jsonmux::Server::builder().max_frame_len(4096)?;
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for 0.
+    pub fn max_frame_len(mut self, bytes: usize) -> Result<Self, Error> {
+        self.opts.max_frame_len = at_least_one("max_frame_len", bytes)?;
+        Ok(self)
     }
 
-    setter! {
-        /// Most connections open at once (raised to 1 if 0); a client past it
-        /// gets a `too_many_connections` answer and is disconnected.
-        /// Default: [`DEFAULT_MAX_CONNECTIONS`].
-        ///
-        /// ```
-        /// let b = jsonmux::Server::builder().max_connections(100);
-        /// ```
-        max_connections: usize => |n: usize| n.max(1)
+    /// Most connections open at once; a client past it gets a
+    /// `too_many_connections` answer and is disconnected.
+    /// Default: [`DEFAULT_MAX_CONNECTIONS`].
+    ///
+    /// ```
+    /// let b = jsonmux::Server::builder().max_connections(100)?;
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for 0.
+    pub fn max_connections(mut self, n: usize) -> Result<Self, Error> {
+        self.opts.max_connections = at_least_one("max_connections", n)?;
+        Ok(self)
     }
 
-    setter! {
-        /// Most requests handled at once on one connection (raised to 1 if
-        /// 0); past it the server stops reading that connection until one
-        /// finishes (backpressure). Default: [`DEFAULT_MAX_IN_FLIGHT`].
-        ///
-        /// ```
-        /// let b = jsonmux::Server::builder().max_in_flight(64);
-        /// ```
-        max_in_flight: usize => |n: usize| n.max(1)
+    /// Most requests handled at once on one connection; past it the server
+    /// stops reading that connection until one finishes (backpressure).
+    /// Default: [`DEFAULT_MAX_IN_FLIGHT`].
+    ///
+    /// ```
+    /// let b = jsonmux::Server::builder().max_in_flight(64)?;
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for 0.
+    pub fn max_in_flight(mut self, n: usize) -> Result<Self, Error> {
+        self.opts.max_in_flight = at_least_one("max_in_flight", n)?;
+        Ok(self)
     }
 
-    setter! {
-        /// Most requests handled at once over all connections; past it, or
-        /// whenever the service is not ready, new requests are shed with an
-        /// `overloaded` answer. `None` for no limit.
-        /// Default: [`DEFAULT_MAX_CONCURRENT_REQUESTS`].
-        ///
-        /// ```
-        /// let b = jsonmux::Server::builder().max_concurrent_requests(Some(1000));
-        /// ```
-        max_concurrent_requests: Option<usize> => |n: Option<usize>| n.map(|n| n.max(1))
+    /// Most handlers at work at once over all connections; past it, or
+    /// whenever the service is not ready, new requests are shed with an
+    /// `overloaded` answer. Only handlers that do not answer at once are
+    /// counted. `None` for no limit.
+    /// Default: `Some(`[`DEFAULT_MAX_CONCURRENT_REQUESTS`]`)`.
+    ///
+    /// ```
+    /// let b = jsonmux::Server::builder().max_concurrent_requests(Some(1000))?;
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for `Some(0)`.
+    pub fn max_concurrent_requests(mut self, n: Option<usize>) -> Result<Self, Error> {
+        self.opts.max_concurrent_requests = n
+            .map(|n| at_least_one("max_concurrent_requests", n))
+            .transpose()?;
+        Ok(self)
     }
 
-    setter! {
-        /// Time limit for one handler call; past it the caller gets a
-        /// `timeout` answer. `None` for no limit. Default: [`DEFAULT_HANDLER_TIMEOUT`].
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().handler_timeout(Some(Duration::from_secs(2)));
-        /// ```
-        handler_timeout: Option<Duration>
+    /// Time limit for one handler call, from the first time it is found
+    /// still working; past it the caller gets a `timeout` answer. `None`
+    /// for no limit. Default: `Some(`[`DEFAULT_HANDLER_TIMEOUT`]`)`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().handler_timeout(Some(Duration::from_secs(2)));
+    /// ```
+    pub fn handler_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.opts.handler_timeout = limit;
+        self
     }
 
-    setter! {
-        /// A connection with nothing in flight and no request for this long
-        /// is closed with an `idle_timeout` answer. `None` keeps idle
-        /// connections forever. Default: [`DEFAULT_IDLE_TIMEOUT`].
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().idle_timeout(Some(Duration::from_secs(60)));
-        /// ```
-        idle_timeout: Option<Duration>
+    /// A connection with nothing in flight and no request for this long is
+    /// closed with an `idle_timeout` answer. `None` keeps idle connections
+    /// forever. Default: `Some(`[`DEFAULT_IDLE_TIMEOUT`]`)`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().idle_timeout(Some(Duration::from_secs(60)));
+    /// ```
+    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.opts.idle_timeout = limit;
+        self
     }
 
-    setter! {
-        /// A frame must arrive in full within this long of its first byte; a
-        /// slower sender gets a `frame_timeout` answer and is disconnected.
-        /// `None` waits forever. Default: [`DEFAULT_FRAME_TIMEOUT`].
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().frame_timeout(Some(Duration::from_secs(2)));
-        /// ```
-        frame_timeout: Option<Duration>
+    /// A frame must arrive in full within this long of its first byte; a
+    /// slower sender gets a `frame_timeout` answer and is disconnected.
+    /// `None` waits forever. Default: `Some(`[`DEFAULT_FRAME_TIMEOUT`]`)`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().frame_timeout(Some(Duration::from_secs(2)));
+    /// ```
+    pub fn frame_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.opts.frame_timeout = limit;
+        self
     }
 
-    setter! {
-        /// A peer must take each batch of answers within this long: one
-        /// that stops reading (its socket buffers full) is disconnected
-        /// instead of holding its connection forever. `None` waits forever.
-        /// Default: [`DEFAULT_WRITE_TIMEOUT`].
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().write_timeout(Some(Duration::from_secs(5)));
-        /// ```
-        write_timeout: Option<Duration>
+    /// A peer must take each batch of answers within this long: one that
+    /// stops reading (its socket buffers full) is disconnected instead of
+    /// holding its connection forever. `None` waits forever.
+    /// Default: `Some(`[`DEFAULT_WRITE_TIMEOUT`]`)`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().write_timeout(Some(Duration::from_secs(5)));
+    /// ```
+    pub fn write_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.opts.write_timeout = limit;
+        self
     }
 
-    setter! {
-        /// After shutdown is signalled, how long requests in flight may take
-        /// to finish before their connections are cut.
-        /// Default: [`DEFAULT_DRAIN_TIMEOUT`].
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().drain_timeout(Duration::from_secs(5));
-        /// ```
-        drain_timeout: Duration
+    /// After shutdown is signalled, how long requests in flight may take to
+    /// finish before their connections are cut.
+    /// Default: [`DEFAULT_DRAIN_TIMEOUT`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().drain_timeout(Duration::from_secs(5));
+    /// ```
+    pub fn drain_timeout(mut self, limit: Duration) -> Self {
+        self.opts.drain_timeout = limit;
+        self
     }
 
-    setter! {
-        /// Busy polling, for latency at light load: after answering
-        /// everything it has read, a connection keeps checking its socket
-        /// for this long before it sleeps, yielding to the runtime's other
-        /// tasks between checks. `None` sleeps at once. (The connection
-        /// is polled again once its worker has run out of other work and
-        /// checked for I/O without blocking; with several workers, another
-        /// one may hold the I/O driver, which makes the check less
-        /// immediate, never lost. The window is real time, so a paused
-        /// tokio clock in tests does not stretch it.)
-        ///
-        /// On virtual machines, waking a sleeping CPU for the next request
-        /// can cost tens of microseconds; Go's scheduler avoids it by
-        /// spinning before it sleeps, and this does the same for
-        /// jsonmux. It costs CPU: up to the whole window per request when
-        /// requests come one at a time, and some throughput when the CPUs
-        /// are saturated (the README's Performance section has numbers).
-        /// Linux's `SO_BUSY_POLL` is the same idea in the kernel.
-        /// Default: [`DEFAULT_BUSY_POLL`] (off).
-        ///
-        /// ```
-        /// # use std::time::Duration;
-        /// let b = jsonmux::Server::builder().busy_poll(Some(Duration::from_micros(50)));
-        /// ```
-        busy_poll: Option<Duration>
+    /// Busy polling, for latency at light load: after answering everything
+    /// it has read, a connection keeps checking its socket for this long
+    /// before it sleeps, yielding to the runtime's other tasks between
+    /// checks. `None` sleeps at once. Default: [`DEFAULT_BUSY_POLL`] (off).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().busy_poll(Some(Duration::from_micros(50)));
+    /// ```
+    ///
+    /// # A note on cost
+    ///
+    /// On virtual machines, waking a sleeping CPU for the next request can
+    /// cost tens of microseconds; Go's scheduler avoids it by spinning
+    /// before it sleeps, and this does the same. It costs CPU: up to the
+    /// whole window per request when requests come one at a time, and some
+    /// throughput when the CPUs are saturated (PERFORMANCE.md has the
+    /// trade-off). Linux's `SO_BUSY_POLL` is the same idea in the kernel.
+    ///
+    /// The connection is polled again once its worker has run out of other
+    /// work and checked for I/O without blocking; with several workers,
+    /// another one may hold the I/O driver, which makes the check less
+    /// immediate, never lost. The window is real time, so a paused tokio
+    /// clock in tests does not stretch it.
+    pub fn busy_poll(mut self, window: Option<Duration>) -> Self {
+        self.opts.busy_poll = window;
+        self
     }
 
     /// Binds a listener on `addr` (use port 0 for an ephemeral port).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// assert!(server.local_addr()?.port() != 0);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
@@ -191,6 +243,13 @@ impl ServerBuilder {
     }
 
     /// Wraps an already bound listener.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let server = jsonmux::Server::builder().listener(listener);
+    /// # Ok(()) }
+    /// ```
     pub fn listener(self, listener: TcpListener) -> Server {
         Server {
             listener,
@@ -236,6 +295,27 @@ impl Server {
     /// accepting, stops reading, answers and flushes what was read (up to
     /// the drain timeout) and closes every connection.
     ///
+    /// Each connection gets its own clone of `svc`, wrapped in the
+    /// server's per-request rules: a failed request becomes an error answer
+    /// to that request, a handler past the handler timeout is answered
+    /// `timeout`, and past the server-wide cap requests are shed with
+    /// `overloaded`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jsonmux::{HelloService, Server};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let server = Server::builder().bind("127.0.0.1:0").await?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let serving = tokio::spawn(server.serve(HelloService, stopped));
+    /// // ... later:
+    /// stop.send(()).unwrap();
+    /// serving.await.unwrap()?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// None today: accept errors are logged and retried with backoff. The
@@ -256,5 +336,16 @@ impl fmt::Debug for Server {
             .field("local_addr", &self.listener.local_addr().ok())
             .field("opts", &self.opts)
             .finish()
+    }
+}
+
+/// `n`, if it is at least 1.
+fn at_least_one(option: &'static str, n: usize) -> Result<usize, Error> {
+    match n {
+        0 => Err(Error::InvalidOption {
+            option,
+            reason: "must be at least 1",
+        }),
+        n => Ok(n),
     }
 }

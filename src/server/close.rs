@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use tower::BoxError;
+
 use crate::{Code, CodecError, Resp};
 
 /// A reason for the server to end a connection, told to the peer in a last
@@ -19,14 +21,18 @@ pub(crate) enum Close {
     WriteTimeout(Duration),
     /// The server is at its limit of this many connections.
     TooManyConnections(usize),
+    /// The service failed to become ready (a failed request is an answer,
+    /// not this).
+    Service(BoxError),
 }
 
 impl Close {
     /// The code of the last answer; `None` when the socket itself failed
-    /// (the peer's network, not something to tell it).
+    /// (the peer's network, not something to tell it) or the service did
+    /// (the connection ends at once, without last words).
     pub(crate) fn code(&self) -> Option<Code> {
         Some(match self {
-            Close::Codec(CodecError::Io(_)) => return None,
+            Close::Codec(CodecError::Io(_)) | Close::Service(_) => return None,
             Close::Codec(CodecError::FrameTooLarge(_)) => Code::FrameTooLarge,
             Close::Codec(_) => Code::BadRequest,
             Close::FrameTimeout(_) => Code::FrameTimeout,
@@ -52,6 +58,7 @@ impl fmt::Display for Close {
             Close::IdleTimeout(d) => write!(f, "connection idle for {d:?}"),
             Close::WriteTimeout(d) => write!(f, "peer took no answers for {d:?}"),
             Close::TooManyConnections(n) => write!(f, "server at its limit of {n} connections"),
+            Close::Service(e) => write!(f, "service failed: {e}"),
         }
     }
 }
@@ -60,6 +67,7 @@ impl std::error::Error for Close {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Close::Codec(e) => Some(e),
+            Close::Service(e) => Some(&**e),
             _ => None,
         }
     }

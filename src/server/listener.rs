@@ -13,11 +13,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
-use super::admission::Admission;
 use super::close::Close;
 use super::connection::serve_connection;
 use super::options::ServerOptions;
-use super::stack::connection_service;
+use super::stack::Stack;
 use super::stats::ServerStats;
 use crate::{JsonCodec, Message, Resp};
 
@@ -40,7 +39,7 @@ where
 {
     let opts = Arc::new(opts);
     let permits = Arc::new(Semaphore::new(opts.max_connections));
-    let admission = opts.max_concurrent_requests.map(Admission::new);
+    let stack = Stack::new(&opts);
     let tracker = TaskTracker::new();
     // `drain` asks connections to stop reading; `cut` ends them outright.
     let drain = CancellationToken::new();
@@ -74,13 +73,12 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let svc = connection_service(svc.clone(), &opts);
+        let svc = stack.service(svc.clone());
         let (opts, stats, drain, cut) = (opts.clone(), stats.clone(), drain.clone(), cut.clone());
-        let admission = admission.clone();
         tracker.spawn(async move {
             stats.connection_opened();
             tokio::select! {
-                _ = serve_connection(stream, svc, &opts, &stats, admission, drain) => {}
+                _ = serve_connection(stream, svc, &opts, &stats, drain) => {}
                 _ = cut.cancelled() => {}
             }
             stats.connection_closed();

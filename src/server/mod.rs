@@ -1,25 +1,26 @@
 //! The server: any `Service<Message, Response = Resp>` behind a framed TCP listener.
 //!
 //! ```text
-//! listener ─ permit per connection (over the limit: an error answer, close)
-//!   per connection: driver(transport, service): read, call, answer ready handlers inline, one write per batch
-//!     transport: Framed<TcpStream, JsonCodec> + idle / frame clocks, buffers released when idle
-//!     service:   errors → answers, server-wide cap, lazy timeout ─ LoadShed ─ svc
+//! listener        accept ─ permit per connection (over the limit: an error answer, close)
+//!                 ─ drain on shutdown
+//! connection      the engine that drives it (jsonmux's driver): read, call, answer ready
+//!                 handlers inline, one write per batch; stops reading at max_in_flight
+//!   framing       Framed<TcpStream, JsonCodec>, buffers released when idle
+//!   deadlines     idle / frame / write timeouts: what the connection waits for, until when
+//! stack           per-request rules, one ServiceBuilder, outermost first:
+//!                 CatchErrors ─ HandlerTimeout ─ Admission (server-wide cap) ─ LoadShed ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
 
-mod admission;
 mod builder;
-mod catch;
 mod close;
 mod connection;
-mod driver;
+mod layers;
 mod listener;
 mod options;
 mod stack;
 mod stats;
-mod transport;
 
 use std::future::Future;
 use std::io;

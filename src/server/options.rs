@@ -24,9 +24,19 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default busy polling: off, a connection with nothing to do sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
+/// What drives each connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// jsonmux's own driver: each handler polled inline as soon as it is
+    /// called, one write per batch.
+    #[default]
+    Jsonmux,
+}
+
 /// Every server option.
 #[derive(Clone, Debug)]
 pub(crate) struct ServerOptions {
+    pub(crate) engine: Engine,
     pub(crate) max_frame_len: usize,
     pub(crate) max_connections: usize,
     pub(crate) max_in_flight: usize,
@@ -42,6 +52,7 @@ pub(crate) struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
+            engine: Engine::default(),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,

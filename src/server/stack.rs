@@ -1,40 +1,63 @@
-//! The service one connection drives, assembled in one place from the options.
+//! The per-request rules a connection's service runs under, assembled in
+//! one place from the options.
 
 use tower::{BoxError, Service, ServiceBuilder};
 
-use super::catch::CatchErrors;
+use super::layers::{AdmissionLayer, CatchErrorsLayer, HandlerTimeoutLayer};
 use super::options::ServerOptions;
 use crate::{Message, Resp};
 
-/// Wraps the user's service for one connection, outermost first:
+/// The layers every connection's service gets, made once per server: the
+/// server-wide cap in it is shared by all connections.
+///
+/// Outermost first:
 ///
 /// ```text
-/// CatchErrors            failures become error answers;
-///                        a handler past handler_timeout: `timeout`
-///  LoadShed              the service not ready? answer `overloaded` at once
-///   svc
+/// CatchErrors          every failure below becomes an error answer to its request
+///  HandlerTimeout      handler_timeout, from the handler's first Pending: `timeout`
+///   Admission          max_concurrent_requests handlers at work, all connections: `overloaded`
+///    LoadShed          the service not ready: `overloaded`
+///     svc
 /// ```
 ///
-/// The two in-flight limits are not layers. Per connection
-/// (`max_in_flight`), the transport stops reading a connection that has
-/// that many requests in flight, which is backpressure (the client waits).
-/// Server-wide (`max_concurrent_requests`), the driver sheds (the client is
-/// told `overloaded`), so one busy connection cannot starve the others and
-/// an overloaded server says so instead of queueing without end. Neither
-/// takes a lock, and a handler that answers at once touches no shared
-/// counter.
-pub(crate) fn connection_service<S>(
-    svc: S,
-    opts: &ServerOptions,
-) -> impl Service<Message, Response = Resp, Error = BoxError, Future = impl Send> + Send
-where
-    S: Service<Message, Response = Resp> + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    ServiceBuilder::new()
-        .layer_fn(|s| CatchErrors::new(s, opts.handler_timeout))
-        .load_shed()
-        .map_err(Into::<BoxError>::into)
-        .service(svc)
+/// A handler that answers on its first poll (the driver polls each one as
+/// soon as it is called) starts no timer and holds no place under the cap:
+/// only handlers that wait pay for those rules.
+///
+/// The per-connection limit (`max_in_flight`) is not a layer: the driver
+/// stops reading a connection with that many requests in flight, which is
+/// backpressure (the client waits). The server-wide cap sheds instead (the
+/// client is told `overloaded`), so one busy connection cannot starve the
+/// others and an overloaded server says so instead of queueing without end.
+#[derive(Clone, Debug)]
+pub(crate) struct Stack {
+    handler_timeout: Option<HandlerTimeoutLayer>,
+    admission: Option<AdmissionLayer>,
+}
+
+impl Stack {
+    pub(crate) fn new(opts: &ServerOptions) -> Self {
+        Stack {
+            handler_timeout: opts.handler_timeout.map(HandlerTimeoutLayer::new),
+            admission: opts.max_concurrent_requests.map(AdmissionLayer::new),
+        }
+    }
+
+    /// Wraps the user's service for one connection.
+    pub(crate) fn service<S>(
+        &self,
+        svc: S,
+    ) -> impl Service<Message, Response = Resp, Error = BoxError, Future = impl Send> + Send
+    where
+        S: Service<Message, Response = Resp> + Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+    {
+        ServiceBuilder::new()
+            .layer(CatchErrorsLayer::new())
+            .option_layer(self.handler_timeout)
+            .option_layer(self.admission.clone())
+            .load_shed()
+            .service(svc)
+    }
 }

@@ -1,0 +1,220 @@
+//! The jsonmux engine: drives one connection's service over its
+//! [`Framing`]: read requests, call, answer, write.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_util::stream::FuturesUnordered;
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+use tower::{BoxError, Service};
+
+use super::framing::{Framing, Read};
+use crate::server::close::Close;
+use crate::server::options::ServerOptions;
+use crate::server::stats::ServerStats;
+use crate::{Message, Resp};
+
+/// Spare future slots a connection keeps for reuse.
+const MAX_SPARE_SLOTS: usize = 64;
+
+/// A heap slot for one handler future, reused from request to request so
+/// that calling a handler allocates nothing in the steady state.
+type Slot<F> = Pin<Box<Option<F>>>;
+
+/// Serves one connection with the jsonmux engine until it ends; returns
+/// why, unless the peer closed it or shutdown drained it.
+///
+/// Each handler is polled once, inline, as soon as it is called, and an
+/// answer that is ready at once (the common case) goes straight into the
+/// write buffer, without a task, an allocation or a wake-up. Only a handler
+/// still working is parked, in a `FuturesUnordered` that wakes the
+/// connection when it finishes. Everything read in one go is answered with
+/// one write: the framing flushes when reading runs dry. Requests are
+/// counted once per batch, error answers by their code.
+///
+/// Whatever ends the reading (the peer, shutdown, bad input, a timeout),
+/// the requests read before are answered and flushed first, and a reason
+/// the peer can be told is sent as a last error answer. A socket that
+/// fails or stops taking answers, or a service that fails (its readiness:
+/// requests' failures are answers), ends the connection at once.
+pub(crate) async fn serve<S>(
+    stream: TcpStream,
+    svc: S,
+    opts: &ServerOptions,
+    stats: &ServerStats,
+    shutdown: CancellationToken,
+) -> Option<Close>
+where
+    S: Service<Message, Response = Resp, Error = BoxError>,
+{
+    let mut driver = Driver {
+        framing: Framing::new(stream, opts, shutdown),
+        svc,
+        stats,
+        max_in_flight: opts.max_in_flight,
+        working: FuturesUnordered::new(),
+        spare: Vec::new(),
+        end: None,
+    };
+    match std::future::poll_fn(|cx| driver.poll(cx)).await {
+        Ok(why) => {
+            driver
+                .framing
+                .finish(why.as_ref(), opts.write_timeout)
+                .await;
+            why
+        }
+        Err(broken) => Some(broken),
+    }
+}
+
+struct Driver<'a, S: Service<Message>> {
+    framing: Framing,
+    svc: S,
+    stats: &'a ServerStats,
+    /// At this many requests in flight, stop reading (backpressure).
+    max_in_flight: usize,
+    /// Handlers that did not answer on their first poll. These are the
+    /// requests in flight: every other request read has its answer
+    /// buffered already.
+    working: FuturesUnordered<Working<S::Future>>,
+    /// Emptied slots, ready for the next request.
+    spare: Vec<Slot<S::Future>>,
+    /// Reading has ended, and why (`Some(None)`: the peer closed, or shutdown).
+    end: Option<Option<Close>>,
+}
+
+impl<S> Driver<'_, S>
+where
+    S: Service<Message, Response = Resp, Error = BoxError>,
+{
+    /// Ready once every request read is answered and flushed after reading
+    /// ended (`Ok`, with the reason to tell the peer), or at once if the
+    /// socket or the service fails (`Err`).
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Close>, Close>> {
+        loop {
+            let answered = self.answer_finished(cx)?;
+            let read = self.read(cx)?;
+            if answered + read == 0 {
+                break;
+            }
+        }
+        // Reading stopped (nothing to read, a limit, or the end): write out
+        // what the last batch produced. (When reading ran dry the framing
+        // has flushed already and this costs nothing.)
+        let flushed = self.framing.poll_flush(cx)?.is_ready();
+        if self.working.is_empty() {
+            if flushed {
+                if let Some(why) = self.end.take() {
+                    return Poll::Ready(Ok(why));
+                }
+            }
+            // Nothing running: keep one slot, not the whole burst's worth.
+            self.spare.truncate(1);
+        }
+        Poll::Pending
+    }
+
+    /// Writes the answers of handlers that finished since the last poll;
+    /// returns how many.
+    fn answer_finished(&mut self, cx: &mut Context<'_>) -> Result<usize, Close> {
+        let mut answered = 0;
+        while !self.working.is_empty() && self.framing.poll_ready(cx)?.is_ready() {
+            let Poll::Ready(Some((out, slot))) = Pin::new(&mut self.working).poll_next(cx) else {
+                break;
+            };
+            self.recycle(slot);
+            self.send(out.map_err(Close::Service)?)?;
+            answered += 1;
+        }
+        Ok(answered)
+    }
+
+    /// Reads and calls requests until there is nothing more to read, the
+    /// in-flight limit is reached, the socket cannot take more answers, or
+    /// the service is busy; returns how many requests were read.
+    fn read(&mut self, cx: &mut Context<'_>) -> Result<usize, Close> {
+        let mut read = 0;
+        while self.end.is_none() && self.framing.poll_ready(cx)?.is_ready() {
+            if self.working.len() >= self.max_in_flight {
+                // Read nothing more until answers go out (finishing
+                // handlers wake the connection); only shutdown ends the wait.
+                if self.framing.poll_shutdown(cx).is_ready() {
+                    self.end = Some(None);
+                }
+                break;
+            }
+            if self
+                .svc
+                .poll_ready(cx)
+                .map_err(Close::Service)?
+                .is_pending()
+            {
+                break;
+            }
+            match self.framing.poll_read(cx, self.working.is_empty()) {
+                Poll::Ready(Read::Request(msg)) => {
+                    read += 1;
+                    let fut = self.svc.call(msg);
+                    self.start(fut, cx)?;
+                }
+                Poll::Ready(Read::End(why)) => self.end = Some(why),
+                Poll::Pending => break,
+            }
+        }
+        self.stats.requests(read as u64);
+        Ok(read)
+    }
+
+    /// Polls a new handler once: answers at once if it is done, else parks it.
+    fn start(&mut self, fut: S::Future, cx: &mut Context<'_>) -> Result<(), Close> {
+        let mut slot = self.spare.pop().unwrap_or_else(|| Box::pin(None));
+        slot.set(Some(fut));
+        let polled = slot.as_mut().as_pin_mut().map(|fut| fut.poll(cx));
+        match polled {
+            Some(Poll::Ready(out)) => {
+                self.recycle(slot);
+                self.send(out.map_err(Close::Service)?)
+            }
+            _ => {
+                self.working.push(Working(Some(slot)));
+                Ok(())
+            }
+        }
+    }
+
+    fn recycle(&mut self, mut slot: Slot<S::Future>) {
+        slot.set(None);
+        if self.spare.len() < MAX_SPARE_SLOTS {
+            self.spare.push(slot);
+        }
+    }
+
+    /// Queues an answer for the next write, counting it if it is an error.
+    fn send(&mut self, resp: Resp) -> Result<(), Close> {
+        if let Some(code) = resp.code {
+            self.stats.error_code(code);
+        }
+        self.framing.send(resp)
+    }
+}
+
+/// A parked handler; gives its slot back with the answer.
+struct Working<F>(Option<Slot<F>>);
+
+impl<F: Future> Future for Working<F> {
+    type Output = (F::Output, Slot<F>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let slot = self.0.as_mut().expect("polled after completion");
+        let fut = slot
+            .as_mut()
+            .as_pin_mut()
+            .expect("a parked slot holds a future");
+        let out = std::task::ready!(fut.poll(cx));
+        Poll::Ready((out, self.0.take().expect("checked above")))
+    }
+}

@@ -1,0 +1,265 @@
+//! [`Framing`]: the framed socket under one connection, as its driver sees it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_core::Stream;
+use futures_sink::Sink;
+use futures_util::SinkExt;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
+use tokio_util::codec::Framed;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+use super::deadlines::{Deadlines, Due, Wait};
+use crate::busy_poll::BusyPoll;
+use crate::server::close::Close;
+use crate::server::options::ServerOptions;
+use crate::{CodecError, JsonCodec, Message, Resp};
+
+/// Read buffer given to a connection that wakes up from idle.
+const READ_CHUNK: usize = 8 * 1024;
+/// Answers buffered past this many bytes are written out before more are
+/// added (tokio-util's default).
+const WRITE_BATCH: usize = 8 * 1024;
+/// Where the timer sits before the first wait (about a year away).
+const FAR_FUTURE: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Requests read in a row before the shutdown signal is checked anyway.
+const SHUTDOWN_CHECK_EVERY: u32 = 32;
+
+/// What a read gave.
+#[derive(Debug)]
+pub(crate) enum Read {
+    /// The next request.
+    Request(Message),
+    /// Nothing more will be read: the peer closed or shutdown began
+    /// (`None`), or the connection must end for this reason.
+    End(Option<Close>),
+}
+
+/// The socket, framed by [`JsonCodec`], with the connection's clocks.
+///
+/// Reading runs dry → the answers buffered are written, all in one write,
+/// and the clock for what the connection now waits for runs (see
+/// [`Deadlines`]): a reason to end comes out of [`poll_read`] as
+/// [`Read::End`], after the requests decoded before it, so the driver can
+/// answer them all first.
+///
+/// An idle connection keeps no buffers: they are released once it has been
+/// idle for a moment, and a read buffer is only given back once the socket
+/// is readable.
+///
+/// [`poll_read`]: Framing::poll_read
+#[derive(Debug)]
+pub(crate) struct Framing {
+    framed: Framed<TcpStream, JsonCodec<Message>>,
+    shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The rules of the clocks.
+    deadlines: Deadlines,
+    /// The one timer, for the next deadline of `deadlines`.
+    timer: Pin<Box<Sleep>>,
+    /// Keeps an idle connection checking its socket for a while after each
+    /// wait begins.
+    busy_poll: BusyPoll,
+    /// Requests read since the shutdown signal was last checked.
+    reads_unchecked: u32,
+}
+
+impl Framing {
+    pub(crate) fn new(
+        stream: TcpStream,
+        opts: &ServerOptions,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        // No buffers until there is something to read or write: a
+        // connection that never speaks costs no buffer memory.
+        let mut framed = Framed::with_capacity(stream, codec, 0);
+        *framed.write_buffer_mut() = BytesMut::new();
+        // `with_capacity` also sets this to 0, which would flush every answer.
+        framed.set_backpressure_boundary(WRITE_BATCH);
+        Framing {
+            framed,
+            shutdown: Box::pin(shutdown.cancelled_owned()),
+            deadlines: Deadlines::new(opts),
+            timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
+            busy_poll: BusyPoll::new(opts.busy_poll),
+            reads_unchecked: 0,
+        }
+    }
+
+    /// Reads the next request; `idle`: nothing is in flight, so waiting for
+    /// one is idle time.
+    ///
+    /// `Pending` once nothing complete is left to read: the answers
+    /// buffered have then been written and the clock of the wait runs.
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, idle: bool) -> Poll<Read> {
+        // Checking the shutdown signal takes a lock: do it before waiting
+        // and every `SHUTDOWN_CHECK_EVERY` requests, not for each one.
+        self.reads_unchecked += 1;
+        if self.reads_unchecked >= SHUTDOWN_CHECK_EVERY {
+            self.reads_unchecked = 0;
+            if self.poll_shutdown(cx).is_ready() {
+                return Poll::Ready(Read::End(None));
+            }
+        }
+        // 1. A released read buffer comes back only once there are bytes to read.
+        if self.framed.read_buffer().capacity() == 0 {
+            match self.framed.get_ref().poll_read_ready(cx) {
+                Poll::Ready(Ok(())) => self.framed.read_buffer_mut().reserve(READ_CHUNK),
+                Poll::Ready(Err(e)) => {
+                    return Poll::Ready(Read::End(Some(CodecError::from(e).into())))
+                }
+                Poll::Pending => return self.poll_wait(cx, idle),
+            }
+        }
+        // 2. Read and decode.
+        match Pin::new(&mut self.framed).poll_next(cx) {
+            Poll::Ready(Some(Ok(msg))) => {
+                self.deadlines.activity();
+                Poll::Ready(Read::Request(msg))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Read::End(Some(e.into()))),
+            Poll::Ready(None) => Poll::Ready(Read::End(None)),
+            // 3. Nothing complete yet.
+            Poll::Pending => self.poll_wait(cx, idle),
+        }
+    }
+
+    /// Ready once shutdown has begun; for a driver that is not reading.
+    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.shutdown.as_mut().poll(cx)
+    }
+
+    /// Nothing more to read for now: write the answers held back (one write
+    /// for the whole batch), then run the clock of what we wait for.
+    fn poll_wait(&mut self, cx: &mut Context<'_>, idle: bool) -> Poll<Read> {
+        if self.poll_shutdown(cx).is_ready() {
+            return Poll::Ready(Read::End(None));
+        }
+        if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
+            return Poll::Ready(Read::End(Some(e.into())));
+        }
+        // Answers still buffered after a flush: the peer is not taking
+        // them, and that clock comes first.
+        let wait = if !self.framed.write_buffer().is_empty() {
+            Wait::Write
+        } else if self.framed.codec().in_frame() {
+            Wait::Frame
+        } else if idle {
+            Wait::Idle
+        } else {
+            Wait::Answers
+        };
+        self.poll_clock(wait, cx).map(|why| Read::End(Some(why)))
+    }
+
+    /// Room for one more answer (the buffer is written out first if it is
+    /// past the batch size).
+    ///
+    /// # Errors
+    ///
+    /// The socket failed, or the peer took nothing for the write timeout.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        let polled = Sink::<Resp>::poll_ready(Pin::new(&mut self.framed), cx);
+        self.stalled(polled, cx)
+    }
+
+    /// Buffers an answer for the next write; call [`poll_ready`](Framing::poll_ready) first.
+    pub(crate) fn send(&mut self, resp: Resp) -> Result<(), Close> {
+        Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), resp)?)
+    }
+
+    /// Writes out every answer buffered.
+    ///
+    /// # Errors
+    ///
+    /// As [`poll_ready`](Framing::poll_ready).
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        let polled = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
+        self.stalled(polled, cx)
+    }
+
+    /// A write that cannot go on until the peer reads runs the write clock.
+    fn stalled(
+        &mut self,
+        polled: Poll<Result<(), CodecError>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Close>> {
+        match polled {
+            Poll::Pending => self.poll_clock(Wait::Write, cx).map(Err),
+            Poll::Ready(done) => Poll::Ready(done.map_err(Close::from)),
+        }
+    }
+
+    /// Runs the clock for `wait`: ready with the reason to end once it runs
+    /// out; releases the buffers of an idle connection on the way.
+    fn poll_clock(&mut self, wait: Wait, cx: &mut Context<'_>) -> Poll<Close> {
+        if self.deadlines.waiting() != Some(wait) {
+            let holds_buffers = self.framed.read_buffer().capacity() > 0
+                || self.framed.write_buffer().capacity() > 0;
+            self.deadlines.begin(wait, Instant::now(), holds_buffers);
+            self.busy_poll.restart();
+        }
+        while let Some((deadline, due)) = self.deadlines.next() {
+            // Resetting the timer takes the runtime's timer lock, and a busy
+            // connection begins a new wait after every batch: only ever pull
+            // it earlier here. A timer left set too early fires, finds the
+            // deadline later, and is set again below, at most once per wait.
+            if self.timer.deadline() > deadline {
+                self.timer.as_mut().reset(deadline);
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                if wait == Wait::Idle {
+                    self.busy_poll.poll(cx, || true);
+                }
+                return Poll::Pending;
+            }
+            if self.timer.deadline() < deadline {
+                self.timer.as_mut().reset(deadline);
+                continue;
+            }
+            match due {
+                Due::Close(why) => return Poll::Ready(why),
+                Due::Release => {
+                    self.release_buffers();
+                    self.deadlines.released();
+                }
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Frees the read and write buffers if they hold nothing.
+    fn release_buffers(&mut self) {
+        if self.framed.read_buffer().is_empty() {
+            *self.framed.read_buffer_mut() = BytesMut::new();
+        }
+        if self.framed.write_buffer().is_empty() {
+            *self.framed.write_buffer_mut() = BytesMut::new();
+        }
+    }
+
+    /// Tells the peer why the connection ends, if it can be told, then
+    /// closes the socket; gives up after `within`.
+    pub(crate) async fn finish(mut self, why: Option<&Close>, within: Option<Duration>) {
+        let framed = &mut self.framed;
+        let last_words = async {
+            if let Some(last) = why.and_then(Close::last_answer) {
+                let _ = framed.send(last).await;
+            }
+            let _ = SinkExt::<Resp>::close(framed).await;
+        };
+        // A peer that does not read gets no longer for these than for any
+        // other answer.
+        match within {
+            Some(limit) => {
+                let _ = tokio::time::timeout(limit, last_words).await;
+            }
+            None => last_words.await,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! [`AdmissionLayer`]: applies [`Admission`], every connection against one cap.
+
+use std::sync::Arc;
+
+use tower::Layer;
+
+use super::{Admission, Occupancy};
+
+/// Wraps each connection's service in [`Admission`]; the services it makes
+/// share one [`Occupancy`].
+#[derive(Clone, Debug)]
+pub(crate) struct AdmissionLayer {
+    occupancy: Arc<Occupancy>,
+}
+
+impl AdmissionLayer {
+    /// A cap of `max` handlers at work at once (at least 1: the builder
+    /// refuses 0).
+    pub(crate) fn new(max: usize) -> Self {
+        AdmissionLayer {
+            occupancy: Arc::new(Occupancy::new(max)),
+        }
+    }
+
+    /// The shared count.
+    #[cfg(test)]
+    pub(crate) fn occupancy(&self) -> &Occupancy {
+        &self.occupancy
+    }
+}
+
+impl<S> Layer<S> for AdmissionLayer {
+    type Service = Admission<S>;
+
+    fn layer(&self, inner: S) -> Admission<S> {
+        Admission::new(inner, self.occupancy.clone())
+    }
+}

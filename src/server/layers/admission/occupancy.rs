@@ -1,0 +1,74 @@
+//! [`Occupancy`]: the count every connection's [`Admission`](super::Admission) shares.
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// Handlers at work over all connections, against the cap.
+///
+/// The check ([`is_full`](Occupancy::is_full)) and the entry are not one
+/// step, so under a race the count can pass `max` by a few (at most one
+/// per runtime thread), never more.
+#[derive(Debug)]
+pub(crate) struct Occupancy {
+    working: AtomicUsize,
+    max: usize,
+}
+
+impl Occupancy {
+    pub(crate) fn new(max: usize) -> Self {
+        Occupancy {
+            working: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// True when `max` handlers are working: a new request is shed.
+    pub(crate) fn is_full(&self) -> bool {
+        self.working.load(Relaxed) >= self.max
+    }
+
+    /// A handler did not answer at once: it holds a place until it does.
+    pub(crate) fn enter(&self) {
+        self.working.fetch_add(1, Relaxed);
+    }
+
+    /// A handler that held a place answered, or was dropped.
+    pub(crate) fn leave(&self) {
+        self.working.fetch_sub(1, Relaxed);
+    }
+
+    /// Handlers holding a place now.
+    #[cfg(test)]
+    pub(crate) fn working(&self) -> usize {
+        self.working.load(Relaxed)
+    }
+}
+
+/// One connection's handle on the shared [`Occupancy`].
+///
+/// Each call's future keeps a clone of its connection's handle rather than
+/// of the shared `Arc`: cloning and dropping it for every request then
+/// touches a reference count that only this connection uses, not one that
+/// every connection's requests would pass back and forth between CPUs.
+#[derive(Clone, Debug)]
+pub(crate) struct OccupancyHandle(Arc<ConnectionShare>);
+
+#[derive(Debug)]
+struct ConnectionShare {
+    occupancy: Arc<Occupancy>,
+}
+
+impl OccupancyHandle {
+    /// A new handle, for one connection.
+    pub(crate) fn new(occupancy: Arc<Occupancy>) -> Self {
+        OccupancyHandle(Arc::new(ConnectionShare { occupancy }))
+    }
+}
+
+impl std::ops::Deref for OccupancyHandle {
+    type Target = Occupancy;
+
+    fn deref(&self) -> &Occupancy {
+        &self.0.occupancy
+    }
+}

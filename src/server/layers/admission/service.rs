@@ -1,0 +1,50 @@
+//! [`Admission`]: the service.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tower::{BoxError, Service};
+
+use super::future::ResponseFuture;
+use super::{Occupancy, OccupancyHandle};
+
+/// Calls the inner service unless the server-wide cap is reached; then
+/// the call fails at once with tower's `Overloaded`.
+#[derive(Clone, Debug)]
+pub(crate) struct Admission<S> {
+    inner: S,
+    /// The shared count, through this connection's own handle.
+    occupancy: OccupancyHandle,
+}
+
+impl<S> Admission<S> {
+    pub(crate) fn new(inner: S, occupancy: Arc<Occupancy>) -> Self {
+        Admission {
+            inner,
+            occupancy: OccupancyHandle::new(occupancy),
+        }
+    }
+}
+
+impl<S, R> Service<R> for Admission<S>
+where
+    S: Service<R>,
+    S::Error: Into<BoxError>,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        if self.occupancy.is_full() {
+            // The inner service keeps the readiness it reported: the next
+            // call uses it.
+            return ResponseFuture::shed();
+        }
+        ResponseFuture::admitted(self.inner.call(req), self.occupancy.clone())
+    }
+}

@@ -1,0 +1,80 @@
+use tokio_test::{assert_pending, assert_ready, assert_ready_ok, task};
+use tower::load_shed::error::Overloaded;
+use tower::Layer;
+use tower_test::mock;
+
+use super::{Admission, AdmissionLayer};
+
+type Svc = mock::Spawn<Admission<mock::Mock<&'static str, &'static str>>>;
+type Handle = mock::Handle<&'static str, &'static str>;
+
+/// One connection's service under `layer`, its handler taking `calls` calls.
+fn connection(layer: &AdmissionLayer, calls: u64) -> (Svc, Handle) {
+    let (inner, mut handle) = mock::pair();
+    handle.allow(calls);
+    (mock::Spawn::new(layer.layer(inner)), handle)
+}
+
+/// A handler that answers on its first poll never holds a place.
+#[tokio::test]
+async fn a_handler_that_answers_at_once_holds_no_place() {
+    let layer = AdmissionLayer::new(1);
+    let (mut svc, mut handle) = connection(&layer, 2);
+    for _ in 0..2 {
+        assert_ready_ok!(svc.poll_ready());
+        let mut answer = task::spawn(svc.call("req"));
+        handle.next_request().await.unwrap().1.send_response("done");
+        assert_ready_ok!(answer.poll());
+        assert_eq!(layer.occupancy().working(), 0);
+    }
+}
+
+/// A waiting handler holds a place from its first `Pending` to its answer.
+#[tokio::test]
+async fn a_waiting_handler_holds_a_place_until_it_answers() {
+    let layer = AdmissionLayer::new(4);
+    let (mut svc, mut handle) = connection(&layer, 1);
+    assert_ready_ok!(svc.poll_ready());
+    let mut answer = task::spawn(svc.call("req"));
+    assert_eq!(layer.occupancy().working(), 0, "not counted at call");
+    assert_pending!(answer.poll());
+    assert_pending!(answer.poll());
+    assert_eq!(layer.occupancy().working(), 1, "counted once");
+    handle.next_request().await.unwrap().1.send_response("done");
+    assert_ready_ok!(answer.poll());
+    assert_eq!(layer.occupancy().working(), 0);
+}
+
+/// At the cap, a request on any connection is shed without reaching its handler.
+#[tokio::test]
+async fn at_the_cap_a_request_on_another_connection_is_shed_unhandled() {
+    let layer = AdmissionLayer::new(1);
+    let (mut busy, _busy_handle) = connection(&layer, 1);
+    assert_ready_ok!(busy.poll_ready());
+    let mut working = task::spawn(busy.call("slow"));
+    assert_pending!(working.poll());
+
+    let (mut other, mut other_handle) = connection(&layer, 1);
+    assert_ready_ok!(other.poll_ready());
+    let mut shed = task::spawn(other.call("req"));
+    let err = assert_ready!(shed.poll()).expect_err("over the cap");
+    assert!(err.is::<Overloaded>(), "{err}");
+    assert!(
+        other_handle.poll_request().is_pending(),
+        "the handler is not called"
+    );
+}
+
+/// A waiting handler dropped unfinished (its connection cut, or its
+/// timeout) gives its place back.
+#[tokio::test]
+async fn a_dropped_waiting_handler_gives_its_place_back() {
+    let layer = AdmissionLayer::new(1);
+    let (mut svc, _handle) = connection(&layer, 1);
+    assert_ready_ok!(svc.poll_ready());
+    let mut answer = task::spawn(svc.call("req"));
+    assert_pending!(answer.poll());
+    assert_eq!(layer.occupancy().working(), 1);
+    drop(answer);
+    assert_eq!(layer.occupancy().working(), 0);
+}

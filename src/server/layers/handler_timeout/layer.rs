@@ -1,0 +1,27 @@
+//! [`HandlerTimeoutLayer`]: applies [`HandlerTimeout`].
+
+use std::time::Duration;
+
+use tower::Layer;
+
+use super::HandlerTimeout;
+
+/// Wraps a service in [`HandlerTimeout`] with a limit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HandlerTimeoutLayer {
+    limit: Duration,
+}
+
+impl HandlerTimeoutLayer {
+    pub(crate) fn new(limit: Duration) -> Self {
+        HandlerTimeoutLayer { limit }
+    }
+}
+
+impl<S> Layer<S> for HandlerTimeoutLayer {
+    type Service = HandlerTimeout<S>;
+
+    fn layer(&self, inner: S) -> HandlerTimeout<S> {
+        HandlerTimeout::new(inner, self.limit)
+    }
+}

@@ -1,0 +1,69 @@
+use std::time::Duration;
+
+use tokio::time::advance;
+use tokio_test::{assert_pending, assert_ready, assert_ready_ok, task};
+use tower::timeout::error::Elapsed;
+use tower_test::mock;
+
+use super::HandlerTimeoutLayer;
+
+const LIMIT: Duration = Duration::from_secs(2);
+
+type Svc = mock::Spawn<super::HandlerTimeout<mock::Mock<&'static str, &'static str>>>;
+type Handle = mock::Handle<&'static str, &'static str>;
+
+fn service() -> (Svc, Handle) {
+    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(LIMIT));
+    handle.allow(1);
+    assert_ready_ok!(svc.poll_ready());
+    (svc, handle)
+}
+
+/// A handler that answers within the limit is not failed.
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_answers_in_time_gets_its_answer_through() {
+    let (mut svc, mut handle) = service();
+    let mut answer = task::spawn(svc.call("req"));
+    assert_pending!(answer.poll());
+    advance(LIMIT - Duration::from_millis(1)).await;
+    assert_pending!(answer.poll());
+    handle.next_request().await.unwrap().1.send_response("done");
+    assert_eq!(assert_ready_ok!(answer.poll()), "done");
+}
+
+/// A handler still working at the limit fails with tower's `Elapsed`.
+#[tokio::test(start_paused = true)]
+async fn a_handler_past_the_limit_fails_with_elapsed() {
+    let (mut svc, _handle) = service();
+    let mut answer = task::spawn(svc.call("req"));
+    assert_pending!(answer.poll());
+    advance(LIMIT).await;
+    assert!(answer.is_woken(), "the clock wakes the caller");
+    let err = assert_ready!(answer.poll()).expect_err("past the limit");
+    assert!(err.is::<Elapsed>(), "{err}");
+}
+
+/// The clock starts on the first poll that finds the handler working,
+/// not at `call`.
+#[tokio::test(start_paused = true)]
+async fn the_clock_starts_when_the_handler_is_first_found_working() {
+    let (mut svc, _handle) = service();
+    let mut answer = task::spawn(svc.call("req"));
+    advance(LIMIT * 2).await;
+    assert_pending!(answer.poll(), "armed only now");
+    advance(LIMIT - Duration::from_millis(1)).await;
+    assert_pending!(answer.poll());
+    advance(Duration::from_millis(1)).await;
+    assert!(assert_ready!(answer.poll()).is_err());
+}
+
+/// An answer ready on the first poll is taken even with a zero limit.
+#[tokio::test(start_paused = true)]
+async fn an_answer_ready_at_once_wins_over_any_limit() {
+    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Duration::ZERO));
+    handle.allow(1);
+    assert_ready_ok!(svc.poll_ready());
+    let mut answer = task::spawn(svc.call("req"));
+    handle.next_request().await.unwrap().1.send_response("done");
+    assert_eq!(assert_ready_ok!(answer.poll()), "done");
+}

@@ -1,0 +1,13 @@
+//! The per-request rules of a connection, as tower layers; [`stack`](super::stack)
+//! puts them together.
+//!
+//! Each layer is a folder in tower's shape: `layer.rs`, `service.rs`,
+//! `future.rs`, and its tests.
+
+mod admission;
+mod catch_errors;
+mod handler_timeout;
+
+pub(crate) use admission::AdmissionLayer;
+pub(crate) use catch_errors::CatchErrorsLayer;
+pub(crate) use handler_timeout::HandlerTimeoutLayer;
