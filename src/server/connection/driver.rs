@@ -33,7 +33,8 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// still working is parked, in a `FuturesUnordered` that wakes the
 /// connection when it finishes. Everything read in one go is answered with
 /// one write: the framing flushes when reading runs dry. Requests are
-/// counted once per batch, error answers by their code.
+/// counted once per batch, error answers by their code, and the end by its
+/// reason.
 ///
 /// Whatever ends the reading (the peer, shutdown, bad input, a timeout),
 /// the requests read before are answered and flushed first, and a reason
@@ -61,13 +62,21 @@ where
     };
     match std::future::poll_fn(|cx| driver.poll(cx)).await {
         Ok(why) => {
+            // Counted before the last words, so a peer that has read them
+            // sees the count.
+            if let Some(why) = &why {
+                stats.closed(why);
+            }
             driver
                 .framing
                 .finish(why.as_ref(), opts.write_timeout)
                 .await;
             why
         }
-        Err(broken) => Some(broken),
+        Err(broken) => {
+            stats.closed(&broken);
+            Some(broken)
+        }
     }
 }
 

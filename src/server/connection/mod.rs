@@ -25,8 +25,8 @@ use crate::{Message, Resp};
 /// closes, and a reason other than the peer's own close is sent as a last
 /// error answer.
 ///
-/// This is the one place that picks the engine; each returns why it ended
-/// the connection, which is logged and counted here.
+/// This is the one place that picks the engine; each keeps the books in
+/// `stats` and returns why it ended the connection.
 pub(crate) async fn serve_connection<S>(
     stream: TcpStream,
     svc: S,
@@ -45,7 +45,6 @@ pub(crate) async fn serve_connection<S>(
         };
         if let Some(why) = ended {
             tracing::debug!(error = %why, "connection ended");
-            stats.closed(&why);
         }
     }
     .instrument(span)
