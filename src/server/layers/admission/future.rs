@@ -48,10 +48,9 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F, T, E> Future for ResponseFuture<F>
+impl<F, T> Future for ResponseFuture<F>
 where
-    F: Future<Output = Result<T, E>>,
-    E: Into<BoxError>,
+    F: Future<Output = Result<T, BoxError>>,
 {
     type Output = Result<T, BoxError>;
 
@@ -61,7 +60,7 @@ where
             KindProj::Admitted { inner, place } => match inner.poll(cx) {
                 Poll::Ready(out) => {
                     place.leave();
-                    Poll::Ready(out.map_err(Into::into))
+                    Poll::Ready(out)
                 }
                 Poll::Pending => {
                     place.hold();

@@ -33,10 +33,9 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F, T, E> Future for ResponseFuture<F>
+impl<F, T> Future for ResponseFuture<F>
 where
-    F: Future<Output = Result<T, E>>,
-    E: Into<BoxError>,
+    F: Future<Output = Result<T, BoxError>>,
 {
     type Output = Result<T, BoxError>;
 
@@ -44,7 +43,7 @@ where
         let this = self.project();
         // 1. The handler first: an answer ready now needs no clock.
         if let Poll::Ready(out) = this.inner.poll(cx) {
-            return Poll::Ready(out.map_err(Into::into));
+            return Poll::Ready(out);
         }
         // 2. Still working: the clock starts now, if it has not yet.
         let limit = *this.limit;

@@ -23,15 +23,14 @@ impl<S> HandlerTimeout<S> {
 
 impl<S, R> Service<R> for HandlerTimeout<S>
 where
-    S: Service<R>,
-    S::Error: Into<BoxError>,
+    S: Service<R, Error = BoxError>,
 {
     type Response = S::Response;
     type Error = BoxError;
     type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: R) -> Self::Future {
