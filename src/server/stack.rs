@@ -29,17 +29,22 @@ use crate::{Message, Resp};
 /// backpressure (the client waits). The server-wide cap sheds instead (the
 /// client is told `overloaded`), so one busy connection cannot starve the
 /// others and an overloaded server says so instead of queueing without end.
+///
+/// A layer whose option is `None` passes requests through. (It takes the
+/// `Option` itself rather than being left out with `option_layer`: the
+/// `Either` that makes would be one more level every request's future
+/// passes through.)
 #[derive(Clone, Debug)]
 pub(crate) struct Stack {
-    handler_timeout: Option<HandlerTimeoutLayer>,
-    admission: Option<AdmissionLayer>,
+    handler_timeout: HandlerTimeoutLayer,
+    admission: AdmissionLayer,
 }
 
 impl Stack {
     pub(crate) fn new(opts: &ServerOptions) -> Self {
         Stack {
-            handler_timeout: opts.handler_timeout.map(HandlerTimeoutLayer::new),
-            admission: opts.max_concurrent_requests.map(AdmissionLayer::new),
+            handler_timeout: HandlerTimeoutLayer::new(opts.handler_timeout),
+            admission: AdmissionLayer::new(opts.max_concurrent_requests),
         }
     }
 
@@ -55,8 +60,8 @@ impl Stack {
     {
         ServiceBuilder::new()
             .layer(CatchErrorsLayer::new())
-            .option_layer(self.handler_timeout)
-            .option_layer(self.admission.clone())
+            .layer(self.handler_timeout)
+            .layer(self.admission.clone())
             .load_shed()
             .service(svc)
     }

@@ -24,11 +24,12 @@ pub(crate) struct ResponseFuture<F> {
 enum Kind<F> {
     /// Shed: fails on its first poll.
     Shed,
-    /// Called: the handler, and its place under the cap once it waits.
+    /// Called: the handler, and its place under the cap (if there is a
+    /// cap) once it waits.
     Admitted {
         #[pin]
         inner: F,
-        place: Place,
+        place: Option<Place>,
     },
 }
 
@@ -37,11 +38,11 @@ impl<F> ResponseFuture<F> {
         ResponseFuture { kind: Kind::Shed }
     }
 
-    pub(super) fn admitted(inner: F, occupancy: OccupancyHandle) -> Self {
-        let place = Place {
+    pub(super) fn admitted(inner: F, occupancy: Option<OccupancyHandle>) -> Self {
+        let place = occupancy.map(|occupancy| Place {
             occupancy,
             held: false,
-        };
+        });
         ResponseFuture {
             kind: Kind::Admitted { inner, place },
         }
@@ -59,11 +60,15 @@ where
             KindProj::Shed => Poll::Ready(Err(Overloaded::new().into())),
             KindProj::Admitted { inner, place } => match inner.poll(cx) {
                 Poll::Ready(out) => {
-                    place.leave();
+                    if let Some(place) = place {
+                        place.leave();
+                    }
                     Poll::Ready(out)
                 }
                 Poll::Pending => {
-                    place.hold();
+                    if let Some(place) = place {
+                        place.hold();
+                    }
                     Poll::Pending
                 }
             },

@@ -10,22 +10,22 @@ use super::{Admission, Occupancy};
 /// share one [`Occupancy`].
 #[derive(Clone, Debug)]
 pub(crate) struct AdmissionLayer {
-    occupancy: Arc<Occupancy>,
+    occupancy: Option<Arc<Occupancy>>,
 }
 
 impl AdmissionLayer {
     /// A cap of `max` handlers at work at once (at least 1: the builder
-    /// refuses 0).
-    pub(crate) fn new(max: usize) -> Self {
+    /// refuses 0), or none.
+    pub(crate) fn new(max: Option<usize>) -> Self {
         AdmissionLayer {
-            occupancy: Arc::new(Occupancy::new(max)),
+            occupancy: max.map(|max| Arc::new(Occupancy::new(max))),
         }
     }
 
-    /// The shared count.
+    /// The shared count, if there is a cap.
     #[cfg(test)]
-    pub(crate) fn occupancy(&self) -> &Occupancy {
-        &self.occupancy
+    pub(crate) fn occupancy(&self) -> Option<&Occupancy> {
+        self.occupancy.as_deref()
     }
 }
 

@@ -9,19 +9,20 @@ use super::future::ResponseFuture;
 use super::{Occupancy, OccupancyHandle};
 
 /// Calls the inner service unless the server-wide cap is reached; then
-/// the call fails at once with tower's `Overloaded`.
+/// the call fails at once with tower's `Overloaded`. With no cap, passes
+/// calls through.
 #[derive(Clone, Debug)]
 pub(crate) struct Admission<S> {
     inner: S,
     /// The shared count, through this connection's own handle.
-    occupancy: OccupancyHandle,
+    occupancy: Option<OccupancyHandle>,
 }
 
 impl<S> Admission<S> {
-    pub(crate) fn new(inner: S, occupancy: Arc<Occupancy>) -> Self {
+    pub(crate) fn new(inner: S, occupancy: Option<Arc<Occupancy>>) -> Self {
         Admission {
             inner,
-            occupancy: OccupancyHandle::new(occupancy),
+            occupancy: occupancy.map(OccupancyHandle::new),
         }
     }
 }
@@ -39,11 +40,11 @@ where
     }
 
     fn call(&mut self, req: R) -> Self::Future {
-        if self.occupancy.is_full() {
+        match &self.occupancy {
             // The inner service keeps the readiness it reported: the next
             // call uses it.
-            return ResponseFuture::shed();
+            Some(occupancy) if occupancy.is_full() => ResponseFuture::shed(),
+            occupancy => ResponseFuture::admitted(self.inner.call(req), occupancy.clone()),
         }
-        ResponseFuture::admitted(self.inner.call(req), self.occupancy.clone())
     }
 }

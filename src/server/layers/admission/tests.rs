@@ -8,6 +8,10 @@ use super::{Admission, AdmissionLayer};
 type Svc = mock::Spawn<Admission<mock::Mock<&'static str, &'static str>>>;
 type Handle = mock::Handle<&'static str, &'static str>;
 
+fn working(layer: &AdmissionLayer) -> usize {
+    layer.occupancy().expect("a cap").working()
+}
+
 /// One connection's service under `layer`, its handler taking `calls` calls.
 fn connection(layer: &AdmissionLayer, calls: u64) -> (Svc, Handle) {
     let (inner, mut handle) = mock::pair();
@@ -18,37 +22,37 @@ fn connection(layer: &AdmissionLayer, calls: u64) -> (Svc, Handle) {
 /// A handler that answers on its first poll never holds a place.
 #[tokio::test]
 async fn a_handler_that_answers_at_once_holds_no_place() {
-    let layer = AdmissionLayer::new(1);
+    let layer = AdmissionLayer::new(Some(1));
     let (mut svc, mut handle) = connection(&layer, 2);
     for _ in 0..2 {
         assert_ready_ok!(svc.poll_ready());
         let mut answer = task::spawn(svc.call("req"));
         handle.next_request().await.unwrap().1.send_response("done");
         assert_ready_ok!(answer.poll());
-        assert_eq!(layer.occupancy().working(), 0);
+        assert_eq!(working(&layer), 0);
     }
 }
 
 /// A waiting handler holds a place from its first `Pending` to its answer.
 #[tokio::test]
 async fn a_waiting_handler_holds_a_place_until_it_answers() {
-    let layer = AdmissionLayer::new(4);
+    let layer = AdmissionLayer::new(Some(4));
     let (mut svc, mut handle) = connection(&layer, 1);
     assert_ready_ok!(svc.poll_ready());
     let mut answer = task::spawn(svc.call("req"));
-    assert_eq!(layer.occupancy().working(), 0, "not counted at call");
+    assert_eq!(working(&layer), 0, "not counted at call");
     assert_pending!(answer.poll());
     assert_pending!(answer.poll());
-    assert_eq!(layer.occupancy().working(), 1, "counted once");
+    assert_eq!(working(&layer), 1, "counted once");
     handle.next_request().await.unwrap().1.send_response("done");
     assert_ready_ok!(answer.poll());
-    assert_eq!(layer.occupancy().working(), 0);
+    assert_eq!(working(&layer), 0);
 }
 
 /// At the cap, a request on any connection is shed without reaching its handler.
 #[tokio::test]
 async fn at_the_cap_a_request_on_another_connection_is_shed_unhandled() {
-    let layer = AdmissionLayer::new(1);
+    let layer = AdmissionLayer::new(Some(1));
     let (mut busy, _busy_handle) = connection(&layer, 1);
     assert_ready_ok!(busy.poll_ready());
     let mut working = task::spawn(busy.call("slow"));
@@ -69,12 +73,30 @@ async fn at_the_cap_a_request_on_another_connection_is_shed_unhandled() {
 /// timeout) gives its place back.
 #[tokio::test]
 async fn a_dropped_waiting_handler_gives_its_place_back() {
-    let layer = AdmissionLayer::new(1);
+    let layer = AdmissionLayer::new(Some(1));
     let (mut svc, _handle) = connection(&layer, 1);
     assert_ready_ok!(svc.poll_ready());
     let mut answer = task::spawn(svc.call("req"));
     assert_pending!(answer.poll());
-    assert_eq!(layer.occupancy().working(), 1);
+    assert_eq!(working(&layer), 1);
     drop(answer);
-    assert_eq!(layer.occupancy().working(), 0);
+    assert_eq!(working(&layer), 0);
+}
+
+/// With no cap every request reaches its handler.
+#[tokio::test]
+async fn with_no_cap_every_request_is_called() {
+    let layer = AdmissionLayer::new(None);
+    let (mut svc, mut handle) = connection(&layer, 2);
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        assert_ready_ok!(svc.poll_ready());
+        let mut answer = task::spawn(svc.call("req"));
+        assert_pending!(answer.poll());
+        waiting.push(answer);
+    }
+    for mut answer in waiting {
+        handle.next_request().await.unwrap().1.send_response("done");
+        assert_ready_ok!(answer.poll());
+    }
 }

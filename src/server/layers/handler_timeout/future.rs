@@ -17,14 +17,14 @@ pub(crate) struct ResponseFuture<F> {
     /// The handler at work.
     #[pin]
     inner: F,
-    /// The time limit, armed on the handler's first `Pending`.
-    limit: Duration,
+    /// The time limit, if any, armed on the handler's first `Pending`.
+    limit: Option<Duration>,
     /// The armed limit (boxed: only handlers that wait pay for it).
     clock: Option<Pin<Box<Sleep>>>,
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: F, limit: Duration) -> Self {
+    pub(super) fn new(inner: F, limit: Option<Duration>) -> Self {
         ResponseFuture {
             inner,
             limit,
@@ -46,7 +46,9 @@ where
             return Poll::Ready(out);
         }
         // 2. Still working: the clock starts now, if it has not yet.
-        let limit = *this.limit;
+        let Some(limit) = *this.limit else {
+            return Poll::Pending;
+        };
         let clock = this
             .clock
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));

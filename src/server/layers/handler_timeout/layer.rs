@@ -6,14 +6,14 @@ use tower::Layer;
 
 use super::HandlerTimeout;
 
-/// Wraps a service in [`HandlerTimeout`] with a limit.
+/// Wraps a service in [`HandlerTimeout`] with a limit, or none.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HandlerTimeoutLayer {
-    limit: Duration,
+    limit: Option<Duration>,
 }
 
 impl HandlerTimeoutLayer {
-    pub(crate) fn new(limit: Duration) -> Self {
+    pub(crate) fn new(limit: Option<Duration>) -> Self {
         HandlerTimeoutLayer { limit }
     }
 }

@@ -8,15 +8,16 @@ use tower::{BoxError, Service};
 use super::future::ResponseFuture;
 
 /// Fails a call whose handler has not answered within `limit` of its
-/// first poll, with tower's `Elapsed` (a `timeout` answer, once caught).
+/// first poll, with tower's `Elapsed` (a `timeout` answer, once caught);
+/// with no limit, passes calls through.
 #[derive(Clone, Debug)]
 pub(crate) struct HandlerTimeout<S> {
     inner: S,
-    limit: Duration,
+    limit: Option<Duration>,
 }
 
 impl<S> HandlerTimeout<S> {
-    pub(crate) fn new(inner: S, limit: Duration) -> Self {
+    pub(crate) fn new(inner: S, limit: Option<Duration>) -> Self {
         HandlerTimeout { inner, limit }
     }
 }

@@ -13,7 +13,7 @@ type Svc = mock::Spawn<super::HandlerTimeout<mock::Mock<&'static str, &'static s
 type Handle = mock::Handle<&'static str, &'static str>;
 
 fn service() -> (Svc, Handle) {
-    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(LIMIT));
+    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Some(LIMIT)));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
     (svc, handle)
@@ -60,10 +60,24 @@ async fn the_clock_starts_when_the_handler_is_first_found_working() {
 /// An answer ready on the first poll is taken even with a zero limit.
 #[tokio::test(start_paused = true)]
 async fn an_answer_ready_at_once_wins_over_any_limit() {
-    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Duration::ZERO));
+    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Some(Duration::ZERO)));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
     let mut answer = task::spawn(svc.call("req"));
+    handle.next_request().await.unwrap().1.send_response("done");
+    assert_eq!(assert_ready_ok!(answer.poll()), "done");
+}
+
+/// With no limit a handler may work for as long as it takes.
+#[tokio::test(start_paused = true)]
+async fn with_no_limit_a_handler_is_never_failed() {
+    let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(None));
+    handle.allow(1);
+    assert_ready_ok!(svc.poll_ready());
+    let mut answer = task::spawn(svc.call("req"));
+    assert_pending!(answer.poll());
+    advance(Duration::from_secs(24 * 3600)).await;
+    assert_pending!(answer.poll());
     handle.next_request().await.unwrap().1.send_response("done");
     assert_eq!(assert_ready_ok!(answer.poll()), "done");
 }
