@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::DEFAULT_MAX_FRAME_LEN;
+use crate::{Engine, DEFAULT_MAX_FRAME_LEN};
 
 /// Default most open connections: 10 000.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
@@ -23,15 +23,6 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default busy polling: off, a connection with nothing to do sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
-
-/// What drives each connection.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Engine {
-    /// jsonmux's own driver: each handler polled inline as soon as it is
-    /// called, one write per batch.
-    #[default]
-    Jsonmux,
-}
 
 /// Every server option.
 #[derive(Clone, Debug)]

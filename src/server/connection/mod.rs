@@ -15,9 +15,9 @@ use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 use tracing::Instrument;
 
-use super::options::{Engine, ServerOptions};
+use super::options::ServerOptions;
 use super::stats::ServerStats;
-use crate::{Message, Resp};
+use crate::{Engine, Message, Resp};
 
 /// Serves one connection until the peer closes it, it sends bad input, a
 /// timeout ends it, or `shutdown` fires; in every case but a failed socket

@@ -1,0 +1,29 @@
+//! [`Engine`]: what drives a connection, on either side.
+
+/// What drives a connection: jsonmux's own engine (the default) or
+/// tokio-tower's multiplexing transport, on the client
+/// (`ClientBuilder::engine`) and on the server (`ServerBuilder::engine`).
+///
+/// Both keep every jsonmux guarantee (one outcome per call, `Uid`s never
+/// cross, bad input costs only its sender's connection, bounded memory);
+/// they differ in speed. jsonmux's engine writes a whole batch of requests
+/// or answers with one write and hands requests to its task without a
+/// one-slot hand-off; tokio-tower's is the shape the product brief names
+/// (`tokio_tower::multiplex`). PERFORMANCE.md compares them.
+///
+/// # Examples
+///
+/// ```
+/// use jsonmux::Engine;
+///
+/// assert_eq!(Engine::default(), Engine::Jsonmux);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Engine {
+    /// jsonmux's own: a dispatch task per client connection, a driver per
+    /// server connection that answers ready handlers inline; one write
+    /// per batch on both sides.
+    #[default]
+    Jsonmux,
+}
