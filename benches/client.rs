@@ -105,7 +105,11 @@ fn start_server(rt: &Runtime) -> SocketAddr {
 fn connect(rt: &Runtime, addr: SocketAddr) -> (RawClient, Client) {
     rt.block_on(async {
         let raw = RawClient::connect(addr).await.unwrap();
-        let stack = ClientBuilder::new().pool_size(1).connect(addr).await;
+        let stack = ClientBuilder::new()
+            .pool_size(1)
+            .unwrap()
+            .connect(addr)
+            .await;
         (raw.with_timeout(Some(TIMEOUT)), stack.unwrap())
     })
 }

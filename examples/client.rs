@@ -51,7 +51,7 @@ async fn main() -> ExitCode {
 async fn run(args: &Args) -> Result<bool, Error> {
     // The seed's test runs on one connection; the client pools 3 by default.
     let mut client: Client = ClientBuilder::new()
-        .pool_size(1)
+        .pool_size(1)?
         .request_timeout(Some(args.timeout))
         .connect(&args.addr)
         .await?;

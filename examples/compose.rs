@@ -74,7 +74,7 @@ async fn main() -> Result<(), BoxError> {
     let serving = tokio::spawn(server.serve(flaky, stopped));
 
     // The crate's pool at the bottom, everything above it ours.
-    let pool = ClientBuilder::new().pool_size(2).pool([addr]);
+    let pool = ClientBuilder::new().pool_size(2)?.pool([addr]);
     let budget = Arc::new(TpsBudget::new(Duration::from_secs(10), 10, 0.5));
     let svc = ServiceBuilder::new()
         .retry(RetryTransient { budget })

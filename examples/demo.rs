@@ -57,7 +57,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
 
     // One connection, so every call below shares it (the default pools 3).
     let client = ClientBuilder::new()
-        .pool_size(1)
+        .pool_size(1)?
         .request_timeout(Some(REQUEST_TIMEOUT))
         .connect(addr)
         .await?;

@@ -18,9 +18,10 @@
 //!
 //! * [`Message`], [`Resp`]: the two messages (Go-compatible reading).
 //! * [`JsonCodec`]: the streaming, bounded codec.
-//! * [`Connection`]: one multiplexed connection (a dispatch task, tag = `Uid`).
+//! * [`Connection`]: one multiplexed connection over any byte stream (a
+//!   background task, tag = `Uid`).
 //! * [`Pool`], [`PoolHandle`]: connections to many endpoints, reconnected
-//!   with backoff, dead peers replaced.
+//!   with backoff, dead peers replaced, run by a [`PoolWorker`].
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
 //!   (`Timeout → ConcurrencyLimit → Pool`).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
@@ -85,21 +86,24 @@ mod busy_poll;
 pub mod client;
 mod code;
 mod codec;
+pub mod connection;
 mod engine;
 mod error;
 mod hello;
 pub mod pool;
 mod proto;
 pub mod server;
+mod transport;
 
 pub use addr::Addr;
-pub use client::{Client, ClientBuilder, Connection};
+pub use client::{Client, ClientBuilder};
 pub use code::{Code, UnknownCode};
 pub use codec::{CodecError, JsonCodec, DEFAULT_MAX_FRAME_LEN};
+pub use connection::Connection;
 pub use engine::Engine;
 pub use error::Error;
 pub use hello::{hello, timestamp, HelloService, TAG};
-pub use pool::{Pool, PoolHandle};
+pub use pool::{Pool, PoolHandle, PoolWorker};
 pub use proto::{Message, Resp};
 pub use server::{serve, Server, ServerBuilder};
 

@@ -68,6 +68,7 @@ async fn many_tasks_share_one_client_and_each_gets_its_own_answer() {
     let server = TestServer::start().await;
     let client = ClientBuilder::new()
         .concurrency_limit(Some(64))
+        .unwrap()
         .connect(server.addr)
         .await
         .unwrap();
@@ -276,6 +277,7 @@ async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Erro
     let (addr, all_read) = dying_server(n, how).await;
     let client = ClientBuilder::new()
         .pool_size(1)
+        .unwrap()
         .request_timeout(None)
         .fail_fast(true)
         .connect(addr)
@@ -352,6 +354,7 @@ async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
     let server = TestServer::start().await;
     let client = ClientBuilder::new()
         .max_frame_len(64)
+        .unwrap()
         .connect(server.addr)
         .await
         .unwrap();

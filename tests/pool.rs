@@ -17,8 +17,8 @@ use tower::ServiceExt;
 
 fn quick() -> ClientBuilder {
     ClientBuilder::new()
-        .backoff_min(Duration::from_millis(5))
-        .backoff_max(Duration::from_millis(50))
+        .backoff(Duration::from_millis(5), Duration::from_millis(50))
+        .unwrap()
 }
 
 async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
@@ -122,8 +122,10 @@ fn a_server_that_never_answers_gets_its_connection_replaced() {
         let (addr, mut accepted) = silent_server().await;
         let client = quick()
             .pool_size(1)
+            .unwrap()
             .request_timeout(Some(Duration::from_millis(20)))
             .read_timeout(Some(Duration::from_millis(100)))
+            .unwrap()
             .connect(addr)
             .await
             .unwrap();
@@ -148,9 +150,12 @@ fn timeouts_in_a_row_replace_the_connection() {
         let (addr, mut accepted) = silent_server().await;
         let client = quick()
             .pool_size(1)
+            .unwrap()
             .request_timeout(Some(Duration::from_millis(5)))
             .read_timeout(None)
+            .unwrap()
             .max_consecutive_timeouts(Some(3))
+            .unwrap()
             .connect(addr)
             .await
             .unwrap();
@@ -209,7 +214,7 @@ fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_ou
 
 /// A client with a pool of three connections to `addr`, once all are up.
 async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
-    let client = builder.pool_size(3).connect(addr).await.unwrap();
+    let client = builder.pool_size(3).unwrap().connect(addr).await.unwrap();
     eventually("3 connections up", || {
         client.pool().endpoints()[0].connections == 3
     })
@@ -239,7 +244,7 @@ async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
     let per_conn = PerConnection::default();
     let svc = |gates: &_| per_conn.counting(scripted(gates));
     let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
-    let client = three_up(quick().pack_up_to(Some(4)), server.addr).await;
+    let client = three_up(quick().pack_up_to(Some(4)).unwrap(), server.addr).await;
 
     let calls = spawn_calls(&client, "p", 6, "wait:p");
     server.gates.arrived("p", 6).await;
@@ -261,7 +266,9 @@ async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
     let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
     let client = quick()
         .pool_size(2)
+        .unwrap()
         .pack_up_to(Some(4))
+        .unwrap()
         .connect_all([a.addr, b.addr])
         .await
         .unwrap();
@@ -304,6 +311,7 @@ async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
     };
     let client = quick()
         .pool_size(1)
+        .unwrap()
         .connect_all([a.addr, down, b.addr])
         .await
         .unwrap();

@@ -239,6 +239,7 @@ async fn requests_past_the_global_limit_are_shed_with_overloaded() {
 
     let client = ClientBuilder::new()
         .pool_size(1)
+        .unwrap()
         .connect(s.addr)
         .await
         .unwrap();

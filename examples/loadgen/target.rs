@@ -34,16 +34,16 @@ impl Target {
         addrs: &[String],
         inflight: usize,
     ) -> Result<Target, String> {
-        let stack = |pool_size: usize| {
-            ClientBuilder::new()
-                .pool_size(pool_size)
+        let stack = |pool_size: usize| -> Result<ClientBuilder, jsonmux::Error> {
+            Ok(ClientBuilder::new()
+                .pool_size(pool_size)?
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
-                .concurrency_limit(Some(inflight))
-                .pack_up_to(args.pack_up_to)
+                .concurrency_limit(Some(inflight))?
+                .pack_up_to(args.pack_up_to)?
                 .busy_poll(
                     (args.busy_poll_us > 0).then(|| Duration::from_micros(args.busy_poll_us)),
-                )
+                ))
         };
         match args.client {
             ClientKind::Stack | ClientKind::Pool => {
@@ -53,7 +53,7 @@ impl Target {
                 } else {
                     1
                 };
-                let client = stack(pool_size);
+                let client = stack(pool_size).map_err(|e| e.to_string())?;
                 let client = client.connect_all(addrs).await.map_err(|e| e.to_string())?;
                 // Start measuring once every connection of the pool is up.
                 let want = pool_size * addrs.len();

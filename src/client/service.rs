@@ -1,24 +1,15 @@
 //! [`Client`]: the ready stack, `Timeout → ConcurrencyLimit → Pool`.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
-use pin_project::pin_project;
-use tower::limit::ConcurrencyLimitLayer;
-use tower::timeout::{Timeout, TimeoutLayer};
-use tower::util::{Either, MapErr};
-use tower::{BoxError, Service, ServiceBuilder};
+use tower::Service;
 
-use super::options::Options;
-use crate::pool::{Pool, PoolHandle};
+use super::future::ResponseFuture;
+use super::options::ClientOptions;
+use super::stack::{stack, Stack};
+use crate::pool::{Pool, PoolHandle, PoolWorker};
 use crate::{Addr, Error, Message, Resp};
-
-type Limited = Either<tower::limit::ConcurrencyLimit<Pool>, Pool>;
-/// `Timeout` fails with `BoxError`; both arms of the `Either` must agree.
-type Boxed = MapErr<Limited, fn(Error) -> BoxError>;
-type Stack = Either<Timeout<Boxed>, Boxed>;
 
 /// The ready client: a pool of multiplexed connections behind a timeout and
 /// a concurrency limit. Cheap to [`Clone`]; clones share the pool and the limit.
@@ -29,17 +20,17 @@ type Stack = Either<Timeout<Boxed>, Boxed>;
 /// ```
 ///
 /// The timeout is outermost, so it bounds the call, waiting for a
-/// connection included. The concurrency limit caps the requests on the wire
-/// over the whole pool; a caller past it waits in `poll_ready` for a permit,
-/// which frees by the time the oldest call in flight reaches its deadline.
-/// Build one with [`ClientBuilder`](crate::ClientBuilder).
+/// connection included. The concurrency limit caps the calls in flight
+/// over the whole pool; a caller past it waits in `poll_ready` for a
+/// permit, which frees by the time the oldest call in flight reaches its
+/// deadline. Build one with [`ClientBuilder`](crate::ClientBuilder); the
+/// [`client`](crate::client) module documents the layers.
 ///
 /// # A note on `Buffer`
 ///
 /// There is none: the pool is `Clone` itself, so each caller hands its
 /// request straight to the connection's task. A `Buffer` (a channel to a
-/// worker task) would add a task hop per request, which measured at about
-/// 0.7x the throughput of a hand-written client at one request in flight.
+/// worker task) adds a task hop per request (PERFORMANCE.md measures it).
 /// Add one with `ServiceBuilder` over a [`Pool`] if you want a bounded
 /// queue in front.
 ///
@@ -79,13 +70,37 @@ pub struct Client {
 
 impl Client {
     /// Connects to `addr` with the default options
-    /// (see [`ClientBuilder`](crate::ClientBuilder)).
+    /// (see [`ClientBuilder`](crate::ClientBuilder)), once a first
+    /// connection is up.
     ///
     /// # Errors
     ///
-    /// [`Error::Connect`] if the address cannot be reached in time.
+    /// [`Error::Connect`], [`Error::DialTimeout`] or [`Error::Unresolved`]
+    /// if the address cannot be reached in time.
     pub async fn connect(addr: impl Into<Addr>) -> Result<Client, Error> {
-        super::ClientBuilder::new().connect(addr).await
+        Client::connect_with(ClientOptions::default(), [addr.into()]).await
+    }
+
+    /// The client over `addrs` with the default options, and the
+    /// [`PoolWorker`] that dials and watches its connections, for you to
+    /// run (as tower's `Buffer::pair` does). Calls made before a
+    /// connection is up wait for one, up to their deadline.
+    ///
+    /// ```
+    /// # use jsonmux::{Client, Message};
+    /// # use tower::ServiceExt;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+    /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// let (client, worker) = Client::pair([addr]);
+    /// tokio::spawn(worker);
+    /// let resp = client.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+    /// assert_eq!(resp.val, "server: hello, pixelpig!");
+    /// # Ok(()) }
+    /// ```
+    pub fn pair<A: Into<Addr>>(addrs: impl IntoIterator<Item = A>) -> (Client, PoolWorker) {
+        Client::pair_with(ClientOptions::default(), addrs.into_iter().map(Into::into))
     }
 
     /// The pool under this client: add or remove endpoints, read their health.
@@ -93,25 +108,44 @@ impl Client {
         &self.pool
     }
 
-    /// Assembles the stack over a pool: the one place the layer order is decided.
-    pub(crate) fn from_pool(pool: Pool, opts: &Options) -> Client {
-        let handle = pool.handle();
-        let to_box: fn(Error) -> BoxError = |e| Box::new(e);
-        let inner = ServiceBuilder::new()
-            .option_layer(opts.request_timeout.map(TimeoutLayer::new))
-            .map_err(to_box)
-            .option_layer(opts.concurrency_limit.map(ConcurrencyLimitLayer::new))
-            .service(pool);
+    /// The client over a pool over `addrs`, once a first connection is up.
+    pub(crate) async fn connect_with(
+        opts: ClientOptions,
+        addrs: impl IntoIterator<Item = Addr>,
+    ) -> Result<Client, Error> {
+        let pool = Pool::with_options(opts.pool.clone(), addrs);
+        pool.wait_first().await?;
+        Ok(Client::over(pool, &opts))
+    }
+
+    /// The client over a pool over `addrs`, its worker spawned.
+    pub(crate) fn lazy_with(opts: ClientOptions, addrs: impl IntoIterator<Item = Addr>) -> Client {
+        let pool = Pool::with_options(opts.pool.clone(), addrs);
+        Client::over(pool, &opts)
+    }
+
+    /// The client over a pool over `addrs`, and the pool's worker.
+    pub(crate) fn pair_with(
+        opts: ClientOptions,
+        addrs: impl IntoIterator<Item = Addr>,
+    ) -> (Client, PoolWorker) {
+        let (pool, worker) = Pool::pair_with(opts.pool.clone(), addrs);
+        (Client::over(pool, &opts), worker)
+    }
+
+    fn over(pool: Pool, opts: &ClientOptions) -> Client {
         Client {
-            inner,
-            pool: handle,
+            pool: pool.handle(),
+            inner: stack(pool, opts),
         }
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
     }
 }
 
@@ -121,33 +155,10 @@ impl Service<Message> for Client {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx).map_err(Error::from)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
-        ResponseFuture {
-            inner: self.inner.call(msg),
-        }
-    }
-}
-
-/// The future a [`Client`] call returns.
-#[pin_project]
-pub struct ResponseFuture {
-    #[pin]
-    inner: <Stack as Service<Message>>::Future,
-}
-
-impl fmt::Debug for ResponseFuture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-impl Future for ResponseFuture {
-    type Output = Result<Resp, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(ready!(self.project().inner.poll(cx)).map_err(Error::from))
+        ResponseFuture::new(self.inner.call(msg))
     }
 }

@@ -1,32 +1,34 @@
 //! [`Pool`]: requests spread over many connections to many endpoints.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::futures::OwnedNotified;
 use tokio_util::sync::DropGuard;
 use tower::Service;
 
-use super::handle::{Ctx, PoolHandle};
-use crate::client::{ConnectionFuture, Options};
+use super::future::ResponseFuture;
+use super::handle::PoolHandle;
+use super::options::PoolOptions;
+use super::set::Set;
+use super::worker::PoolWorker;
 use crate::{Addr, Error, Message, Resp};
 
 /// Connections to one or more endpoints, as one `Service`: each request
 /// goes to the live connection with the fewest requests in flight.
 ///
 /// Every endpoint gets `pool_size` connections, each kept alive by a
-/// background task that redials with exponential backoff and jitter when
-/// it fails or is closed (noticed at once, even when idle), and replaces it
+/// supervisor that redials with exponential backoff and jitter when it
+/// fails or is closed (noticed at once, even when idle), and replaces it
 /// when the peer looks dead (no answer for the read timeout while requests
 /// wait, or too many timeouts in a row). Requests in flight on a connection
-/// that dies fail with [`Error::Closed`] and the cause.
+/// that dies fail with [`Error::Closed`] and the cause. The supervisors run
+/// in one [`PoolWorker`]: [`Pool::new`] spawns it, [`Pool::pair`] hands it
+/// to you.
 ///
 /// `Pool` is cheap to [`Clone`]: clones share the connections, so it needs
-/// no `Buffer` to be shared by many tasks. The background tasks stop when
-/// the last clone is dropped.
+/// no `Buffer` to be shared by many tasks. The supervisors stop when the
+/// last clone is dropped.
 ///
 /// `poll_ready` is always ready: a connection's queue needs no reservation.
 /// While no connection is up, a call's future waits for one (so a timeout
@@ -37,39 +39,87 @@ use crate::{Addr, Error, Message, Resp};
 /// `Uid`s are unique per connection (see [`Connection`](crate::Connection)): each answer is
 /// routed on the connection its request went out on.
 ///
-/// Build one with [`ClientBuilder::pool`](crate::ClientBuilder::pool) to
-/// compose your own stack, or take the ready [`Client`](crate::Client).
+/// [`Pool::new`] and [`Pool::pair`] take the default options;
+/// [`ClientBuilder::pool`](crate::ClientBuilder::pool) and
+/// [`ClientBuilder::pool_pair`](crate::ClientBuilder::pool_pair) take a
+/// builder's. [`Client`](crate::Client) is the ready stack over a pool.
+///
+/// # Examples
+///
+/// A pool under your own layers, its worker run by you:
+///
+/// ```
+/// use std::time::Duration;
+/// use jsonmux::{Message, Pool};
+/// use tower::{ServiceBuilder, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+/// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// # let addr = server.local_addr()?;
+/// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+/// let (pool, worker) = Pool::pair([addr]);
+/// tokio::spawn(worker);
+/// let svc = ServiceBuilder::new()
+///     .timeout(Duration::from_secs(1)) // bounds the wait for a connection too
+///     .concurrency_limit(64)
+///     .service(pool);
+/// let resp = svc.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+/// assert_eq!(resp.val, "server: hello, pixelpig!");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Pool {
-    ctx: Arc<Ctx>,
+    set: Arc<Set>,
     /// Stops every supervisor when the last clone is dropped.
-    _stop: Arc<DropGuard>,
+    stop: Arc<DropGuard>,
 }
 
 impl Pool {
-    /// A pool over `addrs`; connections are dialed in the background.
-    pub(crate) fn new(opts: Options, addrs: impl IntoIterator<Item = Addr>) -> Pool {
-        let ctx = Arc::new(Ctx::new(opts));
-        let handle = PoolHandle { ctx: ctx.clone() };
+    /// A pool over `addrs` with the default options; its worker is spawned
+    /// with `tokio::spawn`, so it must be called within a tokio runtime.
+    pub fn new<A: Into<Addr>>(addrs: impl IntoIterator<Item = A>) -> Pool {
+        Pool::with_options(PoolOptions::default(), addrs.into_iter().map(Into::into))
+    }
+
+    /// A pool over `addrs` with the default options, and its
+    /// [`PoolWorker`] for you to run (as tower's `Buffer::pair` does):
+    /// nothing is dialed until it runs.
+    pub fn pair<A: Into<Addr>>(addrs: impl IntoIterator<Item = A>) -> (Pool, PoolWorker) {
+        Pool::pair_with(PoolOptions::default(), addrs.into_iter().map(Into::into))
+    }
+
+    /// [`Pool::new`] with a builder's options.
+    pub(crate) fn with_options(opts: PoolOptions, addrs: impl IntoIterator<Item = Addr>) -> Pool {
+        let (pool, worker) = Pool::pair_with(opts, addrs);
+        tokio::spawn(worker);
+        pool
+    }
+
+    /// [`Pool::pair`] with a builder's options.
+    pub(crate) fn pair_with(
+        opts: PoolOptions,
+        addrs: impl IntoIterator<Item = Addr>,
+    ) -> (Pool, PoolWorker) {
+        let (set, new_endpoints) = Set::new(opts);
+        let set = Arc::new(set);
         for addr in addrs {
-            handle.add(addr);
+            set.add_endpoint(addr);
         }
-        Pool {
-            _stop: Arc::new(ctx.token.clone().drop_guard()),
-            ctx,
-        }
+        let worker = PoolWorker::new(set.clone(), new_endpoints);
+        let stop = Arc::new(set.token.clone().drop_guard());
+        (Pool { set, stop }, worker)
     }
 
     /// Waits until one connection is up, or every endpoint has failed to connect.
     pub(crate) async fn wait_first(&self) -> Result<(), Error> {
         loop {
-            let changed = self.ctx.changed.clone().notified_owned();
+            let changed = self.set.changed.clone().notified_owned();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            if self.ctx.len() > 0 {
+            if self.set.len() > 0 {
                 return Ok(());
             }
-            if let Some(e) = self.ctx.all_down() {
+            if let Some(e) = self.set.all_down() {
                 return Err(e);
             }
             changed.await;
@@ -78,14 +128,12 @@ impl Pool {
 
     /// A handle to add or remove endpoints and read their health.
     pub fn handle(&self) -> PoolHandle {
-        PoolHandle {
-            ctx: self.ctx.clone(),
-        }
+        PoolHandle::new(self.set.clone())
     }
 
     /// Connections in rotation right now.
     pub fn connections(&self) -> usize {
-        self.ctx.len()
+        self.set.len()
     }
 }
 
@@ -99,22 +147,10 @@ impl Service<Message> for Pool {
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
-        // The common case: a connection is up; send on the least loaded.
-        let msg = match self.ctx.send(msg) {
-            Ok(sent) => {
-                return ResponseFuture {
-                    inner: Inner::Sent(sent),
-                }
-            }
-            Err(msg) => msg,
-        };
-        ResponseFuture {
-            inner: Inner::Waiting {
-                msg: Some(msg),
-                ctx: self.ctx.clone(),
-                changed: None,
-                _keep: self._stop.clone(),
-            },
+        // The common case: a connection is up; send on the one `pick` chooses.
+        match self.set.send(msg) {
+            Ok(sent) => ResponseFuture::sent(sent),
+            Err(msg) => ResponseFuture::waiting(msg, self.set.clone(), self.stop.clone()),
         }
     }
 }
@@ -122,71 +158,8 @@ impl Service<Message> for Pool {
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
-            .field("connections", &self.ctx.len())
-            .field("endpoints", &self.handle().endpoints())
+            .field("connections", &self.set.len())
+            .field("endpoints", &self.set.statuses())
             .finish()
-    }
-}
-
-/// The future a [`Pool`] call returns.
-#[derive(Debug)]
-pub struct ResponseFuture {
-    inner: Inner,
-}
-
-#[derive(Debug)]
-enum Inner {
-    /// Sent on a connection.
-    Sent(ConnectionFuture),
-    /// No connection was up: waiting for one.
-    Waiting {
-        msg: Option<Message>,
-        ctx: Arc<Ctx>,
-        /// Wakes us when the set of connections changes.
-        changed: Option<Pin<Box<OwnedNotified>>>,
-        /// Keeps the supervisors dialing even if every `Pool` clone is gone.
-        _keep: Arc<DropGuard>,
-    },
-}
-
-impl Future for ResponseFuture {
-    type Output = Result<Resp, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = &mut self.get_mut().inner;
-        loop {
-            let (msg, ctx, changed) = match inner {
-                Inner::Sent(f) => return Pin::new(f).poll(cx),
-                Inner::Waiting {
-                    msg, ctx, changed, ..
-                } => (msg, ctx, changed),
-            };
-            // Register for changes first, then look, so a connection that
-            // comes up in between is not missed.
-            let changed =
-                changed.get_or_insert_with(|| Box::pin(ctx.changed.clone().notified_owned()));
-            changed.as_mut().enable();
-            let taken = msg.take().expect("polled after completion");
-            match ctx.send(taken) {
-                Ok(sent) => {
-                    *inner = Inner::Sent(sent);
-                    continue;
-                }
-                Err(back) => *msg = Some(back),
-            }
-            if ctx.opts.fail_fast {
-                if let Some(cause) = ctx.last_error() {
-                    return Poll::Ready(Err(Error::Unavailable(Arc::new(cause))));
-                }
-            }
-            match changed.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    if let Inner::Waiting { changed, .. } = inner {
-                        *changed = None;
-                    }
-                }
-                Poll::Pending => return Poll::Pending,
-            }
-        }
     }
 }

@@ -1,23 +1,28 @@
-//! A connection's background task: writes queued requests in batches and
-//! routes every answer to its caller.
+//! [`Dispatch`]: the task that drives one connection's stream: writes
+//! queued requests in batches and routes every answer to its caller.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::Instant;
 
 use futures_core::Stream;
 use futures_sink::Sink;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::options::ConnectionOptions;
 use super::shared::Shared;
 use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};
 
+/// Read buffer of a connection: room for a full batch of answers to small
+/// requests (256 in flight), read with one syscall instead of four with
+/// tokio-util's 8 KiB default.
+const READ_CAPACITY: usize = 32 * 1024;
 /// Requests taken from the queue per round before answers get their turn.
 const BATCH: usize = 256;
 /// Rounds per wake-up before yielding to other tasks.
@@ -26,18 +31,15 @@ const ROUNDS: usize = 16;
 /// not pile up in memory while the socket is full.
 const MAX_UNWRITTEN: usize = 64 * 1024;
 
-/// Drives one connection until it ends.
+/// Drives one connection over `T` until it ends.
 ///
 /// Each round takes every queued request (up to [`BATCH`] requests or
 /// [`MAX_UNWRITTEN`] bytes), encodes them into the write buffer and flushes
-/// them with one write, then decodes and
-/// routes every answer already received. The socket is always read, even
-/// with nothing in flight, so a peer's close is seen at once.
-///
-/// This replaced tokio-tower's `multiplex::Client`, whose one-slot handoff
-/// costs two task wake-ups per request (see the README's performance notes).
-pub(crate) struct Dispatch {
-    framed: Framed<TcpStream, JsonCodec<Resp>>,
+/// them with one write, then decodes and routes every answer already
+/// received. The stream is always read, even with nothing in flight, so a
+/// peer's close is seen at once.
+pub(crate) struct Dispatch<T> {
+    framed: Framed<T, JsonCodec<Resp>>,
     requests: mpsc::UnboundedReceiver<Message>,
     shared: Arc<Shared>,
     /// Fires when the connection is aborted from outside (dead peer).
@@ -49,21 +51,26 @@ pub(crate) struct Dispatch {
     busy_poll: BusyPoll,
 }
 
-impl Dispatch {
+impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
     pub(crate) fn new(
-        framed: Framed<TcpStream, JsonCodec<Resp>>,
+        io: T,
         requests: mpsc::UnboundedReceiver<Message>,
         shared: Arc<Shared>,
-        busy_poll: Option<Duration>,
+        opts: &ConnectionOptions,
     ) -> Self {
-        let kill = Box::pin(shared.kill.clone().cancelled_owned());
+        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        let mut framed = Framed::with_capacity(io, codec, READ_CAPACITY);
+        // `with_capacity` sizes the write buffer too; that one grows to the
+        // batches actually written instead.
+        *framed.write_buffer_mut() = bytes::BytesMut::new();
+        let kill = Box::pin(shared.kill().clone().cancelled_owned());
         Dispatch {
             framed,
             requests,
             shared,
             kill,
             draining: false,
-            busy_poll: BusyPoll::new(busy_poll),
+            busy_poll: BusyPoll::new(opts.busy_poll),
         }
     }
 
@@ -90,7 +97,7 @@ impl Dispatch {
                     Poll::Pending => break,
                 }
             }
-            // 2. One write for the batch; if the socket is full, keep reading.
+            // 2. One write for the batch; if the stream is full, keep reading.
             if !self.framed.write_buffer().is_empty() {
                 if let Poll::Ready(Err(e)) =
                     Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx)
@@ -103,12 +110,10 @@ impl Dispatch {
             while got < BATCH {
                 match Pin::new(&mut self.framed).poll_next(cx) {
                     Poll::Ready(Some(Ok(resp))) => {
-                        if got == 0 {
-                            // Progress, for the dead-peer check: a clock
-                            // read per batch, not per answer.
-                            self.shared.touch();
-                        }
-                        self.route(resp);
+                        // Progress, for the dead-peer check: a clock read
+                        // per batch, not per answer.
+                        let heard_at = (got == 0).then(Instant::now);
+                        self.route(resp, heard_at);
                         got += 1;
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.into())),
@@ -116,12 +121,12 @@ impl Dispatch {
                     Poll::Pending => break,
                 }
             }
-            if self.draining && !self.shared.in_flight.has_callers() {
+            if self.draining && !self.shared.has_callers() {
                 return Poll::Ready(Ok(()));
             }
             if wrote == 0 && got == 0 {
-                let in_flight = &self.shared.in_flight;
-                self.busy_poll.poll(cx, || in_flight.has_callers());
+                let shared = &self.shared;
+                self.busy_poll.poll(cx, || shared.has_callers());
                 return Poll::Pending;
             }
             self.busy_poll.restart();
@@ -131,14 +136,14 @@ impl Dispatch {
         Poll::Pending
     }
 
-    fn route(&mut self, resp: Resp) {
+    fn route(&mut self, resp: Resp, heard_at: Option<Instant>) {
         // Only an error answer without a Uid can be about the connection;
         // keep what it said before the answer is handed over.
         let last_word = match (&resp.uid[..], &resp.error) {
             ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
             _ => None,
         };
-        if self.shared.in_flight.answer(resp) {
+        if self.shared.answer(resp, heard_at) {
             return;
         }
         match last_word {
@@ -150,16 +155,17 @@ impl Dispatch {
     }
 }
 
-impl Drop for Dispatch {
+impl<T> Drop for Dispatch<T> {
     fn drop(&mut self) {
-        // Dropped unfinished (its runtime shut down): callers still waiting
-        // must not wait forever. After a finished run this changes nothing.
+        // Dropped unfinished (its runtime shut down, or its `Background`
+        // dropped): callers still waiting must not wait forever. After a
+        // finished run this changes nothing.
         self.shared.set_cause(Error::ClientClosed);
-        self.shared.in_flight.close();
+        self.shared.close();
     }
 }
 
-impl Future for Dispatch {
+impl<T: AsyncRead + AsyncWrite + Unpin> Future for Dispatch<T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -171,7 +177,7 @@ impl Future for Dispatch {
         tracing::debug!(error = %cause, "connection ended");
         // The cause first, then the waiters: each caller wakes up to read it.
         self.shared.set_cause(cause);
-        self.shared.in_flight.close();
+        self.shared.close();
         Poll::Ready(())
     }
 }

@@ -1,0 +1,91 @@
+//! [`ResponseFuture`]: one call on a [`Connection`](super::Connection).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use tokio::sync::oneshot;
+
+use super::shared::Shared;
+use crate::{Error, Resp};
+
+/// The future a [`Connection`](super::Connection) call returns.
+///
+/// Dropping it before it completes (a timeout, a cancelled task) leaves a
+/// tombstone for its `Uid`; see [`Connection`](super::Connection).
+pub struct ResponseFuture {
+    state: State,
+}
+
+enum State {
+    Waiting {
+        answer: oneshot::Receiver<Resp>,
+        /// Needed to tombstone the `Uid` if the caller gives up.
+        uid: Arc<str>,
+        shared: Arc<Shared>,
+    },
+    Failed(Option<Error>),
+    Done,
+}
+
+impl ResponseFuture {
+    pub(crate) fn waiting(
+        answer: oneshot::Receiver<Resp>,
+        uid: Arc<str>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        ResponseFuture {
+            state: State::Waiting {
+                answer,
+                uid,
+                shared,
+            },
+        }
+    }
+
+    pub(crate) fn failed(e: Error) -> Self {
+        ResponseFuture {
+            state: State::Failed(Some(e)),
+        }
+    }
+}
+
+impl fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Resp, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let out = match &mut self.state {
+            State::Waiting { answer, shared, .. } => match ready!(Pin::new(answer).poll(cx)) {
+                Ok(Resp {
+                    error: Some(msg),
+                    code,
+                    ..
+                }) => Err(Error::from_answer(code, msg)),
+                Ok(resp) => Ok(resp),
+                // The task dropped our sender: the connection ended, and
+                // its cause was recorded first.
+                Err(_) => Err(shared.closed_error()),
+            },
+            State::Failed(e) => Err(e.take().expect("polled after completion")),
+            State::Done => panic!("ResponseFuture polled after completion"),
+        };
+        self.state = State::Done;
+        Poll::Ready(out)
+    }
+}
+
+impl Drop for ResponseFuture {
+    fn drop(&mut self) {
+        if let State::Waiting { uid, shared, .. } = &self.state {
+            shared.abandon(uid);
+        }
+    }
+}

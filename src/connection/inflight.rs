@@ -1,0 +1,205 @@
+//! [`InFlight`]: who is waiting for which `Uid` on one connection.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::Resp;
+
+/// Where a caller waits for its answer.
+pub(crate) type Caller = oneshot::Sender<Resp>;
+
+/// What stands behind a `Uid` in flight.
+#[derive(Debug)]
+enum Waiter {
+    /// A caller waits for the answer.
+    Caller(Caller),
+    /// The caller gave up (timeout or drop) before the answer came. The
+    /// `Uid` stays taken until the late answer arrives and is thrown away,
+    /// so it can never be handed to a later request that reuses the `Uid`.
+    Abandoned,
+}
+
+/// Why [`InFlight::begin`] refused a `Uid`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The `Uid` is taken: a caller waits for it, or its late answer is due.
+    Duplicate,
+    /// The connection has ended.
+    Closed,
+}
+
+/// The `Uid`s in flight on one connection, and their waiters: a plain
+/// state machine; the lock around it lives in [`Shared`](super::shared::Shared).
+///
+/// This is what makes `Uid` correlation safe: a second request with a `Uid`
+/// that is still taken is refused instead of swapping answers, and a caller
+/// that gives up leaves a tombstone that swallows its late answer. An entry
+/// leaves the table when its answer arrives (handed to the caller or
+/// dropped), when its request never reached the wire, or with the
+/// connection.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    waiters: HashMap<Arc<str>, Waiter>,
+    /// Set when the connection ends: no new entries.
+    closed: bool,
+}
+
+impl InFlight {
+    /// Takes `uid` for a request whose answer goes to `caller`; returns
+    /// the key to give back to [`abandon`](Self::abandon) or
+    /// [`cancel`](Self::cancel).
+    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
+        if self.closed {
+            return Err(Refused::Closed);
+        }
+        if self.waiters.contains_key(uid) {
+            return Err(Refused::Duplicate);
+        }
+        let key: Arc<str> = Arc::from(uid);
+        self.waiters.insert(key.clone(), Waiter::Caller(caller));
+        Ok(key)
+    }
+
+    /// An answer for `uid` arrived: frees the `Uid` and returns the caller
+    /// to hand it to, or `None` if nobody wants it (an abandoned or unknown
+    /// `Uid`; the answer is then dropped).
+    pub(crate) fn answer(&mut self, uid: &str) -> Option<Caller> {
+        match self.waiters.remove(uid) {
+            Some(Waiter::Caller(caller)) => Some(caller),
+            Some(Waiter::Abandoned) | None => None,
+        }
+    }
+
+    /// The caller of `uid` gave up before its answer: leaves a tombstone.
+    /// Returns true if a caller was waiting (false if the answer already
+    /// came, or the `Uid` was abandoned before: nothing changes).
+    pub(crate) fn abandon(&mut self, uid: &str) -> bool {
+        match self.waiters.get_mut(uid) {
+            Some(w @ Waiter::Caller(_)) => {
+                *w = Waiter::Abandoned;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The request for `uid` never reached the wire: forgets it.
+    pub(crate) fn cancel(&mut self, uid: &str) {
+        self.waiters.remove(uid);
+    }
+
+    /// The connection ended: drops every waiter (each caller's channel
+    /// closes, and it then reads the cause) and refuses new requests.
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+        self.waiters.clear();
+    }
+
+    /// True while some caller still waits for an answer (tombstones aside).
+    pub(crate) fn has_callers(&self) -> bool {
+        self.waiters
+            .values()
+            .any(|w| matches!(w, Waiter::Caller(_)))
+    }
+
+    /// How many `Uid`s are taken: callers waiting plus tombstones.
+    pub(crate) fn len(&self) -> usize {
+        self.waiters.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
+        let (tx, rx) = oneshot::channel();
+        f.begin(uid, tx).map(|_| rx)
+    }
+
+    fn hand_over(caller: Option<Caller>, uid: &str) -> bool {
+        let resp = Resp {
+            uid: uid.into(),
+            ..Resp::default()
+        };
+        caller.is_some_and(|c| c.send(resp).is_ok())
+    }
+
+    #[test]
+    fn a_uid_in_flight_is_refused_until_its_answer_arrives() {
+        let mut f = InFlight::default();
+        let mut rx = begin(&mut f, "a").unwrap();
+        assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
+        begin(&mut f, "b").unwrap();
+        assert!(hand_over(f.answer("a"), "a"));
+        assert_eq!(rx.try_recv().unwrap().uid, "a");
+        begin(&mut f, "a").unwrap();
+        assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn an_abandoned_uid_stays_taken_until_its_late_answer_is_dropped() {
+        let mut f = InFlight::default();
+        begin(&mut f, "a").unwrap();
+        assert!(f.abandon("a"), "a caller was waiting");
+        assert!(!f.has_callers());
+        assert_eq!(f.len(), 1, "the tombstone counts");
+        assert_eq!(
+            begin(&mut f, "a").unwrap_err(),
+            Refused::Duplicate,
+            "a late answer could reach the new request"
+        );
+        assert!(f.answer("a").is_none(), "the late answer goes nowhere");
+        begin(&mut f, "a").unwrap();
+    }
+
+    #[test]
+    fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
+        let mut f = InFlight::default();
+        let _rx = begin(&mut f, "a").unwrap();
+        assert!(f.answer("a").is_some());
+        assert!(!f.abandon("a"));
+        assert_eq!(f.len(), 0);
+        begin(&mut f, "b").unwrap();
+        assert!(f.abandon("b"));
+        assert!(!f.abandon("b"), "already a tombstone");
+    }
+
+    #[test]
+    fn an_answer_for_an_unknown_uid_changes_nothing() {
+        let mut f = InFlight::default();
+        assert!(f.answer("ghost").is_none());
+        assert_eq!(f.len(), 0);
+    }
+
+    #[test]
+    fn a_cancelled_request_frees_its_uid_at_once() {
+        let mut f = InFlight::default();
+        begin(&mut f, "a").unwrap();
+        f.cancel("a");
+        assert_eq!(f.len(), 0);
+        begin(&mut f, "a").unwrap();
+    }
+
+    #[test]
+    fn only_waiting_callers_count_as_callers() {
+        let mut f = InFlight::default();
+        assert!(!f.has_callers());
+        begin(&mut f, "a").unwrap();
+        assert!(f.has_callers());
+        f.abandon("a");
+        assert!(!f.has_callers(), "a tombstone waits for nobody");
+    }
+
+    #[test]
+    fn closing_wakes_every_caller_and_refuses_new_requests() {
+        let mut f = InFlight::default();
+        let mut rx = begin(&mut f, "a").unwrap();
+        f.close();
+        assert!(rx.try_recv().is_err(), "the sender is gone");
+        assert_eq!(begin(&mut f, "b").unwrap_err(), Refused::Closed);
+        assert_eq!(f.len(), 0);
+    }
+}

@@ -1,0 +1,33 @@
+//! One multiplexed client connection: many calls in flight over one
+//! stream, each answer routed to its caller by `Uid`.
+//!
+//! ```text
+//! Connection (Clone) ── call: take the Uid in the in-flight table, queue the request
+//!        │ unbounded queue                         ▲ answer by Uid (or the cause, if it ends)
+//!        ▼                                         │
+//! Background task (Dispatch) ── batched writes ─► stream ─► decode ─┘
+//!
+//! shared by both: Mutex<InFlight + Health>, the cause of the end, the kill switch
+//! ```
+//!
+//! * [`Connection`]: the handle, a tower `Service`; [`Connection::new`]
+//!   spawns the task, [`Connection::pair`] hands it to you as a
+//!   [`Background`] future.
+//! * `InFlight`: who waits for which `Uid` (duplicates refused, abandoned
+//!   calls tombstoned), a plain state machine.
+//! * `Health`: dead-peer detection (silence with calls waiting, timeouts in
+//!   a row); a [`Pool`](crate::Pool) asks it and replaces the connection.
+
+mod background;
+mod dispatch;
+mod future;
+mod health;
+mod inflight;
+pub(crate) mod options;
+mod service;
+mod shared;
+
+pub use background::Background;
+pub use future::ResponseFuture;
+pub(crate) use options::ConnectionOptions;
+pub use service::Connection;

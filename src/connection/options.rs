@@ -1,0 +1,39 @@
+//! [`ConnectionOptions`]: what one connection needs to know, and the defaults.
+
+use std::time::Duration;
+
+use crate::DEFAULT_MAX_FRAME_LEN;
+
+/// Default read timeout: a connection with requests waiting and no answer
+/// for 30 s is deemed dead and replaced.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit of calls in a row that time out (with no answer in
+/// between) before their connection is replaced: 16.
+pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
+/// Default busy polling: off, a connection waiting for answers sleeps at once.
+pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
+
+/// One connection's options: its codec's limit, its task's busy polling,
+/// and the rules its [`Health`](super::health::Health) applies.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectionOptions {
+    /// Largest answer accepted, in bytes.
+    pub(crate) max_frame_len: usize,
+    /// How long the task keeps checking for answers before it sleeps.
+    pub(crate) busy_poll: Option<Duration>,
+    /// Calls waiting with nothing received for this long: the peer is dead.
+    pub(crate) read_timeout: Option<Duration>,
+    /// This many calls given up on in a row: the peer is dead.
+    pub(crate) max_consecutive_timeouts: Option<usize>,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            busy_poll: DEFAULT_BUSY_POLL,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            max_consecutive_timeouts: Some(DEFAULT_MAX_CONSECUTIVE_TIMEOUTS),
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! [`Connection`]: one multiplexed connection as a tower service.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tower::Service;
+
+use super::background::Background;
+use super::dispatch::Dispatch;
+use super::future::ResponseFuture;
+use super::options::ConnectionOptions;
+use super::shared::Shared;
+use crate::transport::TcpOptions;
+use crate::{Addr, Error, Message, Resp};
+
+/// One connection carrying many requests at once, correlated by `Uid`.
+///
+/// A background task writes queued requests in batches (one write per
+/// batch) and routes each answer to its caller by `Uid`, in whatever order
+/// the server answers. Every call ends in exactly one typed outcome:
+///
+/// * a second request with a `Uid` already in flight fails with
+///   [`Error::DuplicateUid`] instead of swapping answers;
+/// * a call that times out or is dropped leaves a tombstone that swallows
+///   its late answer, so a later request reusing the `Uid` never gets it;
+/// * when the connection dies, every call in flight fails with
+///   [`Error::Closed`], whose `source()` is the cause;
+/// * an answer carrying an error becomes [`Error::Server`] with its code
+///   (or [`Error::Overloaded`]).
+///
+/// It runs over any byte stream ([`Connection::new`], [`Connection::pair`])
+/// or dials TCP ([`Connection::connect`],
+/// [`ClientBuilder::connect_bare`](crate::ClientBuilder::connect_bare)).
+/// It is cheap to [`Clone`] (clones share the connection, whose task ends
+/// once every clone is gone and the answers awaited have arrived) and caps
+/// nothing (`poll_ready` is always ready while the connection lives): put a
+/// `ConcurrencyLimit` over it for backpressure, or use
+/// [`Client`](crate::Client). A bare connection is not watched for a dead
+/// peer and not redialed: a [`Pool`](crate::Pool) does that.
+///
+/// # Examples
+///
+/// Composing your own stack over a bare connection:
+///
+/// ```
+/// use std::time::Duration;
+/// use jsonmux::{Connection, Message};
+/// use tower::{ServiceBuilder, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+/// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// # let addr = server.local_addr()?;
+/// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+/// let conn = Connection::connect(addr).await?;
+/// let svc = ServiceBuilder::new()
+///     .buffer(64)
+///     .concurrency_limit(16)
+///     .timeout(Duration::from_secs(1))
+///     .service(conn);
+/// let resp = svc.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+/// assert_eq!(resp.val, "server: hello, pixelpig!");
+/// # Ok(()) }
+/// ```
+///
+/// # A note on abandoned `Uid`s
+///
+/// The wire has no way to tell a late answer from a fresh one with the same
+/// `Uid`, so a `Uid` whose caller gave up stays taken until its answer
+/// arrives (it is then dropped). Reusing it before that fails with
+/// [`Error::DuplicateUid`]: give retries a fresh `Uid`.
+#[derive(Clone)]
+pub struct Connection {
+    /// The queue to the background task; dropping every clone lets the task finish.
+    requests: mpsc::UnboundedSender<Message>,
+    shared: Arc<Shared>,
+}
+
+impl Connection {
+    /// Dials `addr` with the default options (see
+    /// [`ClientBuilder`](crate::ClientBuilder) for dial timeout, keepalive
+    /// and the rest) and spawns the connection's task.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connect`], [`Error::DialTimeout`] or [`Error::Unresolved`]
+    /// if the address cannot be reached in time.
+    pub async fn connect(addr: impl Into<Addr>) -> Result<Connection, Error> {
+        let stream = TcpOptions::default().dial(&addr.into()).await?;
+        Ok(Connection::new(stream))
+    }
+
+    /// Runs the protocol over an open stream (TCP, Unix, TLS, in-memory…)
+    /// with the default options, and spawns the connection's task with
+    /// `tokio::spawn`, so it must be called within a tokio runtime
+    /// ([`Connection::pair`] leaves the task to you).
+    ///
+    /// # Examples
+    ///
+    /// Over an in-memory pipe, with a peer that answers by hand:
+    ///
+    /// ```
+    /// use jsonmux::{Connection, Message};
+    /// use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+    /// let (ours, theirs) = tokio::io::duplex(4096);
+    /// tokio::spawn(async move {
+    ///     let mut peer = BufReader::new(theirs);
+    ///     let mut request = String::new();
+    ///     peer.read_line(&mut request).await?;
+    ///     assert_eq!(request, "{\"Uid\":\"pixel-1\",\"Val\":\"pixelpig!\"}\n");
+    ///     peer.write_all(b"{\"Uid\":\"pixel-1\",\"Val\":\"oink\"}\n").await
+    /// });
+    /// let resp = Connection::new(ours).oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+    /// assert_eq!(resp.val, "oink");
+    /// # Ok(()) }
+    /// ```
+    pub fn new<T>(io: T) -> Connection
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        Connection::with_options(io, &ConnectionOptions::default())
+    }
+
+    /// Like [`Connection::new`], but returns the connection's task instead
+    /// of spawning it (as tower's `Buffer::pair` does): run it on the
+    /// executor of your choice, in a `JoinSet`, under a tracing span….
+    /// Calls are answered only while it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jsonmux::{Connection, Message};
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// let stream = tokio::net::TcpStream::connect(addr).await?;
+    /// let (conn, background) = Connection::pair(stream);
+    /// let task = tokio::spawn(background);
+    /// let resp = conn.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+    /// assert_eq!(resp.val, "server: hello, pixelpig!");
+    /// task.await?; // the last clone is gone: the task has finished
+    /// # Ok(()) }
+    /// ```
+    pub fn pair<T>(io: T) -> (Connection, Background<T>)
+    where
+        T: AsyncRead + AsyncWrite + Unpin,
+    {
+        Connection::pair_with(io, &ConnectionOptions::default())
+    }
+
+    /// [`Connection::new`] with a builder's or pool's options.
+    pub(crate) fn with_options<T>(io: T, opts: &ConnectionOptions) -> Connection
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let (conn, background) = Connection::pair_with(io, opts);
+        tokio::spawn(background);
+        conn
+    }
+
+    /// [`Connection::pair`] with a builder's or pool's options.
+    pub(crate) fn pair_with<T>(io: T, opts: &ConnectionOptions) -> (Connection, Background<T>)
+    where
+        T: AsyncRead + AsyncWrite + Unpin,
+    {
+        let shared = Arc::new(Shared::new(opts));
+        let (requests, queue) = mpsc::unbounded_channel();
+        let dispatch = Dispatch::new(io, queue, shared.clone(), opts);
+        (Connection { requests, shared }, Background::new(dispatch))
+    }
+
+    /// True once the connection has ended; every later call fails with
+    /// [`Error::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// How many `Uid`s are taken on this connection: requests waiting for
+    /// their answer plus abandoned ones whose late answer has not arrived.
+    pub fn in_flight(&self) -> usize {
+        self.shared.len()
+    }
+
+    /// [`Service::call`] without `&mut`: what a pool calls in place.
+    pub(crate) fn send(&self, msg: Message) -> ResponseFuture {
+        let (uid, answer) = match self.shared.begin(&msg.uid) {
+            Ok(taken) => taken,
+            Err(e) => return ResponseFuture::failed(e),
+        };
+        if self.requests.send(msg).is_err() {
+            self.shared.cancel(&uid);
+            return ResponseFuture::failed(self.shared.closed_error());
+        }
+        ResponseFuture::waiting(answer, uid, self.shared.clone())
+    }
+}
+
+/// The health API a pool watches a connection with.
+impl Connection {
+    /// Resolves once the connection has ended.
+    pub(crate) async fn ended(&self) {
+        self.shared.ended().await
+    }
+
+    /// Why the connection ended, once it has.
+    pub(crate) fn cause(&self) -> Option<Error> {
+        self.shared.cause().cloned()
+    }
+
+    /// Whether the peer looks dead at `now` (see `Health`), and why.
+    pub(crate) fn check(&self, now: Instant) -> Option<Error> {
+        self.shared.check(now)
+    }
+
+    /// How often [`Connection::check`] should be asked.
+    pub(crate) fn check_every(&self) -> Duration {
+        self.shared.check_every()
+    }
+
+    /// Ends the connection: every call in flight fails with
+    /// [`Error::Closed`] and `cause`.
+    pub(crate) fn abort(&self, cause: Error) {
+        self.shared.abort(cause)
+    }
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("in_flight", &self.in_flight())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Service<Message> for Connection {
+    type Response = Resp;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Nothing to reserve: the queue is unbounded (limits belong to the
+        // layers above). A dead connection says why it died.
+        if self.shared.is_closed() {
+            return Poll::Ready(Err(self.shared.closed_error()));
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, msg: Message) -> ResponseFuture {
+        self.send(msg)
+    }
+}

@@ -1,0 +1,46 @@
+//! [`PoolOptions`]: what a pool needs to know, and the defaults.
+
+use std::time::Duration;
+
+use crate::connection::ConnectionOptions;
+use crate::transport::TcpOptions;
+
+/// Default pool size per endpoint: 3 connections, as in the seed.
+pub const DEFAULT_POOL_SIZE: usize = 3;
+/// Default for packing requests onto the first connection: off, every
+/// request goes to the least-loaded connection.
+pub const DEFAULT_PACK_UP_TO: Option<usize> = None;
+/// Default first reconnect delay (before jitter): 50 ms.
+pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+/// Default longest reconnect delay: 5 s.
+pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// A pool's options, with those of its connections and of its dialing.
+#[derive(Clone, Debug)]
+pub(crate) struct PoolOptions {
+    /// Connections per endpoint, at least 1.
+    pub(crate) pool_size: usize,
+    /// `None`: the least-loaded connection; `Some(n)`, n ≥ 1: pack (see `pick`).
+    pub(crate) pack_up_to: Option<usize>,
+    /// Redial delays: `0 < backoff_min <= backoff_max`.
+    pub(crate) backoff_min: Duration,
+    pub(crate) backoff_max: Duration,
+    /// While nothing is up: fail calls at once instead of waiting.
+    pub(crate) fail_fast: bool,
+    pub(crate) connection: ConnectionOptions,
+    pub(crate) transport: TcpOptions,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            pool_size: DEFAULT_POOL_SIZE,
+            pack_up_to: DEFAULT_PACK_UP_TO,
+            backoff_min: DEFAULT_BACKOFF_MIN,
+            backoff_max: DEFAULT_BACKOFF_MAX,
+            fail_fast: false,
+            connection: ConnectionOptions::default(),
+            transport: TcpOptions::default(),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! [`pick`]: which connection takes the next request.
+
+/// What [`pick`] needs to know of a connection in rotation.
+pub(crate) trait Candidate {
+    /// True if both go to the same endpoint.
+    fn same_endpoint(&self, other: &Self) -> bool;
+    /// Requests in flight on it.
+    fn load(&self) -> usize;
+    /// It can take a request: open, and its endpoint still in the pool.
+    fn usable(&self) -> bool;
+}
+
+/// The usable connections of `conns`.
+fn usable<C: Candidate>(conns: &[C]) -> impl Iterator<Item = &C> {
+    conns.iter().filter(|c| c.usable())
+}
+
+/// The usable connection with the fewest requests in flight (the first
+/// of them on a tie).
+fn least_loaded<C: Candidate>(conns: &[C]) -> Option<&C> {
+    usable(conns).min_by_key(|c| c.load())
+}
+
+/// The connection for the next request, or `None` if none is usable.
+///
+/// * `pack_up_to: None`: the least-loaded usable connection.
+/// * `pack_up_to: Some(n)`: on the endpoint with the fewest requests in
+///   flight, its first usable connection with fewer than `n`, or its
+///   least-loaded one once all have `n`. An endpoint's connections must be
+///   side by side in `conns`.
+///
+/// Loads are read as they are, without a lock: callers picking at the same
+/// moment may both take a connection just under `n`, so `n` is a soft limit.
+pub(crate) fn pick<C: Candidate>(conns: &[C], pack_up_to: Option<usize>) -> Option<&C> {
+    let Some(n) = pack_up_to else {
+        return least_loaded(conns);
+    };
+    conns
+        .chunk_by(|a, b| a.same_endpoint(b))
+        .filter_map(|endpoint| {
+            let load: usize = usable(endpoint).map(|c| c.load()).sum();
+            let under = usable(endpoint).find(|c| c.load() < n);
+            Some((load, under.or_else(|| least_loaded(endpoint))?))
+        })
+        .min_by_key(|&(load, _)| load)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection: (endpoint, load, usable), named by its index.
+    #[derive(Debug, PartialEq)]
+    struct C(char, usize, bool);
+
+    impl Candidate for C {
+        fn same_endpoint(&self, other: &Self) -> bool {
+            self.0 == other.0
+        }
+        fn load(&self) -> usize {
+            self.1
+        }
+        fn usable(&self) -> bool {
+            self.2
+        }
+    }
+
+    fn index(conns: &[C], pack_up_to: Option<usize>) -> Option<usize> {
+        let picked = pick(conns, pack_up_to)?;
+        conns.iter().position(|c| std::ptr::eq(c, picked))
+    }
+
+    #[test]
+    fn nothing_usable_picks_nothing() {
+        assert_eq!(index(&[], None), None);
+        assert_eq!(index(&[C('a', 0, false)], None), None);
+        assert_eq!(index(&[C('a', 0, false)], Some(4)), None);
+    }
+
+    #[test]
+    fn by_default_the_least_loaded_usable_connection_wins_the_first_on_a_tie() {
+        let conns = [
+            C('a', 5, true),
+            C('a', 0, false),
+            C('b', 2, true),
+            C('b', 2, true),
+        ];
+        assert_eq!(index(&conns, None), Some(2));
+    }
+
+    #[test]
+    fn packing_fills_the_first_connection_under_the_limit() {
+        let conns = [C('a', 4, true), C('a', 3, true), C('a', 0, true)];
+        assert_eq!(
+            index(&conns, Some(4)),
+            Some(1),
+            "the first under 4, not the idle one"
+        );
+    }
+
+    #[test]
+    fn packing_falls_back_to_the_least_loaded_once_all_are_full() {
+        let conns = [C('a', 6, true), C('a', 4, true), C('a', 5, true)];
+        assert_eq!(index(&conns, Some(4)), Some(1));
+    }
+
+    #[test]
+    fn packing_goes_to_the_endpoint_with_the_least_load_and_skips_unusable_ones() {
+        let conns = [
+            C('a', 1, true),
+            C('a', 1, true),
+            C('b', 9, false),
+            C('b', 1, true),
+            C('b', 0, true),
+        ];
+        assert_eq!(
+            index(&conns, Some(4)),
+            Some(3),
+            "b's usable load is 1, a's is 2"
+        );
+    }
+}

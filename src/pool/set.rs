@@ -1,0 +1,158 @@
+//! [`Set`]: the connections in rotation and the endpoints they go to,
+//! shared by a pool's clones, its handles, its worker and its supervisors.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use tokio::sync::{mpsc, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::endpoint::{Endpoint, EndpointStatus};
+use super::options::PoolOptions;
+use super::pick::{pick, Candidate};
+use crate::connection::{Connection, ResponseFuture};
+use crate::{Addr, Error, Message};
+
+/// A connection in rotation, and the endpoint it belongs to.
+#[derive(Debug)]
+struct Live {
+    id: u64,
+    endpoint: Arc<Endpoint>,
+    conn: Connection,
+}
+
+impl Candidate for Live {
+    fn same_endpoint(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.endpoint, &other.endpoint)
+    }
+
+    fn load(&self) -> usize {
+        self.conn.in_flight()
+    }
+
+    fn usable(&self) -> bool {
+        !self.conn.is_closed() && !self.endpoint.is_retired()
+    }
+}
+
+/// What a pool (all its clones), its handles, its worker and its
+/// supervisors share.
+#[derive(Debug)]
+pub(crate) struct Set {
+    pub(crate) opts: PoolOptions,
+    /// The connections in rotation; supervisors add and remove them, every
+    /// call reads them (a read lock, no clone of a connection).
+    conns: RwLock<Vec<Live>>,
+    next_id: AtomicU64,
+    /// The endpoints, in the order they were added.
+    endpoints: Mutex<Vec<Arc<Endpoint>>>,
+    /// New endpoints, to the worker that runs their supervisors.
+    to_worker: mpsc::UnboundedSender<Arc<Endpoint>>,
+    /// Parent of every endpoint's token; cancelled when the last `Pool`
+    /// clone is dropped.
+    pub(crate) token: CancellationToken,
+    /// Woken on every change: a connection up or down, a dial failed.
+    pub(crate) changed: Arc<Notify>,
+}
+
+impl Set {
+    /// An empty set, and the receiving end of its new endpoints.
+    pub(crate) fn new(opts: PoolOptions) -> (Set, mpsc::UnboundedReceiver<Arc<Endpoint>>) {
+        let (to_worker, new_endpoints) = mpsc::unbounded_channel();
+        let set = Set {
+            opts,
+            conns: RwLock::new(Vec::new()),
+            next_id: AtomicU64::new(0),
+            endpoints: Mutex::new(Vec::new()),
+            to_worker,
+            token: CancellationToken::new(),
+            changed: Arc::new(Notify::new()),
+        };
+        (set, new_endpoints)
+    }
+
+    /// Puts a new connection in rotation; returns its id for [`Set::remove`].
+    pub(crate) fn add(&self, endpoint: Arc<Endpoint>, conn: Connection) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut conns = self.conns.write().unwrap_or_else(|p| p.into_inner());
+        // An endpoint's connections stay side by side, for `pick`.
+        let at = conns
+            .iter()
+            .rposition(|l| Arc::ptr_eq(&l.endpoint, &endpoint))
+            .map_or(conns.len(), |i| i + 1);
+        conns.insert(at, Live { id, endpoint, conn });
+        drop(conns);
+        self.changed.notify_waiters();
+        id
+    }
+
+    /// Takes a connection out of rotation (its requests in flight finish).
+    pub(crate) fn remove(&self, id: u64) {
+        let mut conns = self.conns.write().unwrap_or_else(|p| p.into_inner());
+        conns.retain(|l| l.id != id);
+    }
+
+    /// Sends `msg` on the connection [`pick`] chooses, or gives it back if
+    /// none is up. (Sending in place, not on a clone: cloning a connection
+    /// per call costs shared atomic counts.)
+    pub(crate) fn send(&self, msg: Message) -> Result<ResponseFuture, Message> {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        match pick(&conns, self.opts.pack_up_to) {
+            Some(live) => Ok(live.conn.send(msg)),
+            None => Err(msg),
+        }
+    }
+
+    /// Connections in rotation.
+    pub(crate) fn len(&self) -> usize {
+        self.conns.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    fn endpoints(&self) -> MutexGuard<'_, Vec<Arc<Endpoint>>> {
+        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `addr` unless present, and hands it to the worker, which starts
+    /// its supervisors. Needs no runtime: the worker does the spawning.
+    pub(crate) fn add_endpoint(&self, addr: Addr) {
+        let mut endpoints = self.endpoints();
+        if endpoints.iter().any(|e| e.addr == addr) {
+            return;
+        }
+        let endpoint = Arc::new(Endpoint::new(addr, self.token.child_token()));
+        endpoints.push(endpoint.clone());
+        drop(endpoints);
+        // An error means the worker is gone with the pool: nothing to dial.
+        let _ = self.to_worker.send(endpoint);
+    }
+
+    /// Retires `addr`; false if it was not in the pool.
+    pub(crate) fn remove_endpoint(&self, addr: &Addr) -> bool {
+        let mut endpoints = self.endpoints();
+        let Some(i) = endpoints.iter().position(|e| e.addr == *addr) else {
+            return false;
+        };
+        endpoints.remove(i).retire();
+        true
+    }
+
+    /// The health of every endpoint, in the order they were added.
+    pub(crate) fn statuses(&self) -> Vec<EndpointStatus> {
+        self.endpoints().iter().map(|e| e.status()).collect()
+    }
+
+    /// When every endpoint is down, the most useful error to report.
+    pub(crate) fn all_down(&self) -> Option<Error> {
+        let endpoints = self.endpoints();
+        if !endpoints.iter().all(|e| e.is_down()) {
+            return None;
+        }
+        let last = endpoints.iter().rev().find_map(|e| e.status().last_error);
+        Some(last.unwrap_or(Error::NoEndpoints))
+    }
+
+    /// The last failure seen on any endpoint.
+    pub(crate) fn last_error(&self) -> Option<Error> {
+        self.endpoints().iter().find_map(|e| e.status().last_error)
+    }
+}
