@@ -29,6 +29,8 @@ type Supervisor = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// It finishes once every [`Pool`](super::Pool) clone (and every call
 /// still waiting for a connection) is gone and its supervisors have stopped.
+/// Dropped before that, it stops the dialing: connections already up keep
+/// serving until they close, unwatched, and none is replaced.
 #[must_use = "a pool connects only while its PoolWorker runs"]
 pub struct PoolWorker {
     set: Arc<Set>,
