@@ -12,6 +12,9 @@ use super::stack::Stack;
 use crate::{Error, Message, Resp};
 
 /// The future a [`Client`](super::Client) call returns.
+///
+/// The stack's errors come out of it as `BoxError`; this is where they
+/// become an [`Error`] again, once.
 #[pin_project]
 pub struct ResponseFuture {
     #[pin]
@@ -34,6 +37,6 @@ impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx)
+        self.project().inner.poll(cx).map_err(Error::from)
     }
 }

@@ -155,7 +155,7 @@ impl Service<Message> for Client {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(Error::from)
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {

@@ -1,7 +1,7 @@
 //! [`stack`]: the one place the [`Client`](super::Client) stack is assembled.
 
 use tower::limit::{ConcurrencyLimit, ConcurrencyLimitLayer};
-use tower::timeout::Timeout;
+use tower::timeout::{Timeout, TimeoutLayer};
 use tower::util::{Either, MapErr};
 use tower::{BoxError, ServiceBuilder};
 
@@ -9,18 +9,19 @@ use super::options::ClientOptions;
 use crate::pool::Pool;
 use crate::Error;
 
-/// The pool under its optional concurrency limit.
-type Limited = Either<ConcurrencyLimit<Pool>, Pool>;
+/// The pool under its optional concurrency limit, its errors boxed.
+type Limited = MapErr<Either<ConcurrencyLimit<Pool>, Pool>, fn(Error) -> BoxError>;
 
-/// The whole stack: the optional timeout over [`Limited`]. `Timeout` boxes
-/// its errors; they become an [`Error`] again right above it, so both arms
-/// fail with [`Error`] and nothing above converts anything.
-pub(crate) type Stack = Either<MapErr<Timeout<Limited>, fn(BoxError) -> Error>, Limited>;
+/// The whole stack: the optional timeout over [`Limited`]. Both arms fail
+/// with `BoxError` (tower's `Timeout` boxes every error it passes on); the
+/// [`Client`](super::Client)'s future turns it back into an [`Error`], the
+/// one conversion.
+pub(crate) type Stack = Either<Timeout<Limited>, Limited>;
 
 /// Assembles the client's stack over `pool`, outermost layer first:
 ///
 /// ```text
-/// call ─ Timeout ─ ConcurrencyLimit ─ Pool
+/// call ─ Timeout ─ (errors boxed) ─ ConcurrencyLimit ─ Pool
 /// ```
 ///
 /// * `Timeout` (`request_timeout`) bounds the call from `call` to its
@@ -36,15 +37,15 @@ pub(crate) type Stack = Either<MapErr<Timeout<Limited>, fn(BoxError) -> Error>, 
 ///   connection: calls waiting plus the tombstones of calls given up on.
 ///   With late answers it can exceed the concurrency limit, and a
 ///   connection full of tombstones takes fewer new calls.
+///
+/// The errors are boxed under the timeout, not converted above it: a layer
+/// around `Timeout`'s future would move that larger future once more per
+/// call.
 pub(crate) fn stack(pool: Pool, opts: &ClientOptions) -> Stack {
-    let timeout = opts.request_timeout.map(|deadline| {
-        ServiceBuilder::new()
-            .map_err(Error::from as fn(BoxError) -> Error)
-            .timeout(deadline)
-            .into_inner()
-    });
+    let to_box: fn(Error) -> BoxError = |e| Box::new(e);
     ServiceBuilder::new()
-        .option_layer(timeout)
+        .option_layer(opts.request_timeout.map(TimeoutLayer::new))
+        .map_err(to_box)
         .option_layer(opts.concurrency_limit.map(ConcurrencyLimitLayer::new))
         .service(pool)
 }

@@ -83,6 +83,7 @@ impl Future for ResponseFuture {
 }
 
 impl Drop for ResponseFuture {
+    #[inline]
     fn drop(&mut self) {
         if let State::Waiting { uid, shared, .. } = &self.state {
             shared.abandon(uid);

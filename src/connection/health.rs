@@ -50,16 +50,19 @@ impl Health {
 
     /// Something was heard at `now` (a batch of answers), or calls started
     /// waiting on an idle connection: the silence counts from `now`.
+    #[inline]
     pub(crate) fn progress(&mut self, now: Instant) {
         self.last_progress = now;
     }
 
     /// An answer arrived (wanted or not): the streak of timeouts ends.
+    #[inline]
     pub(crate) fn answered(&mut self) {
         self.abandoned_streak = 0;
     }
 
     /// A caller gave up before its answer.
+    #[inline]
     pub(crate) fn abandoned(&mut self) {
         self.abandoned_streak += 1;
     }

@@ -1,6 +1,6 @@
 //! [`InFlight`]: who is waiting for which `Uid` on one connection.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
@@ -50,21 +50,27 @@ impl InFlight {
     /// Takes `uid` for a request whose answer goes to `caller`; returns
     /// the key to give back to [`abandon`](Self::abandon) or
     /// [`cancel`](Self::cancel).
+    #[inline]
     pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
         if self.closed {
             return Err(Refused::Closed);
         }
-        if self.waiters.contains_key(uid) {
-            return Err(Refused::Duplicate);
+        // One lookup for both the check and the insert (a duplicate, the
+        // rare case, costs the key's allocation).
+        match self.waiters.entry(Arc::from(uid)) {
+            Entry::Occupied(_) => Err(Refused::Duplicate),
+            Entry::Vacant(free) => {
+                let key = free.key().clone();
+                free.insert(Waiter::Caller(caller));
+                Ok(key)
+            }
         }
-        let key: Arc<str> = Arc::from(uid);
-        self.waiters.insert(key.clone(), Waiter::Caller(caller));
-        Ok(key)
     }
 
     /// An answer for `uid` arrived: frees the `Uid` and returns the caller
     /// to hand it to, or `None` if nobody wants it (an abandoned or unknown
     /// `Uid`; the answer is then dropped).
+    #[inline]
     pub(crate) fn answer(&mut self, uid: &str) -> Option<Caller> {
         match self.waiters.remove(uid) {
             Some(Waiter::Caller(caller)) => Some(caller),

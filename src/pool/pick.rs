@@ -31,6 +31,7 @@ fn least_loaded<C: Candidate>(conns: &[C]) -> Option<&C> {
 ///
 /// Loads are read as they are, without a lock: callers picking at the same
 /// moment may both take a connection just under `n`, so `n` is a soft limit.
+#[inline]
 pub(crate) fn pick<C: Candidate>(conns: &[C], pack_up_to: Option<usize>) -> Option<&C> {
     let Some(n) = pack_up_to else {
         return least_loaded(conns);
