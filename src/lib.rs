@@ -78,9 +78,6 @@
     rust_2018_idioms
 )]
 
-#[macro_use]
-mod macros;
-
 mod addr;
 mod busy_poll;
 pub mod client;

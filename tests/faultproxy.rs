@@ -36,6 +36,7 @@ async fn start_server() -> (SocketAddr, oneshot::Sender<()>) {
 async fn client(addr: SocketAddr, timeout: Duration) -> Client {
     let builder = ClientBuilder::new()
         .pool_size(1)
+        .unwrap()
         .request_timeout(Some(timeout));
     bounded("connect", builder.connect(addr))
         .await
@@ -224,6 +225,7 @@ fn calls_to_a_proxy_that_closes_every_connection_fail_by_their_deadline() {
         let timeout = Duration::from_millis(300);
         let client = ClientBuilder::new()
             .pool_size(1)
+            .unwrap()
             .request_timeout(Some(timeout))
             .connect_lazy([addr]);
 
