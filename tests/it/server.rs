@@ -1,15 +1,13 @@
 //! Hostile and unlucky clients against the server's limits: each gets a
 //! clear error answer, and the server keeps serving everyone else.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::raw::Raw;
+use crate::support::server::TestServer;
+use crate::support::time::{bounded, eventually, with_paused_clock, with_real_clock};
 use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
-use support::raw::Raw;
-use support::server::TestServer;
-use support::time::{bounded, eventually, with_paused_clock, with_real_clock};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tower::ServiceExt;

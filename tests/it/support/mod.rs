@@ -1,11 +1,6 @@
 //! Shared test helpers: a server on 127.0.0.1:0 whose handlers wait at
 //! gates the test opens, raw sockets, peers that misbehave, and bounded
 //! waits on a real or a paused clock.
-//!
-//! Each test binary compiles this module on its own and uses a different
-//! part of it, hence `dead_code` is allowed here; a single test binary
-//! would make the allowance unnecessary.
-#![allow(dead_code)]
 
 pub(crate) mod gates;
 pub(crate) mod peers;

@@ -1,16 +1,14 @@
 //! The pool on loopback: reconnect, dead peers, load spread, many endpoints.
 
-mod support;
-
 use std::error::Error as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::gates::Gates;
+use crate::support::peers::silent_server;
+use crate::support::server::{scripted, PerConnection, TestServer};
+use crate::support::time::{bounded, eventually, with_paused_clock};
 use jsonmux::{Client, ClientBuilder, Error, Message, Resp, ServerBuilder};
-use support::gates::Gates;
-use support::peers::silent_server;
-use support::server::{scripted, PerConnection, TestServer};
-use support::time::{bounded, eventually, with_paused_clock};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tower::ServiceExt;

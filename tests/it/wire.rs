@@ -1,13 +1,11 @@
 //! The wire as raw bytes against the jsonmux server: what the Go peers send.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::raw::Raw;
+use crate::support::server::TestServer;
+use crate::support::time::with_paused_clock;
 use jsonmux::ServerBuilder;
-use support::raw::Raw;
-use support::server::TestServer;
-use support::time::with_paused_clock;
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 

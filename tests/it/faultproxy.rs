@@ -4,19 +4,17 @@
 //! and every duration measured here are in the test's own time, so they
 //! are exact however loaded the machine.
 
-mod support;
-
 use std::io::ErrorKind::ConnectionReset;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::time::{bounded, with_paused_clock};
 use jsonmux::{Client, ClientBuilder, Error, HelloService, Message, Resp, Server};
-use support::time::{bounded, with_paused_clock};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-#[path = "../examples/faultproxy/proxy.rs"]
+#[path = "../../examples/faultproxy/proxy.rs"]
 mod proxy;
 
 use proxy::{Direction, FaultProxy, Faults};

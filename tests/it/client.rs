@@ -1,28 +1,15 @@
-//! The client against a real server on loopback: correlation, limits, failure.
+//! The client against a real server on loopback: correlation, limits,
+//! error answers, busy polling.
 
-mod support;
-
-use std::error::Error as _;
-use std::future::Future;
-use std::io;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use jsonmux::{Client, ClientBuilder, Code, CodecError, Connection, Error, Message, Resp};
-use support::peers::{dying_server, HangUp};
-use support::server::TestServer;
-use support::time::{bounded, eventually, with_paused_clock, with_real_clock};
+use jsonmux::{Client, ClientBuilder, Code, Connection, Error, Message};
 use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
-/// Sends a request on `conn` once it is ready, returning the call.
-async fn send(
-    conn: &mut Connection,
-    uid: &str,
-    val: &str,
-) -> impl Future<Output = Result<Resp, Error>> {
-    conn.ready().await.unwrap().call(Message::new(uid, val))
-}
+use crate::support::server::TestServer;
+use crate::support::time::{bounded, with_paused_clock, with_real_clock};
 
 /// One call through the default client stack gets the seed's answer.
 #[tokio::test]
@@ -122,70 +109,6 @@ fn a_call_past_its_deadline_fails_with_timeout() {
     });
 }
 
-/// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
-#[tokio::test]
-async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let first = send(&mut conn, "dup", "wait:first").await;
-    server.gates.arrived("first", 1).await;
-    let second = send(&mut conn, "dup", "other").await;
-    let err = bounded("the duplicate", second).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::DuplicateUid(u) if u == "dup"),
-        "{err:?}"
-    );
-    server.gates.open("first");
-    let resp = bounded("the first", first).await.unwrap();
-    assert_eq!(resp.val, "server: hello, wait:first");
-    server.stop().await;
-}
-
-/// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
-#[tokio::test]
-async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let slow = send(&mut conn, "x", "wait:late").await;
-    server.gates.arrived("late", 1).await;
-    drop(slow);
-    assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
-
-    let reuse = send(&mut conn, "x", "fresh").await;
-    assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
-    // Another call's answer goes by; the held one cannot have: still taken.
-    let probe = send(&mut conn, "p", "x").await;
-    bounded("the probe", probe).await.unwrap();
-    assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
-
-    server.gates.open("late");
-    eventually("the late answer lands", || conn.in_flight() == 0).await;
-    assert!(!conn.is_closed(), "freed by the answer, not by a close");
-    let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
-    assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
-    server.stop().await;
-}
-
-/// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
-#[tokio::test]
-async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = send(&mut conn, "y", "x").await;
-    // The probe is answered after y (the server holds it until y's answer
-    // is out), so once the probe's answer is here, y's is too.
-    let probe = send(&mut conn, "probe", "wait:probe").await;
-    server.gates.arrived("probe", 1).await;
-    server.gates.open("probe");
-    bounded("probe", probe).await.unwrap();
-    assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
-    drop(call);
-    assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
-    let resp = send(&mut conn, "y", "again").await.await.unwrap();
-    assert_eq!(resp.val, "server: hello, again");
-    server.stop().await;
-}
-
 /// A handler's error reaches the caller as `Server { Handler, .. }`; the connection lives.
 #[tokio::test]
 async fn a_handler_error_reaches_the_caller_as_a_server_error_and_the_connection_lives() {
@@ -272,66 +195,6 @@ fn errors_out_of_a_users_own_tower_stack_convert_back_to_jsonmux_errors() {
     });
 }
 
-async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Error> {
-    let n = 20;
-    let (addr, all_read) = dying_server(n, how).await;
-    let client = ClientBuilder::new()
-        .pool_size(1)
-        .unwrap()
-        .request_timeout(None)
-        .fail_fast(true)
-        .connect(addr)
-        .await
-        .unwrap();
-    let calls: Vec<_> = (0..n)
-        .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("c{i}"), "x"))))
-        .collect();
-    bounded("the server read every request", all_read)
-        .await
-        .unwrap();
-    let mut errors = Vec::new();
-    for call in calls {
-        let out = bounded("a call on a dead connection", call).await.unwrap();
-        errors.push(out.unwrap_err());
-    }
-    // Nothing to reconnect to: a later call fails fast instead of hanging.
-    let later = bounded("a later call", client.oneshot(Message::new("z", "x"))).await;
-    assert!(matches!(later, Err(Error::Unavailable(_))), "{later:?}");
-    errors
-}
-
-/// A server's FIN fails every call in flight with `Closed`, caused by `PeerClosed`.
-#[tokio::test]
-async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes() {
-    for err in every_call_fails_promptly_when_the_server_dies(HangUp::Close).await {
-        assert!(err.is_closed(), "{err:?}");
-        let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
-        assert!(matches!(cause, Error::PeerClosed), "{cause:?}");
-    }
-}
-
-/// A server's RST fails every call in flight with `Closed`, caused by `Io(ConnectionReset)`.
-#[tokio::test]
-async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets() {
-    for err in every_call_fails_promptly_when_the_server_dies(HangUp::Reset).await {
-        assert!(err.is_closed(), "{err:?}");
-        let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
-        assert!(
-            matches!(cause, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
-            "{cause:?}"
-        );
-    }
-}
-
-/// A connection with nothing in flight notices its peer closing.
-#[tokio::test]
-async fn an_idle_connection_notices_the_peer_closing_without_a_request() {
-    let (addr, all_read) = dying_server(0, HangUp::Close).await;
-    let conn = Connection::connect(addr).await.unwrap();
-    bounded("the server hung up", all_read).await.unwrap();
-    eventually("the close is noticed", || conn.is_closed()).await;
-}
-
 /// Dialing a port nobody listens on fails with `Connect`, its cause in the report.
 #[tokio::test]
 async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
@@ -346,44 +209,6 @@ async fn connecting_to_a_port_nobody_listens_on_is_a_connect_error() {
         "{}",
         err.report()
     );
-}
-
-/// An answer over the client's frame limit closes the connection with `FrameTooLarge`.
-#[tokio::test]
-async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
-    let server = TestServer::start().await;
-    let client = ClientBuilder::new()
-        .max_frame_len(64)
-        .unwrap()
-        .connect(server.addr)
-        .await
-        .unwrap();
-    let err = client
-        .oneshot(Message::new("big", "v".repeat(100)))
-        .await
-        .unwrap_err();
-    let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
-    assert!(
-        matches!(cause, Some(Error::Protocol(CodecError::FrameTooLarge(64)))),
-        "{err:?}"
-    );
-    server.stop().await;
-}
-
-/// A call in flight when the last connection handle is dropped still gets its answer.
-#[tokio::test]
-async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = send(&mut conn, "last", "wait:last").await;
-    server.gates.arrived("last", 1).await;
-    drop(conn);
-    server.gates.open("last");
-    let resp = bounded("the answer after the handle is gone", call)
-        .await
-        .unwrap();
-    assert_eq!(resp.val, "server: hello, wait:last");
-    server.stop().await;
 }
 
 /// A client that busy-polls for `window`, connected to `server`.

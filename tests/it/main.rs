@@ -1,0 +1,12 @@
+//! jsonmux's integration tests, in one binary: real sockets on loopback,
+//! ephemeral ports, handlers held at gates the tests open, and paused
+//! clocks for everything timed (see `support`).
+
+mod client;
+mod connection;
+mod faultproxy;
+mod interop;
+mod pool;
+mod server;
+mod support;
+mod wire;
