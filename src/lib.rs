@@ -59,9 +59,9 @@
 //! # let addr = server.local_addr()?;
 //! # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 //! let svc = ServiceBuilder::new()
+//!     .timeout(Duration::from_secs(2))
 //!     .buffer(128)
 //!     .concurrency_limit(32)
-//!     .timeout(Duration::from_secs(2))
 //!     .service(Connection::connect(addr).await?);
 //! let resp = svc.oneshot(Message::new("a", "b")).await?;
 //! assert_eq!(resp.uid, "a");

@@ -57,9 +57,9 @@ use crate::{Addr, Error, Message, Resp};
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let conn = Connection::connect(addr).await?;
 /// let svc = ServiceBuilder::new()
+///     .timeout(Duration::from_secs(1))
 ///     .buffer(64)
 ///     .concurrency_limit(16)
-///     .timeout(Duration::from_secs(1))
 ///     .service(conn);
 /// let resp = svc.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
 /// assert_eq!(resp.val, "server: hello, pixelpig!");
