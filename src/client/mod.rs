@@ -40,6 +40,7 @@ mod stack;
 pub use crate::connection::options::{
     DEFAULT_BUSY_POLL, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_READ_TIMEOUT,
 };
+pub use crate::connection::UidMode;
 pub use crate::pool::options::{
     DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_PACK_UP_TO, DEFAULT_POOL_SIZE,
 };

@@ -22,9 +22,13 @@ pub struct ResponseFuture {
 enum State {
     Waiting {
         answer: oneshot::Receiver<Resp>,
-        /// Needed to tombstone the `Uid` if the caller gives up.
+        /// The `Uid` on the wire: needed to tombstone it if the caller
+        /// gives up.
         uid: Arc<str>,
         shared: Arc<Shared>,
+        /// In [`UidMode::Tagged`](super::UidMode::Tagged): the caller's
+        /// `Uid`, which the answer gets back in place of the wire tag.
+        caller_uid: Option<String>,
     },
     Failed(Option<Error>),
     Done,
@@ -35,12 +39,14 @@ impl ResponseFuture {
         answer: oneshot::Receiver<Resp>,
         uid: Arc<str>,
         shared: Arc<Shared>,
+        caller_uid: Option<String>,
     ) -> Self {
         ResponseFuture {
             state: State::Waiting {
                 answer,
                 uid,
                 shared,
+                caller_uid,
             },
         }
     }
@@ -63,13 +69,23 @@ impl Future for ResponseFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let out = match &mut self.state {
-            State::Waiting { answer, shared, .. } => match ready!(Pin::new(answer).poll(cx)) {
+            State::Waiting {
+                answer,
+                shared,
+                caller_uid,
+                ..
+            } => match ready!(Pin::new(answer).poll(cx)) {
                 Ok(Resp {
                     error: Some(msg),
                     code,
                     ..
                 }) => Err(Error::from_answer(code, msg)),
-                Ok(resp) => Ok(resp),
+                Ok(mut resp) => {
+                    if let Some(uid) = caller_uid.take() {
+                        resp.uid = uid;
+                    }
+                    Ok(resp)
+                }
                 // The task dropped our sender: the connection ended, and
                 // its cause was recorded first.
                 Err(_) => Err(shared.closed_error()),

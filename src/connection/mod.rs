@@ -15,6 +15,8 @@
 //!   [`Background`] future.
 //! * `InFlight`: who waits for which `Uid` (duplicates refused, abandoned
 //!   calls tombstoned), a plain state machine.
+//! * [`UidMode`]: the caller's `Uid` on the wire, or a tag of the
+//!   connection's (`Tags`) given back as the caller's `Uid` in the answer.
 //! * `Health`: dead-peer detection (silence with calls waiting, timeouts in
 //!   a row); a [`Pool`](crate::Pool) asks it and replaces the connection.
 
@@ -26,8 +28,10 @@ mod inflight;
 pub(crate) mod options;
 mod service;
 mod shared;
+mod uid_mode;
 
 pub use background::Background;
 pub use future::ResponseFuture;
 pub(crate) use options::ConnectionOptions;
 pub use service::Connection;
+pub use uid_mode::UidMode;

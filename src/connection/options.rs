@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::uid_mode::UidMode;
 use crate::DEFAULT_MAX_FRAME_LEN;
 
 /// Default read timeout: a connection with requests waiting and no answer
@@ -14,7 +15,8 @@ pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
 /// One connection's options: its codec's limit, its task's busy polling,
-/// and the rules its [`Health`](super::health::Health) applies.
+/// the rules its [`Health`](super::health::Health) applies, and whose
+/// `Uid` goes on the wire.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnectionOptions {
     /// Largest answer accepted, in bytes.
@@ -25,6 +27,8 @@ pub(crate) struct ConnectionOptions {
     pub(crate) read_timeout: Option<Duration>,
     /// This many calls given up on in a row: the peer is dead.
     pub(crate) max_consecutive_timeouts: Option<usize>,
+    /// Whose `Uid` goes on the wire.
+    pub(crate) uid_mode: UidMode,
 }
 
 impl Default for ConnectionOptions {
@@ -34,6 +38,7 @@ impl Default for ConnectionOptions {
             busy_poll: DEFAULT_BUSY_POLL,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             max_consecutive_timeouts: Some(DEFAULT_MAX_CONSECUTIVE_TIMEOUTS),
+            uid_mode: UidMode::Caller,
         }
     }
 }

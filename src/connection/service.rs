@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
+use tower::load::Load;
 use tower::Service;
 
 use super::background::Background;
 use super::dispatch::Dispatch;
 use super::future::ResponseFuture;
+use super::inflight::Refused;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
 use crate::transport::TcpOptions;
@@ -66,12 +68,40 @@ use crate::{Addr, Error, Message, Resp};
 /// # Ok(()) }
 /// ```
 ///
+/// Balancing over connections to several servers with tower's
+/// power-of-two-choices balancer (tower's `balance` feature): a
+/// connection's [`Load`] is its requests in flight, and one that has ended
+/// fails `poll_ready`, so the balancer drops it.
+///
+/// ```
+/// use jsonmux::{Connection, Message};
+/// use tower::balance::p2c::Balance;
+/// use tower::discover::ServiceList;
+/// use tower::{Service, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+/// # let mut addrs = Vec::new();
+/// # for _ in 0..2 {
+/// #     let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+/// #     addrs.push(server.local_addr()?);
+/// #     tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+/// # }
+/// let conns = vec![Connection::connect(addrs[0]).await?, Connection::connect(addrs[1]).await?];
+/// let mut balanced = Balance::new(ServiceList::new(conns));
+/// let resp = balanced.ready().await?.call(Message::new("pixel-1", "pixelpig!")).await?;
+/// assert_eq!(resp.val, "server: hello, pixelpig!");
+/// # Ok(()) }
+/// ```
+///
 /// # A note on abandoned `Uid`s
 ///
 /// The wire has no way to tell a late answer from a fresh one with the same
 /// `Uid`, so a `Uid` whose caller gave up stays taken until its answer
-/// arrives (it is then dropped). Reusing it before that fails with
-/// [`Error::DuplicateUid`]: give retries a fresh `Uid`.
+/// arrives (it is then dropped). Reusing it on this connection before that
+/// fails with [`Error::DuplicateUid`]. A [`Pool`](crate::Pool) sends such a
+/// retry to another connection; otherwise give retries a fresh `Uid`
+/// ([`Message::with_fresh_uid`]), or let the connection tag requests itself
+/// ([`UidMode::Tagged`](crate::client::UidMode::Tagged)).
 #[derive(Clone)]
 pub struct Connection {
     /// The queue to the background task; dropping every clone lets the task finish.
@@ -190,17 +220,34 @@ impl Connection {
         self.shared.len()
     }
 
-    /// [`Service::call`] without `&mut`: what a pool calls in place.
+    /// [`Service::call`] without `&mut`.
+    #[inline]
     pub(crate) fn send(&self, msg: Message) -> ResponseFuture {
+        self.try_send(msg)
+            .unwrap_or_else(|msg| ResponseFuture::failed(Error::DuplicateUid(msg.uid)))
+    }
+
+    /// Sends `msg`, or gives it back if its `Uid` is taken here (in flight,
+    /// or abandoned with its answer still due): what a pool calls in place,
+    /// to try another connection then.
+    #[inline]
+    pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
+        let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
         let (uid, answer) = match self.shared.begin(&msg.uid) {
             Ok(taken) => taken,
-            Err(e) => return ResponseFuture::failed(e),
+            Err(Refused::Duplicate) => return Err(msg),
+            Err(Refused::Closed) => return Ok(ResponseFuture::failed(self.shared.closed_error())),
         };
         if self.requests.send(msg).is_err() {
             self.shared.cancel(&uid);
-            return ResponseFuture::failed(self.shared.closed_error());
+            return Ok(ResponseFuture::failed(self.shared.closed_error()));
         }
-        ResponseFuture::waiting(answer, uid, self.shared.clone())
+        Ok(ResponseFuture::waiting(
+            answer,
+            uid,
+            self.shared.clone(),
+            caller_uid,
+        ))
     }
 }
 
@@ -258,5 +305,16 @@ impl Service<Message> for Connection {
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
         self.send(msg)
+    }
+}
+
+/// A balancer's view of a connection: its requests in flight, as
+/// [`Connection::in_flight`] counts them (abandoned calls whose answer is
+/// due included: they still occupy the peer).
+impl Load for Connection {
+    type Metric = usize;
+
+    fn load(&self) -> usize {
+        self.in_flight()
     }
 }

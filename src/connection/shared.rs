@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::health::Health;
 use super::inflight::{InFlight, Refused};
 use super::options::ConnectionOptions;
+use super::uid_mode::{Tags, UidMode};
 use crate::{Error, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
@@ -29,6 +30,9 @@ pub(crate) struct Shared {
     ended: CancellationToken,
     /// Cancelled to make the background task stop with `cause` (dead peer).
     kill: CancellationToken,
+    /// The wire tags, in [`UidMode::Tagged`]; `None`: the caller's `Uid`
+    /// goes on the wire.
+    tags: Option<Tags>,
 }
 
 #[derive(Debug)]
@@ -49,6 +53,7 @@ impl Shared {
             cause: OnceLock::new(),
             ended: CancellationToken::new(),
             kill: CancellationToken::new(),
+            tags: (opts.uid_mode == UidMode::Tagged).then(Tags::default),
         }
     }
 
@@ -63,13 +68,9 @@ impl Shared {
     }
 
     /// Takes `uid` for a new request; returns the key and where its answer
-    /// will come.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::DuplicateUid`] if `uid` is taken, the closed error if the
-    /// connection has ended.
-    pub(crate) fn begin(&self, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Error> {
+    /// will come, or why it was refused ([`Refused::Duplicate`]: `uid` is
+    /// taken; [`Refused::Closed`]: the connection has ended).
+    pub(crate) fn begin(&self, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Refused> {
         // Calls start waiting on an idle connection: the silence counts
         // from now, not from the last answer (one clock read, outside the lock).
         let now = (self.len() == 0).then(Instant::now);
@@ -78,17 +79,9 @@ impl Shared {
         if let Some(now) = now {
             table.health.progress(now);
         }
-        match table.in_flight.begin(uid, caller) {
-            Ok(key) => {
-                self.sync_len(&table);
-                Ok((key, answer))
-            }
-            Err(Refused::Duplicate) => Err(Error::DuplicateUid(uid.to_owned())),
-            Err(Refused::Closed) => {
-                drop(table);
-                Err(self.closed_error())
-            }
-        }
+        let key = table.in_flight.begin(uid, caller)?;
+        self.sync_len(&table);
+        Ok((key, answer))
     }
 
     /// Hands an answer to its caller; `heard_at` is the time of the batch
@@ -183,6 +176,12 @@ impl Shared {
     pub(crate) fn abort(&self, cause: Error) {
         self.set_cause(cause);
         self.kill.cancel();
+    }
+
+    /// The wire tags, in [`UidMode::Tagged`].
+    #[inline]
+    pub(crate) fn tags(&self) -> Option<&Tags> {
+        self.tags.as_ref()
     }
 
     /// Cancelled by [`abort`](Shared::abort): the background task stops.

@@ -1,8 +1,10 @@
-//! Each connection's setters: frame limit, dead-peer rules, busy polling.
+//! Each connection's setters: frame limit, dead-peer rules, busy polling,
+//! whose `Uid` goes on the wire.
 
 use std::time::Duration;
 
 use super::{invalid, ClientBuilder};
+use crate::connection::UidMode;
 use crate::Error;
 
 impl ClientBuilder {
@@ -94,6 +96,21 @@ impl ClientBuilder {
     /// ```
     pub fn busy_poll(mut self, window: Option<Duration>) -> Self {
         self.opts.pool.connection.busy_poll = window;
+        self
+    }
+
+    /// Whose `Uid` goes on the wire: the caller's ([`UidMode::Caller`]),
+    /// or a tag each connection makes, given back to the caller as its own
+    /// `Uid` in the answer ([`UidMode::Tagged`]: the same `Uid` can then be
+    /// in flight any number of times, and the server sees the tag, not the
+    /// caller's `Uid`). Default: [`UidMode::Caller`].
+    ///
+    /// ```
+    /// use jsonmux::client::UidMode;
+    /// let b = jsonmux::ClientBuilder::new().uid_mode(UidMode::Tagged);
+    /// ```
+    pub fn uid_mode(mut self, mode: UidMode) -> Self {
+        self.opts.pool.connection.uid_mode = mode;
         self
     }
 }
