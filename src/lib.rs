@@ -20,8 +20,11 @@
 //! * [`JsonCodec`]: the streaming, bounded codec.
 //! * [`Connection`]: one multiplexed connection over any byte stream (a
 //!   background task, tag = `Uid`).
-//! * [`Pool`], [`PoolHandle`]: connections to many endpoints, reconnected
-//!   with backoff, dead peers replaced, run by a [`PoolWorker`].
+//! * [`Pool`], [`PoolHandle`]: connections to many endpoints (a list, added
+//!   by hand, or from any tower `Discover` stream such as
+//!   [`pool::DnsDiscover`]), reconnected with backoff, dead peers replaced,
+//!   run by a [`PoolWorker`]. [`Connection`] and [`Pool`] are
+//!   `tower::load::Load` (requests in flight), for tower's balancers.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
 //!   (`Timeout → ConcurrencyLimit → Pool`).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.

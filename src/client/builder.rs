@@ -10,6 +10,9 @@ mod transport;
 
 use std::time::Duration;
 
+use tower::discover::Discover;
+use tower::BoxError;
+
 use super::options::ClientOptions;
 use super::Client;
 use crate::connection::Connection;
@@ -156,6 +159,35 @@ impl ClientBuilder {
     /// tokio runtime ([`pair`](Self::pair) does not).
     pub fn connect_lazy<A: Into<Addr>>(&self, addrs: impl IntoIterator<Item = A>) -> Client {
         Client::lazy_with(self.opts.clone(), addrs.into_iter().map(Into::into))
+    }
+
+    /// The ready [`Client`] at once, its endpoints fed by `discovery`: any
+    /// tower `Discover` stream of addresses, such as
+    /// [`DnsDiscover`](crate::pool::DnsDiscover) (see
+    /// [`PoolHandle::discover`](crate::PoolHandle::discover) for what each
+    /// change, an error and the end of the stream do). Calls made before
+    /// a connection is up wait for one (or fail fast). Spawns the pool's
+    /// [`PoolWorker`], so it must be called within a tokio runtime
+    /// ([`pair`](Self::pair) with no address, then
+    /// [`PoolHandle::discover`](crate::PoolHandle::discover), does not).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let pods = jsonmux::pool::DnsDiscover::new("pigs.default.svc.cluster.local:3000", Duration::from_secs(5));
+    /// let client = jsonmux::ClientBuilder::new().discover(pods);
+    /// # }
+    /// ```
+    pub fn discover<D>(&self, discovery: D) -> Client
+    where
+        D: Discover + Send + 'static,
+        D::Key: Send,
+        D::Service: Into<Addr> + Send,
+        D::Error: Into<BoxError> + Send,
+    {
+        let client = Client::lazy_with(self.opts.clone(), []);
+        client.pool().discover(discovery);
+        client
     }
 
     /// The ready [`Client`] at once and its pool's [`PoolWorker`], for you

@@ -37,10 +37,15 @@ use crate::{Addr, Error, Message, Resp};
 /// # A note on `Uid`s
 ///
 /// Answers are routed per connection, so an answer can never reach the
-/// wrong caller. The one-request-per-`Uid` rule is per connection too:
-/// with `pool_size(1)` a second call with a `Uid` in flight fails with
-/// [`Error::DuplicateUid`]; with a larger pool it may go out on another
-/// connection and both calls are answered, each with its own answer.
+/// wrong caller. The one-request-per-`Uid` rule is per connection too: a
+/// call whose `Uid` is in flight (or abandoned, its late answer due) on
+/// the connection the pool picks goes to one where it is free, so a retry
+/// after a timeout with the same `Uid` works on a pool of several
+/// connections; with every connection holding it (always, with
+/// `pool_size(1)` and one endpoint) it fails with [`Error::DuplicateUid`].
+/// [`ClientBuilder::uid_mode`](crate::ClientBuilder::uid_mode) with
+/// [`UidMode::Tagged`](crate::client::UidMode::Tagged) lifts the rule; a
+/// fresh `Uid` per call ([`Message::with_fresh_uid`]) avoids it.
 ///
 /// # Examples
 ///

@@ -1,8 +1,13 @@
-//! [`PoolHandle`]: add and remove endpoints at run time, read their health.
+//! [`PoolHandle`]: add and remove endpoints at run time (by hand or from a
+//! discovery stream), read their health.
 
 use std::fmt;
 use std::sync::Arc;
 
+use tower::discover::Discover;
+use tower::BoxError;
+
+use super::discovery::discover;
 use super::endpoint::EndpointStatus;
 use super::set::Set;
 use crate::Addr;
@@ -63,6 +68,51 @@ impl PoolHandle {
     /// ```
     pub fn remove(&self, addr: impl Into<Addr>) -> bool {
         self.set.remove_endpoint(&addr.into())
+    }
+
+    /// Feeds the pool from `discovery`, any tower
+    /// [`Discover`] stream of addresses (`Change::Insert(key, addr)`,
+    /// `Change::Remove(key)`), such as [`DnsDiscover`](super::DnsDiscover),
+    /// a channel of your service registry's changes, or a fixed list. The
+    /// pool's [`PoolWorker`](super::PoolWorker) polls it for as long as the
+    /// pool lives; this call needs no runtime.
+    ///
+    /// * `Insert(key, addr)` adds `addr` with `pool_size` connections, as
+    ///   [`add`](Self::add) does; an `Insert` for a key already inserted
+    ///   replaces its address.
+    /// * `Remove(key)` removes the key's address, as [`remove`](Self::remove)
+    ///   does: its connections close once their calls are answered.
+    /// * An error is logged (`tracing`, at `warn`) and leaves the endpoints
+    ///   as they are; the stream is polled again after a delay that grows
+    ///   like the redial [`backoff`](crate::ClientBuilder::backoff) and
+    ///   starts over at the next change.
+    /// * The end of the stream ends discovery: the endpoints stay as they
+    ///   are, and [`add`](Self::add)/[`remove`](Self::remove) still work.
+    ///
+    /// The pool's endpoints are addresses, whoever adds them: an address is
+    /// in the pool once, and a `Remove` removes it even if it was also
+    /// added by hand (unless another key of the same stream still stands
+    /// for it). Several streams may feed one pool.
+    ///
+    /// ```
+    /// use jsonmux::{Addr, Pool};
+    /// use tower::discover::Change;
+    ///
+    /// let (pool, _worker) = Pool::pair(Vec::<Addr>::new());
+    /// let (changes, mut registry) = tokio::sync::mpsc::unbounded_channel();
+    /// pool.handle().discover(futures_util::stream::poll_fn(move |cx| registry.poll_recv(cx)));
+    /// changes.send(Ok::<_, std::convert::Infallible>(Change::Insert("a", "127.0.0.1:3000"))).unwrap();
+    /// changes.send(Ok(Change::Remove("a"))).unwrap();
+    /// ```
+    pub fn discover<D>(&self, discovery: D)
+    where
+        D: Discover + Send + 'static,
+        D::Key: Send,
+        D::Service: Into<Addr> + Send,
+        D::Error: Into<BoxError> + Send,
+    {
+        let task = discover(self.set.clone(), discovery);
+        self.set.start(Box::pin(task));
     }
 
     /// The health of every endpoint, in the order they were added.

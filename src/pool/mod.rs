@@ -6,13 +6,22 @@
 //! PoolWorker: one supervisor per slot ─ dial (timeout, socket options) ─ put in rotation ─ watch
 //!             (ended? the connection's health says the peer is dead?) ─ backoff with jitter ─ redial
 //! PoolHandle: add / remove endpoints (sent to the worker), read their health
+//!             discover: any tower Discover stream of addresses (DnsDiscover: a name, resolved on an interval),
+//!             polled by the worker: Insert → add, Remove → remove
 //! ```
 //!
-//! [`Pool`] is the service; [`PoolWorker`] runs the supervisors;
-//! [`PoolHandle`] adds and removes endpoints at run time and reports their
-//! health ([`EndpointStatus`]).
+//! [`Pool`] is the service; [`PoolWorker`] runs the supervisors and the
+//! discovery streams; [`PoolHandle`] adds and removes endpoints at run
+//! time, by hand or from a stream, and reports their health
+//! ([`EndpointStatus`]); [`DnsDiscover`] follows a host name's addresses
+//! (with [`SystemResolver`], or a resolver of your own).
+//!
+//! The pick: the least-loaded connection (or packed, `pack_up_to`); if the
+//! call's `Uid` is taken there, the least-loaded one where it is free.
 
 mod backoff;
+mod discovery;
+mod dns;
 mod endpoint;
 mod future;
 mod handle;
@@ -23,6 +32,7 @@ mod set;
 mod supervisor;
 mod worker;
 
+pub use dns::{DnsDiscover, SystemResolver};
 pub use endpoint::EndpointStatus;
 pub use future::ResponseFuture;
 pub use handle::PoolHandle;

@@ -47,6 +47,15 @@ pub(crate) fn pick<C: Candidate>(conns: &[C], pack_up_to: Option<usize>) -> Opti
         .map(|(_, c)| c)
 }
 
+/// The usable connections of `conns` other than `tried`, least loaded
+/// first (in their order on a tie): where a call goes when its `Uid` is
+/// taken on the one [`pick`] chose.
+pub(crate) fn others_by_load<'a, C: Candidate>(conns: &'a [C], tried: &C) -> Vec<&'a C> {
+    let mut others: Vec<&C> = usable(conns).filter(|c| !std::ptr::eq(*c, tried)).collect();
+    others.sort_by_key(|c| c.load());
+    others
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +79,22 @@ mod tests {
     fn index(conns: &[C], pack_up_to: Option<usize>) -> Option<usize> {
         let picked = pick(conns, pack_up_to)?;
         conns.iter().position(|c| std::ptr::eq(c, picked))
+    }
+
+    #[test]
+    fn the_others_come_least_loaded_first_without_the_tried_or_unusable_ones() {
+        let conns = [
+            C('a', 1, true),
+            C('a', 3, true),
+            C('b', 0, false),
+            C('b', 2, true),
+            C('b', 1, true),
+        ];
+        let order: Vec<usize> = others_by_load(&conns, &conns[0])
+            .into_iter()
+            .map(|picked| conns.iter().position(|c| std::ptr::eq(c, picked)).unwrap())
+            .collect();
+        assert_eq!(order, [4, 3, 1]);
     }
 
     #[test]

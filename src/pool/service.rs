@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio_util::sync::DropGuard;
+use tower::load::Load;
 use tower::Service;
 
 use super::future::ResponseFuture;
@@ -36,8 +37,25 @@ use crate::{Addr, Error, Message, Resp};
 /// [`Error::Unavailable`]. The pool never fails `poll_ready`, so it is also
 /// safe behind `Buffer`, which would otherwise give up for good.
 ///
-/// `Uid`s are unique per connection (see [`Connection`](crate::Connection)): each answer is
-/// routed on the connection its request went out on.
+/// Each answer is routed on the connection its request went out on, and a
+/// `Uid` is taken per connection (see [`Connection`](crate::Connection)):
+/// a call whose `Uid` is taken on the connection the pool picks (in
+/// flight, or abandoned with its late answer due) goes to the least-loaded
+/// connection where it is free, so a retry after a timeout with the same
+/// `Uid` works as long as one connection has it free. Only when it is
+/// taken on every connection in rotation does the call fail with
+/// [`Error::DuplicateUid`] (waiting could last until a hung peer is
+/// replaced). [`UidMode::Tagged`](crate::client::UidMode::Tagged) lifts
+/// the rule altogether.
+///
+/// Endpoints come from the list given here, from
+/// [`PoolHandle::add`]/[`remove`](PoolHandle::remove), and from any
+/// `tower::discover::Discover` stream of addresses given to
+/// [`PoolHandle::discover`] (such as [`DnsDiscover`](super::DnsDiscover)).
+///
+/// As a `tower::load::Load`, a pool's load is its requests in flight over
+/// every connection, so a balancer can pick between pools (one per
+/// region, say).
 ///
 /// [`Pool::new`] and [`Pool::pair`] take the default options;
 /// [`ClientBuilder::pool`](crate::ClientBuilder::pool) and
@@ -135,6 +153,13 @@ impl Pool {
     pub fn connections(&self) -> usize {
         self.set.len()
     }
+
+    /// Requests in flight over every connection in rotation, as
+    /// [`Connection::in_flight`](crate::Connection::in_flight) counts them;
+    /// also the pool's `tower::load::Load`.
+    pub fn in_flight(&self) -> usize {
+        self.set.in_flight()
+    }
 }
 
 impl Service<Message> for Pool {
@@ -161,5 +186,15 @@ impl fmt::Debug for Pool {
             .field("connections", &self.set.len())
             .field("endpoints", &self.set.statuses())
             .finish()
+    }
+}
+
+/// A balancer's view of a pool: its requests in flight, over every
+/// connection in rotation (abandoned calls whose answer is due included).
+impl Load for Pool {
+    type Metric = usize;
+
+    fn load(&self) -> usize {
+        self.in_flight()
     }
 }

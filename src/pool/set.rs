@@ -1,6 +1,8 @@
 //! [`Set`]: the connections in rotation and the endpoints they go to,
 //! shared by a pool's clones, its handles, its worker and its supervisors.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -9,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::options::PoolOptions;
-use super::pick::{pick, Candidate};
+use super::pick::{others_by_load, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
 use crate::{Addr, Error, Message};
 
@@ -35,6 +37,17 @@ impl Candidate for Live {
     }
 }
 
+/// Background work for the [`PoolWorker`](super::PoolWorker) to run.
+pub(crate) enum ToWorker {
+    /// An endpoint to keep `pool_size` connections to.
+    Endpoint(Arc<Endpoint>),
+    /// Another task, such as a discovery stream's.
+    Task(Task),
+}
+
+/// A task the worker runs until it returns.
+pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What a pool (all its clones), its handles, its worker and its
 /// supervisors share.
 #[derive(Debug)]
@@ -46,8 +59,8 @@ pub(crate) struct Set {
     next_id: AtomicU64,
     /// The endpoints, in the order they were added.
     endpoints: Mutex<Vec<Arc<Endpoint>>>,
-    /// New endpoints, to the worker that runs their supervisors.
-    to_worker: mpsc::UnboundedSender<Arc<Endpoint>>,
+    /// New endpoints and discovery streams, to the worker that runs them.
+    to_worker: mpsc::UnboundedSender<ToWorker>,
     /// Parent of every endpoint's token; cancelled when the last `Pool`
     /// clone is dropped.
     pub(crate) token: CancellationToken,
@@ -56,8 +69,8 @@ pub(crate) struct Set {
 }
 
 impl Set {
-    /// An empty set, and the receiving end of its new endpoints.
-    pub(crate) fn new(opts: PoolOptions) -> (Set, mpsc::UnboundedReceiver<Arc<Endpoint>>) {
+    /// An empty set, and the receiving end of the work for its worker.
+    pub(crate) fn new(opts: PoolOptions) -> (Set, mpsc::UnboundedReceiver<ToWorker>) {
         let (to_worker, new_endpoints) = mpsc::unbounded_channel();
         let set = Set {
             opts,
@@ -95,12 +108,40 @@ impl Set {
     /// Sends `msg` on the connection [`pick`] chooses, or gives it back if
     /// none is up. (Sending in place, not on a clone: cloning a connection
     /// per call costs shared atomic counts.)
+    ///
+    /// If the call's `Uid` is taken there (in flight, or abandoned with its
+    /// answer due), it goes to the least-loaded connection where it is
+    /// free; the call fails with [`Error::DuplicateUid`] only if it is
+    /// taken on every connection in rotation. The common case costs one
+    /// try, as without the check.
+    #[inline]
     pub(crate) fn send(&self, msg: Message) -> Result<ResponseFuture, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        match pick(&conns, self.opts.pack_up_to) {
-            Some(live) => Ok(live.conn.send(msg)),
-            None => Err(msg),
+        let Some(first) = pick(&conns, self.opts.pack_up_to) else {
+            return Err(msg);
+        };
+        Ok(match first.conn.try_send(msg) {
+            Ok(sent) => sent,
+            Err(msg) => Set::send_elsewhere(&conns, first, msg),
+        })
+    }
+
+    /// [`Set::send`] once the `Uid` was found taken on `tried`.
+    #[cold]
+    fn send_elsewhere(conns: &[Live], tried: &Live, mut msg: Message) -> ResponseFuture {
+        for live in others_by_load(conns, tried) {
+            match live.conn.try_send(msg) {
+                Ok(sent) => return sent,
+                Err(back) => msg = back,
+            }
         }
+        ResponseFuture::failed(Error::DuplicateUid(msg.uid))
+    }
+
+    /// Requests in flight over every connection in rotation.
+    pub(crate) fn in_flight(&self) -> usize {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        conns.iter().map(|l| l.conn.in_flight()).sum()
     }
 
     /// Connections in rotation.
@@ -123,7 +164,13 @@ impl Set {
         endpoints.push(endpoint.clone());
         drop(endpoints);
         // An error means the worker is gone with the pool: nothing to dial.
-        let _ = self.to_worker.send(endpoint);
+        let _ = self.to_worker.send(ToWorker::Endpoint(endpoint));
+    }
+
+    /// Hands `task` to the worker, which runs it beside the supervisors.
+    pub(crate) fn start(&self, task: Task) {
+        // An error means the worker is gone with the pool: nothing to run.
+        let _ = self.to_worker.send(ToWorker::Task(task));
     }
 
     /// Retires `addr`; false if it was not in the pool.
