@@ -1,11 +1,14 @@
 //! One bare `Connection` against a real peer on loopback: `Uid`s in
-//! flight, abandoned calls, and every way the peer can end the connection.
+//! flight, abandoned calls, every way the peer can end the connection,
+//! and connections under tower's balancer.
 
 use std::error::Error as _;
 use std::future::Future;
 use std::io;
 
 use jsonmux::{ClientBuilder, CodecError, Connection, Error, Message, Resp};
+use tower::balance::p2c::Balance;
+use tower::discover::ServiceList;
 use tower::{Service, ServiceExt};
 
 use crate::support::peers::{dying_server, HangUp};
@@ -181,4 +184,44 @@ async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_d
         .unwrap();
     assert_eq!(resp.val, "server: hello, wait:last");
     server.stop().await;
+}
+
+/// tower's p2c over two connections sends a call to the idle one, and drops one that ended.
+#[tokio::test]
+async fn p2c_picks_the_connection_with_fewer_calls_in_flight_and_drops_an_ended_one() {
+    let (a, b) = (TestServer::start().await, TestServer::start().await);
+    let to_b = Connection::connect(b.addr).await.unwrap();
+    let conns = vec![Connection::connect(a.addr).await.unwrap(), to_b.clone()];
+    let mut balanced = Balance::new(ServiceList::new(conns));
+
+    // With two services p2c compares both: the second call avoids the busy one.
+    let first = balanced
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("1", "wait:held"));
+    let second = balanced
+        .ready()
+        .await
+        .unwrap()
+        .call(Message::new("2", "wait:held"));
+    a.gates.arrived("held", 1).await;
+    b.gates.arrived("held", 1).await;
+    a.gates.open("held");
+    b.gates.open("held");
+    bounded("first", first).await.unwrap();
+    bounded("second", second).await.unwrap();
+
+    b.stop().await;
+    eventually("b's connection ends", || to_b.is_closed()).await;
+    for i in 0..8 {
+        let call = balanced
+            .ready()
+            .await
+            .unwrap()
+            .call(Message::new(format!("n{i}"), "x"));
+        bounded("a call after b ended", call).await.unwrap();
+    }
+    assert_eq!(balanced.len(), 1, "b's connection is out");
+    a.stop().await;
 }

@@ -4,9 +4,11 @@
 
 mod client;
 mod connection;
+mod discovery;
 mod faultproxy;
 mod interop;
 mod pool;
 mod server;
 mod support;
+mod uids;
 mod wire;

@@ -362,3 +362,25 @@ async fn burst(client: &Client, tag: &str, gates: &[&Gates]) {
     gates.iter().for_each(|g| g.open(tag));
     all_answered(calls).await;
 }
+
+/// A pool's `Load` is its calls in flight over every connection.
+#[tokio::test]
+async fn a_pools_load_counts_its_calls_in_flight() {
+    use tower::load::Load;
+    let server = TestServer::start().await;
+    let pool = quick().pool([server.addr]);
+    let held: Vec<_> = (0..2)
+        .map(|i| {
+            tokio::spawn(
+                pool.clone()
+                    .oneshot(Message::new(format!("h{i}"), "wait:h")),
+            )
+        })
+        .collect();
+    server.gates.arrived("h", 2).await;
+    assert_eq!((pool.load(), pool.in_flight()), (2, 2));
+    server.gates.open("h");
+    all_answered(held).await;
+    assert_eq!(pool.load(), 0);
+    server.stop().await;
+}
