@@ -10,7 +10,9 @@ use serde::{Serialize, Serializer};
 ///
 /// A request's own error answer carries the request's `Uid`; an error
 /// answer with an empty `Uid` is about the whole connection, and the
-/// server closes it next (the *connection* codes below).
+/// server closes it next (the *connection* codes below), except
+/// [`GoingAway`](Code::GoingAway): the server is shutting down, and still
+/// answers what arrives for a grace period.
 ///
 /// | code | `as_str` | who sets it |
 /// |---|---|---|
@@ -19,6 +21,7 @@ use serde::{Serialize, Serializer};
 /// | [`Overloaded`](Code::Overloaded) | `overloaded` | the server, when it sheds a request |
 /// | [`InvalidArgument`](Code::InvalidArgument), [`NotFound`](Code::NotFound), [`PermissionDenied`](Code::PermissionDenied), [`Unauthenticated`](Code::Unauthenticated), [`Unavailable`](Code::Unavailable) | `invalid_argument`, … | handlers, with [`Resp::error`](crate::Resp::error) |
 /// | [`BadRequest`](Code::BadRequest), [`FrameTooLarge`](Code::FrameTooLarge), [`FrameTimeout`](Code::FrameTimeout), [`IdleTimeout`](Code::IdleTimeout), [`WriteTimeout`](Code::WriteTimeout), [`TooManyConnections`](Code::TooManyConnections) | `bad_request`, … | the server, about the connection |
+/// | [`GoingAway`](Code::GoingAway) | `going_away` | the server, about the connection, when it starts to drain |
 /// | [`Unknown`](Code::Unknown) | `unknown` | the reader, for a code it does not know |
 ///
 /// # Examples
@@ -64,13 +67,18 @@ pub enum Code {
     WriteTimeout,
     /// Connection: the server is at its connection limit.
     TooManyConnections,
+    /// Connection: the server is shutting down. It still reads and answers
+    /// for a grace period, then closes the connection once it is quiet; a
+    /// jsonmux client sends nothing more on it, lets its calls in flight
+    /// finish and moves to a new connection.
+    GoingAway,
     /// A code this version does not know, or an error answer with no code.
     Unknown,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    const ALL: [Code; 15] = [
+    const ALL: [Code; 16] = [
         Code::Handler,
         Code::Timeout,
         Code::Overloaded,
@@ -85,6 +93,7 @@ impl Code {
         Code::IdleTimeout,
         Code::WriteTimeout,
         Code::TooManyConnections,
+        Code::GoingAway,
         Code::Unknown,
     ];
 
@@ -105,6 +114,7 @@ impl Code {
             Code::IdleTimeout => "idle_timeout",
             Code::WriteTimeout => "write_timeout",
             Code::TooManyConnections => "too_many_connections",
+            Code::GoingAway => "going_away",
             Code::Unknown => "unknown",
         }
     }

@@ -122,7 +122,7 @@ pub struct Resp {
     pub error: Option<String>,
     /// The kind of error, for programs (see [`Code`]). An error answer with
     /// an empty `Uid` is about the whole connection, which the server
-    /// closes next.
+    /// closes next (after a grace period, for [`Code::GoingAway`]).
     #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
 }

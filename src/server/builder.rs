@@ -178,8 +178,8 @@ impl ServerBuilder {
         self
     }
 
-    /// After shutdown is signalled, how long requests in flight may take to
-    /// finish before their connections are cut.
+    /// After shutdown is signalled, how long connections have to finish
+    /// (see [`Server::serve`]) before those still open are cut.
     /// Default: [`DEFAULT_DRAIN_TIMEOUT`].
     ///
     /// ```
@@ -188,6 +188,23 @@ impl ServerBuilder {
     /// ```
     pub fn drain_timeout(mut self, limit: Duration) -> Self {
         self.opts.drain_timeout = limit;
+        self
+    }
+
+    /// After shutdown is signalled, how long each connection keeps reading
+    /// and answering new requests, for clients that ignore the going-away
+    /// notice; then it reads nothing more, answers what it has read and
+    /// closes. A connection with nothing in flight that has been quiet for
+    /// a second closes sooner. Past the [`drain_timeout`](Self::drain_timeout)
+    /// connections are cut whatever their grace.
+    /// Default: [`DEFAULT_DRAIN_GRACE`].
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::Server::builder().drain_grace(Duration::from_secs(2));
+    /// ```
+    pub fn drain_grace(mut self, grace: Duration) -> Self {
+        self.opts.drain_grace = grace;
         self
     }
 
@@ -263,8 +280,9 @@ impl ServerBuilder {
 ///
 /// Each accepted connection gets its own clone of the service: its
 /// requests run concurrently, and the answers are written as they become
-/// ready, all the answers of one read in one write. A handler error becomes an
-/// error answer to that request only.
+/// ready, all the answers of one read in one write. A handler error or
+/// panic becomes an error answer to that request only, and every answer
+/// carries its request's `Uid`, whatever the handler put in it.
 pub struct Server {
     listener: TcpListener,
     opts: ServerOptions,
@@ -291,13 +309,24 @@ impl Server {
         self.stats.clone()
     }
 
-    /// Serves `svc` until `shutdown` completes, then drains: stops
-    /// accepting, stops reading, answers and flushes what was read (up to
-    /// the drain timeout) and closes every connection.
+    /// Serves `svc` until `shutdown` completes, then drains and returns
+    /// once every connection is closed.
+    ///
+    /// The drain loses nothing a client sent in time: the listener closes
+    /// at once (a new server can take the port), and every connection is
+    /// sent a going-away notice (an error answer with an empty `Uid` and
+    /// code [`going_away`](crate::Code::GoingAway), which the seed's Go
+    /// client ignores). A connection keeps reading and answering for the
+    /// [`drain_grace`](ServerBuilder::drain_grace), and closes once it is
+    /// quiet: nothing in flight, and the client has closed its side (a
+    /// jsonmux client does as soon as its calls in flight are answered) or
+    /// has sent nothing for a second. After the grace it reads nothing
+    /// more, answers what it has read and closes. Connections still open at
+    /// the [`drain_timeout`](ServerBuilder::drain_timeout) are cut.
     ///
     /// Each connection gets its own clone of `svc`, wrapped in the
-    /// server's per-request rules: a failed request becomes an error answer
-    /// to that request, a handler past the handler timeout is answered
+    /// server's per-request rules: a failed or panicking request becomes an
+    /// error answer to that request, a handler past the handler timeout is answered
     /// `timeout`, and past the server-wide cap requests are shed with
     /// `overloaded`.
     ///

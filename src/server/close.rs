@@ -24,15 +24,19 @@ pub(crate) enum Close {
     /// The service failed to become ready (a failed request is an answer,
     /// not this).
     Service(BoxError),
+    /// The server is shutting down and the connection is done: quiet after
+    /// the going-away notice, or at the end of its grace.
+    Drained,
 }
 
 impl Close {
     /// The code of the last answer; `None` when the socket itself failed
-    /// (the peer's network, not something to tell it) or the service did
-    /// (the connection ends at once, without last words).
+    /// (the peer's network, not something to tell it), the service did
+    /// (the connection ends at once, without last words), or the
+    /// connection drained (the going-away notice said it all).
     pub(crate) fn code(&self) -> Option<Code> {
         Some(match self {
-            Close::Codec(CodecError::Io(_)) | Close::Service(_) => return None,
+            Close::Codec(CodecError::Io(_)) | Close::Service(_) | Close::Drained => return None,
             Close::Codec(CodecError::FrameTooLarge(_)) => Code::FrameTooLarge,
             Close::Codec(_) => Code::BadRequest,
             Close::FrameTimeout(_) => Code::FrameTimeout,
@@ -59,6 +63,7 @@ impl fmt::Display for Close {
             Close::WriteTimeout(d) => write!(f, "peer took no answers for {d:?}"),
             Close::TooManyConnections(n) => write!(f, "server at its limit of {n} connections"),
             Close::Service(e) => write!(f, "service failed: {e}"),
+            Close::Drained => f.write_str("drained for shutdown"),
         }
     }
 }

@@ -9,13 +9,13 @@ use futures_util::SinkExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::codec::FramedWrite;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
 use super::close::Close;
 use super::connection::serve_connection;
 use super::options::ServerOptions;
+use super::shutdown::Shutdown;
 use super::stack::Stack;
 use super::stats::ServerStats;
 use crate::{JsonCodec, Message, Resp};
@@ -41,9 +41,7 @@ where
     let permits = Arc::new(Semaphore::new(opts.max_connections));
     let stack = Stack::new(&opts);
     let tracker = TaskTracker::new();
-    // `drain` asks connections to stop reading; `cut` ends them outright.
-    let drain = CancellationToken::new();
-    let cut = CancellationToken::new();
+    let stopping = Shutdown::default();
     let mut backoff = Duration::ZERO;
     tokio::pin!(shutdown);
 
@@ -73,30 +71,24 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let svc = stack.service(svc.clone());
-        let (opts, stats, drain, cut) = (opts.clone(), stats.clone(), drain.clone(), cut.clone());
+        let svc = stack.service(svc.clone(), stream.peer_addr().ok());
+        let (opts, stats) = (opts.clone(), stats.clone());
+        let (drain, cut) = (stopping.drain_signal(), stopping.cut_signal());
         tracker.spawn(async move {
-            stats.connection_opened();
+            // Counted closed when dropped, however the task ends.
+            let _open = stats.connection_opened();
             tokio::select! {
                 _ = serve_connection(stream, svc, &opts, &stats, drain) => {}
                 _ = cut.cancelled() => {}
             }
-            stats.connection_closed();
             drop(permit);
         });
     }
 
+    // Closed at once, so that a new server can take the port while this
+    // one drains.
     drop(listener);
-    drain.cancel();
-    tracker.close();
-    if tokio::time::timeout(opts.drain_timeout, tracker.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!(left = tracker.len(), "drain timed out; closing connections");
-        cut.cancel();
-        tracker.wait().await;
-    }
+    stopping.drain(&tracker, opts.drain_timeout).await;
     Ok(())
 }
 

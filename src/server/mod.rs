@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! listener        accept ─ permit per connection (over the limit: an error answer, close)
-//!                 ─ drain on shutdown
+//! shutdown        listener closed at once ─ going-away notice to every connection ─ grace
+//!                 ─ each closes once quiet ─ cut at the drain timeout
 //! connection      the engine that drives it (jsonmux's driver): read, call, answer ready
 //!                 handlers inline, one write per batch; stops reading at max_in_flight
 //!   framing       Framed<TcpStream, JsonCodec>, buffers released when idle
@@ -19,6 +20,7 @@ mod connection;
 mod layers;
 mod listener;
 mod options;
+mod shutdown;
 mod stack;
 mod stats;
 
@@ -30,9 +32,9 @@ use tower::{BoxError, Service};
 
 pub use builder::{Server, ServerBuilder};
 pub use options::{
-    DEFAULT_BUSY_POLL, DEFAULT_DRAIN_TIMEOUT, DEFAULT_FRAME_TIMEOUT, DEFAULT_HANDLER_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WRITE_TIMEOUT,
+    DEFAULT_BUSY_POLL, DEFAULT_DRAIN_GRACE, DEFAULT_DRAIN_TIMEOUT, DEFAULT_FRAME_TIMEOUT,
+    DEFAULT_HANDLER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WRITE_TIMEOUT,
 };
 pub use stats::{ServerStats, StatsSnapshot};
 

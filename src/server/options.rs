@@ -19,8 +19,10 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time a peer gets to take a batch of answers before it is cut: 30 s.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default time in-flight requests get to finish after shutdown: 30 s.
+/// Default time connections get to finish after shutdown before they are cut: 30 s.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a connection keeps reading after the going-away notice: 10 s.
+pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(10);
 /// Default busy polling: off, a connection with nothing to do sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
@@ -37,6 +39,7 @@ pub(crate) struct ServerOptions {
     pub(crate) frame_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) drain_timeout: Duration,
+    pub(crate) drain_grace: Duration,
     pub(crate) busy_poll: Option<Duration>,
 }
 
@@ -53,6 +56,7 @@ impl Default for ServerOptions {
             frame_timeout: Some(DEFAULT_FRAME_TIMEOUT),
             write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            drain_grace: DEFAULT_DRAIN_GRACE,
             busy_poll: DEFAULT_BUSY_POLL,
         }
     }

@@ -1,6 +1,8 @@
 //! The per-request rules a connection's service runs under, assembled in
 //! one place from the options.
 
+use std::net::SocketAddr;
+
 use tower::{BoxError, Service, ServiceBuilder};
 
 use super::layers::{AdmissionLayer, CatchErrorsLayer, HandlerTimeoutLayer};
@@ -13,7 +15,8 @@ use crate::{Message, Resp};
 /// Outermost first:
 ///
 /// ```text
-/// CatchErrors          every failure below becomes an error answer to its request
+/// CatchErrors          every failure or panic below becomes an error answer to its
+///                      request; every answer gets its request's Uid
 ///  HandlerTimeout      handler_timeout, from the handler's first Pending: `timeout`
 ///   Admission          max_concurrent_requests handlers at work, all connections: `overloaded`
 ///    LoadShed          the service not ready: `overloaded`
@@ -48,10 +51,11 @@ impl Stack {
         }
     }
 
-    /// Wraps the user's service for one connection.
+    /// Wraps the user's service for one connection, from `peer`.
     pub(crate) fn service<S>(
         &self,
         svc: S,
+        peer: Option<SocketAddr>,
     ) -> impl Service<Message, Response = Resp, Error = BoxError, Future = impl Send> + Send
     where
         S: Service<Message, Response = Resp> + Send + 'static,
@@ -59,7 +63,7 @@ impl Stack {
         S::Future: Send + 'static,
     {
         ServiceBuilder::new()
-            .layer(CatchErrorsLayer::new())
+            .layer(CatchErrorsLayer::new(peer))
             .layer(self.handler_timeout)
             .layer(self.admission.clone())
             .load_shed()

@@ -91,13 +91,12 @@ impl ServerStats {
         }
     }
 
-    pub(crate) fn connection_opened(&self) {
+    /// Counts a connection opened; it counts as closed when the guard is
+    /// dropped, however its task ends (a panic included).
+    pub(crate) fn connection_opened(&self) -> OpenConnection {
         self.inner.connections_open.fetch_add(1, Relaxed);
         self.inner.connections_total.fetch_add(1, Relaxed);
-    }
-
-    pub(crate) fn connection_closed(&self) {
-        self.inner.connections_open.fetch_sub(1, Relaxed);
+        OpenConnection(self.clone())
     }
 
     /// Counts `n` requests read.
@@ -135,7 +134,19 @@ impl ServerStats {
             | Code::Unauthenticated
             | Code::Unavailable
             | Code::Unknown => &c.handler_errors,
+            // Not an error: the server is draining.
+            Code::GoingAway => return,
         };
         counter.fetch_add(1, Relaxed);
+    }
+}
+
+/// One open connection in [`ServerStats`]: counted closed when dropped.
+#[derive(Debug)]
+pub(crate) struct OpenConnection(ServerStats);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.inner.connections_open.fetch_sub(1, Relaxed);
     }
 }

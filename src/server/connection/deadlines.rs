@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
+use crate::server::shutdown::DRAIN_QUIET;
 
 /// How long a connection waits idle before it gives its buffers back (not
 /// at once: a busy connection is idle for a moment after every batch).
@@ -19,7 +20,8 @@ pub(crate) const RELEASE_AFTER: Duration = Duration::from_secs(1);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Wait {
     /// A first byte, with nothing in flight: the idle timeout runs (and,
-    /// sooner, the buffers are released).
+    /// sooner, the buffers are released); while draining, the connection
+    /// closes once quiet instead.
     Idle,
     /// The rest of a frame that has started: the frame timeout runs.
     Frame,
@@ -46,6 +48,8 @@ pub(crate) struct Deadlines {
     idle_timeout: Option<Duration>,
     frame_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// The server is draining: an idle connection is done once quiet.
+    draining: bool,
     /// The wait under way; `None` after activity, until the next wait begins.
     current: Option<Current>,
 }
@@ -65,8 +69,18 @@ impl Deadlines {
             idle_timeout: opts.idle_timeout,
             frame_timeout: opts.frame_timeout,
             write_timeout: opts.write_timeout,
+            draining: false,
             current: None,
         }
+    }
+
+    /// The server is draining: from the next wait on, a connection idle for
+    /// [`DRAIN_QUIET`] (or its idle timeout, if shorter) is
+    /// [`Close::Drained`]. Quiet counts from now, not from the start of a
+    /// wait under way.
+    pub(crate) fn going_away(&mut self) {
+        self.draining = true;
+        self.current = None;
     }
 
     /// What the connection waits for now, if a wait has begun since the
@@ -114,6 +128,12 @@ impl Deadlines {
             Wait::Answers => None,
             Wait::Frame => after(self.frame_timeout, Close::FrameTimeout),
             Wait::Write => after(self.write_timeout, Close::WriteTimeout),
+            Wait::Idle if self.draining => {
+                let quiet = self
+                    .idle_timeout
+                    .map_or(DRAIN_QUIET, |t| t.min(DRAIN_QUIET));
+                Some((since + quiet, Due::Close(Close::Drained)))
+            }
             Wait::Idle => {
                 let timeout = after(self.idle_timeout, Close::IdleTimeout);
                 let release = since + RELEASE_AFTER;
@@ -149,6 +169,7 @@ mod tests {
         d.next().map(|(at, due)| {
             let what = match due {
                 Due::Release => "release".to_owned(),
+                Due::Close(Close::Drained) => "drained".to_owned(),
                 Due::Close(close) => close.code().expect("a timeout has a code").to_string(),
             };
             ((at - t0).as_secs(), what)
@@ -239,5 +260,28 @@ mod tests {
         assert_eq!(next(&d, t0), None);
         d.begin(Wait::Idle, t0 + 50 * SEC, true);
         assert_eq!(next(&d, t0), Some((51, "release".into())));
+    }
+
+    /// Draining, an idle connection is done once quiet, counted from the
+    /// notice; other waits keep their clocks.
+    #[test]
+    fn draining_an_idle_connection_closes_once_quiet() {
+        let t0 = Instant::now();
+        let mut d = deadlines(Some(300), Some(10), Some(30));
+        d.begin(Wait::Idle, t0, true);
+        d.going_away();
+        assert_eq!(
+            d.waiting(),
+            None,
+            "the quiet clock starts with the next wait"
+        );
+        d.begin(Wait::Idle, t0 + 5 * SEC, true);
+        assert_eq!(next(&d, t0), Some((6, "drained".into())));
+        d.begin(Wait::Frame, t0 + 5 * SEC, true);
+        assert_eq!(next(&d, t0), Some((15, "frame_timeout".into())));
+        let mut short = deadlines(Some(0), None, None);
+        short.going_away();
+        short.begin(Wait::Idle, t0, true);
+        assert_eq!(next(&short, t0), Some((0, "drained".into())));
     }
 }

@@ -25,7 +25,7 @@ const MAX_SPARE_SLOTS: usize = 64;
 type Slot<F> = Pin<Box<Option<F>>>;
 
 /// Serves one connection with the jsonmux engine until it ends; returns
-/// why, unless the peer closed it or shutdown drained it.
+/// why, unless the peer closed it.
 ///
 /// Each handler is polled once, inline, as soon as it is called, and an
 /// answer that is ready at once (the common case) goes straight into the
@@ -36,9 +36,11 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// counted once per batch, error answers by their code, and the end by its
 /// reason.
 ///
-/// Whatever ends the reading (the peer, shutdown, bad input, a timeout),
+/// Whatever ends the reading (the peer, the drain, bad input, a timeout),
 /// the requests read before are answered and flushed first, and a reason
-/// the peer can be told is sent as a last error answer. A socket that
+/// the peer can be told is sent as a last error answer. On shutdown the
+/// framing sends the going-away notice and reading goes on until the
+/// connection is quiet or its grace is over (see [`Framing`]). A socket that
 /// fails or stops taking answers, or a service that fails (its readiness:
 /// requests' failures are answers), ends the connection at once.
 pub(crate) async fn serve<S>(
@@ -92,7 +94,7 @@ struct Driver<'a, S: Service<Message>> {
     working: FuturesUnordered<Working<S::Future>>,
     /// Emptied slots, ready for the next request.
     spare: Vec<Slot<S::Future>>,
-    /// Reading has ended, and why (`Some(None)`: the peer closed, or shutdown).
+    /// Reading has ended, and why (`Some(None)`: the peer closed).
     end: Option<Option<Close>>,
 }
 
@@ -150,9 +152,10 @@ where
         while self.end.is_none() && self.framing.poll_ready(cx)?.is_ready() {
             if self.working.len() >= self.max_in_flight {
                 // Read nothing more until answers go out (finishing
-                // handlers wake the connection); only shutdown ends the wait.
-                if self.framing.poll_shutdown(cx).is_ready() {
-                    self.end = Some(None);
+                // handlers wake the connection); the drain still runs (its
+                // notice goes out with the flush below).
+                if self.framing.poll_drain(cx).is_ready() {
+                    self.end = Some(Some(Close::Drained));
                 }
                 break;
             }

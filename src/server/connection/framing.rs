@@ -12,12 +12,13 @@ use futures_util::SinkExt;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use tokio_util::codec::Framed;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 
 use super::deadlines::{Deadlines, Due, Wait};
 use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
+use crate::server::shutdown::{self, Drain};
 use crate::{CodecError, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
@@ -35,8 +36,8 @@ const SHUTDOWN_CHECK_EVERY: u32 = 32;
 pub(crate) enum Read {
     /// The next request.
     Request(Message),
-    /// Nothing more will be read: the peer closed or shutdown began
-    /// (`None`), or the connection must end for this reason.
+    /// Nothing more will be read: the peer closed (`None`), or the
+    /// connection must end for this reason.
     End(Option<Close>),
 }
 
@@ -52,11 +53,18 @@ pub(crate) enum Read {
 /// idle for a moment, and a read buffer is only given back once the socket
 /// is readable.
 ///
+/// When the server shuts down, the going-away notice goes out with the next
+/// write and reading goes on through the drain's grace (see
+/// [`shutdown`](crate::server::shutdown)); a connection with nothing in
+/// flight then ends as [`Close::Drained`] once quiet, any connection at the
+/// end of the grace.
+///
 /// [`poll_read`]: Framing::poll_read
 #[derive(Debug)]
 pub(crate) struct Framing {
     framed: Framed<TcpStream, JsonCodec<Message>>,
-    shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The server's shutdown, as this connection lives it.
+    drain: Drain,
     /// The rules of the clocks.
     deadlines: Deadlines,
     /// The one timer, for the next deadline of `deadlines`.
@@ -83,7 +91,7 @@ impl Framing {
         framed.set_backpressure_boundary(WRITE_BATCH);
         Framing {
             framed,
-            shutdown: Box::pin(shutdown.cancelled_owned()),
+            drain: Drain::new(shutdown, opts.drain_grace),
             deadlines: Deadlines::new(opts),
             timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             busy_poll: BusyPoll::new(opts.busy_poll),
@@ -102,8 +110,8 @@ impl Framing {
         self.reads_unchecked += 1;
         if self.reads_unchecked >= SHUTDOWN_CHECK_EVERY {
             self.reads_unchecked = 0;
-            if self.poll_shutdown(cx).is_ready() {
-                return Poll::Ready(Read::End(None));
+            if self.poll_drain(cx).is_ready() {
+                return Poll::Ready(Read::End(Some(Close::Drained)));
             }
         }
         // 1. A released read buffer comes back only once there are bytes to read.
@@ -129,16 +137,26 @@ impl Framing {
         }
     }
 
-    /// Ready once shutdown has begun; for a driver that is not reading.
-    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.shutdown.as_mut().poll(cx)
+    /// Follows the server's shutdown: when it begins, buffers the
+    /// going-away notice for the next write (reading goes on); ready once
+    /// the drain's grace is over: read nothing more. [`poll_read`] calls
+    /// it; a driver that is not reading calls it itself.
+    ///
+    /// [`poll_read`]: Framing::poll_read
+    pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.drain.poll_begin(cx) {
+            // Encoding an answer cannot fail; a write error shows at the flush.
+            let _ = self.send(shutdown::notice());
+            self.deadlines.going_away();
+        }
+        self.drain.poll_over(cx)
     }
 
     /// Nothing more to read for now: write the answers held back (one write
     /// for the whole batch), then run the clock of what we wait for.
     fn poll_wait(&mut self, cx: &mut Context<'_>, idle: bool) -> Poll<Read> {
-        if self.poll_shutdown(cx).is_ready() {
-            return Poll::Ready(Read::End(None));
+        if self.poll_drain(cx).is_ready() {
+            return Poll::Ready(Read::End(Some(Close::Drained)));
         }
         if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
             return Poll::Ready(Read::End(Some(e.into())));

@@ -1,9 +1,12 @@
 //! [`ResponseFuture`] of [`CatchErrors`](super::CatchErrors), and the error
-//! answer it makes of a failure.
+//! answer it makes of a failure or a panic.
 
+use std::any::Any;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use pin_project::pin_project;
 use tower::BoxError;
@@ -12,24 +15,35 @@ use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
 const HANDLER_TIMED_OUT: &str = "the server's handler timed out";
+/// The message of a panicked handler's answer.
+pub(super) const HANDLER_PANICKED: &str = "handler panicked";
 
-/// The handler's answer, or an error answer in its place.
+/// The handler's answer addressed to its request, or an error answer in
+/// its place.
 #[pin_project]
 #[derive(Debug)]
 pub(crate) struct ResponseFuture<F> {
-    /// The handler at work.
+    /// The handler at work; `None` if calling it panicked.
     #[pin]
-    inner: F,
-    /// The request's `Uid`, to address an error answer; taken when done.
+    inner: Option<F>,
+    /// The request's `Uid`, to address the answer; taken when done.
     uid: Option<String>,
+    /// The connection's peer, named in the log of a panic.
+    peer: Option<SocketAddr>,
     span: tracing::Span,
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: F, uid: String, span: tracing::Span) -> Self {
+    pub(super) fn new(
+        inner: Option<F>,
+        uid: String,
+        peer: Option<SocketAddr>,
+        span: tracing::Span,
+    ) -> Self {
         ResponseFuture {
             inner,
             uid: Some(uid),
+            peer,
             span,
         }
     }
@@ -46,14 +60,41 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let out = ready!(this.inner.poll(cx));
+        // 1. The handler, unless calling it panicked; a panic while it is
+        //    polled ends it (it is never polled again).
+        let out = match this.inner.as_pin_mut() {
+            Some(inner) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(out)) => Some(out),
+                Err(panic) => {
+                    let uid = this.uid.as_deref().expect("polled after completion");
+                    log_panic(uid, *this.peer, &*panic);
+                    None
+                }
+            },
+            None => None,
+        };
+        // 2. The answer, addressed to the request whatever the handler said.
         let uid = this.uid.take().expect("polled after completion");
-        Poll::Ready(Ok(out.unwrap_or_else(|e| {
-            let (code, message) = answer_for(e.into());
-            tracing::debug!(%code, error = %message, "request failed; answering with an error");
-            Resp::error(uid, code, message)
-        })))
+        Poll::Ready(Ok(match out {
+            Some(Ok(resp)) => addressed(resp, uid),
+            Some(Err(e)) => {
+                let (code, message) = answer_for(e.into());
+                tracing::debug!(%code, error = %message, "request failed; answering with an error");
+                Resp::error(uid, code, message)
+            }
+            None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
+        }))
     }
+}
+
+/// `resp` with the request's `Uid`.
+fn addressed(mut resp: Resp, uid: String) -> Resp {
+    if resp.uid != uid {
+        tracing::debug!(handler_uid = %resp.uid, "the handler's answer had another Uid; sent with the request's");
+        resp.uid = uid;
+    }
+    resp
 }
 
 /// The error answer for a failure below: its code and message.
@@ -67,4 +108,20 @@ pub(super) fn answer_for(e: BoxError) -> (Code, String) {
         e @ Error::Overloaded => (Code::Overloaded, e.to_string()),
         e => (Code::Handler, e.report()),
     }
+}
+
+/// Logs a handler's panic with the request's `Uid`, the peer and what the
+/// panic said.
+pub(super) fn log_panic(uid: &str, peer: Option<SocketAddr>, panic: &(dyn Any + Send)) {
+    let said = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)");
+    tracing::error!(
+        uid,
+        peer = peer.map(tracing::field::display),
+        panic = said,
+        "handler panicked; answering with an error"
+    );
 }

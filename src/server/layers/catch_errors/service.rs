@@ -1,14 +1,17 @@
 //! [`CatchErrors`]: the service.
 
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::{Context, Poll};
 
 use tower::{BoxError, Service};
 
-use super::future::ResponseFuture;
+use super::future::{log_panic, ResponseFuture};
 use crate::{Message, Resp};
 
-/// Answers every request it is called with: a failure below becomes an
-/// error answer (`Resp { Uid, Error, Code }`) to that request.
+/// Answers every request it is called with: a failure or a panic below
+/// becomes an error answer (`Resp { Uid, Error, Code }`) to that request,
+/// and every answer gets the request's `Uid`.
 ///
 /// Each request runs in a `request` span carrying its `Uid`.
 /// Readiness errors cannot be tied to a request: they pass through (and
@@ -16,11 +19,13 @@ use crate::{Message, Resp};
 #[derive(Clone, Debug)]
 pub(crate) struct CatchErrors<S> {
     inner: S,
+    /// The connection's peer, named in the log of a panic.
+    peer: Option<SocketAddr>,
 }
 
 impl<S> CatchErrors<S> {
-    pub(crate) fn new(inner: S) -> Self {
-        CatchErrors { inner }
+    pub(crate) fn new(inner: S, peer: Option<SocketAddr>) -> Self {
+        CatchErrors { inner, peer }
     }
 }
 
@@ -39,9 +44,19 @@ where
 
     fn call(&mut self, msg: Message) -> Self::Future {
         let span = tracing::debug_span!("request", uid = %msg.uid);
-        // Kept to address an error answer: the handler owns the request.
+        // Kept to address the answer: the handler owns the request.
         let uid = msg.uid.clone();
-        let inner = span.in_scope(|| self.inner.call(msg));
-        ResponseFuture::new(inner, uid, span)
+        let inner = &mut self.inner;
+        // A panic here is this request's alone: the service is called again
+        // for the next one (the driver does not poll a handler it has not got).
+        let called = span.in_scope(|| catch_unwind(AssertUnwindSafe(|| inner.call(msg))));
+        let inner = match called {
+            Ok(inner) => Some(inner),
+            Err(panic) => {
+                log_panic(&uid, self.peer, &*panic);
+                None
+            }
+        };
+        ResponseFuture::new(inner, uid, self.peer, span)
     }
 }

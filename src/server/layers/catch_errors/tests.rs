@@ -1,6 +1,10 @@
+use std::future::Future;
+
 use tokio_test::{assert_pending, assert_ready_err, assert_ready_ok, task};
+use tower::{Layer, Service};
 use tower_test::mock;
 
+use super::future::HANDLER_PANICKED;
 use super::CatchErrorsLayer;
 use crate::{Code, Error, Message, Resp};
 
@@ -8,7 +12,7 @@ type Handle = mock::Handle<Message, Resp>;
 type Svc = mock::Spawn<super::CatchErrors<mock::Mock<Message, Resp>>>;
 
 fn service() -> (Svc, Handle) {
-    let (mut svc, mut handle) = mock::spawn_layer(CatchErrorsLayer::new());
+    let (mut svc, mut handle) = mock::spawn_layer(CatchErrorsLayer::new(None));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
     (svc, handle)
@@ -73,7 +77,68 @@ async fn a_relayed_server_error_keeps_its_code_and_message() {
 /// A readiness error is not tied to a request: it is not caught.
 #[tokio::test]
 async fn a_readiness_error_passes_through() {
-    let (mut svc, mut handle) = mock::spawn_layer::<Message, Resp, _>(CatchErrorsLayer::new());
+    let (mut svc, mut handle) = mock::spawn_layer::<Message, Resp, _>(CatchErrorsLayer::new(None));
     handle.send_error("broken");
     assert_ready_err!(svc.poll_ready());
+}
+
+/// Calls a service made of `handler` under the layer with `msg`.
+fn call_fn<F, Fut>(
+    handler: F,
+    msg: Message,
+) -> task::Spawn<impl Future<Output = Result<Resp, tower::BoxError>>>
+where
+    F: FnMut(Message) -> Fut,
+    Fut: Future<Output = Result<Resp, tower::BoxError>>,
+{
+    let mut svc = CatchErrorsLayer::new(None).layer(tower::service_fn(handler));
+    task::spawn(svc.call(msg))
+}
+
+/// A handler that panics while it is polled is answered `handler`, "handler panicked", to its `Uid`.
+#[test]
+fn a_panic_while_polled_becomes_a_handler_answer() {
+    let mut answer = call_fn(
+        |_| async { panic!("pig escaped") },
+        Message::new("pixel-1", "x"),
+    );
+    let resp = assert_ready_ok!(answer.poll());
+    assert_eq!(resp.uid, "pixel-1");
+    assert_eq!(resp.code, Some(Code::Handler));
+    assert_eq!(resp.error.as_deref(), Some(HANDLER_PANICKED));
+}
+
+/// A service whose `call` panics is answered the same way, and is called again for the next request.
+#[test]
+fn a_panic_in_call_becomes_a_handler_answer_and_the_service_lives_on() {
+    let mut svc = CatchErrorsLayer::new(None).layer(tower::service_fn(|msg: Message| {
+        assert_ne!(msg.val, "boom", "called with boom");
+        std::future::ready(Ok::<_, tower::BoxError>(crate::hello(msg)))
+    }));
+    let mut panicked = task::spawn(svc.call(Message::new("p", "boom")));
+    let resp = assert_ready_ok!(panicked.poll());
+    assert_eq!((resp.uid.as_str(), resp.code), ("p", Some(Code::Handler)));
+    let mut next = task::spawn(svc.call(Message::new("n", "fine")));
+    assert_eq!(assert_ready_ok!(next.poll()).val, "server: hello, fine");
+}
+
+/// An answer the handler left without its `Uid` (or with another) goes out with the request's.
+#[test]
+fn every_answer_carries_its_requests_uid_whatever_the_handler_said() {
+    let forgot = |_| async {
+        Ok(Resp {
+            val: "oink".into(),
+            ..Resp::default()
+        })
+    };
+    let mut answer = call_fn(forgot, Message::new("pixel-1", "x"));
+    let resp = assert_ready_ok!(answer.poll());
+    assert_eq!((resp.uid.as_str(), resp.val.as_str()), ("pixel-1", "oink"));
+    let other = |_| async { Ok(Resp::error("someone-else", Code::NotFound, "no pig")) };
+    let mut answer = call_fn(other, Message::new("pixel-2", "x"));
+    let resp = assert_ready_ok!(answer.poll());
+    assert_eq!(
+        (resp.uid.as_str(), resp.code),
+        ("pixel-2", Some(Code::NotFound))
+    );
 }
