@@ -72,8 +72,10 @@ pub enum Error {
     Unavailable(Arc<Error>),
     /// The pool has no endpoints to send the call to.
     NoEndpoints,
-    /// The connection was closed on this side: every handle to it was
-    /// dropped, or the runtime running its background task shut down.
+    /// The client was closed on this side: closed with
+    /// [`Client::close`](crate::Client::close) or
+    /// [`Pool::close`](crate::Pool::close), every handle to the connection
+    /// was dropped, or the runtime running its background task shut down.
     ClientClosed,
     /// Connecting failed (refused, unreachable, …); `source()` is the
     /// system's error.

@@ -1,6 +1,7 @@
 //! [`Client`]: the ready stack, `Timeout → ConcurrencyLimit → Pool`.
 
 use std::fmt;
+use std::future::Future;
 use std::task::{Context, Poll};
 
 use tower::Service;
@@ -113,6 +114,42 @@ impl Client {
         &self.pool
     }
 
+    /// Closes the client, for every clone: new calls fail at once with
+    /// [`Error::ClientClosed`], the calls in flight finish, then the
+    /// connections close; the future resolves once they have. Dropping it
+    /// does not undo the close.
+    ///
+    /// The wait is bounded by the request timeout: a call in flight ends
+    /// by its deadline at the latest, and its connection closes once its
+    /// last call has ended (the dead-peer rules also keep running). With no
+    /// request timeout, the wait lasts as long as the calls do (see
+    /// [`Pool::close`]).
+    ///
+    /// Dropping the last clone without closing also cleans up, in the
+    /// background, as before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jsonmux::{Client, Error, Message};
+    /// use tower::{Service, ServiceExt};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+    /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// let mut client = Client::connect(addr).await?;
+    /// let call = client.ready().await?.call(Message::new("pixel-1", "pixelpig!"));
+    /// client.close().await; // the call in flight is answered first
+    /// assert_eq!(call.await?.val, "server: hello, pixelpig!");
+    /// let late = client.oneshot(Message::new("pixel-2", "too late")).await;
+    /// assert!(matches!(late, Err(Error::ClientClosed)));
+    /// # Ok(()) }
+    /// ```
+    pub fn close(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.pool.close()
+    }
+
     /// The client over a pool over `addrs`, once a first connection is up.
     pub(crate) async fn connect_with(
         opts: ClientOptions,
@@ -160,6 +197,10 @@ impl Service<Message> for Client {
     type Future = ResponseFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Closed: fail now rather than wait for a permit.
+        if self.pool.is_closed() {
+            return Poll::Ready(Err(Error::ClientClosed));
+        }
         self.inner.poll_ready(cx).map_err(Error::from)
     }
 

@@ -38,6 +38,10 @@ const MAX_UNWRITTEN: usize = 64 * 1024;
 /// them with one write, then decodes and routes every answer already
 /// received. The stream is always read, even with nothing in flight, so a
 /// peer's close is seen at once.
+///
+/// A server's going-away notice makes the connection drain (see
+/// [`Shared::route`]): requests already taken are still written and
+/// answered, and the task stops once the last of them is done.
 pub(crate) struct Dispatch<T> {
     framed: Framed<T, JsonCodec<Resp>>,
     requests: mpsc::UnboundedReceiver<Message>,
@@ -78,7 +82,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
     /// to do until a wake-up (`Pending`).
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if self.kill.as_mut().poll(cx).is_ready() {
-            // `Shared::abort` recorded the cause before cancelling.
+            // `Shared::abort` recorded the cause before cancelling (a dead
+            // peer, or a drain whose last call is done).
             return Poll::Ready(Err(self.shared.closed_error()));
         }
         for _ in 0..ROUNDS {
@@ -113,7 +118,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
                         // Progress, for the dead-peer check: a clock read
                         // per batch, not per answer.
                         let heard_at = (got == 0).then(Instant::now);
-                        self.route(resp, heard_at);
+                        self.shared.route(resp, heard_at);
                         got += 1;
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.into())),
@@ -134,24 +139,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
         // Still busy: let other tasks run, then come back.
         cx.waker().wake_by_ref();
         Poll::Pending
-    }
-
-    fn route(&mut self, resp: Resp, heard_at: Option<Instant>) {
-        // Only an error answer without a Uid can be about the connection;
-        // keep what it said before the answer is handed over.
-        let last_word = match (&resp.uid[..], &resp.error) {
-            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
-            _ => None,
-        };
-        if self.shared.answer(resp, heard_at) {
-            return;
-        }
-        match last_word {
-            // The server's last word about the whole connection (bad input,
-            // a limit): every request in flight will see it as the cause.
-            Some(cause) => self.shared.set_cause(cause),
-            None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
-        }
     }
 }
 

@@ -28,6 +28,8 @@ pub(crate) enum Refused {
     Duplicate,
     /// The connection has ended.
     Closed,
+    /// The connection is draining: it takes no new call.
+    Draining,
 }
 
 /// The `Uid`s in flight on one connection, and their waiters: a plain
@@ -39,11 +41,16 @@ pub(crate) enum Refused {
 /// leaves the table when its answer arrives (handed to the caller or
 /// dropped), when its request never reached the wire, or with the
 /// connection.
+///
+/// A draining table takes no new entry and lets the calls in it finish:
+/// the connection ends once [`has_callers`](Self::has_callers) is false.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
     waiters: HashMap<Arc<str>, Waiter>,
     /// Set when the connection ends: no new entries.
     closed: bool,
+    /// Set when the connection starts draining: no new entries.
+    draining: bool,
 }
 
 impl InFlight {
@@ -54,6 +61,9 @@ impl InFlight {
     pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
         if self.closed {
             return Err(Refused::Closed);
+        }
+        if self.draining {
+            return Err(Refused::Draining);
         }
         // One lookup for both the check and the insert (a duplicate, the
         // rare case, costs the key's allocation).
@@ -101,6 +111,17 @@ impl InFlight {
     pub(crate) fn close(&mut self) {
         self.closed = true;
         self.waiters.clear();
+    }
+
+    /// No new entries from now on; the calls in flight go on.
+    pub(crate) fn drain(&mut self) {
+        self.draining = true;
+    }
+
+    /// True once [`drain`](Self::drain) was called.
+    #[inline]
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining
     }
 
     /// True while some caller still waits for an answer (tombstones aside).
@@ -207,5 +228,18 @@ mod tests {
         assert!(rx.try_recv().is_err(), "the sender is gone");
         assert_eq!(begin(&mut f, "b").unwrap_err(), Refused::Closed);
         assert_eq!(f.len(), 0);
+    }
+
+    #[test]
+    fn a_draining_table_refuses_new_calls_and_keeps_those_in_flight() {
+        let mut f = InFlight::default();
+        let mut rx = begin(&mut f, "a").unwrap();
+        f.drain();
+        assert!(f.is_draining());
+        assert_eq!(begin(&mut f, "b").unwrap_err(), Refused::Draining);
+        assert!(f.has_callers());
+        assert!(hand_over(f.answer("a"), "a"));
+        assert_eq!(rx.try_recv().unwrap().uid, "a");
+        assert!(!f.has_callers(), "drained");
     }
 }

@@ -32,7 +32,13 @@ use crate::{Addr, Error, Message, Resp};
 /// * when the connection dies, every call in flight fails with
 ///   [`Error::Closed`], whose `source()` is the cause;
 /// * an answer carrying an error becomes [`Error::Server`] with its code
-///   (or [`Error::Overloaded`]).
+///   (or [`Error::Overloaded`]);
+/// * when the server sends a going-away notice (it is shutting down), the
+///   calls in flight are still answered, new calls fail with
+///   [`Error::Closed`] (its `source()` is the server's
+///   [`going_away`](crate::Code::GoingAway) error), and the connection
+///   closes once the last call is done. A [`Pool`](crate::Pool) moves its
+///   calls to a new connection instead.
 ///
 /// It runs over any byte stream ([`Connection::new`], [`Connection::pair`])
 /// or dials TCP ([`Connection::connect`],
@@ -221,21 +227,32 @@ impl Connection {
     }
 
     /// [`Service::call`] without `&mut`.
-    #[inline]
     pub(crate) fn send(&self, msg: Message) -> ResponseFuture {
-        self.try_send(msg)
-            .unwrap_or_else(|msg| ResponseFuture::failed(Error::DuplicateUid(msg.uid)))
+        self.try_send(msg).unwrap_or_else(|msg| {
+            // Given back: its `Uid` is taken here, or the connection drains.
+            let refused = match self.shared.is_draining() {
+                true => Refused::Draining,
+                false => Refused::Duplicate,
+            };
+            ResponseFuture::failed(self.shared.refusal(refused, &msg.uid))
+        })
     }
 
-    /// Sends `msg`, or gives it back if its `Uid` is taken here (in flight,
-    /// or abandoned with its answer still due): what a pool calls in place,
-    /// to try another connection then.
+    /// Sends `msg`, or gives it back (as it came, the caller's `Uid` on it)
+    /// if its `Uid` is taken here (in flight, or abandoned with its answer
+    /// still due) or the connection is draining: what a pool calls in
+    /// place, to try another connection then.
     #[inline]
     pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
         let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
         let (uid, answer) = match self.shared.begin(&msg.uid) {
             Ok(taken) => taken,
-            Err(Refused::Duplicate) => return Err(msg),
+            Err(Refused::Duplicate | Refused::Draining) => {
+                if let Some(uid) = caller_uid {
+                    msg.uid = uid;
+                }
+                return Err(msg);
+            }
             Err(Refused::Closed) => return Ok(ResponseFuture::failed(self.shared.closed_error())),
         };
         if self.requests.send(msg).is_err() {
@@ -252,10 +269,32 @@ impl Connection {
 }
 
 /// The health API a pool watches a connection with.
+///
+/// A connection *drains* when its server sends a going-away notice, or when
+/// the pool closes: it takes no new call (the pool skips it), the calls in
+/// flight go on, and it ends once the last of them is done.
 impl Connection {
     /// Resolves once the connection has ended.
     pub(crate) async fn ended(&self) {
         self.shared.ended().await
+    }
+
+    /// True once the connection is draining: pick another one.
+    #[inline]
+    pub(crate) fn is_draining(&self) -> bool {
+        self.shared.is_draining()
+    }
+
+    /// Resolves once the connection starts draining: time to dial its
+    /// replacement.
+    pub(crate) async fn draining(&self) {
+        self.shared.draining().await
+    }
+
+    /// Drains the connection; it ends with `cause` once its calls in
+    /// flight are done (at once if there are none).
+    pub(crate) fn drain(&self, cause: Error) {
+        self.shared.drain(cause)
     }
 
     /// Why the connection ended, once it has.
@@ -296,9 +335,13 @@ impl Service<Message> for Connection {
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
         // Nothing to reserve: the queue is unbounded (limits belong to the
-        // layers above). A dead connection says why it died.
+        // layers above). A dead or draining connection says why it takes
+        // no more calls.
         if self.shared.is_closed() {
             return Poll::Ready(Err(self.shared.closed_error()));
+        }
+        if self.shared.is_draining() {
+            return Poll::Ready(Err(self.shared.refusal(Refused::Draining, "")));
         }
         Poll::Ready(Ok(()))
     }

@@ -11,7 +11,7 @@ use super::health::Health;
 use super::inflight::{InFlight, Refused};
 use super::options::ConnectionOptions;
 use super::uid_mode::{Tags, UidMode};
-use crate::{Error, Resp};
+use crate::{Code, Error, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
 /// background task and, in a pool, the supervisor that watches it.
@@ -28,11 +28,17 @@ pub(crate) struct Shared {
     cause: OnceLock<Error>,
     /// Cancelled once `cause` is set: lets watchers await the end.
     ended: CancellationToken,
-    /// Cancelled to make the background task stop with `cause` (dead peer).
+    /// Cancelled to make the background task stop with `cause` (dead
+    /// peer, or drained).
     kill: CancellationToken,
     /// The wire tags, in [`UidMode::Tagged`]; `None`: the caller's `Uid`
     /// goes on the wire.
     tags: Option<Tags>,
+    /// Set when the connection starts draining (no new call; it ends once
+    /// its calls in flight are done): the cause it then ends with.
+    drain_cause: OnceLock<Error>,
+    /// Cancelled when the connection starts draining: lets a pool replace it.
+    draining: CancellationToken,
 }
 
 #[derive(Debug)]
@@ -54,6 +60,8 @@ impl Shared {
             ended: CancellationToken::new(),
             kill: CancellationToken::new(),
             tags: (opts.uid_mode == UidMode::Tagged).then(Tags::default),
+            drain_cause: OnceLock::new(),
+            draining: CancellationToken::new(),
         }
     }
 
@@ -69,7 +77,9 @@ impl Shared {
 
     /// Takes `uid` for a new request; returns the key and where its answer
     /// will come, or why it was refused ([`Refused::Duplicate`]: `uid` is
-    /// taken; [`Refused::Closed`]: the connection has ended).
+    /// taken; [`Refused::Closed`]: the connection has ended;
+    /// [`Refused::Draining`]: it takes no new call); [`Shared::refusal`]
+    /// turns that into the caller's error.
     pub(crate) fn begin(&self, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Refused> {
         // Calls start waiting on an idle connection: the silence counts
         // from now, not from the last answer (one clock read, outside the lock).
@@ -84,6 +94,48 @@ impl Shared {
         Ok((key, answer))
     }
 
+    /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the
+    /// closed error (with the drain's cause, for a draining connection).
+    pub(crate) fn refusal(&self, refused: Refused, uid: &str) -> Error {
+        match refused {
+            Refused::Duplicate => Error::DuplicateUid(uid.to_owned()),
+            Refused::Closed => self.closed_error(),
+            Refused::Draining => match self.drain_cause.get() {
+                Some(cause) => Error::closed(cause.clone()),
+                None => self.closed_error(),
+            },
+        }
+    }
+
+    /// Routes an answer read from the peer, `heard_at` as for
+    /// [`answer`](Shared::answer): to its caller, or, for an error answer
+    /// without a `Uid` (about the whole connection), as the server's word:
+    /// a going-away notice starts the drain, any other is the cause every
+    /// call in flight will see.
+    pub(crate) fn route(&self, resp: Resp, heard_at: Option<Instant>) {
+        if resp.uid.is_empty() && resp.code == Some(Code::GoingAway) {
+            let message = resp.error.unwrap_or_default();
+            tracing::debug!(%message, "the server is going away; draining the connection");
+            self.drain(Error::from_answer(resp.code, message));
+            return;
+        }
+        // Only an error answer without a Uid can be about the connection;
+        // keep what it said before the answer is handed over.
+        let last_word = match (&resp.uid[..], &resp.error) {
+            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
+            _ => None,
+        };
+        if self.answer(resp, heard_at) {
+            return;
+        }
+        match last_word {
+            // The server's last word about the whole connection (bad input,
+            // a limit): every request in flight will see it as the cause.
+            Some(cause) => self.set_cause(cause),
+            None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
+        }
+    }
+
     /// Hands an answer to its caller; `heard_at` is the time of the batch
     /// it came in, given with the batch's first answer. Returns false if
     /// nobody wanted it (an abandoned or unknown `Uid`): it is dropped.
@@ -95,9 +147,14 @@ impl Shared {
         table.health.answered();
         let caller = table.in_flight.answer(&resp.uid);
         self.sync_len(&table);
+        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
         drop(table);
         // A caller dropped since is the same as abandoned.
-        caller.is_some_and(|c| c.send(resp).is_ok())
+        let delivered = caller.is_some_and(|c| c.send(resp).is_ok());
+        if drained {
+            self.drained();
+        }
+        delivered
     }
 
     /// The caller of `uid` gave up before its answer: tombstone, and one
@@ -106,7 +163,48 @@ impl Shared {
         let mut table = self.lock();
         if table.in_flight.abandon(uid) {
             table.health.abandoned();
+            if table.in_flight.is_draining() && !table.in_flight.has_callers() {
+                drop(table);
+                self.drained();
+            }
         }
+    }
+
+    /// Starts draining: no new call (refused with `cause`, which the
+    /// connection ends with), the calls in flight go on, and the
+    /// connection ends once no caller waits (tombstones aside). Only the
+    /// first call counts.
+    pub(crate) fn drain(&self, cause: Error) {
+        let mut table = self.lock();
+        if table.in_flight.is_draining() || self.is_closed() {
+            return;
+        }
+        table.in_flight.drain();
+        let _ = self.drain_cause.set(cause);
+        let drained = !table.in_flight.has_callers();
+        drop(table);
+        self.draining.cancel();
+        if drained {
+            self.drained();
+        }
+    }
+
+    /// The last call of a draining connection is done: the task stops.
+    fn drained(&self) {
+        if let Some(cause) = self.drain_cause.get() {
+            self.abort(cause.clone());
+        }
+    }
+
+    /// True once the connection has started draining (it takes no new call).
+    #[inline]
+    pub(crate) fn is_draining(&self) -> bool {
+        self.drain_cause.get().is_some()
+    }
+
+    /// Resolves once the connection starts draining.
+    pub(crate) async fn draining(&self) {
+        self.draining.cancelled().await
     }
 
     /// The request for `uid` never reached the wire: forgets it.
@@ -184,7 +282,8 @@ impl Shared {
         self.tags.as_ref()
     }
 
-    /// Cancelled by [`abort`](Shared::abort): the background task stops.
+    /// Cancelled by [`abort`](Shared::abort) (and once a drain is done):
+    /// the background task stops.
     pub(crate) fn kill(&self) -> &CancellationToken {
         &self.kill
     }

@@ -14,7 +14,8 @@ use crate::connection;
 use crate::{Error, Message, Resp};
 
 /// The future a [`Pool`](super::Pool) call returns: the connection's
-/// answer, or, while no connection is up, the wait for one.
+/// answer, or, while no connection is up, the wait for one (which ends with
+/// [`Error::ClientClosed`] if the pool is closed).
 pub struct ResponseFuture {
     inner: Inner,
 }
@@ -88,6 +89,9 @@ impl Future for ResponseFuture {
                     continue;
                 }
                 Err(back) => *msg = Some(back),
+            }
+            if set.is_closed() {
+                return Poll::Ready(Err(Error::ClientClosed));
             }
             if set.opts.fail_fast {
                 if let Some(cause) = set.last_error() {

@@ -2,6 +2,7 @@
 //! discovery stream), read their health.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use tower::discover::Discover;
@@ -118,6 +119,17 @@ impl PoolHandle {
     /// The health of every endpoint, in the order they were added.
     pub fn endpoints(&self) -> Vec<EndpointStatus> {
         self.set.statuses()
+    }
+
+    /// [`Pool::close`](super::Pool::close), for a [`Client`](crate::Client).
+    pub(crate) fn close(&self) -> impl Future<Output = ()> + Send + 'static {
+        super::service::close(&self.set)
+    }
+
+    /// True once the pool is closed.
+    #[inline]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.set.is_closed()
     }
 }
 

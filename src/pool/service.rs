@@ -1,10 +1,11 @@
 //! [`Pool`]: requests spread over many connections to many endpoints.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio_util::sync::DropGuard;
+use tokio_util::sync::{CancellationToken, DropGuard};
 use tower::load::Load;
 use tower::Service;
 
@@ -12,6 +13,7 @@ use super::future::ResponseFuture;
 use super::handle::PoolHandle;
 use super::options::PoolOptions;
 use super::set::Set;
+use super::supervisor::{watch, Until};
 use super::worker::PoolWorker;
 use crate::{Addr, Error, Message, Resp};
 
@@ -159,6 +161,53 @@ impl Pool {
     /// also the pool's `tower::load::Load`.
     pub fn in_flight(&self) -> usize {
         self.set.in_flight()
+    }
+
+    /// Closes the pool, for every clone: new calls fail at once with
+    /// [`Error::ClientClosed`] (calls waiting for a connection too),
+    /// nothing is dialed any more, and each connection takes no new call
+    /// and closes once its calls in flight have ended. The future resolves
+    /// when they all have closed; dropping it does not undo the close.
+    ///
+    /// Calls in flight end as always: answered, failed if their
+    /// connection dies, or given up by their caller. What bounds the wait
+    /// is theirs: the request timeout of a [`Client`](crate::Client) (or a
+    /// `Timeout` layer of your own) over the pool, and the dead-peer rules,
+    /// which keep running (a peer that answers nothing for the read timeout
+    /// is cut). With neither, the wait lasts as long as the calls do.
+    ///
+    /// Dropping the last clone without closing also cleans up, in the
+    /// background: the connections close once their calls are done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jsonmux::{Error, Message, Pool};
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+    /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// # let addr = server.local_addr()?;
+    /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// let pool = Pool::new([addr]);
+    /// pool.clone().oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+    /// pool.close().await;
+    /// let late = pool.oneshot(Message::new("pixel-2", "too late")).await;
+    /// assert!(matches!(late, Err(Error::ClientClosed)));
+    /// # Ok(()) }
+    /// ```
+    pub fn close(&self) -> impl Future<Output = ()> + Send + 'static {
+        close(&self.set)
+    }
+}
+
+/// Closes `set` now; the future waits for its connections to close.
+pub(crate) fn close(set: &Set) -> impl Future<Output = ()> + Send + 'static {
+    let conns = set.close();
+    async move {
+        let never = CancellationToken::new();
+        let each = conns.iter().map(|conn| watch(conn, &never, Until::Ended));
+        futures_util::future::join_all(each).await;
     }
 }
 

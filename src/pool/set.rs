@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio::sync::{mpsc, Notify};
@@ -33,7 +33,7 @@ impl Candidate for Live {
     }
 
     fn usable(&self) -> bool {
-        !self.conn.is_closed() && !self.endpoint.is_retired()
+        !self.conn.is_closed() && !self.conn.is_draining() && !self.endpoint.is_retired()
     }
 }
 
@@ -64,8 +64,11 @@ pub(crate) struct Set {
     /// Parent of every endpoint's token; cancelled when the last `Pool`
     /// clone is dropped.
     pub(crate) token: CancellationToken,
-    /// Woken on every change: a connection up or down, a dial failed.
+    /// Woken on every change: a connection up or down, a dial failed,
+    /// the pool closed.
     pub(crate) changed: Arc<Notify>,
+    /// Set by [`Set::close`]: calls fail with [`Error::ClientClosed`].
+    closed: AtomicBool,
 }
 
 impl Set {
@@ -80,14 +83,21 @@ impl Set {
             to_worker,
             token: CancellationToken::new(),
             changed: Arc::new(Notify::new()),
+            closed: AtomicBool::new(false),
         };
         (set, new_endpoints)
     }
 
     /// Puts a new connection in rotation; returns its id for [`Set::remove`].
+    /// (In a closed pool it drains at once.)
     pub(crate) fn add(&self, endpoint: Arc<Endpoint>, conn: Connection) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut conns = self.conns.write().unwrap_or_else(|p| p.into_inner());
+        // Under the lock `close` reads the connections with: each one is
+        // either drained here or by `close`.
+        if self.is_closed() {
+            conn.drain(Error::ClientClosed);
+        }
         // An endpoint's connections stay side by side, for `pick`.
         let at = conns
             .iter()
@@ -112,36 +122,73 @@ impl Set {
     /// If the call's `Uid` is taken there (in flight, or abandoned with its
     /// answer due), it goes to the least-loaded connection where it is
     /// free; the call fails with [`Error::DuplicateUid`] only if it is
-    /// taken on every connection in rotation. The common case costs one
-    /// try, as without the check.
+    /// taken on every connection in rotation. A connection that starts
+    /// draining between the pick and the send gives the call back the same
+    /// way. The common case costs one try, as without the checks.
     #[inline]
     pub(crate) fn send(&self, msg: Message) -> Result<ResponseFuture, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
         let Some(first) = pick(&conns, self.opts.pack_up_to) else {
             return Err(msg);
         };
-        Ok(match first.conn.try_send(msg) {
-            Ok(sent) => sent,
+        match first.conn.try_send(msg) {
+            Ok(sent) => Ok(sent),
             Err(msg) => Set::send_elsewhere(&conns, first, msg),
-        })
+        }
     }
 
-    /// [`Set::send`] once the `Uid` was found taken on `tried`.
+    /// [`Set::send`] once `tried` gave the call back: its `Uid` is taken
+    /// there, or it started draining. Gives the call back if every other
+    /// connection drains too (the caller waits for a new one).
     #[cold]
-    fn send_elsewhere(conns: &[Live], tried: &Live, mut msg: Message) -> ResponseFuture {
+    fn send_elsewhere(
+        conns: &[Live],
+        tried: &Live,
+        mut msg: Message,
+    ) -> Result<ResponseFuture, Message> {
+        // Whether a connection that takes calls had the `Uid` taken.
+        let mut taken = !tried.conn.is_draining();
         for live in others_by_load(conns, tried) {
             match live.conn.try_send(msg) {
-                Ok(sent) => return sent,
+                Ok(sent) => return Ok(sent),
                 Err(back) => msg = back,
             }
+            taken |= !live.conn.is_draining();
         }
-        ResponseFuture::failed(Error::DuplicateUid(msg.uid))
+        match taken {
+            true => Ok(ResponseFuture::failed(Error::DuplicateUid(msg.uid))),
+            false => Err(msg),
+        }
     }
 
     /// Requests in flight over every connection in rotation.
     pub(crate) fn in_flight(&self) -> usize {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
         conns.iter().map(|l| l.conn.in_flight()).sum()
+    }
+
+    /// Closes the pool: calls fail with [`Error::ClientClosed`] from now on,
+    /// the supervisors stop, and every connection drains. Returns the
+    /// connections, to wait for.
+    pub(crate) fn close(&self) -> Vec<Connection> {
+        let conns = {
+            let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+            self.closed.store(true, Ordering::Release);
+            conns.iter().map(|l| l.conn.clone()).collect::<Vec<_>>()
+        };
+        self.token.cancel();
+        for conn in &conns {
+            conn.drain(Error::ClientClosed);
+        }
+        // Calls waiting for a connection fail now.
+        self.changed.notify_waiters();
+        conns
+    }
+
+    /// True once [`Set::close`] was called.
+    #[inline]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Connections in rotation.

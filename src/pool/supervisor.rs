@@ -17,7 +17,10 @@ const HEALTHY_AFTER: Duration = Duration::from_secs(1);
 
 /// Keeps one connection to `endpoint` alive for as long as the endpoint is
 /// in the pool: dials (with backoff between failures), puts the connection
-/// in rotation, watches it, and starts over when it ends.
+/// in rotation, watches it, and starts over when it ends, or at once when
+/// it starts draining (its server is going away: a restarted server, or
+/// the pool's other endpoints, take the calls), leaving it to finish its
+/// calls in flight.
 pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
     let opts = &set.opts;
     let token = endpoint.token.clone();
@@ -38,8 +41,19 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
                 endpoint.connected();
                 let id = set.add(endpoint.clone(), conn.clone());
                 let since = Instant::now();
-                watch(&conn, &token).await;
+                let watched = watch(&conn, &token, Until::Draining).await;
                 set.remove(id);
+                if let Watched::Draining = watched {
+                    tracing::debug!(addr = %endpoint.addr, "connection draining; dialing its replacement");
+                    endpoint.disconnected(None);
+                    // Watched to its end on the side, by the same rules.
+                    tokio::spawn(async move {
+                        watch(&conn, &CancellationToken::new(), Until::Ended).await
+                    });
+                    // No penalty: the server asked for it.
+                    backoff.reset();
+                    continue;
+                }
                 let cause = conn.cause();
                 tracing::debug!(addr = %endpoint.addr, cause = ?cause, "connection ended");
                 endpoint.disconnected(cause);
@@ -55,16 +69,38 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
     }
 }
 
-/// Waits for the connection to end, or for its endpoint to leave the pool;
-/// on the way, asks the connection's health at its pace and aborts the
-/// connection when the peer looks dead.
-async fn watch(conn: &Connection, token: &CancellationToken) {
+/// What a watch waits for, besides `token`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// The connection ends or starts draining.
+    Draining,
+    /// The connection ends.
+    Ended,
+}
+
+/// Why a watch returned.
+#[derive(Debug)]
+pub(crate) enum Watched {
+    Ended,
+    Draining,
+    Stopped,
+}
+
+/// Waits for the connection to end (or start draining, as `until` says),
+/// or for `token` (its endpoint left the pool); on the way, asks the
+/// connection's health at its pace and aborts the connection when the
+/// peer looks dead.
+pub(crate) async fn watch(conn: &Connection, token: &CancellationToken, until: Until) -> Watched {
     let mut tick = tokio::time::interval(conn.check_every());
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = conn.ended() => return,
-            _ = token.cancelled() => return,
+            // A closing pool both stops its supervisors and drains their
+            // connections: stopping comes first.
+            biased;
+            _ = token.cancelled() => return Watched::Stopped,
+            _ = conn.ended() => return Watched::Ended,
+            _ = conn.draining(), if until == Until::Draining => return Watched::Draining,
             _ = tick.tick() => {}
         }
         if let Some(dead) = conn.check(Instant::now()) {

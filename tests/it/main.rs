@@ -9,6 +9,7 @@ mod faultproxy;
 mod interop;
 mod pool;
 mod server;
+mod shutdown;
 mod support;
 mod uids;
 mod wire;

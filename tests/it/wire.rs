@@ -1,13 +1,9 @@
 //! The wire as raw bytes against the jsonmux server: what the Go peers send.
 
-use std::time::Duration;
-
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
-use crate::support::time::with_paused_clock;
 use jsonmux::ServerBuilder;
 use tokio::io::AsyncWriteExt;
-use tokio::time::Instant;
 
 /// `Ts` looks like Go's RFC3339Nano in UTC: `2006-01-02T15:04:05[.fraction]Z`.
 fn assert_go_timestamp(ts: &str) {
@@ -186,44 +182,4 @@ async fn a_handler_error_is_answered_for_that_request_only() {
     raw.send(br#"{"Uid":"good","Val":"x"}"#).await;
     assert_eq!(raw.resp().await.val, "server: hello, x");
     server.stop().await;
-}
-
-/// A request held a second into the drain is still answered, then the connection closes.
-#[test]
-fn shutdown_answers_requests_in_flight_then_closes() {
-    with_paused_clock(|| async {
-        let mut server = TestServer::start().await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"slow","Val":"wait:slow"}{"Uid":"quick","Val":"x"}"#)
-            .await;
-        assert_eq!(raw.resp().await.uid, "quick");
-        server.gates.arrived("slow", 1).await;
-        server.signal_stop();
-        // Whatever can run, runs; then a second of the drain passes.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let refused = tokio::net::TcpStream::connect(server.addr).await;
-        assert!(refused.is_err(), "the listener is closed once draining");
-        server.gates.open("slow");
-        assert_eq!(raw.resp().await.uid, "slow");
-        raw.expect_eof().await;
-        server.stop().await;
-    });
-}
-
-/// A drain past its deadline cuts the connections with requests still in flight, exactly then.
-#[test]
-fn a_drain_past_its_deadline_cuts_the_connections_left() {
-    with_paused_clock(|| async {
-        let drain = Duration::from_millis(50);
-        let server = TestServer::start_with(ServerBuilder::new().drain_timeout(drain)).await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"stuck","Val":"wait:stuck"}{"Uid":"quick","Val":"x"}"#)
-            .await;
-        assert_eq!(raw.resp().await.uid, "quick");
-        server.gates.arrived("stuck", 1).await;
-        let started = Instant::now();
-        server.stop().await;
-        assert_eq!(started.elapsed(), drain, "cut at the drain deadline");
-        raw.expect_eof().await;
-    });
 }

@@ -20,12 +20,20 @@ use super::time::bounded;
 /// `wait:<name>` answers like the seed once the test opens gate `<name>`,
 /// `fail:<msg>` fails with `msg`,
 /// `code:<code>:<msg>` answers with that error code and message,
+/// `panic:call` panics in `call`, `panic:poll` once its future is polled,
+/// `no-uid` answers like the seed but with an empty `Uid`,
 /// `hang` never answers, anything else is answered at once like the seed.
 pub(crate) fn scripted(gates: &Gates) -> BoxCloneService<Message, Resp, String> {
     let gates = gates.clone();
     BoxCloneService::new(tower::service_fn(move |msg: Message| {
+        assert_ne!(msg.val, "panic:call", "a handler panics in call");
         let gates = gates.clone();
         async move {
+            assert_ne!(msg.val, "panic:poll", "a handler panics while polled");
+            if msg.val == "no-uid" {
+                let uid = String::new();
+                return Ok(Resp { uid, ..hello(msg) });
+            }
             if let Some(rest) = msg.val.strip_prefix("code:") {
                 let (code, why) = rest.split_once(':').ok_or("bad code")?;
                 let code = code.parse::<jsonmux::Code>().map_err(|e| e.to_string())?;
@@ -97,10 +105,12 @@ impl TestServer {
         }
     }
 
-    /// Signals shutdown and waits for the drain to finish.
+    /// Signals shutdown and waits for the drain to finish; every
+    /// connection is then counted closed.
     pub(crate) async fn stop(mut self) {
         self.signal_stop();
         bounded("server drain", self.task).await.unwrap().unwrap();
+        assert_eq!(self.stats.snapshot().connections_open, 0, "after the drain");
     }
 }
 
