@@ -61,23 +61,32 @@ where
         let this = self.project();
         let _entered = this.span.enter();
         // 1. The handler, unless calling it panicked; a panic while it is
-        //    polled ends it (it is never polled again).
-        let out = match this.inner.as_pin_mut() {
-            Some(inner) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(out)) => Some(out),
+        //    polled ends it (it is never polled again). (The output is
+        //    written in place, not returned through `catch_unwind`: an
+        //    answer is large, and this runs for every request.)
+        let mut out = None;
+        if let Some(inner) = this.inner.as_pin_mut() {
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                if let Poll::Ready(done) = inner.poll(cx) {
+                    out = Some(done);
+                }
+            }));
+            match polled {
+                Ok(()) if out.is_none() => return Poll::Pending,
+                Ok(()) => {}
                 Err(panic) => {
                     let uid = this.uid.as_deref().expect("polled after completion");
                     log_panic(uid, *this.peer, &*panic);
-                    None
                 }
-            },
-            None => None,
-        };
+            }
+        }
         // 2. The answer, addressed to the request whatever the handler said.
         let uid = this.uid.take().expect("polled after completion");
         Poll::Ready(Ok(match out {
-            Some(Ok(resp)) => addressed(resp, uid),
+            Some(Ok(mut resp)) => {
+                resp.uid = uid;
+                resp
+            }
             Some(Err(e)) => {
                 let (code, message) = answer_for(e.into());
                 tracing::debug!(%code, error = %message, "request failed; answering with an error");
@@ -86,15 +95,6 @@ where
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         }))
     }
-}
-
-/// `resp` with the request's `Uid`.
-fn addressed(mut resp: Resp, uid: String) -> Resp {
-    if resp.uid != uid {
-        tracing::debug!(handler_uid = %resp.uid, "the handler's answer had another Uid; sent with the request's");
-        resp.uid = uid;
-    }
-    resp
 }
 
 /// The error answer for a failure below: its code and message.

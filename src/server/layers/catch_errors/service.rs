@@ -46,9 +46,9 @@ where
         let span = tracing::debug_span!("request", uid = %msg.uid);
         // Kept to address the answer: the handler owns the request.
         let uid = msg.uid.clone();
-        let inner = &mut self.inner;
         // A panic here is this request's alone: the service is called again
-        // for the next one (the driver does not poll a handler it has not got).
+        // for the next one.
+        let inner = &mut self.inner;
         let called = span.in_scope(|| catch_unwind(AssertUnwindSafe(|| inner.call(msg))));
         let inner = match called {
             Ok(inner) => Some(inner),
