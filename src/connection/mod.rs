@@ -19,6 +19,9 @@
 //!   connection's (`Tags`) given back as the caller's `Uid` in the answer.
 //! * `Health`: dead-peer detection (silence with calls waiting, timeouts in
 //!   a row); a [`Pool`](crate::Pool) asks it and replaces the connection.
+//! * Draining (`Shared::drain`): on the server's going-away notice, or when
+//!   a pool closes, the connection takes no new call, lets its calls in
+//!   flight finish, and ends after the last; a pool replaces it at once.
 
 mod background;
 mod dispatch;

@@ -288,3 +288,66 @@ impl Shared {
         &self.kill
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Shared {
+        Shared::new(&ConnectionOptions::default())
+    }
+
+    fn answer_to(uid: &str) -> Resp {
+        Resp {
+            uid: uid.into(),
+            ..Resp::default()
+        }
+    }
+
+    #[test]
+    fn a_drain_refuses_new_calls_and_ends_the_connection_after_the_last_one() {
+        let s = shared();
+        let (_, mut a) = s.begin("a").unwrap();
+        let _b = s.begin("b").unwrap();
+        s.drain(Error::ClientClosed);
+        assert!(s.is_draining());
+        assert!(matches!(s.begin("c"), Err(Refused::Draining)));
+        assert!(s.answer(answer_to("a"), None));
+        assert_eq!(a.try_recv().unwrap().uid, "a");
+        assert!(!s.kill().is_cancelled(), "b is in flight");
+        s.abandon("b");
+        assert!(s.kill().is_cancelled(), "the last caller gave up");
+        assert!(matches!(s.cause(), Some(Error::ClientClosed)));
+    }
+
+    #[test]
+    fn a_drain_with_nothing_in_flight_ends_the_connection_at_once() {
+        let s = shared();
+        s.drain(Error::ClientClosed);
+        assert!(s.kill().is_cancelled());
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn a_going_away_notice_starts_the_drain_and_reaches_no_caller() {
+        let s = shared();
+        let (_, mut empty) = s.begin("").unwrap();
+        s.route(Resp::error("", Code::GoingAway, "bye"), None);
+        assert!(s.is_draining());
+        assert!(
+            empty.try_recv().is_err(),
+            "not handed to the call with an empty Uid"
+        );
+        assert!(!s.is_closed(), "that call is still in flight");
+        let refused = s.refusal(Refused::Draining, "late");
+        let cause = std::error::Error::source(&refused).and_then(|c| c.downcast_ref::<Error>());
+        let going_away = matches!(
+            cause,
+            Some(Error::Server {
+                code: Code::GoingAway,
+                ..
+            })
+        );
+        assert!(going_away, "{refused:?}");
+    }
+}

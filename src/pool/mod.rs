@@ -5,6 +5,7 @@
 //!                                                └─ endpoint B: slot 1 … pool_size ─ Connection
 //! PoolWorker: one supervisor per slot ─ dial (timeout, socket options) ─ put in rotation ─ watch
 //!             (ended? the connection's health says the peer is dead?) ─ backoff with jitter ─ redial
+//!             (draining: its server is going away? redial at once; it finishes its calls on the side)
 //! PoolHandle: add / remove endpoints (sent to the worker), read their health
 //!             discover: any tower Discover stream of addresses (DnsDiscover: a name, resolved on an interval),
 //!             polled by the worker: Insert → add, Remove → remove
@@ -18,6 +19,8 @@
 //!
 //! The pick: the least-loaded connection (or packed, `pack_up_to`); if the
 //! call's `Uid` is taken there, the least-loaded one where it is free.
+//! Connections that are draining (their server sent a going-away notice,
+//! or the pool is closing, [`Pool::close`]) take no new call.
 
 mod backoff;
 mod discovery;

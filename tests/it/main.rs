@@ -6,6 +6,7 @@ mod client;
 mod connection;
 mod discovery;
 mod faultproxy;
+mod handlers;
 mod interop;
 mod pool;
 mod server;

@@ -4,12 +4,12 @@ use std::error::Error as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::calls::{all_answered, spawn_calls};
 use crate::support::gates::Gates;
 use crate::support::peers::silent_server;
 use crate::support::server::{scripted, PerConnection, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
 use jsonmux::{Client, ClientBuilder, Error, Message, Resp, ServerBuilder};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -21,28 +21,6 @@ fn quick() -> ClientBuilder {
 
 async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
     client.clone().oneshot(Message::new(uid, val)).await
-}
-
-/// `n` calls `{tag}{i}` with value `val`, each on a task of its own.
-fn spawn_calls(
-    client: &Client,
-    tag: &str,
-    n: usize,
-    val: &str,
-) -> Vec<JoinHandle<Result<Resp, Error>>> {
-    (0..n)
-        .map(|i| {
-            let msg = Message::new(format!("{tag}{i}"), val);
-            tokio::spawn(client.clone().oneshot(msg))
-        })
-        .collect()
-}
-
-/// Awaits every call, each of which must succeed.
-async fn all_answered(calls: Vec<JoinHandle<Result<Resp, Error>>>) {
-    for c in calls {
-        bounded("a pooled call", c).await.unwrap().unwrap();
-    }
 }
 
 /// Calls until one succeeds; panics if none does within the test patience.

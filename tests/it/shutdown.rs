@@ -5,11 +5,11 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use crate::support::calls::{all_answered, spawn_calls};
 use crate::support::raw::Raw;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Code, Connection, Error, Message, Resp, ServerBuilder};
-use tokio::task::JoinHandle;
+use jsonmux::{Client, ClientBuilder, Code, Connection, Error, Message, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -25,31 +25,6 @@ async fn expect_notice(raw: &mut Raw) {
         ("", Some(Code::GoingAway)),
         "{r:?}"
     );
-}
-
-/// `n` calls `{tag}{i}` with value `val`, each on a task of its own.
-fn spawn_calls(
-    client: &Client,
-    tag: &str,
-    n: usize,
-    val: &str,
-) -> Vec<JoinHandle<Result<Resp, Error>>> {
-    (0..n)
-        .map(|i| {
-            tokio::spawn(
-                client
-                    .clone()
-                    .oneshot(Message::new(format!("{tag}{i}"), val)),
-            )
-        })
-        .collect()
-}
-
-/// Awaits every call, each of which must succeed.
-async fn all_answered(calls: Vec<JoinHandle<Result<Resp, Error>>>) {
-    for c in calls {
-        bounded("a call", c).await.unwrap().unwrap();
-    }
 }
 
 /// A request in flight at shutdown is answered after the notice; the listener is closed at once.

@@ -2,6 +2,7 @@
 //! gates the test opens, raw sockets, peers that misbehave, and bounded
 //! waits on a real or a paused clock.
 
+pub(crate) mod calls;
 pub(crate) mod gates;
 pub(crate) mod peers;
 pub(crate) mod raw;

@@ -1,0 +1,102 @@
+//! Handlers that misbehave, and clients that leave: a panic costs one
+//! error answer, an answer without its `Uid` still reaches its caller, and
+//! the server's books stay right.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::support::raw::Raw;
+use crate::support::server::TestServer;
+use crate::support::time::{eventually, with_paused_clock};
+use jsonmux::{Client, Code, Message};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// A normal client still gets its answer.
+async fn still_serves(addr: SocketAddr) {
+    let mut raw = Raw::connect(addr).await;
+    raw.send(br#"{"Uid":"normal","Val":"client"}"#).await;
+    assert_eq!(raw.resp().await.val, "server: hello, client");
+}
+
+/// A handler that panics, in `call` or while polled, costs one `handler` answer; the rest is served.
+#[tokio::test]
+async fn a_panicking_handler_costs_one_error_answer_and_nothing_else() {
+    let s = TestServer::start().await;
+    let mut raw = Raw::connect(s.addr).await;
+    raw.send(br#"{"Uid":"held","Val":"wait:held"}{"Uid":"p1","Val":"panic:poll"}{"Uid":"a","Val":"x"}{"Uid":"p2","Val":"panic:call"}{"Uid":"b","Val":"x"}"#)
+        .await;
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let r = raw.resp().await;
+        answers.push((r.uid, r.code.map(Code::as_str), r.error));
+    }
+    answers.sort();
+    let ok = |uid: &str| (uid.to_owned(), None, None);
+    let panicked = |uid: &str| {
+        let message = Some("handler panicked".to_owned());
+        (uid.to_owned(), Some("handler"), message)
+    };
+    assert_eq!(answers, [ok("a"), ok("b"), panicked("p1"), panicked("p2")]);
+    s.gates.open("held");
+    assert_eq!(
+        raw.resp().await.val,
+        "server: hello, wait:held",
+        "held: answered"
+    );
+    still_serves(s.addr).await;
+    let snap = s.stats.snapshot();
+    assert_eq!((snap.requests, snap.handler_errors), (6, 2));
+    drop(raw);
+    eventually("every connection closed", || {
+        s.stats.snapshot().connections_open == 0
+    })
+    .await;
+    s.stop().await;
+}
+
+/// A handler that answers without the `Uid` still reaches its caller, who does not wait out a timeout.
+#[test]
+fn a_handler_that_forgets_the_uid_still_reaches_its_caller() {
+    with_paused_clock(|| async {
+        let s = TestServer::start().await;
+        let client = Client::connect(s.addr).await.unwrap();
+        let started = Instant::now();
+        let resp = client
+            .clone()
+            .oneshot(Message::new("mine", "no-uid"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (resp.uid.as_str(), resp.val.as_str()),
+            ("mine", "server: hello, no-uid")
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO, "no timeout waited out");
+        client.close().await;
+        s.stop().await;
+    });
+}
+
+/// `connections_open` returns to 0 once clients of every kind have left.
+#[tokio::test]
+async fn connections_open_returns_to_zero_when_clients_leave() {
+    let s = TestServer::start().await;
+    let client = Client::connect(s.addr).await.unwrap();
+    client
+        .clone()
+        .oneshot(Message::new("c", "x"))
+        .await
+        .unwrap();
+    let mut raw = Raw::connect(s.addr).await;
+    raw.send(br#"{"Uid":"p","Val":"panic:poll"}"#).await;
+    assert_eq!(raw.resp().await.code, Some(Code::Handler));
+    let idle = Raw::connect(s.addr).await;
+    eventually("all connected", || s.stats.snapshot().connections_open >= 3).await;
+    client.close().await;
+    drop((raw, idle));
+    eventually("every connection closed", || {
+        s.stats.snapshot().connections_open == 0
+    })
+    .await;
+    s.stop().await;
+}
