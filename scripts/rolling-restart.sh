@@ -126,8 +126,10 @@ print("|---|---|---|---|")
 for l in intervals:
     print(f"| {l['t_s']:.0f} | {l['ok']} | {l['errors']} | {l['rps']:.0f} |")
 print()
+slowest = min(l["ok"] for l in intervals)
 print(f"sent {final['sent']}, ok {final['ok']}, errors {final['errors']} {final['errors_by_kind'] or ''}, "
-      f"p50 {final['p50_us'] / 1000:.2f} ms, p99 {final['p99_us'] / 1000:.2f} ms, max {final['max_us'] / 1000:.1f} ms")
+      f"slowest second {slowest} ok, p50 {final['p50_us'] / 1000:.2f} ms, "
+      f"p99 {final['p99_us'] / 1000:.2f} ms, max {final['max_us'] / 1000:.1f} ms")
 PY
 echo
 echo "$report"
