@@ -3,12 +3,13 @@
 //! the server's books stay right.
 
 use std::net::SocketAddr;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
 use crate::support::time::{eventually, with_paused_clock};
-use jsonmux::{Client, Code, Message};
+use jsonmux::{Client, Code, Message, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -96,6 +97,34 @@ async fn connections_open_returns_to_zero_when_clients_leave() {
     drop((raw, idle));
     eventually("every connection closed", || {
         s.stats.snapshot().connections_open == 0
+    })
+    .await;
+    s.stop().await;
+}
+
+/// A service that panics outside any request (in `poll_ready`) costs its connection, still counted closed.
+#[tokio::test]
+async fn a_connection_whose_service_panics_is_still_counted_closed() {
+    #[derive(Clone)]
+    struct PanicsWhenAsked;
+    impl tower::Service<Message> for PanicsWhenAsked {
+        type Response = jsonmux::Resp;
+        type Error = std::convert::Infallible;
+        type Future = std::future::Ready<Result<jsonmux::Resp, Self::Error>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            panic!("not ready, ever");
+        }
+        fn call(&mut self, msg: Message) -> Self::Future {
+            std::future::ready(Ok(jsonmux::hello(msg)))
+        }
+    }
+    let builder = ServerBuilder::new();
+    let s = TestServer::start_at("127.0.0.1:0", builder, |_| PanicsWhenAsked).await;
+    let mut raw = Raw::connect(s.addr).await;
+    raw.expect_eof().await;
+    eventually("the connection counted closed", || {
+        let snap = s.stats.snapshot();
+        (snap.connections_total, snap.connections_open) == (1, 0)
     })
     .await;
     s.stop().await;
