@@ -80,7 +80,8 @@ pub enum Error {
     /// Connecting failed (refused, unreachable, …); `source()` is the
     /// system's error.
     Connect(Arc<io::Error>),
-    /// Resolving and connecting took longer than the dial timeout.
+    /// Connecting (resolving, connecting, the TLS handshake) took longer
+    /// than the dial timeout.
     DialTimeout(Duration),
     /// The host name resolved to no address.
     Unresolved(String),
@@ -97,6 +98,11 @@ pub enum Error {
     /// This many calls in a row timed out with no answer in between: the
     /// connection was replaced.
     TooManyTimeouts(usize),
+    /// TLS failed: its setup (a certificate or key that cannot be read or
+    /// used) or a handshake (the server's certificate not trusted or not
+    /// for the name dialed, ours refused, a peer not speaking TLS);
+    /// `source()` says what.
+    Tls(Arc<dyn std::error::Error + Send + Sync>),
     /// A builder option was given a value it cannot take.
     InvalidOption {
         /// The option's name, as its setter is called.
@@ -220,6 +226,7 @@ impl fmt::Display for Error {
                 write!(f, "no answer from peer for {d:?} with calls waiting")
             }
             Error::TooManyTimeouts(n) => write!(f, "{n} calls in a row timed out"),
+            Error::Tls(_) => f.write_str("tls error"),
             Error::InvalidOption { option, reason } => write!(f, "invalid {option}: {reason}"),
             Error::Other(e) => fmt::Display::fmt(e, f),
         }
@@ -232,6 +239,7 @@ impl std::error::Error for Error {
             Error::Closed(cause) | Error::Unavailable(cause) => Some(&**cause),
             Error::Connect(e) | Error::Io(e) => Some(&**e),
             Error::Protocol(e) => Some(e),
+            Error::Tls(e) => Some(&**e),
             Error::Other(e) => e.source(),
             _ => None,
         }

@@ -106,6 +106,9 @@ pub use hello::{hello, timestamp, HelloService, TAG};
 pub use pool::{Pool, PoolHandle, PoolWorker};
 pub use proto::{Message, Resp};
 pub use server::{serve, Server, ServerBuilder};
+#[cfg(feature = "tls")]
+pub use transport::tls;
+pub use transport::{ConnInfo, PeerIdentity};
 
 /// Compiles the README's examples so they cannot drift from the API.
 #[cfg(doctest)]

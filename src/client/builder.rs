@@ -2,10 +2,13 @@
 //!
 //! The setters are grouped by what they configure: the stack's layers here,
 //! the pool in `builder/pool.rs`, each connection in
-//! `builder/connection.rs`, dialing and sockets in `builder/transport.rs`.
+//! `builder/connection.rs`, dialing and sockets in `builder/transport.rs`,
+//! TLS in `builder/tls.rs`.
 
 mod connection;
 mod pool;
+#[cfg(feature = "tls")]
+mod tls;
 mod transport;
 
 use std::time::Duration;
@@ -110,8 +113,8 @@ impl ClientBuilder {
     /// [`Error::Connect`], [`Error::DialTimeout`] or [`Error::Unresolved`]
     /// if `addr` cannot be reached within the dial timeout.
     pub async fn connect_bare(&self, addr: impl Into<Addr>) -> Result<Connection, Error> {
-        let stream = self.opts.pool.transport.dial(&addr.into()).await?;
-        Ok(Connection::with_options(stream, &self.opts.pool.connection))
+        let opts = &self.opts.pool;
+        opts.dialer.connect(&addr.into(), &opts.connection).await
     }
 
     /// A [`Pool`] over `addrs`, dialed in the background, for composing

@@ -44,9 +44,10 @@ pub use crate::connection::UidMode;
 pub use crate::pool::options::{
     DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_PACK_UP_TO, DEFAULT_POOL_SIZE,
 };
+pub use crate::connection::dial::DEFAULT_DIAL_TIMEOUT;
 pub use crate::transport::tcp::{
-    DEFAULT_DIAL_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES,
-    DEFAULT_KEEPALIVE_TIME, DEFAULT_TCP_USER_TIMEOUT,
+    DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES, DEFAULT_KEEPALIVE_TIME,
+    DEFAULT_TCP_USER_TIMEOUT,
 };
 pub use builder::ClientBuilder;
 pub use future::ResponseFuture;

@@ -24,6 +24,7 @@
 //!   flight finish, and ends after the last; a pool replaces it at once.
 
 mod background;
+pub(crate) mod dial;
 mod dispatch;
 mod future;
 mod health;
@@ -34,6 +35,7 @@ mod shared;
 mod uid_mode;
 
 pub use background::Background;
+pub(crate) use dial::Dialer;
 pub use future::ResponseFuture;
 pub(crate) use options::ConnectionOptions;
 pub use service::Connection;

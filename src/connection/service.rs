@@ -11,12 +11,12 @@ use tower::load::Load;
 use tower::Service;
 
 use super::background::Background;
+use super::dial::Dialer;
 use super::dispatch::Dispatch;
 use super::future::ResponseFuture;
 use super::inflight::Refused;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
-use crate::transport::TcpOptions;
 use crate::{Addr, Error, Message, Resp};
 
 /// One connection carrying many requests at once, correlated by `Uid`.
@@ -116,17 +116,19 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Dials `addr` with the default options (see
-    /// [`ClientBuilder`](crate::ClientBuilder) for dial timeout, keepalive
-    /// and the rest) and spawns the connection's task.
+    /// Dials `addr` (TCP, or a Unix socket for `unix:/path`) with the
+    /// default options and spawns the connection's task; see
+    /// [`ClientBuilder::connect_bare`](crate::ClientBuilder::connect_bare)
+    /// for dial timeout, keepalive, TLS and your own connector.
     ///
     /// # Errors
     ///
     /// [`Error::Connect`], [`Error::DialTimeout`] or [`Error::Unresolved`]
     /// if the address cannot be reached in time.
     pub async fn connect(addr: impl Into<Addr>) -> Result<Connection, Error> {
-        let stream = TcpOptions::default().dial(&addr.into()).await?;
-        Ok(Connection::new(stream))
+        Dialer::default()
+            .connect(&addr.into(), &ConnectionOptions::default())
+            .await
     }
 
     /// Runs the protocol over an open stream (TCP, Unix, TLS, in-memory…)

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use crate::connection::ConnectionOptions;
-use crate::transport::TcpOptions;
+use crate::connection::{ConnectionOptions, Dialer};
 
 /// Default pool size per endpoint: 3 connections, as in the seed.
 pub const DEFAULT_POOL_SIZE: usize = 3;
@@ -28,7 +27,8 @@ pub(crate) struct PoolOptions {
     /// While nothing is up: fail calls at once instead of waiting.
     pub(crate) fail_fast: bool,
     pub(crate) connection: ConnectionOptions,
-    pub(crate) transport: TcpOptions,
+    /// How endpoints are reached: connector, TLS, dial timeout.
+    pub(crate) dialer: Dialer,
 }
 
 impl Default for PoolOptions {
@@ -40,7 +40,7 @@ impl Default for PoolOptions {
             backoff_max: DEFAULT_BACKOFF_MAX,
             fail_fast: false,
             connection: ConnectionOptions::default(),
-            transport: TcpOptions::default(),
+            dialer: Dialer::default(),
         }
     }
 }

@@ -28,7 +28,7 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
     loop {
         let dialed = tokio::select! {
             _ = token.cancelled() => return,
-            dialed = opts.transport.dial(&endpoint.addr) => dialed,
+            dialed = opts.dialer.connect(&endpoint.addr, &opts.connection) => dialed,
         };
         match dialed {
             Err(e) => {
@@ -36,8 +36,7 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
                 endpoint.failed(e);
                 set.changed.notify_waiters();
             }
-            Ok(stream) => {
-                let conn = Connection::with_options(stream, &opts.connection);
+            Ok(conn) => {
                 endpoint.connected();
                 let id = set.add(endpoint.clone(), conn.clone());
                 let since = Instant::now();

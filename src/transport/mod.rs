@@ -1,13 +1,22 @@
-//! Dialing: from an [`Addr`](crate::Addr) to an open, configured stream.
+//! Transports: how bytes reach a peer, below the protocol.
 //!
-//! A leaf module: it knows addresses, sockets and errors, nothing of the
-//! protocol. Connections and pools call [`TcpOptions::dial`].
+//! A leaf module: it knows addresses, sockets, TLS and errors, nothing of
+//! the protocol. The client dials through a connector (TCP or Unix by the
+//! address, or one of yours), the server serves a stream of accepted
+//! connections (its listener, or one of yours); TLS runs over either.
 //!
 //! ```text
-//! Addr::Tcp("host:port") ─ resolve ─ connect (first address that answers) ─ socket options ─ TcpStream
-//!                          └──────── one deadline: dial_timeout ──────────┘
+//! client   Addr ─ connector: TCP (resolve, connect, socket options) | Unix | yours ─ [TLS] ─ stream
+//!                 └──────────────────── one deadline: dial_timeout ───────────────────┘
+//! server   listener (TCP | Unix) or your incoming ─ (stream, ConnInfo) ─ [TLS, handshake timeout] ─ stream
 //! ```
 
+mod info;
 pub(crate) mod tcp;
+#[cfg(feature = "tls")]
+pub mod tls;
+#[cfg(unix)]
+pub(crate) mod unix;
 
+pub use info::{ConnInfo, PeerIdentity};
 pub(crate) use tcp::TcpOptions;

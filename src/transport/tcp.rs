@@ -1,4 +1,4 @@
-//! [`TcpOptions`]: TCP dialing with one deadline, then socket options.
+//! [`TcpOptions`]: TCP dialing, then socket options.
 
 use std::io;
 use std::sync::Arc;
@@ -7,10 +7,8 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{lookup_host, TcpStream};
 
-use crate::{Addr, Error};
+use crate::Error;
 
-/// Default dial timeout: 3 s for resolve + connect, as in the seed.
-pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Default idle time before the first TCP keepalive probe: 30 s.
 pub const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(30);
 /// Default time between TCP keepalive probes: 10 s.
@@ -23,8 +21,6 @@ pub const DEFAULT_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How to dial a TCP endpoint and configure its socket.
 #[derive(Clone, Debug)]
 pub(crate) struct TcpOptions {
-    /// One deadline over resolving and connecting.
-    pub(crate) dial_timeout: Duration,
     /// `TCP_NODELAY`: requests are batched by the connection already, so
     /// the kernel must not hold them back.
     pub(crate) nodelay: bool,
@@ -41,7 +37,6 @@ pub(crate) struct TcpOptions {
 impl Default for TcpOptions {
     fn default() -> Self {
         TcpOptions {
-            dial_timeout: DEFAULT_DIAL_TIMEOUT,
             nodelay: true,
             keepalive_time: Some(DEFAULT_KEEPALIVE_TIME),
             keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
@@ -53,39 +48,27 @@ impl Default for TcpOptions {
 }
 
 impl TcpOptions {
-    /// Resolves `addr`, connects to the first address that answers, and
-    /// applies the socket options, all within the dial timeout.
+    /// Resolves `hostport`, connects to the first address that answers, and
+    /// applies the socket options. (The caller bounds it with the dial
+    /// timeout.)
     ///
     /// # Errors
     ///
-    /// [`Error::DialTimeout`] past the deadline, [`Error::Unresolved`] for
-    /// a name with no address, [`Error::Connect`] otherwise: the last
-    /// connect error, or an [`io::ErrorKind::Unsupported`] one for an
-    /// [`Addr::Unix`], which this dialer does not reach.
-    pub(crate) async fn dial(&self, addr: &Addr) -> Result<TcpStream, Error> {
+    /// [`Error::Unresolved`] for a name with no address, [`Error::Connect`]
+    /// otherwise, with the last connect error.
+    pub(crate) async fn dial(&self, hostport: &str) -> Result<TcpStream, Error> {
         let connect_failed = |e| Error::Connect(Arc::new(e));
-        let hostport = match addr {
-            Addr::Tcp(hostport) => hostport.as_str(),
-            Addr::Unix(_) => {
-                let e = io::Error::new(io::ErrorKind::Unsupported, "unix sockets");
-                return Err(connect_failed(e));
-            }
-        };
-        let attempt = async {
-            let mut last = None;
-            for a in lookup_host(hostport).await.map_err(connect_failed)? {
-                match TcpStream::connect(a).await {
-                    Ok(s) => return Ok(s),
-                    Err(e) => last = Some(e),
+        let mut last = None;
+        for a in lookup_host(hostport).await.map_err(connect_failed)? {
+            match TcpStream::connect(a).await {
+                Ok(stream) => {
+                    self.configure(&stream).map_err(connect_failed)?;
+                    return Ok(stream);
                 }
+                Err(e) => last = Some(e),
             }
-            Err(last.map_or_else(|| Error::Unresolved(hostport.to_owned()), connect_failed))
-        };
-        let stream = tokio::time::timeout(self.dial_timeout, attempt)
-            .await
-            .map_err(|_| Error::DialTimeout(self.dial_timeout))??;
-        self.configure(&stream).map_err(connect_failed)?;
-        Ok(stream)
+        }
+        Err(last.map_or_else(|| Error::Unresolved(hostport.to_owned()), connect_failed))
     }
 
     /// Applies `TCP_NODELAY`, keepalive, `SO_LINGER` and `TCP_USER_TIMEOUT`.

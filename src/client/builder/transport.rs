@@ -1,12 +1,49 @@
-//! Dialing and socket setters: dial timeout, keepalive, `TCP_NODELAY`,
-//! `SO_LINGER`, `TCP_USER_TIMEOUT`.
+//! Dialing and socket setters: the connector, dial timeout, keepalive,
+//! `TCP_NODELAY`, `SO_LINGER`, `TCP_USER_TIMEOUT`.
 
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower::{BoxError, Service};
+
 use super::ClientBuilder;
+use crate::Addr;
 
 impl ClientBuilder {
-    /// Deadline for resolving and connecting, together.
+    /// Dials every endpoint through `connector`, a tower `Service` from an
+    /// [`Addr`] to an open byte stream (as hyper's connectors are), instead
+    /// of the built-in one (TCP for `host:port`, a Unix socket for
+    /// `unix:/path`): an in-memory pipe in tests, a proxy, a tunnel.
+    ///
+    /// Each dial runs on a clone of it, within the
+    /// [dial timeout](Self::dial_timeout); [TLS](Self::tls), if set, runs
+    /// over the stream it gives. The socket options below apply only to the
+    /// built-in connector. An I/O error it fails with becomes
+    /// [`Error::Connect`](crate::Error::Connect).
+    ///
+    /// ```
+    /// use jsonmux::{Addr, ClientBuilder};
+    ///
+    /// // Every endpoint is reached through an in-memory pipe.
+    /// let connector = tower::service_fn(|_: Addr| async {
+    ///     let (ours, _theirs) = tokio::io::duplex(64 * 1024);
+    ///     Ok::<_, std::io::Error>(ours)
+    /// });
+    /// let b = ClientBuilder::new().connector(connector);
+    /// ```
+    pub fn connector<C>(mut self, connector: C) -> Self
+    where
+        C: Service<Addr> + Clone + Send + 'static,
+        C::Response: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        C::Error: Into<BoxError>,
+        C::Future: Send + 'static,
+    {
+        self.opts.pool.dialer.set_connector(connector);
+        self
+    }
+
+    /// Deadline for connecting: resolving, connecting and the TLS
+    /// handshake, together (or whatever a [connector](Self::connector) does).
     /// Default: [`DEFAULT_DIAL_TIMEOUT`](crate::client::DEFAULT_DIAL_TIMEOUT).
     ///
     /// ```
@@ -14,7 +51,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().dial_timeout(Duration::from_millis(500));
     /// ```
     pub fn dial_timeout(mut self, timeout: Duration) -> Self {
-        self.opts.pool.transport.dial_timeout = timeout;
+        self.opts.pool.dialer.dial_timeout = timeout;
         self
     }
 
@@ -26,7 +63,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().keepalive_time(Some(Duration::from_secs(10)));
     /// ```
     pub fn keepalive_time(mut self, time: Option<Duration>) -> Self {
-        self.opts.pool.transport.keepalive_time = time;
+        self.opts.pool.dialer.tcp.keepalive_time = time;
         self
     }
 
@@ -38,7 +75,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().keepalive_interval(Duration::from_secs(5));
     /// ```
     pub fn keepalive_interval(mut self, interval: Duration) -> Self {
-        self.opts.pool.transport.keepalive_interval = interval;
+        self.opts.pool.dialer.tcp.keepalive_interval = interval;
         self
     }
 
@@ -49,7 +86,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().keepalive_retries(5);
     /// ```
     pub fn keepalive_retries(mut self, retries: u32) -> Self {
-        self.opts.pool.transport.keepalive_retries = retries;
+        self.opts.pool.dialer.tcp.keepalive_retries = retries;
         self
     }
 
@@ -59,7 +96,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().nodelay(false);
     /// ```
     pub fn nodelay(mut self, nodelay: bool) -> Self {
-        self.opts.pool.transport.nodelay = nodelay;
+        self.opts.pool.dialer.tcp.nodelay = nodelay;
         self
     }
 
@@ -71,7 +108,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().linger(Some(Duration::ZERO));
     /// ```
     pub fn linger(mut self, linger: Option<Duration>) -> Self {
-        self.opts.pool.transport.linger = linger;
+        self.opts.pool.dialer.tcp.linger = linger;
         self
     }
 
@@ -84,7 +121,7 @@ impl ClientBuilder {
     /// let b = jsonmux::ClientBuilder::new().tcp_user_timeout(Some(Duration::from_secs(10)));
     /// ```
     pub fn tcp_user_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.opts.pool.transport.tcp_user_timeout = timeout;
+        self.opts.pool.dialer.tcp.tcp_user_timeout = timeout;
         self
     }
 }
