@@ -37,6 +37,7 @@ mod options;
 mod service;
 mod stack;
 
+pub use crate::connection::dial::DEFAULT_DIAL_TIMEOUT;
 pub use crate::connection::options::{
     DEFAULT_BUSY_POLL, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_READ_TIMEOUT,
 };
@@ -44,7 +45,6 @@ pub use crate::connection::UidMode;
 pub use crate::pool::options::{
     DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_PACK_UP_TO, DEFAULT_POOL_SIZE,
 };
-pub use crate::connection::dial::DEFAULT_DIAL_TIMEOUT;
 pub use crate::transport::tcp::{
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES, DEFAULT_KEEPALIVE_TIME,
     DEFAULT_TCP_USER_TIMEOUT,

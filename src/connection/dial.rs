@@ -80,7 +80,11 @@ impl Dialer {
     ) -> Result<Connection, Error> {
         let dial = async {
             match &self.connector {
-                Some(connector) => connector.dial(addr.clone(), self.clone(), opts.clone()).await,
+                Some(connector) => {
+                    connector
+                        .dial(addr.clone(), self.clone(), opts.clone())
+                        .await
+                }
                 None => self.connect_builtin(addr, opts).await,
             }
         };
@@ -112,7 +116,12 @@ impl Dialer {
 
     /// Runs the TLS handshake over `io` if configured, then starts the
     /// connection's task over the result.
-    async fn start<T>(&self, io: T, addr: &Addr, opts: &ConnectionOptions) -> Result<Connection, Error>
+    async fn start<T>(
+        &self,
+        io: T,
+        addr: &Addr,
+        opts: &ConnectionOptions,
+    ) -> Result<Connection, Error>
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {

@@ -1,12 +1,16 @@
-//! The server: any `Service<Message, Response = Resp>` behind a framed TCP listener.
+//! The server: any `Service<Message, Response = Resp>` behind a listener
+//! (TCP, Unix) or any stream of accepted connections, optionally over TLS.
 //!
 //! ```text
+//! incoming        a Listener (TCP | Unix) or yours: (stream, ConnInfo) ─ accept loop
 //! listener        accept ─ permit per connection (over the limit: an error answer, close)
+//! per_connection  [TLS handshake within its timeout] ─ the connection's service: a clone,
+//!                 or made from its ConnInfo (serve_with)
 //! shutdown        listener closed at once ─ going-away notice to every connection ─ grace
 //!                 ─ each closes once quiet ─ cut at the drain timeout
 //! connection      the engine that drives it (jsonmux's driver): read, call, answer ready
 //!                 handlers inline, one write per batch; stops reading at max_in_flight
-//!   framing       Framed<TcpStream, JsonCodec>, buffers released when idle
+//!   framing       Framed<stream, JsonCodec>, buffers released when idle
 //!   deadlines     idle / frame / write timeouts: what the connection waits for, until when
 //! stack           per-request rules, one ServiceBuilder, outermost first:
 //!                 CatchErrors ─ HandlerTimeout ─ Admission (server-wide cap) ─ LoadShed ─ svc
@@ -17,9 +21,11 @@
 mod builder;
 mod close;
 mod connection;
+mod incoming;
 mod layers;
 mod listener;
 mod options;
+mod per_connection;
 mod shutdown;
 mod stack;
 mod stats;
@@ -30,7 +36,10 @@ use std::io;
 use tokio::net::TcpListener;
 use tower::{BoxError, Service};
 
+#[cfg(feature = "tls")]
+pub use crate::transport::tls::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
 pub use builder::{Server, ServerBuilder};
+pub use incoming::{Listener, Socket};
 pub use options::{
     DEFAULT_BUSY_POLL, DEFAULT_DRAIN_GRACE, DEFAULT_DRAIN_TIMEOUT, DEFAULT_FRAME_TIMEOUT,
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,

@@ -41,6 +41,9 @@ pub(crate) struct ServerOptions {
     pub(crate) drain_timeout: Duration,
     pub(crate) drain_grace: Duration,
     pub(crate) busy_poll: Option<Duration>,
+    /// Every connection speaks TLS, with this handshake.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::transport::tls::TlsAcceptor>,
 }
 
 impl Default for ServerOptions {
@@ -58,6 +61,19 @@ impl Default for ServerOptions {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             drain_grace: DEFAULT_DRAIN_GRACE,
             busy_poll: DEFAULT_BUSY_POLL,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+}
+
+impl ServerOptions {
+    /// True unless connections speak TLS: a peer can then read a
+    /// plaintext last answer before its handshake.
+    pub(crate) fn speaks_plaintext(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_none();
+        #[cfg(not(feature = "tls"))]
+        true
     }
 }

@@ -38,6 +38,8 @@ struct Counters {
     frame_timeouts: AtomicU64,
     write_timeouts: AtomicU64,
     idle_closed: AtomicU64,
+    tls_handshake_failures: AtomicU64,
+    tls_handshake_timeouts: AtomicU64,
 }
 
 /// A point-in-time copy of [`ServerStats`].
@@ -69,6 +71,12 @@ pub struct StatsSnapshot {
     pub write_timeouts: u64,
     /// Connections closed for being idle.
     pub idle_closed: u64,
+    /// Connections whose TLS handshake failed: not TLS (a plaintext
+    /// client), a client certificate missing, untrusted or expired, …
+    pub tls_handshake_failures: u64,
+    /// Connections whose TLS handshake did not finish within the
+    /// handshake timeout (silent or slow clients).
+    pub tls_handshake_timeouts: u64,
 }
 
 impl ServerStats {
@@ -88,6 +96,8 @@ impl ServerStats {
             frame_timeouts: c.frame_timeouts.load(Relaxed),
             write_timeouts: c.write_timeouts.load(Relaxed),
             idle_closed: c.idle_closed.load(Relaxed),
+            tls_handshake_failures: c.tls_handshake_failures.load(Relaxed),
+            tls_handshake_timeouts: c.tls_handshake_timeouts.load(Relaxed),
         }
     }
 
@@ -112,6 +122,17 @@ impl ServerStats {
         if let Some(code) = why.code() {
             self.error_code(code);
         }
+    }
+
+    /// Counts a connection whose TLS handshake did not succeed.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_refused(&self, why: &crate::transport::tls::Refused) {
+        use crate::transport::tls::Refused;
+        let counter = match why {
+            Refused::Failed(_) => &self.inner.tls_handshake_failures,
+            Refused::TimedOut(_) => &self.inner.tls_handshake_timeouts,
+        };
+        counter.fetch_add(1, Relaxed);
     }
 
     /// Counts an error by its code: answered to a request or ending a

@@ -12,5 +12,9 @@ mod pool;
 mod server;
 mod shutdown;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 mod uids;
+mod unix;
 mod wire;

@@ -16,8 +16,8 @@ impl ClientBuilder {
     /// `unix:/path`): an in-memory pipe in tests, a proxy, a tunnel.
     ///
     /// Each dial runs on a clone of it, within the
-    /// [dial timeout](Self::dial_timeout); [TLS](Self::tls), if set, runs
-    /// over the stream it gives. The socket options below apply only to the
+    /// [dial timeout](Self::dial_timeout); TLS (`tls`, with the `tls`
+    /// feature), if set, runs over the stream it gives. The socket options below apply only to the
     /// built-in connector. An I/O error it fails with becomes
     /// [`Error::Connect`](crate::Error::Connect).
     ///

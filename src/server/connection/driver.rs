@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 
@@ -43,8 +43,8 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// connection is quiet or its grace is over (see [`Framing`]). A socket that
 /// fails or stops taking answers, or a service that fails (its readiness:
 /// requests' failures are answers), ends the connection at once.
-pub(crate) async fn serve<S>(
-    stream: TcpStream,
+pub(crate) async fn serve<S, T>(
+    stream: T,
     svc: S,
     opts: &ServerOptions,
     stats: &ServerStats,
@@ -52,6 +52,7 @@ pub(crate) async fn serve<S>(
 ) -> Option<Close>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
+    T: AsyncRead + AsyncWrite + Unpin,
 {
     let mut driver = Driver {
         framing: Framing::new(stream, opts, shutdown),
@@ -82,8 +83,8 @@ where
     }
 }
 
-struct Driver<'a, S: Service<Message>> {
-    framing: Framing,
+struct Driver<'a, S: Service<Message>, T> {
+    framing: Framing<T>,
     svc: S,
     stats: &'a ServerStats,
     /// At this many requests in flight, stop reading (backpressure).
@@ -98,9 +99,10 @@ struct Driver<'a, S: Service<Message>> {
     end: Option<Option<Close>>,
 }
 
-impl<S> Driver<'_, S>
+impl<S, T> Driver<'_, S, T>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
+    T: AsyncRead + AsyncWrite + Unpin,
 {
     /// Ready once every request read is answered and flushed after reading
     /// ended (`Ok`, with the reason to tell the peer), or at once if the

@@ -9,12 +9,13 @@ use bytes::BytesMut;
 use futures_core::Stream;
 use futures_sink::Sink;
 use futures_util::SinkExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::deadlines::{Deadlines, Due, Wait};
+use super::readable::Readable;
 use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
@@ -41,7 +42,7 @@ pub(crate) enum Read {
     End(Option<Close>),
 }
 
-/// The socket, framed by [`JsonCodec`], with the connection's clocks.
+/// The stream, framed by [`JsonCodec`], with the connection's clocks.
 ///
 /// Reading runs dry → the answers buffered are written, all in one write,
 /// and the clock for what the connection now waits for runs (see
@@ -50,8 +51,8 @@ pub(crate) enum Read {
 /// answer them all first.
 ///
 /// An idle connection keeps no buffers: they are released once it has been
-/// idle for a moment, and a read buffer is only given back once the socket
-/// is readable.
+/// idle for a moment, and a read buffer is only given back once the stream
+/// is [`Readable`].
 ///
 /// When the server shuts down, the going-away notice goes out with the next
 /// write and reading goes on through the drain's grace (see
@@ -61,8 +62,8 @@ pub(crate) enum Read {
 ///
 /// [`poll_read`]: Framing::poll_read
 #[derive(Debug)]
-pub(crate) struct Framing {
-    framed: Framed<TcpStream, JsonCodec<Message>>,
+pub(crate) struct Framing<T> {
+    framed: Framed<Readable<T>, JsonCodec<Message>>,
     /// The server's shutdown, as this connection lives it.
     drain: Drain,
     /// The rules of the clocks.
@@ -76,16 +77,12 @@ pub(crate) struct Framing {
     reads_unchecked: u32,
 }
 
-impl Framing {
-    pub(crate) fn new(
-        stream: TcpStream,
-        opts: &ServerOptions,
-        shutdown: CancellationToken,
-    ) -> Self {
+impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
+    pub(crate) fn new(stream: T, opts: &ServerOptions, shutdown: CancellationToken) -> Self {
         let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
         // No buffers until there is something to read or write: a
         // connection that never speaks costs no buffer memory.
-        let mut framed = Framed::with_capacity(stream, codec, 0);
+        let mut framed = Framed::with_capacity(Readable::new(stream), codec, 0);
         *framed.write_buffer_mut() = BytesMut::new();
         // `with_capacity` also sets this to 0, which would flush every answer.
         framed.set_backpressure_boundary(WRITE_BATCH);
@@ -116,7 +113,7 @@ impl Framing {
         }
         // 1. A released read buffer comes back only once there are bytes to read.
         if self.framed.read_buffer().capacity() == 0 {
-            match self.framed.get_ref().poll_read_ready(cx) {
+            match self.framed.get_mut().poll_readable(cx) {
                 Poll::Ready(Ok(())) => self.framed.read_buffer_mut().reserve(READ_CHUNK),
                 Poll::Ready(Err(e)) => {
                     return Poll::Ready(Read::End(Some(CodecError::from(e).into())))

@@ -2,22 +2,24 @@
 //!
 //! ```text
 //! serve_connection ─ Engine::Jsonmux ─ driver: read, call, answer, write
-//!                                        └ framing: Framed<TcpStream, JsonCodec> + the one timer
-//!                                            └ deadlines: what the connection waits for, and until when
+//!                                        └ framing: Framed<any stream, JsonCodec> + the one timer
+//!                                            ├ deadlines: what the connection waits for, and until when
+//!                                            └ readable: waits for bytes before taking a read buffer
 //! ```
 
 mod deadlines;
 mod driver;
 mod framing;
+mod readable;
 
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 use tracing::Instrument;
 
 use super::options::ServerOptions;
 use super::stats::ServerStats;
-use crate::{Engine, Message, Resp};
+use crate::{ConnInfo, Engine, Message, Resp};
 
 /// Serves one connection until the peer closes it, it sends bad input, a
 /// timeout ends it, or `shutdown` fires; in every case but a failed socket
@@ -27,18 +29,19 @@ use crate::{Engine, Message, Resp};
 ///
 /// This is the one place that picks the engine; each keeps the books in
 /// `stats` and returns why it ended the connection.
-pub(crate) async fn serve_connection<S>(
-    stream: TcpStream,
+pub(crate) async fn serve_connection<S, T>(
+    stream: T,
     svc: S,
+    info: &ConnInfo,
     opts: &ServerOptions,
     stats: &ServerStats,
     shutdown: CancellationToken,
 ) where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,
     S::Future: Send,
+    T: AsyncRead + AsyncWrite + Send + Unpin,
 {
-    let peer = stream.peer_addr().ok();
-    let span = tracing::debug_span!("connection", peer = ?peer);
+    let span = tracing::debug_span!("connection", peer = ?info.peer_addr);
     async move {
         let ended = match opts.engine {
             Engine::Jsonmux => driver::serve(stream, svc, opts, stats, shutdown).await,

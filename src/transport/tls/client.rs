@@ -251,7 +251,9 @@ fn name_of(addr: &Addr) -> Result<ServerName<'static>, Error> {
     };
     let host = match hostport.strip_prefix('[') {
         Some(v6) => v6.split_once(']').map_or(v6, |(ip, _)| ip),
-        None => hostport.rsplit_once(':').map_or(&**hostport, |(host, _)| host),
+        None => hostport
+            .rsplit_once(':')
+            .map_or(&**hostport, |(host, _)| host),
     };
     ServerName::try_from(host.to_owned())
         .map_err(|e| setup_error(format!("{host:?} as a TLS server name"), e))

@@ -44,8 +44,8 @@ use std::sync::Arc;
 
 pub use client::ClientTls;
 pub(crate) use client::TlsConnector;
-pub use server::{ServerTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT};
 pub(crate) use server::{Refused, TlsAcceptor};
+pub use server::{ServerTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT};
 /// The rustls version jsonmux uses, for [`ClientTls::from_rustls`] and
 /// [`ServerTls::from_rustls`].
 pub use tokio_rustls::rustls;

@@ -1,9 +1,9 @@
 //! Certificates and keys from PEM files or bytes, with errors that say
 //! which file was wrong.
 
-use std::path::Path;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::Path;
 use tokio_rustls::rustls::RootCertStore;
 
 use super::{setup_error, setup_failed};

@@ -66,9 +66,15 @@ impl ServerTls {
     /// # Errors
     ///
     /// [`Error::Tls`] if either file cannot be read or holds no certificate or key.
-    pub fn from_pem_files(cert_chain: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, Error> {
+    pub fn from_pem_files(
+        cert_chain: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Self, Error> {
         let chain = Pem::File(cert_chain.as_ref()).certs()?;
-        Ok(ServerTls::new(Source::Identity(chain, Pem::File(key.as_ref()).key()?)))
+        Ok(ServerTls::new(Source::Identity(
+            chain,
+            Pem::File(key.as_ref()).key()?,
+        )))
     }
 
     /// [`from_pem_files`](ServerTls::from_pem_files) from PEM text.
@@ -78,7 +84,10 @@ impl ServerTls {
     /// [`Error::Tls`] if it holds no certificate or no key.
     pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> Result<Self, Error> {
         let chain = Pem::Bytes(cert_chain).certs()?;
-        Ok(ServerTls::new(Source::Identity(chain, Pem::Bytes(key).key()?)))
+        Ok(ServerTls::new(Source::Identity(
+            chain,
+            Pem::Bytes(key).key()?,
+        )))
     }
 
     /// A rustls configuration of your own, used as is (its certificate,
@@ -142,10 +151,12 @@ impl ServerTls {
                     .map_err(|e| setup_error("the TLS protocol versions", e))?;
                 let builder = match self.client_ca {
                     Some(roots) => {
-                        let verifier =
-                            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-                                .build()
-                                .map_err(|e| setup_error("the client CA", e))?;
+                        let verifier = WebPkiClientVerifier::builder_with_provider(
+                            Arc::new(roots),
+                            provider(),
+                        )
+                        .build()
+                        .map_err(|e| setup_error("the client CA", e))?;
                         builder.with_client_cert_verifier(verifier)
                     }
                     None => builder.with_no_client_auth(),
@@ -171,7 +182,10 @@ impl fmt::Debug for ServerTls {
         };
         f.debug_struct("ServerTls")
             .field("source", &source)
-            .field("client_ca", &self.client_ca.as_ref().map(RootCertStore::len))
+            .field(
+                "client_ca",
+                &self.client_ca.as_ref().map(RootCertStore::len),
+            )
             .field("handshake_timeout", &self.handshake_timeout)
             .finish()
     }
@@ -205,7 +219,11 @@ pub(crate) struct TlsAcceptor {
 impl TlsAcceptor {
     /// Makes the handshake over `io` within the handshake timeout, and
     /// puts the verified client identity, if any, in `info`.
-    pub(crate) async fn accept<T>(&self, io: T, info: &mut ConnInfo) -> Result<TlsStream<T>, Refused>
+    pub(crate) async fn accept<T>(
+        &self,
+        io: T,
+        info: &mut ConnInfo,
+    ) -> Result<TlsStream<T>, Refused>
     where
         T: AsyncRead + AsyncWrite + Unpin,
     {

@@ -3,6 +3,8 @@
 //! waits on a real or a paused clock.
 
 pub(crate) mod calls;
+#[cfg(feature = "tls")]
+pub(crate) mod certs;
 pub(crate) mod gates;
 pub(crate) mod peers;
 pub(crate) mod raw;

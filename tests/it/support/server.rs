@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use jsonmux::server::ServerStats;
-use jsonmux::{hello, Message, Resp, ServerBuilder};
+use jsonmux::{hello, ConnInfo, Message, Resp, ServerBuilder};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::util::BoxCloneService;
@@ -92,6 +92,28 @@ impl TestServer {
         TestServer {
             addr,
             gates,
+            stats,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Starts a server on an ephemeral loopback port that makes each
+    /// connection's service with `make`, from what it knows of the peer.
+    pub(crate) async fn start_per_connection<F, S>(builder: ServerBuilder, make: F) -> TestServer
+    where
+        F: Fn(&ConnInfo) -> S + Send + Sync + 'static,
+        S: Service<Message, Response = Resp> + Send + 'static,
+        S::Error: Into<tower::BoxError>,
+        S::Future: Send + 'static,
+    {
+        let server = builder.bind("127.0.0.1:0").await.expect("bind loopback");
+        let (addr, stats) = (server.local_addr().unwrap(), server.stats());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.serve_with(make, stopped));
+        TestServer {
+            addr,
+            gates: Gates::default(),
             stats,
             stop: Some(stop),
             task,

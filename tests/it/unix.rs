@@ -1,0 +1,78 @@
+//! Unix domain sockets: a server bound at a path, clients at `unix:/path`.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::support::time::bounded;
+use jsonmux::{Addr, Client, ClientBuilder, Connection, HelloService, Message, Server};
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+/// A fresh socket path for `test`, in the system's temporary directory.
+fn socket_path(test: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("jsonmux-{}-{test}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Serves the seed's service at `path` until the returned sender fires.
+async fn serve_at(
+    path: &PathBuf,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<io::Result<()>>) {
+    let server = Server::builder().bind_unix(path).await.unwrap();
+    assert_eq!(server.endpoint().unwrap(), Addr::Unix(path.clone()));
+    let (stop, stopped) = oneshot::channel::<()>();
+    (stop, tokio::spawn(server.serve(HelloService, stopped)))
+}
+
+/// A pooled client at `unix:/path` gets every answer; the socket file goes when the server stops.
+#[tokio::test]
+async fn a_client_at_a_unix_path_is_served_and_the_file_is_removed_at_the_end() {
+    let path = socket_path("pool");
+    let (stop, serving) = serve_at(&path).await;
+    let client: Client = ClientBuilder::new()
+        .connect(format!("unix:{}", path.display()))
+        .await
+        .unwrap();
+    let calls: Vec<_> = (0..100)
+        .map(|i| {
+            tokio::spawn(
+                client
+                    .clone()
+                    .oneshot(Message::new(format!("u{i}"), "sock")),
+            )
+        })
+        .collect();
+    for call in calls {
+        let resp = bounded("a call over a unix socket", call)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(resp.val, "server: hello, sock");
+    }
+    drop(client);
+    stop.send(()).unwrap();
+    bounded("the drain", serving).await.unwrap().unwrap();
+    assert!(!path.exists(), "the socket file is removed");
+}
+
+/// A socket file nobody listens on is replaced; a live server's is not taken over.
+#[tokio::test]
+async fn binding_replaces_a_stale_socket_file_but_not_a_live_one() {
+    let path = socket_path("stale");
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists(), "a stale socket file");
+
+    let (stop, serving) = serve_at(&path).await;
+    let taken = Server::builder().bind_unix(&path).await.unwrap_err();
+    assert_eq!(taken.kind(), io::ErrorKind::AddrInUse);
+
+    let conn = Connection::connect(Addr::Unix(path.clone())).await.unwrap();
+    let resp = conn.oneshot(Message::new("bare", "conn")).await.unwrap();
+    assert_eq!(
+        resp.val, "server: hello, conn",
+        "the first server still serves"
+    );
+    stop.send(()).unwrap();
+    bounded("the drain", serving).await.unwrap().unwrap();
+}
