@@ -4,9 +4,16 @@
 //! Exits 0 only if both answers are the expected ones, so it doubles as a
 //! check against any server that speaks the seed's wire (ours or the Go one).
 //!
+//! `--addr` is `host:port` or `unix:/path`; `--tls-ca` (with
+//! `--features tls`) speaks TLS, `--tls-cert`/`--tls-key` add a client
+//! certificate for mutual TLS.
+//!
 //! ```sh
 //! cargo run --release --example server &
 //! cargo run --release --example client -- --addr 127.0.0.1:3000 --timeout 5
+//! cargo run --release --features tls --example client -- --addr 127.0.0.1:3443 \
+//!     --tls-ca /tmp/jsonmux-certs/ca.pem \
+//!     --tls-cert /tmp/jsonmux-certs/client.pem --tls-key /tmp/jsonmux-certs/client.key
 //! ```
 
 use std::process::ExitCode;
@@ -16,15 +23,22 @@ use clap::Parser;
 use jsonmux::{Client, ClientBuilder, Error, Message};
 use tower::{Service, ServiceExt};
 
+#[path = "common/client_tls.rs"]
+mod client_tls;
+
+use client_tls::ClientTlsArgs;
+
 /// Runs the seed's two-request test against a server.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Server address.
+    /// Server address: host:port, or unix:/path.
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
     /// Deadline for each request, in seconds.
     #[arg(long, default_value = "5", value_parser = parse_secs)]
     timeout: Duration,
+    #[command(flatten)]
+    tls: ClientTlsArgs,
 }
 
 /// The seed's test: (request `Val`, expected answer `Val`), all with one `Uid`.
@@ -50,11 +64,17 @@ async fn main() -> ExitCode {
 /// Sends the two requests in turn; `Ok(false)` if an answer is not the expected one.
 async fn run(args: &Args) -> Result<bool, Error> {
     // The seed's test runs on one connection; the client pools 3 by default.
-    let mut client: Client = ClientBuilder::new()
+    let builder = ClientBuilder::new()
         .pool_size(1)?
-        .request_timeout(Some(args.timeout))
-        .connect(&args.addr)
-        .await?;
+        .request_timeout(Some(args.timeout));
+    let builder = match args.tls.apply(builder) {
+        Ok(builder) => builder,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    let mut client: Client = builder.connect(&args.addr).await?;
     let mut all_ok = true;
     for (val, want) in CASES {
         let resp = client.ready().await?.call(Message::new(UID, val)).await?;

@@ -1,12 +1,20 @@
 //! The seed's server: answers every request with `"server: hello, " + Val`.
 //!
-//! Binds `--addr`, prints `listening on <addr>` once bound, serves
-//! [`HelloService`] until Ctrl-C or SIGTERM, then drains the requests in
-//! flight and exits 0.
+//! Binds `--addr` (`host:port`, or `unix:/path` for a Unix socket),
+//! prints `listening on <addr>` once bound, serves [`HelloService`] until
+//! Ctrl-C or SIGTERM, then drains the requests in flight and exits 0.
+//! With `--tls-cert` and `--tls-key` it speaks TLS (build with
+//! `--features tls`), and with `--client-ca` it requires client
+//! certificates from that CA (mutual TLS); `examples/certs.rs` makes a set.
 //!
 //! ```sh
 //! cargo run --release --example server -- --addr 127.0.0.1:3000
+//! cargo run --release --example server -- --addr unix:/tmp/jsonmux.sock
 //! RUST_LOG=jsonmux=debug cargo run --release --example server   # log each connection
+//! cargo run --release --features tls --example certs -- --out /tmp/jsonmux-certs
+//! cargo run --release --features tls --example server -- --addr 127.0.0.1:3443 \
+//!     --tls-cert /tmp/jsonmux-certs/server.pem --tls-key /tmp/jsonmux-certs/server.key \
+//!     --client-ca /tmp/jsonmux-certs/ca.pem
 //! ```
 
 use std::io::{IsTerminal as _, Write as _};
@@ -20,10 +28,15 @@ use tower::util::MapRequestLayer;
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 
+#[path = "common/server_tls.rs"]
+mod server_tls;
+
+use server_tls::ServerTlsArgs;
+
 /// Serves the seed's hello service over jsonmux.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Address to listen on (port 0 picks a free one).
+    /// Address to listen on (port 0 picks a free one), or unix:/path.
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
     /// Largest request accepted, in bytes (default: 1 MiB).
@@ -40,6 +53,8 @@ struct Args {
     /// sleeps, for latency at light load (ServerBuilder::busy_poll; 0: off).
     #[arg(long, default_value_t = 0)]
     busy_poll_us: u64,
+    #[command(flatten)]
+    tls: ServerTlsArgs,
 }
 
 #[tokio::main]
@@ -65,7 +80,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match server.local_addr() {
+    match server.endpoint() {
         Ok(addr) => println!("listening on {addr}"),
         Err(e) => {
             eprintln!("error: cannot read the bound address: {e}");
@@ -100,18 +115,18 @@ async fn main() -> ExitCode {
 }
 
 /// The server's options, from the command line.
-fn options(args: &Args) -> Result<ServerBuilder, jsonmux::Error> {
+fn options(args: &Args) -> Result<ServerBuilder, String> {
     let mut builder = Server::builder();
     if let Some(bytes) = args.max_frame_len {
-        builder = builder.max_frame_len(bytes)?;
+        builder = builder.max_frame_len(bytes).map_err(|e| e.to_string())?;
     }
     if let Some(n) = args.max_in_flight {
-        builder = builder.max_in_flight(n)?;
+        builder = builder.max_in_flight(n).map_err(|e| e.to_string())?;
     }
     if args.busy_poll_us > 0 {
         builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));
     }
-    Ok(builder)
+    args.tls.apply(builder)
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

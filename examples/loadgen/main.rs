@@ -7,7 +7,16 @@
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --inflight 256 --duration 3s
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --inflight 256 --duration 3s --client raw
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000,127.0.0.1:3001 --conns 4 --interval 1s
+//! cargo run --release --example loadgen -- --addr unix:/tmp/jsonmux.sock --inflight 256
+//! cargo run --release --features tls --example loadgen -- --addr 127.0.0.1:3443 --inflight 256 \
+//!     --tls-ca /tmp/jsonmux-certs/ca.pem \
+//!     --tls-cert /tmp/jsonmux-certs/client.pem --tls-key /tmp/jsonmux-certs/client.key
 //! ```
+//!
+//! `--addr` takes `host:port` or `unix:/path`; `--tls-ca` (with
+//! `--features tls`) speaks TLS to the server, `--tls-cert`/`--tls-key`
+//! show it a client certificate, `--tls-server-name` checks its
+//! certificate against that name instead of the host dialed.
 //!
 //! Each request is `{"Uid":"w<worker>-<seq>","Val":<--val-size bytes>}`; an
 //! answer counts as ok only if its `Uid` is the request's and its `Val` is
@@ -22,6 +31,9 @@
 //!   [`jsonmux::ClientBuilder::pack_up_to`].
 //! * `--client raw`: the hand-written baseline in `benches/support/raw.rs`
 //!   (a writer task, a reader task and a map of oneshots per connection).
+//! * `--client dial`: every call dials a connection of its own (and makes
+//!   its TLS handshake), makes the one call and closes it: `rps` is then
+//!   connections set up per second.
 //!
 //! Output on stdout: with `--interval`, one line per interval,
 //! `{"t_s":..,"ok":..,"errors":..,"rps":..}` (counts for that interval);
@@ -48,6 +60,8 @@ use tokio::task::JoinHandle;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+#[path = "../common/client_tls.rs"]
+mod client_tls;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
 mod stats;
@@ -97,6 +111,8 @@ struct Args {
     /// microseconds for answers before it sleeps (ClientBuilder::busy_poll).
     #[arg(long, default_value_t = 0)]
     busy_poll_us: u64,
+    #[command(flatten)]
+    tls: client_tls::ClientTlsArgs,
 }
 
 /// What every worker needs to know.
@@ -299,6 +315,7 @@ async fn main() -> ExitCode {
             ClientKind::Stack => "stack",
             ClientKind::Pool => "pool",
             ClientKind::Raw => "raw",
+            ClientKind::Dial => "dial",
         },
         addr: &args.addr,
         conns: args.conns,

@@ -17,8 +17,12 @@ pub(crate) enum ClientKind {
     /// One `jsonmux::Client` whose pool holds all `--conns` connections
     /// (spread over the addresses), shared by every worker.
     Pool,
-    /// The hand-written baseline client.
+    /// The hand-written baseline client (TCP only).
     Raw,
+    /// Every call on a connection of its own: dial (and TLS handshake),
+    /// one call, close. Measures connection setup: `rps` is connections
+    /// per second.
+    Dial,
 }
 
 /// One connection, as either client; clones share it.
@@ -26,6 +30,8 @@ pub(crate) enum ClientKind {
 pub(crate) enum Target {
     Stack(jsonmux::Client),
     Raw(RawClient),
+    /// Dials `addr` anew for every call.
+    Dial(Box<ClientBuilder>, String),
 }
 
 impl Target {
@@ -34,16 +40,18 @@ impl Target {
         addrs: &[String],
         inflight: usize,
     ) -> Result<Target, String> {
-        let stack = |pool_size: usize| -> Result<ClientBuilder, jsonmux::Error> {
-            Ok(ClientBuilder::new()
-                .pool_size(pool_size)?
+        let stack = |pool_size: usize| -> Result<ClientBuilder, String> {
+            let builder = ClientBuilder::new()
+                .pool_size(pool_size)
+                .and_then(|b| b.concurrency_limit(Some(inflight)))
+                .and_then(|b| b.pack_up_to(args.pack_up_to))
+                .map_err(|e| e.to_string())?
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
-                .concurrency_limit(Some(inflight))?
-                .pack_up_to(args.pack_up_to)?
                 .busy_poll(
                     (args.busy_poll_us > 0).then(|| Duration::from_micros(args.busy_poll_us)),
-                ))
+                );
+            args.tls.apply(builder)
         };
         match args.client {
             ClientKind::Stack | ClientKind::Pool => {
@@ -53,8 +61,8 @@ impl Target {
                 } else {
                     1
                 };
-                let client = stack(pool_size).map_err(|e| e.to_string())?;
-                let client = client.connect_all(addrs).await.map_err(|e| e.to_string())?;
+                let client = stack(pool_size)?;
+                let client = client.connect_all(addrs).await.map_err(|e| e.report())?;
                 // Start measuring once every connection of the pool is up.
                 let want = pool_size * addrs.len();
                 while client
@@ -68,6 +76,10 @@ impl Target {
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
                 Ok(Target::Stack(client))
+            }
+            ClientKind::Dial => Ok(Target::Dial(Box::new(stack(1)?), addrs[0].clone())),
+            ClientKind::Raw if args.tls.tls_ca.is_some() => {
+                Err("--client raw speaks plain TCP only".into())
             }
             ClientKind::Raw => {
                 match tokio::time::timeout(args.timeout, RawClient::connect(&addrs[0])).await {
@@ -90,6 +102,10 @@ impl Target {
             Target::Stack(client) => {
                 let svc = client.ready().await.map_err(Failure::stack)?;
                 svc.call(msg).await.map_err(Failure::stack)
+            }
+            Target::Dial(builder, addr) => {
+                let conn = builder.connect_bare(&*addr).await.map_err(Failure::stack)?;
+                conn.oneshot(msg).await.map_err(Failure::stack)
             }
             Target::Raw(raw) => match raw.call(msg).await {
                 Ok(resp) => match resp.error {

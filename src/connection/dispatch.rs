@@ -53,6 +53,10 @@ pub(crate) struct Dispatch<T> {
     draining: bool,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
+    /// The last flush did not finish: bytes may wait below the codec's
+    /// buffer even when it is empty (a TLS session keeps the records it
+    /// could not write until flushed again).
+    unflushed: bool,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
@@ -75,6 +79,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             kill,
             draining: false,
             busy_poll: BusyPoll::new(opts.busy_poll),
+            unflushed: false,
         }
     }
 
@@ -103,11 +108,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
                 }
             }
             // 2. One write for the batch; if the stream is full, keep reading.
-            if !self.framed.write_buffer().is_empty() {
-                if let Poll::Ready(Err(e)) =
-                    Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx)
-                {
-                    return Poll::Ready(Err(e.into()));
+            if self.unflushed || !self.framed.write_buffer().is_empty() {
+                match Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx) {
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                    flushed => self.unflushed = flushed.is_pending(),
                 }
             }
             // 3. Route every answer received.

@@ -17,9 +17,9 @@ impl ClientBuilder {
     ///
     /// Each dial runs on a clone of it, within the
     /// [dial timeout](Self::dial_timeout); TLS (`tls`, with the `tls`
-    /// feature), if set, runs over the stream it gives. The socket options below apply only to the
-    /// built-in connector. An I/O error it fails with becomes
-    /// [`Error::Connect`](crate::Error::Connect).
+    /// feature), if set, runs over the stream it gives. The socket options
+    /// below apply only to the built-in connector. An I/O error it fails
+    /// with becomes [`Error::Connect`](crate::Error::Connect).
     ///
     /// ```
     /// use jsonmux::{Addr, ClientBuilder};
