@@ -155,12 +155,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         if self.poll_drain(cx).is_ready() {
             return Poll::Ready(Read::End(Some(Close::Drained)));
         }
-        if let Poll::Ready(Err(e)) = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
-            return Poll::Ready(Read::End(Some(e.into())));
-        }
-        // Answers still buffered after a flush: the peer is not taking
-        // them, and that clock comes first.
-        let wait = if !self.framed.write_buffer().is_empty() {
+        let flushed = match Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx) {
+            Poll::Ready(Err(e)) => return Poll::Ready(Read::End(Some(e.into()))),
+            flushed => flushed.is_ready(),
+        };
+        // A flush that cannot finish (answers in our buffer, or records a
+        // TLS session holds below it): the peer is not taking them, and
+        // that clock comes first.
+        let wait = if !flushed {
             Wait::Write
         } else if self.framed.codec().in_frame() {
             Wait::Frame

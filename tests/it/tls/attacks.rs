@@ -140,8 +140,8 @@ fn a_handshake_dribbled_one_byte_a_second_is_cut_at_the_handshake_timeout() {
     });
 }
 
-/// The first flight of a TLS client trusting `pki`: its ClientHello.
-fn client_hello(pki: &Pki) -> Vec<u8> {
+/// A rustls client configuration that trusts `pki`'s CA.
+fn client_config(pki: &Pki) -> Arc<rustls::ClientConfig> {
     use rustls::pki_types::{pem::PemObject, CertificateDer};
     let mut roots = rustls::RootCertStore::empty();
     roots
@@ -153,9 +153,49 @@ fn client_hello(pki: &Pki) -> Vec<u8> {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// The first flight of a TLS client trusting `pki`: its ClientHello.
+fn client_hello(pki: &Pki) -> Vec<u8> {
     let name = "localhost".try_into().unwrap();
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut conn = rustls::ClientConnection::new(client_config(pki), name).unwrap();
     let mut hello = Vec::new();
     conn.write_tls(&mut hello).unwrap();
     hello
+}
+
+/// A TLS peer that never reads its answers is cut after the write timeout.
+#[test]
+fn a_tls_client_that_never_reads_its_answers_is_cut_after_the_write_timeout() {
+    with_paused_clock(|| async {
+        let pki = Pki::new();
+        let limit = Some(Duration::from_millis(100));
+        let builder = pki.server_builder(false).write_timeout(limit);
+        let s = TestServer::start_at("127.0.0.1:0", builder, scripted).await;
+        let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        let config = client_config(&pki);
+        let name = "localhost".try_into().unwrap();
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        let (_never_read, mut write) = tokio::io::split(tls);
+        // Big answers, far more than the socket buffers hold.
+        let writer = tokio::spawn(async move {
+            let val = "x".repeat(64 * 1024);
+            for i in 0..1000 {
+                let req = format!(r#"{{"Uid":"w{i}","Val":"{val}"}}"#);
+                if write.write_all(req.as_bytes()).await.is_err() || write.flush().await.is_err() {
+                    break;
+                }
+            }
+        });
+        eventually("the non-reader cut", || {
+            let snap = s.stats.snapshot();
+            (snap.write_timeouts, snap.connections_open) == (1, 0)
+        })
+        .await;
+        writer.abort();
+    });
 }
