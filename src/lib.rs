@@ -26,8 +26,14 @@
 //!   run by a [`PoolWorker`]. [`Connection`] and [`Pool`] are
 //!   `tower::load::Load` (requests in flight), for tower's balancers.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → ConcurrencyLimit → Pool`).
-//! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a TCP listener.
+//!   (`Timeout → ConcurrencyLimit → Pool`). Endpoints are dialed over TCP,
+//!   a Unix socket (`unix:/path`) or a connector of yours
+//!   ([`ClientBuilder::connector`]).
+//! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a
+//!   TCP or Unix listener, or any stream of accepted connections
+//!   ([`ServerBuilder::incoming`]); a service per connection made from its
+//!   [`ConnInfo`] with [`Server::serve_with`].
+//! * `tls` (the `tls` feature): TLS and mutual TLS with rustls, on both sides.
 //! * [`HelloService`]: the seed's service.
 //! * [`Error`], [`Code`]: the one error type, and the kinds of error answers.
 //!
