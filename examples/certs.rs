@@ -69,26 +69,27 @@ fn write_all(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .distinguished_name
         .push(DnType::CommonName, "jsonmux example server");
     server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let key = KeyPair::generate()?;
-    write(
-        &args.out.join("server.pem"),
-        &server.signed_by(&key, &ca)?.pem(),
-        false,
-    )?;
-    write(&args.out.join("server.key"), &key.serialize_pem(), true)?;
+    issue(server, &ca, &args.out, "server")?;
 
     let mut client = CertificateParams::default();
     client
         .distinguished_name
         .push(DnType::CommonName, &args.client_cn);
     client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    issue(client, &ca, &args.out, "client")
+}
+
+/// Signs `params` with the CA and writes `<name>.pem` and `<name>.key`.
+fn issue(
+    params: CertificateParams,
+    ca: &CertifiedIssuer<'_, KeyPair>,
+    out: &Path,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     let key = KeyPair::generate()?;
-    write(
-        &args.out.join("client.pem"),
-        &client.signed_by(&key, &ca)?.pem(),
-        false,
-    )?;
-    write(&args.out.join("client.key"), &key.serialize_pem(), true)?;
+    let cert = params.signed_by(&key, ca)?;
+    write(&out.join(format!("{name}.pem")), &cert.pem(), false)?;
+    write(&out.join(format!("{name}.key")), &key.serialize_pem(), true)?;
     Ok(())
 }
 
