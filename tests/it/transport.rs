@@ -10,6 +10,7 @@ use crate::support::raw::Raw;
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock};
 use futures_core::Stream;
+use futures_util::StreamExt;
 use jsonmux::{hello, Addr, ClientBuilder, ConnInfo, Error, Message, Resp, Server, ServerBuilder};
 use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
@@ -186,4 +187,25 @@ async fn a_handler_sees_the_address_of_the_peer_calling() {
     let me = raw.writer.local_addr().unwrap();
     assert_eq!(raw.resp().await.val, me.to_string());
     s.stop().await;
+}
+
+/// A connection idle long enough to give its buffers back (over a pipe, so
+/// through any stream) reads the next request whole, then the one after.
+#[test]
+fn a_connection_that_gave_its_buffers_back_reads_the_next_requests_whole() {
+    with_paused_clock(|| async {
+        let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+        let one =
+            futures_util::stream::iter([Ok::<_, io::Error>((server_end, ConnInfo::default()))]);
+        let server = Server::builder().incoming(one.chain(futures_util::stream::pending()));
+        tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+        let conn = jsonmux::Connection::new(client_end);
+        for (i, idle) in [0, 5, 5].into_iter().enumerate() {
+            tokio::time::sleep(Duration::from_secs(idle)).await;
+            let msg = Message::new(format!("idle{i}"), "x".repeat(20_000));
+            let resp = conn.clone().oneshot(msg).await.unwrap();
+            assert_eq!(resp.uid, format!("idle{i}"));
+            assert_eq!(resp.val.len(), "server: hello, ".len() + 20_000);
+        }
+    });
 }
