@@ -1,4 +1,10 @@
 //! [`ServerBuilder`] and the bound [`Server`] it makes.
+//!
+//! The setters for the limits are here; what the server does when full is
+//! in `builder/overload.rs`, its tracing in `builder/observe.rs`.
+
+mod observe;
+mod overload;
 
 mod server;
 #[cfg(feature = "tls")]
@@ -105,8 +111,9 @@ impl ServerBuilder {
 
     /// Most handlers at work at once over all connections; past it, or
     /// whenever the service is not ready, new requests are shed with an
-    /// `overloaded` answer. Only handlers that do not answer at once are
-    /// counted. `None` for no limit.
+    /// `overloaded` answer, or wait for a place with
+    /// [`overload`](ServerBuilder::overload)`(Overload::Queue)`. Only
+    /// handlers that do not answer at once are counted. `None` for no limit.
     /// Default: `Some(`[`DEFAULT_MAX_CONCURRENT_REQUESTS`]`)`.
     ///
     /// ```

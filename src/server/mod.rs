@@ -13,7 +13,7 @@
 //!   framing       Framed<stream, JsonCodec>, buffers released when idle
 //!   deadlines     idle / frame / write timeouts: what the connection waits for, until when
 //! stack           per-request rules, one ServiceBuilder, outermost first:
-//!                 CatchErrors ─ HandlerTimeout ─ Admission (server-wide cap) ─ LoadShed ─ svc
+//!                 CatchErrors ─ HandlerTimeout ─ Admission (server-wide cap: shed or queue) ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
@@ -25,6 +25,7 @@ mod incoming;
 mod layers;
 mod listener;
 mod options;
+mod overload;
 mod per_connection;
 mod shutdown;
 mod stack;
@@ -45,6 +46,8 @@ pub use options::{
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WRITE_TIMEOUT,
 };
+pub use options::{DEFAULT_OVERLOAD, DEFAULT_SPAN_LEVEL};
+pub use overload::Overload;
 pub use stats::{ServerStats, StatsSnapshot};
 
 use crate::{Message, Resp};

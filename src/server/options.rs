@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::overload::Overload;
 use crate::{Engine, DEFAULT_MAX_FRAME_LEN};
 
 /// Default most open connections: 10 000.
@@ -23,6 +24,10 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a connection keeps reading after the going-away notice: 10 s.
 pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(10);
+/// Default at the server-wide limit: shed (see [`Overload`] for why).
+pub const DEFAULT_OVERLOAD: Overload = Overload::Shed;
+/// Default level of the server's `connection` and `request` spans: debug.
+pub const DEFAULT_SPAN_LEVEL: tracing::Level = tracing::Level::DEBUG;
 /// Default busy polling: off, a connection with nothing to do sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
@@ -44,6 +49,8 @@ pub(crate) struct ServerOptions {
     /// Every connection speaks TLS, with this handshake.
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<crate::transport::tls::TlsAcceptor>,
+    pub(crate) overload: Overload,
+    pub(crate) span_level: tracing::Level,
 }
 
 impl Default for ServerOptions {
@@ -63,6 +70,8 @@ impl Default for ServerOptions {
             busy_poll: DEFAULT_BUSY_POLL,
             #[cfg(feature = "tls")]
             tls: None,
+            overload: DEFAULT_OVERLOAD,
+            span_level: DEFAULT_SPAN_LEVEL,
         }
     }
 }

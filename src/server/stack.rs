@@ -18,9 +18,9 @@ use crate::{Message, Resp};
 /// CatchErrors          every failure or panic below becomes an error answer to its
 ///                      request; every answer gets its request's Uid
 ///  HandlerTimeout      handler_timeout, from the handler's first Pending: `timeout`
-///   Admission          max_concurrent_requests handlers at work, all connections: `overloaded`
-///    LoadShed          the service not ready: `overloaded`
-///     svc
+///   Admission          max_concurrent_requests handlers at work, all connections, or
+///                      the service not ready: `overloaded` (Shed) or wait (Queue)
+///    svc
 /// ```
 ///
 /// A handler that answers on its first poll (the driver polls each one as
@@ -29,9 +29,11 @@ use crate::{Message, Resp};
 ///
 /// The per-connection limit (`max_in_flight`) is not a layer: the driver
 /// stops reading a connection with that many requests in flight, which is
-/// backpressure (the client waits). The server-wide cap sheds instead (the
-/// client is told `overloaded`), so one busy connection cannot starve the
-/// others and an overloaded server says so instead of queueing without end.
+/// backpressure (the client waits). By default the server-wide cap sheds
+/// instead (the client is told `overloaded`), so one busy connection cannot
+/// starve the others and an overloaded server says so instead of queueing
+/// without end; with `Overload::Queue` it is backpressure too (Admission's
+/// `poll_ready` waits, and the driver reads nothing meanwhile).
 ///
 /// A layer whose option is `None` passes requests through. (It takes the
 /// `Option` itself rather than being left out with `option_layer`: the
@@ -47,7 +49,7 @@ impl Stack {
     pub(crate) fn new(opts: &ServerOptions) -> Self {
         Stack {
             handler_timeout: HandlerTimeoutLayer::new(opts.handler_timeout),
-            admission: AdmissionLayer::new(opts.max_concurrent_requests),
+            admission: AdmissionLayer::new(opts.max_concurrent_requests, opts.overload),
         }
     }
 
@@ -66,7 +68,6 @@ impl Stack {
             .layer(CatchErrorsLayer::new(peer))
             .layer(self.handler_timeout)
             .layer(self.admission.clone())
-            .load_shed()
             .service(svc)
     }
 }

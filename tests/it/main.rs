@@ -8,6 +8,7 @@ mod discovery;
 mod faultproxy;
 mod handlers;
 mod interop;
+mod overload;
 mod pool;
 mod server;
 mod shutdown;

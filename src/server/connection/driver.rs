@@ -167,6 +167,11 @@ where
                 .map_err(Close::Service)?
                 .is_pending()
             {
+                // Waiting for room (the service, or a place under the
+                // server-wide cap): the drain still runs, as above.
+                if self.framing.poll_drain(cx).is_ready() {
+                    self.end = Some(Some(Close::Drained));
+                }
                 break;
             }
             match self.framing.poll_read(cx, self.working.is_empty()) {

@@ -49,9 +49,10 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F, T> Future for ResponseFuture<F>
+impl<F, T, E> Future for ResponseFuture<F>
 where
-    F: Future<Output = Result<T, BoxError>>,
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
 {
     type Output = Result<T, BoxError>;
 
@@ -63,7 +64,7 @@ where
                     if let Some(place) = place {
                         place.leave();
                     }
-                    Poll::Ready(out)
+                    Poll::Ready(out.map_err(Into::into))
                 }
                 Poll::Pending => {
                     if let Some(place) = place {

@@ -1,11 +1,18 @@
-//! The server-wide cap on handlers at work, that sheds instead of queueing.
+//! The server-wide cap on handlers at work, and what happens to a request
+//! there is no room for: shed (the default) or queued.
 //!
-//! One [`Occupancy`] counts the handlers at work over all connections;
-//! each connection's [`Admission`] answers a request that arrives while
-//! the cap is reached with tower's `Overloaded` (an `overloaded` answer,
-//! once caught) without calling its handler, so one busy connection
-//! cannot starve the others and an overloaded server says so instead of
-//! queueing without end.
+//! One [`Occupancy`] counts the handlers at work over all connections.
+//! Each connection's [`Admission`] applies the connection's
+//! [`Overload`](crate::server::Overload) mode both to that cap and to the
+//! service's own readiness:
+//!
+//! * `Shed`: `poll_ready` is always ready (as tower's `LoadShed`); a
+//!   request that arrives at the cap, or while the service was not ready,
+//!   fails with tower's `Overloaded` (an `overloaded` answer, once caught)
+//!   without reaching its handler, so one busy connection cannot starve the
+//!   others and an overloaded server says so instead of queueing without end.
+//! * `Queue`: `poll_ready` waits for a place under the cap, then for the
+//!   service; the connection reads no request meanwhile (backpressure).
 //!
 //! Only handlers that keep working are counted: the connection's driver
 //! polls each handler as soon as it is called, and one that answers on

@@ -3,6 +3,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::Notify;
+
 /// Handlers at work over all connections, against the cap.
 ///
 /// The check ([`is_full`](Occupancy::is_full)) and the entry are not one
@@ -12,17 +15,22 @@ use std::sync::Arc;
 pub(crate) struct Occupancy {
     working: AtomicUsize,
     max: usize,
+    /// Queue mode only: woken when a place frees while the cap is reached.
+    freed: Option<Arc<Notify>>,
 }
 
 impl Occupancy {
-    pub(crate) fn new(max: usize) -> Self {
+    /// A cap of `max`; with `queue`, connections can wait for a place
+    /// ([`freed`](Occupancy::freed)).
+    pub(crate) fn new(max: usize, queue: bool) -> Self {
         Occupancy {
             working: AtomicUsize::new(0),
             max,
+            freed: queue.then(|| Arc::new(Notify::new())),
         }
     }
 
-    /// True when `max` handlers are working: a new request is shed.
+    /// True when `max` handlers are working: a new request is shed or waits.
     pub(crate) fn is_full(&self) -> bool {
         self.working.load(Relaxed) >= self.max
     }
@@ -32,9 +40,27 @@ impl Occupancy {
         self.working.fetch_add(1, Relaxed);
     }
 
-    /// A handler that held a place answered, or was dropped.
+    /// A handler that held a place answered, or was dropped. In queue mode,
+    /// leaving a full house wakes the connections waiting for a place.
     pub(crate) fn leave(&self) {
-        self.working.fetch_sub(1, Relaxed);
+        let before = self.working.fetch_sub(1, Relaxed);
+        if let Some(freed) = &self.freed {
+            if before >= self.max {
+                freed.notify_waiters();
+            }
+        }
+    }
+
+    /// Queue mode: a future that completes when a place frees after this
+    /// call. Take it, then check [`is_full`](Occupancy::is_full) again, so
+    /// a place freed in between is not missed.
+    ///
+    /// # Panics
+    ///
+    /// In shed mode, which never waits.
+    pub(crate) fn freed(&self) -> OwnedNotified {
+        let freed = self.freed.as_ref().expect("only queue mode waits");
+        freed.clone().notified_owned()
     }
 
     /// Handlers holding a place now.
