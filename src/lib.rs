@@ -99,6 +99,7 @@ mod hello;
 pub mod pool;
 mod proto;
 pub mod server;
+mod trace;
 mod transport;
 
 pub use addr::Addr;

@@ -41,6 +41,8 @@ use crate::{Message, Resp};
 /// passes through.)
 #[derive(Clone, Debug)]
 pub(crate) struct Stack {
+    /// The level of the `request` spans.
+    span_level: tracing::Level,
     handler_timeout: HandlerTimeoutLayer,
     admission: AdmissionLayer,
 }
@@ -48,6 +50,7 @@ pub(crate) struct Stack {
 impl Stack {
     pub(crate) fn new(opts: &ServerOptions) -> Self {
         Stack {
+            span_level: opts.span_level,
             handler_timeout: HandlerTimeoutLayer::new(opts.handler_timeout),
             admission: AdmissionLayer::new(opts.max_concurrent_requests, opts.overload),
         }
@@ -65,7 +68,7 @@ impl Stack {
         S::Future: Send + 'static,
     {
         ServiceBuilder::new()
-            .layer(CatchErrorsLayer::new(peer))
+            .layer(CatchErrorsLayer::new(peer, self.span_level))
             .layer(self.handler_timeout)
             .layer(self.admission.clone())
             .service(svc)

@@ -12,6 +12,7 @@ mod overload;
 mod pool;
 mod server;
 mod shutdown;
+mod spans;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;

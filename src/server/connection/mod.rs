@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use super::options::ServerOptions;
 use super::stats::ServerStats;
+use crate::trace::span_at;
 use crate::{ConnInfo, Engine, Message, Resp};
 
 /// Serves one connection until the peer closes it, it sends bad input, a
@@ -41,7 +42,7 @@ pub(crate) async fn serve_connection<S, T>(
     S::Future: Send,
     T: AsyncRead + AsyncWrite + Send + Unpin,
 {
-    let span = tracing::debug_span!("connection", peer = ?info.peer_addr);
+    let span = span_at!(opts.span_level, "connection", peer = ?info.peer_addr);
     async move {
         let ended = match opts.engine {
             Engine::Jsonmux => driver::serve(stream, svc, opts, stats, shutdown).await,

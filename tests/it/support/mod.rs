@@ -6,6 +6,7 @@ pub(crate) mod calls;
 #[cfg(feature = "tls")]
 pub(crate) mod certs;
 pub(crate) mod gates;
+pub(crate) mod logs;
 pub(crate) mod peers;
 pub(crate) mod raw;
 pub(crate) mod server;

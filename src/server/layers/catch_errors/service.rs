@@ -7,13 +7,15 @@ use std::task::{Context, Poll};
 use tower::{BoxError, Service};
 
 use super::future::{log_panic, ResponseFuture};
+use crate::trace::span_at;
 use crate::{Message, Resp};
 
 /// Answers every request it is called with: a failure or a panic below
 /// becomes an error answer (`Resp { Uid, Error, Code }`) to that request,
 /// and every answer gets the request's `Uid`.
 ///
-/// Each request runs in a `request` span carrying its `Uid`.
+/// Each request runs in a `request` span carrying its `Uid`, at the
+/// server's span level.
 /// Readiness errors cannot be tied to a request: they pass through (and
 /// end the connection).
 #[derive(Clone, Debug)]
@@ -21,11 +23,16 @@ pub(crate) struct CatchErrors<S> {
     inner: S,
     /// The connection's peer, named in the log of a panic.
     peer: Option<SocketAddr>,
+    span_level: tracing::Level,
 }
 
 impl<S> CatchErrors<S> {
-    pub(crate) fn new(inner: S, peer: Option<SocketAddr>) -> Self {
-        CatchErrors { inner, peer }
+    pub(crate) fn new(inner: S, peer: Option<SocketAddr>, span_level: tracing::Level) -> Self {
+        CatchErrors {
+            inner,
+            peer,
+            span_level,
+        }
     }
 }
 
@@ -43,7 +50,7 @@ where
     }
 
     fn call(&mut self, msg: Message) -> Self::Future {
-        let span = tracing::debug_span!("request", uid = %msg.uid);
+        let span = span_at!(self.span_level, "request", uid = %msg.uid);
         // Kept to address the answer: the handler owns the request.
         let uid = msg.uid.clone();
         // A panic here is this request's alone: the service is called again

@@ -12,7 +12,8 @@ type Handle = mock::Handle<Message, Resp>;
 type Svc = mock::Spawn<super::CatchErrors<mock::Mock<Message, Resp>>>;
 
 fn service() -> (Svc, Handle) {
-    let (mut svc, mut handle) = mock::spawn_layer(CatchErrorsLayer::new(None));
+    let (mut svc, mut handle) =
+        mock::spawn_layer(CatchErrorsLayer::new(None, tracing::Level::DEBUG));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
     (svc, handle)
@@ -77,7 +78,8 @@ async fn a_relayed_server_error_keeps_its_code_and_message() {
 /// A readiness error is not tied to a request: it is not caught.
 #[tokio::test]
 async fn a_readiness_error_passes_through() {
-    let (mut svc, mut handle) = mock::spawn_layer::<Message, Resp, _>(CatchErrorsLayer::new(None));
+    let (mut svc, mut handle) =
+        mock::spawn_layer::<Message, Resp, _>(CatchErrorsLayer::new(None, tracing::Level::DEBUG));
     handle.send_error("broken");
     assert_ready_err!(svc.poll_ready());
 }
@@ -91,7 +93,8 @@ where
     F: FnMut(Message) -> Fut,
     Fut: Future<Output = Result<Resp, tower::BoxError>>,
 {
-    let mut svc = CatchErrorsLayer::new(None).layer(tower::service_fn(handler));
+    let mut svc =
+        CatchErrorsLayer::new(None, tracing::Level::DEBUG).layer(tower::service_fn(handler));
     task::spawn(svc.call(msg))
 }
 
@@ -111,10 +114,12 @@ fn a_panic_while_polled_becomes_a_handler_answer() {
 /// A service whose `call` panics is answered the same way, and is called again for the next request.
 #[test]
 fn a_panic_in_call_becomes_a_handler_answer_and_the_service_lives_on() {
-    let mut svc = CatchErrorsLayer::new(None).layer(tower::service_fn(|msg: Message| {
-        assert_ne!(msg.val, "boom", "called with boom");
-        std::future::ready(Ok::<_, tower::BoxError>(crate::hello(msg)))
-    }));
+    let mut svc = CatchErrorsLayer::new(None, tracing::Level::DEBUG).layer(tower::service_fn(
+        |msg: Message| {
+            assert_ne!(msg.val, "boom", "called with boom");
+            std::future::ready(Ok::<_, tower::BoxError>(crate::hello(msg)))
+        },
+    ));
     let mut panicked = task::spawn(svc.call(Message::new("p", "boom")));
     let resp = assert_ready_ok!(panicked.poll());
     assert_eq!((resp.uid.as_str(), resp.code), ("p", Some(Code::Handler)));
