@@ -78,7 +78,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in declaration order.
-    const ALL: [Code; 16] = [
+    pub(crate) const ALL: [Code; 16] = [
         Code::Handler,
         Code::Timeout,
         Code::Overloaded,

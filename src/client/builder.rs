@@ -3,9 +3,10 @@
 //! The setters are grouped by what they configure: the stack's layers here,
 //! the pool in `builder/pool.rs`, each connection in
 //! `builder/connection.rs`, dialing and sockets in `builder/transport.rs`,
-//! TLS in `builder/tls.rs`.
+//! TLS in `builder/tls.rs`, tracing in `builder/observe.rs`.
 
 mod connection;
+mod observe;
 mod pool;
 #[cfg(feature = "tls")]
 mod tls;

@@ -41,10 +41,13 @@ pub use crate::connection::dial::DEFAULT_DIAL_TIMEOUT;
 pub use crate::connection::options::{
     DEFAULT_BUSY_POLL, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_READ_TIMEOUT,
 };
+pub use crate::connection::CallCounts;
 pub use crate::connection::UidMode;
 pub use crate::pool::options::{
     DEFAULT_BACKOFF_MAX, DEFAULT_BACKOFF_MIN, DEFAULT_PACK_UP_TO, DEFAULT_POOL_SIZE,
+    DEFAULT_SPAN_LEVEL,
 };
+pub use crate::pool::PoolStats;
 pub use crate::transport::tcp::{
     DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_RETRIES, DEFAULT_KEEPALIVE_TIME,
     DEFAULT_TCP_USER_TIMEOUT,

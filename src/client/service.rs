@@ -9,7 +9,7 @@ use tower::Service;
 use super::future::ResponseFuture;
 use super::options::ClientOptions;
 use super::stack::{stack, Stack};
-use crate::pool::{Pool, PoolHandle, PoolWorker};
+use crate::pool::{Pool, PoolHandle, PoolStats, PoolWorker};
 use crate::{Addr, Error, Message, Resp};
 
 /// The ready client: a pool of multiplexed connections behind a timeout and
@@ -148,6 +148,13 @@ impl Client {
     /// ```
     pub fn close(&self) -> impl Future<Output = ()> + Send + 'static {
         self.pool.close()
+    }
+
+    /// The client's counters: calls, failures by kind, `Uid`s in flight,
+    /// reconnects (as [`PoolHandle::stats`]; per endpoint with
+    /// [`PoolHandle::endpoints`]).
+    pub fn stats(&self) -> PoolStats {
+        self.pool.stats()
     }
 
     /// The client over a pool over `addrs`, once a first connection is up.

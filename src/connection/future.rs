@@ -79,7 +79,11 @@ impl Future for ResponseFuture {
                     error: Some(msg),
                     code,
                     ..
-                }) => Err(Error::from_answer(code, msg)),
+                }) => {
+                    let e = Error::from_answer(code, msg);
+                    shared.stats.failed(&e);
+                    Err(e)
+                }
                 Ok(mut resp) => {
                     if let Some(uid) = caller_uid.take() {
                         resp.uid = uid;
@@ -88,7 +92,11 @@ impl Future for ResponseFuture {
                 }
                 // The task dropped our sender: the connection ended, and
                 // its cause was recorded first.
-                Err(_) => Err(shared.closed_error()),
+                Err(_) => {
+                    let e = shared.closed_error();
+                    shared.stats.failed(&e);
+                    Err(e)
+                }
             },
             State::Failed(e) => Err(e.take().expect("polled after completion")),
             State::Done => panic!("ResponseFuture polled after completion"),
@@ -103,6 +111,7 @@ impl Drop for ResponseFuture {
     fn drop(&mut self) {
         if let State::Waiting { uid, shared, .. } = &self.state {
             shared.abandon(uid);
+            shared.stats.abandoned();
         }
     }
 }

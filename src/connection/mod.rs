@@ -32,6 +32,7 @@ mod inflight;
 pub(crate) mod options;
 mod service;
 mod shared;
+mod stats;
 mod uid_mode;
 
 pub use background::Background;
@@ -39,4 +40,6 @@ pub(crate) use dial::Dialer;
 pub use future::ResponseFuture;
 pub(crate) use options::ConnectionOptions;
 pub use service::Connection;
+pub use stats::CallCounts;
+pub(crate) use stats::CallStats;
 pub use uid_mode::UidMode;

@@ -17,6 +17,7 @@ use super::future::ResponseFuture;
 use super::inflight::Refused;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
+use super::stats::{CallCounts, CallStats};
 use crate::{Addr, Error, Message, Resp};
 
 /// One connection carrying many requests at once, correlated by `Uid`.
@@ -228,6 +229,16 @@ impl Connection {
         self.shared.len()
     }
 
+    /// What became of the calls made on this connection so far.
+    pub fn stats(&self) -> CallCounts {
+        self.shared.stats.snapshot()
+    }
+
+    /// The counters behind [`Connection::stats`], to sum them elsewhere.
+    pub(crate) fn call_stats(&self) -> Arc<CallStats> {
+        self.shared.stats.clone()
+    }
+
     /// [`Service::call`] without `&mut`.
     pub(crate) fn send(&self, msg: Message) -> ResponseFuture {
         self.try_send(msg).unwrap_or_else(|msg| {
@@ -236,14 +247,15 @@ impl Connection {
                 true => Refused::Draining,
                 false => Refused::Duplicate,
             };
-            ResponseFuture::failed(self.shared.refusal(refused, &msg.uid))
+            self.refused(self.shared.refusal(refused, &msg.uid))
         })
     }
 
     /// Sends `msg`, or gives it back (as it came, the caller's `Uid` on it)
     /// if its `Uid` is taken here (in flight, or abandoned with its answer
     /// still due) or the connection is draining: what a pool calls in
-    /// place, to try another connection then.
+    /// place, to try another connection then. A call given back is not
+    /// counted here.
     #[inline]
     pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
         let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
@@ -255,11 +267,14 @@ impl Connection {
                 }
                 return Err(msg);
             }
-            Err(Refused::Closed) => return Ok(ResponseFuture::failed(self.shared.closed_error())),
+            Err(Refused::Closed) => return Ok(self.refused(self.shared.closed_error())),
         };
+        self.shared.stats.call();
         if self.requests.send(msg).is_err() {
             self.shared.cancel(&uid);
-            return Ok(ResponseFuture::failed(self.shared.closed_error()));
+            let e = self.shared.closed_error();
+            self.shared.stats.failed(&e);
+            return Ok(ResponseFuture::failed(e));
         }
         Ok(ResponseFuture::waiting(
             answer,
@@ -267,6 +282,20 @@ impl Connection {
             self.shared.clone(),
             caller_uid,
         ))
+    }
+
+    /// Fails `msg`, whose `Uid` is taken (here, or on every connection a
+    /// pool could send it on), counting it here.
+    #[cold]
+    pub(crate) fn refuse_duplicate(&self, msg: Message) -> ResponseFuture {
+        self.refused(Error::DuplicateUid(msg.uid))
+    }
+
+    /// A call that fails before it is sent, counted.
+    fn refused(&self, e: Error) -> ResponseFuture {
+        self.shared.stats.call();
+        self.shared.stats.failed(&e);
+        ResponseFuture::failed(e)
     }
 }
 

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::health::Health;
 use super::inflight::{InFlight, Refused};
 use super::options::ConnectionOptions;
+use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
 use crate::{Code, Error, Resp};
 
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     drain_cause: OnceLock<Error>,
     /// Cancelled when the connection starts draining: lets a pool replace it.
     draining: CancellationToken,
+    /// What became of the calls; shared with whoever sums them (a pool).
+    pub(crate) stats: Arc<CallStats>,
 }
 
 #[derive(Debug)]
@@ -62,6 +65,7 @@ impl Shared {
             tags: (opts.uid_mode == UidMode::Tagged).then(Tags::default),
             drain_cause: OnceLock::new(),
             draining: CancellationToken::new(),
+            stats: Arc::default(),
         }
     }
 

@@ -1,10 +1,12 @@
 //! One server address in a pool, and what is known of its health.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
 
+use super::tally::Tally;
+use crate::connection::{CallCounts, CallStats};
 use crate::{Addr, Error};
 
 /// A server address and the health its supervisors report.
@@ -19,6 +21,8 @@ pub(crate) struct Endpoint {
     /// every call.)
     retired: AtomicBool,
     health: Mutex<EndpointStatus>,
+    /// The call counts of its connections.
+    tally: Mutex<Tally>,
 }
 
 /// A snapshot of one endpoint's health, from
@@ -34,6 +38,13 @@ pub struct EndpointStatus {
     pub consecutive_failures: usize,
     /// The last dial error or the cause of the last closed connection.
     pub last_error: Option<Error>,
+    /// `Uid`s taken on its connections now: calls waiting for their answer,
+    /// and abandoned ones whose late answer has not arrived.
+    pub in_flight: usize,
+    /// What became of the calls sent to it, over all its connections so far.
+    pub calls: CallCounts,
+    /// Connections dialed again after one to it ended.
+    pub reconnects: u64,
 }
 
 impl Endpoint {
@@ -43,12 +54,16 @@ impl Endpoint {
             connections: 0,
             consecutive_failures: 0,
             last_error: None,
+            in_flight: 0,
+            calls: CallCounts::default(),
+            reconnects: 0,
         };
         Endpoint {
             addr,
             token,
             retired: AtomicBool::new(false),
             health: Mutex::new(health),
+            tally: Mutex::default(),
         }
     }
 
@@ -68,10 +83,17 @@ impl Endpoint {
         self.health.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn connected(&self) {
+    /// A connection is up, whose calls count in `stats`; `again` if it
+    /// replaces one that ended.
+    pub(crate) fn connected(&self, stats: Arc<CallStats>, again: bool) {
+        self.tally
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(stats);
         let mut h = self.health();
         h.connections += 1;
         h.consecutive_failures = 0;
+        h.reconnects += u64::from(again);
     }
 
     pub(crate) fn disconnected(&self, cause: Option<Error>) {
@@ -88,8 +110,18 @@ impl Endpoint {
         h.last_error = Some(e);
     }
 
+    /// Its health and call counts; `in_flight` is the caller's to fill in
+    /// (the set knows the connections).
     pub(crate) fn status(&self) -> EndpointStatus {
-        self.health().clone()
+        let calls = self
+            .tally
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .counts();
+        EndpointStatus {
+            calls,
+            ..self.health().clone()
+        }
     }
 
     /// True when no connection is up and the last dial failed.

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use tokio::sync::futures::OwnedNotified;
 use tokio_util::sync::DropGuard;
 
+use super::call::Call;
 use super::set::Set;
-use crate::connection;
 use crate::{Error, Message, Resp};
 
 /// The future a [`Pool`](super::Pool) call returns: the connection's
@@ -22,7 +22,7 @@ pub struct ResponseFuture {
 
 enum Inner {
     /// Sent on a connection.
-    Sent(connection::ResponseFuture),
+    Sent(Call),
     /// No connection was up: waiting for one.
     Waiting {
         msg: Option<Message>,
@@ -35,7 +35,7 @@ enum Inner {
 }
 
 impl ResponseFuture {
-    pub(crate) fn sent(sent: connection::ResponseFuture) -> Self {
+    pub(crate) fn sent(sent: Call) -> Self {
         ResponseFuture {
             inner: Inner::Sent(sent),
         }

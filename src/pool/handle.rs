@@ -11,6 +11,7 @@ use tower::BoxError;
 use super::discovery::discover;
 use super::endpoint::EndpointStatus;
 use super::set::Set;
+use super::stats::PoolStats;
 use crate::Addr;
 
 /// Adds and removes a pool's endpoints while it runs, and reports their
@@ -116,7 +117,8 @@ impl PoolHandle {
         self.set.start(Box::pin(task));
     }
 
-    /// The health of every endpoint, in the order they were added.
+    /// The health and call counts of every endpoint, in the order they
+    /// were added.
     pub fn endpoints(&self) -> Vec<EndpointStatus> {
         self.set.statuses()
     }
@@ -130,6 +132,17 @@ impl PoolHandle {
     #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.set.is_closed()
+    }
+
+    /// The pool's counters, summed over its endpoints.
+    ///
+    /// ```
+    /// let (pool, _worker) = jsonmux::Pool::pair(["127.0.0.1:3000"]);
+    /// let stats = pool.handle().stats();
+    /// assert_eq!((stats.connections, stats.calls.calls), (0, 0));
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        PoolStats::sum(&self.set.statuses())
     }
 }
 

@@ -13,8 +13,8 @@
 //!
 //! [`Pool`] is the service; [`PoolWorker`] runs the supervisors and the
 //! discovery streams; [`PoolHandle`] adds and removes endpoints at run
-//! time, by hand or from a stream, and reports their health
-//! ([`EndpointStatus`]); [`DnsDiscover`] follows a host name's addresses
+//! time, by hand or from a stream, and reports their health and call
+//! counts ([`EndpointStatus`], [`PoolStats`]); [`DnsDiscover`] follows a host name's addresses
 //! (with [`SystemResolver`], or a resolver of your own).
 //!
 //! The pick: the least-loaded connection (or packed, `pack_up_to`); if the
@@ -23,6 +23,7 @@
 //! or the pool is closing, [`Pool::close`]) take no new call.
 
 mod backoff;
+mod call;
 mod discovery;
 mod dns;
 mod endpoint;
@@ -32,7 +33,9 @@ pub(crate) mod options;
 mod pick;
 mod service;
 mod set;
+mod stats;
 mod supervisor;
+mod tally;
 mod worker;
 
 pub use dns::{DnsDiscover, SystemResolver};
@@ -41,4 +44,5 @@ pub use future::ResponseFuture;
 pub use handle::PoolHandle;
 pub(crate) use options::PoolOptions;
 pub use service::Pool;
+pub use stats::PoolStats;
 pub use worker::PoolWorker;

@@ -14,6 +14,9 @@ pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Default longest reconnect delay: 5 s.
 pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
+/// Default level of the client's `call` spans: debug.
+pub const DEFAULT_SPAN_LEVEL: tracing::Level = tracing::Level::DEBUG;
+
 /// A pool's options, with those of its connections and of its dialing.
 #[derive(Clone, Debug)]
 pub(crate) struct PoolOptions {
@@ -26,6 +29,8 @@ pub(crate) struct PoolOptions {
     pub(crate) backoff_max: Duration,
     /// While nothing is up: fail calls at once instead of waiting.
     pub(crate) fail_fast: bool,
+    /// The level of each call's span.
+    pub(crate) span_level: tracing::Level,
     pub(crate) connection: ConnectionOptions,
     /// How endpoints are reached: connector, TLS, dial timeout.
     pub(crate) dialer: Dialer,
@@ -39,6 +44,7 @@ impl Default for PoolOptions {
             backoff_min: DEFAULT_BACKOFF_MIN,
             backoff_max: DEFAULT_BACKOFF_MAX,
             fail_fast: false,
+            span_level: DEFAULT_SPAN_LEVEL,
             connection: ConnectionOptions::default(),
             dialer: Dialer::default(),
         }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
+use super::call::Call;
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::options::PoolOptions;
 use super::pick::{others_by_load, pick, Candidate};
@@ -115,9 +116,9 @@ impl Set {
         conns.retain(|l| l.id != id);
     }
 
-    /// Sends `msg` on the connection [`pick`] chooses, or gives it back if
-    /// none is up. (Sending in place, not on a clone: cloning a connection
-    /// per call costs shared atomic counts.)
+    /// Sends `msg` on the connection [`pick`] chooses, in its span, or
+    /// gives it back if none is up. (Sending in place, not on a clone:
+    /// cloning a connection per call costs shared atomic counts.)
     ///
     /// If the call's `Uid` is taken there (in flight, or abandoned with its
     /// answer due), it goes to the least-loaded connection where it is
@@ -126,37 +127,41 @@ impl Set {
     /// draining between the pick and the send gives the call back the same
     /// way. The common case costs one try, as without the checks.
     #[inline]
-    pub(crate) fn send(&self, msg: Message) -> Result<ResponseFuture, Message> {
+    pub(crate) fn send(&self, msg: Message) -> Result<Call, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
         let Some(first) = pick(&conns, self.opts.pack_up_to) else {
             return Err(msg);
         };
-        match first.conn.try_send(msg) {
-            Ok(sent) => Ok(sent),
-            Err(msg) => Set::send_elsewhere(&conns, first, msg),
-        }
+        let span = Call::span(self.opts.span_level, &msg.uid);
+        let (sent, live) = match first.conn.try_send(msg) {
+            Ok(sent) => (sent, first),
+            Err(msg) => Set::send_elsewhere(&conns, first, msg)?,
+        };
+        Ok(Call::sent(sent, span, &live.endpoint))
     }
 
     /// [`Set::send`] once `tried` gave the call back: its `Uid` is taken
-    /// there, or it started draining. Gives the call back if every other
-    /// connection drains too (the caller waits for a new one).
+    /// there, or it started draining. Returns the call and the connection
+    /// it went to (the refusal is counted on `tried`), or gives the call
+    /// back if every other connection drains too (the caller waits for a
+    /// new one).
     #[cold]
-    fn send_elsewhere(
-        conns: &[Live],
-        tried: &Live,
+    fn send_elsewhere<'a>(
+        conns: &'a [Live],
+        tried: &'a Live,
         mut msg: Message,
-    ) -> Result<ResponseFuture, Message> {
+    ) -> Result<(ResponseFuture, &'a Live), Message> {
         // Whether a connection that takes calls had the `Uid` taken.
         let mut taken = !tried.conn.is_draining();
         for live in others_by_load(conns, tried) {
             match live.conn.try_send(msg) {
-                Ok(sent) => return Ok(sent),
+                Ok(sent) => return Ok((sent, live)),
                 Err(back) => msg = back,
             }
             taken |= !live.conn.is_draining();
         }
         match taken {
-            true => Ok(ResponseFuture::failed(Error::DuplicateUid(msg.uid))),
+            true => Ok((tried.conn.refuse_duplicate(msg), tried)),
             false => Err(msg),
         }
     }
@@ -232,7 +237,19 @@ impl Set {
 
     /// The health of every endpoint, in the order they were added.
     pub(crate) fn statuses(&self) -> Vec<EndpointStatus> {
-        self.endpoints().iter().map(|e| e.status()).collect()
+        let mut statuses: Vec<_> = self
+            .endpoints()
+            .iter()
+            .map(|e| (e.clone(), e.status()))
+            .collect();
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        for (endpoint, status) in &mut statuses {
+            status.in_flight = (conns.iter())
+                .filter(|l| Arc::ptr_eq(&l.endpoint, endpoint))
+                .map(|l| l.conn.in_flight())
+                .sum();
+        }
+        statuses.into_iter().map(|(_, status)| status).collect()
     }
 
     /// When every endpoint is down, the most useful error to report.

@@ -25,6 +25,7 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
     let opts = &set.opts;
     let token = endpoint.token.clone();
     let mut backoff = Backoff::new(opts.backoff_min, opts.backoff_max);
+    let mut again = false;
     loop {
         let dialed = tokio::select! {
             _ = token.cancelled() => return,
@@ -37,7 +38,8 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
                 set.changed.notify_waiters();
             }
             Ok(conn) => {
-                endpoint.connected();
+                endpoint.connected(conn.call_stats(), again);
+                again = true;
                 let id = set.add(endpoint.clone(), conn.clone());
                 let since = Instant::now();
                 let watched = watch(&conn, &token, Until::Draining).await;

@@ -8,6 +8,7 @@ mod discovery;
 mod faultproxy;
 mod handlers;
 mod interop;
+mod observe;
 mod overload;
 mod pool;
 mod server;

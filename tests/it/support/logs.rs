@@ -4,9 +4,11 @@ use std::io;
 use std::sync::{Arc, Mutex};
 
 use tracing::subscriber::DefaultGuard;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The text lines a `fmt` subscriber at `INFO` writes, kept in memory.
+/// The text lines a `fmt` subscriber at `INFO` writes, kept in memory:
+/// events, and a `close` line per span as it ends.
 ///
 /// Installed for the current thread only: a test on a one-thread runtime
 /// sees the events of every task it runs, and no other test's.
@@ -20,6 +22,7 @@ impl Logs {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
             .with_ansi(false)
+            .with_span_events(FmtSpan::CLOSE)
             .with_writer(logs.clone())
             .finish();
         (logs, tracing::subscriber::set_default(subscriber))

@@ -1,0 +1,59 @@
+//! [`Call`]: one call sent on a pool's connection, in its `call` span.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use tracing::field;
+
+use super::endpoint::Endpoint;
+use crate::connection::ResponseFuture;
+use crate::trace::span_at;
+use crate::{Error, Resp};
+
+/// A call on the connection the pool picked, with its span: `call`, at
+/// the pool's span level, with the call's `uid` and `endpoint`, and the
+/// `error` it failed with, if it does.
+///
+/// The span is entered while the call is polled. When the subscriber does
+/// not take spans of that level, the span is a disabled one: a level check
+/// to make, and nothing to enter.
+pub(crate) struct Call {
+    inner: ResponseFuture,
+    span: tracing::Span,
+}
+
+impl Call {
+    /// Starts the span of a call with `uid` (the caller's); the call goes
+    /// in with [`Call::sent`].
+    pub(crate) fn span(level: tracing::Level, uid: &str) -> tracing::Span {
+        span_at!(level, "call", uid = %uid, endpoint = field::Empty, error = field::Empty)
+    }
+
+    /// The call `inner`, sent to `endpoint`, in `span`.
+    pub(crate) fn sent(inner: ResponseFuture, span: tracing::Span, endpoint: &Endpoint) -> Call {
+        span.record("endpoint", field::display(&endpoint.addr));
+        Call { inner, span }
+    }
+}
+
+impl Future for Call {
+    type Output = Result<Resp, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let _entered = (!this.span.is_disabled()).then(|| this.span.enter());
+        let out = ready!(Pin::new(&mut this.inner).poll(cx));
+        if let Err(e) = &out {
+            this.span.record("error", field::display(e));
+        }
+        Poll::Ready(out)
+    }
+}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").field("span", &self.span).finish()
+    }
+}
