@@ -79,11 +79,7 @@ impl Future for ResponseFuture {
                     error: Some(msg),
                     code,
                     ..
-                }) => {
-                    let e = Error::from_answer(code, msg);
-                    shared.stats.failed(&e);
-                    Err(e)
-                }
+                }) => Err(shared.failed(Error::from_answer(code, msg))),
                 Ok(mut resp) => {
                     if let Some(uid) = caller_uid.take() {
                         resp.uid = uid;
@@ -92,11 +88,7 @@ impl Future for ResponseFuture {
                 }
                 // The task dropped our sender: the connection ended, and
                 // its cause was recorded first.
-                Err(_) => {
-                    let e = shared.closed_error();
-                    shared.stats.failed(&e);
-                    Err(e)
-                }
+                Err(_) => Err(shared.failed(shared.closed_error())),
             },
             State::Failed(e) => Err(e.take().expect("polled after completion")),
             State::Done => panic!("ResponseFuture polled after completion"),

@@ -272,8 +272,7 @@ impl Connection {
         self.shared.stats.call();
         if self.requests.send(msg).is_err() {
             self.shared.cancel(&uid);
-            let e = self.shared.closed_error();
-            self.shared.stats.failed(&e);
+            let e = self.shared.failed(self.shared.closed_error());
             return Ok(ResponseFuture::failed(e));
         }
         Ok(ResponseFuture::waiting(
@@ -294,8 +293,7 @@ impl Connection {
     /// A call that fails before it is sent, counted.
     fn refused(&self, e: Error) -> ResponseFuture {
         self.shared.stats.call();
-        self.shared.stats.failed(&e);
-        ResponseFuture::failed(e)
+        ResponseFuture::failed(self.shared.failed(e))
     }
 }
 

@@ -246,6 +246,12 @@ impl Shared {
         self.lock().health.check_every()
     }
 
+    /// Counts a call failed with `e`; returns it.
+    pub(crate) fn failed(&self, e: Error) -> Error {
+        self.stats.failed(&e);
+        e
+    }
+
     /// Records why the connection ended; the first cause wins.
     pub(crate) fn set_cause(&self, e: Error) {
         if self.cause.set(e).is_ok() {

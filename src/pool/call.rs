@@ -16,9 +16,9 @@ use crate::{Error, Resp};
 /// the pool's span level, with the call's `uid` and `endpoint`, and the
 /// `error` it failed with, if it does.
 ///
-/// The span is entered while the call is polled. When the subscriber does
-/// not take spans of that level, the span is a disabled one: a level check
-/// to make, and nothing to enter.
+/// The span is entered while the call is polled. When no subscriber takes
+/// spans of that level, the span is `Span::none()`: a level check to make,
+/// and nothing to enter or drop.
 pub(crate) struct Call {
     inner: ResponseFuture,
     span: tracing::Span,
@@ -41,6 +41,7 @@ impl Call {
 impl Future for Call {
     type Output = Result<Resp, Error>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let _entered = (!this.span.is_disabled()).then(|| this.span.enter());

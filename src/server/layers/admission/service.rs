@@ -73,6 +73,7 @@ where
     type Error = BoxError;
     type Future = ResponseFuture<S::Future>;
 
+    #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         match self.overload {
             // Always ready; `call` sheds if the inner service is not (as
@@ -92,6 +93,7 @@ where
         }
     }
 
+    #[inline]
     fn call(&mut self, req: R) -> Self::Future {
         let occupancy = &self.occupancy;
         if self.overload == Overload::Shed {
