@@ -96,6 +96,8 @@ pub mod connection;
 mod engine;
 mod error;
 mod hello;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod pool;
 mod proto;
 pub mod server;

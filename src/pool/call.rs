@@ -18,23 +18,33 @@ use crate::{Error, Resp};
 ///
 /// The span is entered while the call is polled. When no subscriber takes
 /// spans of that level, the span is `Span::none()`: a level check to make,
-/// and nothing to enter or drop.
+/// and nothing to enter, record or drop. With the `metrics` feature, the
+/// call is also counted and timed in its endpoint's metrics.
 pub(crate) struct Call {
     inner: ResponseFuture,
     span: tracing::Span,
+    #[cfg(feature = "metrics")]
+    measured: crate::metrics::Measured,
 }
 
 impl Call {
     /// Starts the span of a call with `uid` (the caller's); the call goes
     /// in with [`Call::sent`].
+    #[inline]
     pub(crate) fn span(level: tracing::Level, uid: &str) -> tracing::Span {
         span_at!(level, "call", uid = %uid, endpoint = field::Empty, error = field::Empty)
     }
 
     /// The call `inner`, sent to `endpoint`, in `span`.
+    #[inline]
     pub(crate) fn sent(inner: ResponseFuture, span: tracing::Span, endpoint: &Endpoint) -> Call {
         span.record("endpoint", field::display(&endpoint.addr));
-        Call { inner, span }
+        Call {
+            inner,
+            span,
+            #[cfg(feature = "metrics")]
+            measured: crate::metrics::Measured::start(&endpoint.metrics),
+        }
     }
 }
 
@@ -49,6 +59,8 @@ impl Future for Call {
         if let Err(e) = &out {
             this.span.record("error", field::display(e));
         }
+        #[cfg(feature = "metrics")]
+        this.measured.finish(&out);
         Poll::Ready(out)
     }
 }

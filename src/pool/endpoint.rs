@@ -23,6 +23,9 @@ pub(crate) struct Endpoint {
     health: Mutex<EndpointStatus>,
     /// The call counts of its connections.
     tally: Mutex<Tally>,
+    /// The same events, for the `metrics` recorder.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Arc<crate::metrics::EndpointMetrics>,
 }
 
 /// A snapshot of one endpoint's health, from
@@ -59,6 +62,8 @@ impl Endpoint {
             reconnects: 0,
         };
         Endpoint {
+            #[cfg(feature = "metrics")]
+            metrics: Arc::new(crate::metrics::EndpointMetrics::new(&addr)),
             addr,
             token,
             retired: AtomicBool::new(false),
@@ -90,6 +95,8 @@ impl Endpoint {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .add(stats);
+        #[cfg(feature = "metrics")]
+        self.metrics.connected(again);
         let mut h = self.health();
         h.connections += 1;
         h.consecutive_failures = 0;
@@ -97,6 +104,8 @@ impl Endpoint {
     }
 
     pub(crate) fn disconnected(&self, cause: Option<Error>) {
+        #[cfg(feature = "metrics")]
+        self.metrics.disconnected();
         let mut h = self.health();
         h.connections = h.connections.saturating_sub(1);
         if cause.is_some() {

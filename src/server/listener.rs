@@ -49,7 +49,7 @@ where
     let stopping = Shutdown::default();
     let conns = Arc::new(PerConnection {
         make,
-        stack: Stack::new(&opts),
+        stack: Stack::new(&opts, &stats),
         opts,
         stats: stats.clone(),
         drain: stopping.drain_signal(),

@@ -7,6 +7,7 @@ use tower::{BoxError, Service, ServiceBuilder};
 
 use super::layers::{AdmissionLayer, CatchErrorsLayer, HandlerTimeoutLayer};
 use super::options::ServerOptions;
+use super::stats::ServerStats;
 use crate::{Message, Resp};
 
 /// The layers every connection's service gets, made once per server: the
@@ -45,14 +46,21 @@ pub(crate) struct Stack {
     span_level: tracing::Level,
     handler_timeout: HandlerTimeoutLayer,
     admission: AdmissionLayer,
+    /// Where every request's time goes, for the `metrics` recorder.
+    #[cfg(feature = "metrics")]
+    stats: ServerStats,
 }
 
 impl Stack {
-    pub(crate) fn new(opts: &ServerOptions) -> Self {
+    pub(crate) fn new(opts: &ServerOptions, stats: &ServerStats) -> Self {
+        #[cfg(not(feature = "metrics"))]
+        let _ = stats;
         Stack {
             span_level: opts.span_level,
             handler_timeout: HandlerTimeoutLayer::new(opts.handler_timeout),
             admission: AdmissionLayer::new(opts.max_concurrent_requests, opts.overload),
+            #[cfg(feature = "metrics")]
+            stats: stats.clone(),
         }
     }
 
@@ -67,10 +75,15 @@ impl Stack {
         S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        ServiceBuilder::new()
+        let svc = ServiceBuilder::new()
             .layer(CatchErrorsLayer::new(peer, self.span_level))
             .layer(self.handler_timeout)
             .layer(self.admission.clone())
-            .service(svc)
+            .service(svc);
+        // With the `metrics` feature, every request is timed, its answer
+        // (error answers included) ending the time.
+        #[cfg(feature = "metrics")]
+        let svc = crate::metrics::TimeRequests::new(svc, self.stats.metrics());
+        svc
     }
 }

@@ -26,6 +26,9 @@ pub struct ServerStats {
 
 #[derive(Debug, Default)]
 struct Counters {
+    /// The same events, for the `metrics` recorder.
+    #[cfg(feature = "metrics")]
+    metrics: crate::metrics::ServerMetrics,
     connections_open: AtomicU64,
     connections_total: AtomicU64,
     connections_rejected: AtomicU64,
@@ -106,13 +109,26 @@ impl ServerStats {
     pub(crate) fn connection_opened(&self) -> OpenConnection {
         self.inner.connections_open.fetch_add(1, Relaxed);
         self.inner.connections_total.fetch_add(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        {
+            self.inner.metrics.connections_total.increment(1);
+            self.inner.metrics.connections_open.increment(1.0);
+        }
         OpenConnection(self.clone())
+    }
+
+    /// The handles the same events are recorded with.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn metrics(&self) -> &crate::metrics::ServerMetrics {
+        &self.inner.metrics
     }
 
     /// Counts `n` requests read.
     pub(crate) fn requests(&self, n: u64) {
         if n > 0 {
             self.inner.requests.fetch_add(n, Relaxed);
+            #[cfg(feature = "metrics")]
+            self.inner.metrics.requests.increment(n);
         }
     }
 
@@ -159,6 +175,8 @@ impl ServerStats {
             Code::GoingAway => return,
         };
         counter.fetch_add(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        c.metrics.error(code);
     }
 }
 
@@ -169,5 +187,7 @@ pub(crate) struct OpenConnection(ServerStats);
 impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.0.inner.connections_open.fetch_sub(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        self.0.inner.metrics.connections_open.decrement(1.0);
     }
 }

@@ -8,6 +8,8 @@ mod discovery;
 mod faultproxy;
 mod handlers;
 mod interop;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod observe;
 mod overload;
 mod pool;
