@@ -7,6 +7,7 @@ mod connection;
 mod discovery;
 mod faultproxy;
 mod handlers;
+mod http_gateway;
 mod interop;
 #[cfg(feature = "metrics")]
 mod metrics;
