@@ -10,7 +10,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Default most requests handled at once on one connection: 1024.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// Default most requests handled at once over all connections before new
-/// ones are shed with an `overloaded` answer: 16 384.
+/// ones are shed with an `overloaded` answer (or wait, see
+/// [`Overload`]): 16 384.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 16_384;
 /// Default time limit for one handler call: 30 s.
 pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);

@@ -15,30 +15,36 @@ async fn settle() {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-/// A server with room for one waiting handler at a time, in `mode`.
-async fn one_place(mode: Overload) -> TestServer {
-    let builder = ServerBuilder::new()
-        .max_concurrent_requests(Some(1))
-        .unwrap()
-        .overload(mode);
-    TestServer::start_with(builder).await
+/// A server with room for one waiting handler at a time; `mode` if given,
+/// else the default.
+async fn one_place(mode: Option<Overload>) -> TestServer {
+    let builder = ServerBuilder::new().max_concurrent_requests(Some(1));
+    let builder = builder.unwrap();
+    TestServer::start_with(match mode {
+        Some(mode) => builder.overload(mode),
+        None => builder,
+    })
+    .await
+}
+
+/// Takes the one place with a request `a` held at its gate, then sends
+/// `b` (held at a gate of its own) on another connection; returns both
+/// connections.
+async fn take_the_place_then_send_another(s: &TestServer) -> (Raw, Raw) {
+    let mut first = Raw::connect(s.addr).await;
+    first.send(br#"{"Uid":"a","Val":"wait:a"}"#).await;
+    s.gates.arrived("a", 1).await;
+    let mut second = Raw::connect(s.addr).await;
+    second.send(br#"{"Uid":"b","Val":"wait:b"}"#).await;
+    (first, second)
 }
 
 /// By default, a request past the global limit is answered `overloaded` without reaching its handler.
 #[test]
 fn by_default_a_request_past_the_global_limit_is_shed() {
     with_paused_clock(|| async {
-        let s = TestServer::start_with(
-            ServerBuilder::new()
-                .max_concurrent_requests(Some(1))
-                .unwrap(),
-        )
-        .await;
-        let mut first = Raw::connect(s.addr).await;
-        first.send(br#"{"Uid":"a","Val":"wait:a"}"#).await;
-        s.gates.arrived("a", 1).await;
-        let mut second = Raw::connect(s.addr).await;
-        second.send(br#"{"Uid":"b","Val":"wait:b"}"#).await;
+        let s = one_place(None).await;
+        let (mut first, mut second) = take_the_place_then_send_another(&s).await;
         let shed = second.resp().await;
         assert_eq!(
             (shed.uid.as_str(), shed.code),
@@ -55,12 +61,8 @@ fn by_default_a_request_past_the_global_limit_is_shed() {
 #[test]
 fn queue_mode_holds_a_request_past_the_global_limit_until_a_place_frees() {
     with_paused_clock(|| async {
-        let s = one_place(Overload::Queue).await;
-        let mut first = Raw::connect(s.addr).await;
-        first.send(br#"{"Uid":"a","Val":"wait:a"}"#).await;
-        s.gates.arrived("a", 1).await;
-        let mut second = Raw::connect(s.addr).await;
-        second.send(br#"{"Uid":"b","Val":"wait:b"}"#).await;
+        let s = one_place(Some(Overload::Queue)).await;
+        let (mut first, mut second) = take_the_place_then_send_another(&s).await;
         settle().await;
         assert_eq!(s.gates.count("b"), 0, "b waits for a place");
 
@@ -101,12 +103,8 @@ fn queue_mode_waits_no_longer_than_the_handler_ahead_may_take() {
 #[test]
 fn queue_mode_shutdown_ends_the_wait_for_a_place() {
     with_paused_clock(|| async {
-        let mut s = one_place(Overload::Queue).await;
-        let mut first = Raw::connect(s.addr).await;
-        first.send(br#"{"Uid":"a","Val":"wait:a"}"#).await;
-        s.gates.arrived("a", 1).await;
-        let mut second = Raw::connect(s.addr).await;
-        second.send(br#"{"Uid":"b","Val":"wait:b"}"#).await;
+        let mut s = one_place(Some(Overload::Queue)).await;
+        let (mut first, mut second) = take_the_place_then_send_another(&s).await;
         settle().await;
 
         s.signal_stop();

@@ -93,7 +93,8 @@ impl<I> Server<I> {
     /// server's per-request rules: a failed or panicking request becomes an
     /// error answer to that request, a handler past the handler timeout is answered
     /// `timeout`, and past the server-wide cap requests are shed with
-    /// `overloaded`. It is [`serve_with`](Server::serve_with) with a
+    /// `overloaded` (or wait, with
+    /// [`Overload::Queue`](crate::server::Overload::Queue)). It is [`serve_with`](Server::serve_with) with a
     /// make-service that clones `svc`.
     ///
     /// # Examples
