@@ -99,7 +99,7 @@ fn queue_mode_waits_no_longer_than_the_handler_ahead_may_take() {
     });
 }
 
-/// With `Overload::Queue`, shutdown ends the wait: the waiting connection closes, the working one drains.
+/// With `Overload::Queue`, shutdown ends the wait: both connections get the notice, the waiting one closes, the working one drains.
 #[test]
 fn queue_mode_shutdown_ends_the_wait_for_a_place() {
     with_paused_clock(|| async {
@@ -108,6 +108,13 @@ fn queue_mode_shutdown_ends_the_wait_for_a_place() {
         settle().await;
 
         s.signal_stop();
+        for raw in [&mut first, &mut second] {
+            let notice = raw.resp().await;
+            assert_eq!(
+                (notice.uid.as_str(), notice.code),
+                ("", Some(Code::GoingAway))
+            );
+        }
         second.expect_eof().await;
         assert_eq!(s.gates.count("b"), 0, "never read");
         s.gates.open("a");
