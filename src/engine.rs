@@ -26,4 +26,8 @@ pub enum Engine {
     /// per batch on both sides.
     #[default]
     Jsonmux,
+    /// tokio-tower's `multiplex` transport: `multiplex::Client` behind
+    /// tower's `Buffer` on the client, `multiplex::Server` on the server.
+    #[cfg(feature = "tokio-tower")]
+    TokioTower,
 }

@@ -14,7 +14,7 @@ mod transport;
 use std::time::Duration;
 
 use super::options::*;
-use crate::Error;
+use crate::{Engine, Error};
 
 pub use server::Server;
 
@@ -56,6 +56,23 @@ impl ServerBuilder {
     /// A builder with every option at its default.
     pub fn new() -> Self {
         ServerBuilder::default()
+    }
+
+    /// What drives each connection: jsonmux's own driver, or tokio-tower's
+    /// `multiplex::Server` (with the `tokio-tower` feature, on by default).
+    /// Both keep every limit, timeout and the drain; jsonmux's answers
+    /// ready handlers inline and costs less per request (PERFORMANCE.md).
+    /// Default: [`Engine::Jsonmux`].
+    ///
+    /// ```
+    /// use jsonmux::{Engine, Server};
+    ///
+    /// # #[cfg(feature = "tokio-tower")]
+    /// let b = Server::builder().engine(Engine::TokioTower);
+    /// ```
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.opts.engine = engine;
+        self
     }
 
     /// Largest request accepted, in bytes; a client that sends more gets a

@@ -1,6 +1,6 @@
 //! Interop with the seed's Go peers, both ways: the Go client (`interop/seed-client`)
 //! against jsonmux's server, and jsonmux's client against the Go server
-//! (`interop/seed-server`).
+//! (`interop/seed-server`). The Go client runs against each server engine.
 //!
 //! The Go programs are built once per run with the `go` on `PATH`. Without
 //! one, every test here says it skipped (on stderr, shown even when output is
@@ -14,11 +14,13 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use jsonmux::{Client, HelloService, Message, Server};
+use jsonmux::{Client, Engine, HelloService, Message, Server};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, OnceCell};
 use tower::ServiceExt;
+
+use crate::support::engines::per_engine;
 
 /// Bound on building the Go programs (a cold build compiles Go's `net` and
 /// `encoding/json` too).
@@ -123,20 +125,24 @@ fn assert_rfc3339_nano(ts: &str) {
 
 // ---- The Go client against jsonmux's server -------------------------------
 
-/// jsonmux's server with the seed's service on `127.0.0.1:0`, stopped when
-/// the returned sender is dropped or fired.
-async fn start_jsonmux_server() -> (SocketAddr, oneshot::Sender<()>) {
-    let server = Server::builder().bind("127.0.0.1:0").await.unwrap();
+/// jsonmux's server with the seed's service on `127.0.0.1:0`, driven by
+/// `engine`, stopped when the returned sender is dropped or fired.
+async fn start_jsonmux_server(engine: Engine) -> (SocketAddr, oneshot::Sender<()>) {
+    let server = Server::builder()
+        .engine(engine)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(server.serve(HelloService, stopped));
     (addr, stop)
 }
 
-/// Runs the Go client with `args` against a fresh jsonmux server; returns
-/// its stdout after checking it exited 0 and said `PASS`.
-async fn go_client_against_jsonmux(bins: &Path, args: &[&str]) -> String {
-    let (addr, _stop) = start_jsonmux_server().await;
+/// Runs the Go client with `args` against a fresh jsonmux server on
+/// `engine`; returns its stdout after checking it exited 0 and said `PASS`.
+async fn go_client_against_jsonmux(bins: &Path, engine: Engine, args: &[&str]) -> String {
+    let (addr, _stop) = start_jsonmux_server(engine).await;
     let out = Command::new(bins.join("seed-client"))
         .arg("-addr")
         .arg(addr.to_string())
@@ -148,7 +154,7 @@ async fn go_client_against_jsonmux(bins: &Path, args: &[&str]) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success() && stdout.lines().last() == Some("PASS"),
-        "seed-client {args:?} failed ({}):\n{stdout}{}",
+        "seed-client {args:?} against {engine:?} failed ({}):\n{stdout}{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -167,45 +173,53 @@ fn assert_seed_answers_printed(stdout: &str) {
     }
 }
 
-#[tokio::test]
-async fn the_go_client_gets_the_seed_answers_from_jsonmux_without_newlines() {
-    let Some(bins) = go_bins().await else {
-        return;
-    };
-    let stdout = bounded("seed-client", go_client_against_jsonmux(bins, &[])).await;
-    assert_seed_answers_printed(&stdout);
+per_engine! {
+    /// The seed's test, its two requests written back to back, passes against each server engine.
+    async fn the_go_client_gets_the_seed_answers_from_jsonmux_without_newlines(engine: Engine) {
+        let Some(bins) = go_bins().await else {
+            return;
+        };
+        let stdout = bounded("seed-client", go_client_against_jsonmux(bins, engine, &[])).await;
+        assert_seed_answers_printed(&stdout);
+    }
 }
 
-#[tokio::test]
-async fn the_go_client_gets_the_seed_answers_from_jsonmux_with_newlines() {
-    let Some(bins) = go_bins().await else {
-        return;
-    };
-    let stdout = bounded(
-        "seed-client -newline",
-        go_client_against_jsonmux(bins, &["-newline"]),
-    )
-    .await;
-    assert_seed_answers_printed(&stdout);
+per_engine! {
+    /// The seed's test with a newline after each request passes against each server engine.
+    async fn the_go_client_gets_the_seed_answers_from_jsonmux_with_newlines(engine: Engine) {
+        let Some(bins) = go_bins().await else {
+            return;
+        };
+        let stdout = bounded(
+            "seed-client -newline",
+            go_client_against_jsonmux(bins, engine, &["-newline"]),
+        )
+        .await;
+        assert_seed_answers_printed(&stdout);
+    }
 }
 
-#[tokio::test]
-async fn the_go_client_with_many_requests_in_flight_on_one_connection_gets_every_answer() {
-    let Some(bins) = go_bins().await else {
-        return;
-    };
-    let n = IN_FLIGHT.to_string();
-    let stdout = bounded(
-        "seed-client -concurrent",
-        go_client_against_jsonmux(bins, &["-concurrent", "-n", &n]),
-    )
-    .await;
-    assert!(
-        stdout.contains(&format!(
-            "concurrent: {IN_FLIGHT}/{IN_FLIGHT} answers right"
-        )),
-        "{stdout}"
-    );
+per_engine! {
+    /// The Go client with 200 requests in flight on one connection gets every answer right.
+    async fn the_go_client_with_many_requests_in_flight_on_one_connection_gets_every_answer(
+        engine: Engine,
+    ) {
+        let Some(bins) = go_bins().await else {
+            return;
+        };
+        let n = IN_FLIGHT.to_string();
+        let stdout = bounded(
+            "seed-client -concurrent",
+            go_client_against_jsonmux(bins, engine, &["-concurrent", "-n", &n]),
+        )
+        .await;
+        assert!(
+            stdout.contains(&format!(
+                "concurrent: {IN_FLIGHT}/{IN_FLIGHT} answers right"
+            )),
+            "{stdout}"
+        );
+    }
 }
 
 // ---- jsonmux's client against the Go server --------------------------------

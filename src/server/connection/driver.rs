@@ -63,24 +63,8 @@ where
         spare: Vec::new(),
         end: None,
     };
-    match std::future::poll_fn(|cx| driver.poll(cx)).await {
-        Ok(why) => {
-            // Counted before the last words, so a peer that has read them
-            // sees the count.
-            if let Some(why) = &why {
-                stats.closed(why);
-            }
-            driver
-                .framing
-                .finish(why.as_ref(), opts.write_timeout)
-                .await;
-            why
-        }
-        Err(broken) => {
-            stats.closed(&broken);
-            Some(broken)
-        }
-    }
+    let ended = std::future::poll_fn(|cx| driver.poll(cx)).await;
+    driver.framing.end(ended, stats, opts.write_timeout).await
 }
 
 struct Driver<'a, S: Service<Message>, T> {

@@ -20,6 +20,7 @@ use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
 use crate::server::shutdown::{self, Drain};
+use crate::server::stats::ServerStats;
 use crate::{CodecError, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
@@ -190,6 +191,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), resp)?)
     }
 
+    /// Answers are buffered that have not been written yet.
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn has_unwritten(&self) -> bool {
+        !self.framed.write_buffer().is_empty()
+    }
+
     /// Writes out every answer buffered.
     ///
     /// # Errors
@@ -260,9 +267,39 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         }
     }
 
+    /// Ends the connection once its engine is done with it, counting the
+    /// reason in `stats`; returns it.
+    ///
+    /// `ended`: `Ok` once reading ended and every request read was answered
+    /// (with the reason to tell the peer, if any: it is sent, then the
+    /// socket closes, within the write timeout); `Err` if the socket or the
+    /// service failed, which ends the connection at once.
+    pub(crate) async fn end(
+        self,
+        ended: Result<Option<Close>, Close>,
+        stats: &ServerStats,
+        write_timeout: Option<Duration>,
+    ) -> Option<Close> {
+        match ended {
+            Ok(why) => {
+                // Counted before the last words, so a peer that has read
+                // them sees the count.
+                if let Some(why) = &why {
+                    stats.closed(why);
+                }
+                self.finish(why.as_ref(), write_timeout).await;
+                why
+            }
+            Err(broken) => {
+                stats.closed(&broken);
+                Some(broken)
+            }
+        }
+    }
+
     /// Tells the peer why the connection ends, if it can be told, then
     /// closes the socket; gives up after `within`.
-    pub(crate) async fn finish(mut self, why: Option<&Close>, within: Option<Duration>) {
+    async fn finish(mut self, why: Option<&Close>, within: Option<Duration>) {
         let framed = &mut self.framed;
         let last_words = async {
             if let Some(last) = why.and_then(Close::last_answer) {

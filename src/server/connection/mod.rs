@@ -2,15 +2,18 @@
 //!
 //! ```text
 //! serve_connection ─ Engine::Jsonmux ─ driver: read, call, answer, write
-//!                                        └ framing: Framed<any stream, JsonCodec> + the one timer
-//!                                            ├ deadlines: what the connection waits for, and until when
-//!                                            └ readable: waits for bytes before taking a read buffer
+//!                  │                     └ framing: Framed<any stream, JsonCodec> + the one timer
+//!                  │                         ├ deadlines: what the connection waits for, and until when
+//!                  │                         └ readable: waits for bytes before taking a read buffer
+//!                  └ Engine::TokioTower ─ tokio_tower: multiplex::Server over the same framing
 //! ```
 
 mod deadlines;
 mod driver;
 mod framing;
 mod readable;
+#[cfg(feature = "tokio-tower")]
+mod tokio_tower;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
@@ -46,6 +49,8 @@ pub(crate) async fn serve_connection<S, T>(
     async move {
         let ended = match opts.engine {
             Engine::Jsonmux => driver::serve(stream, svc, opts, stats, shutdown).await,
+            #[cfg(feature = "tokio-tower")]
+            Engine::TokioTower => tokio_tower::serve(stream, svc, opts, stats, shutdown).await,
         };
         if let Some(why) = ended {
             tracing::debug!(error = %why, "connection ended");

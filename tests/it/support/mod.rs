@@ -5,6 +5,7 @@
 pub(crate) mod calls;
 #[cfg(feature = "tls")]
 pub(crate) mod certs;
+pub(crate) mod engines;
 pub(crate) mod gates;
 pub(crate) mod logs;
 pub(crate) mod peers;

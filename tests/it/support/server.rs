@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use jsonmux::server::ServerStats;
-use jsonmux::{hello, ConnInfo, Message, Resp, ServerBuilder};
+use jsonmux::{hello, ConnInfo, Engine, Message, Resp, ServerBuilder};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::util::BoxCloneService;
@@ -65,6 +65,11 @@ impl TestServer {
     /// Starts the [`scripted`] service with default limits.
     pub(crate) async fn start() -> TestServer {
         TestServer::start_with(ServerBuilder::new()).await
+    }
+
+    /// Starts the [`scripted`] service with default limits on `engine`.
+    pub(crate) async fn start_on(engine: Engine) -> TestServer {
+        TestServer::start_with(ServerBuilder::new().engine(engine)).await
     }
 
     /// Starts the [`scripted`] service with the given limits.

@@ -1,0 +1,29 @@
+//! The tokio-tower engine: [`tokio_tower::multiplex::Server`] drives one
+//! connection's service over jsonmux's framing.
+//!
+//! ```text
+//! serve ─ multiplex::Server: call each request read, answer in the order handlers finish
+//!           └ Transport: Stream of requests / Sink of answers, over the connection's Framing
+//!               (max_in_flight, deadlines, drain, stats, batched writes)
+//! ```
+//!
+//! tokio-tower's server reads a request, calls the service, and flushes
+//! after each one; it ends the connection, dropping every request in
+//! flight, on an error from its transport or its service. So the rules
+//! that make it a jsonmux server live in the transport it is given:
+//!
+//! * Handlers' errors never reach it: the connection's service is the
+//!   server's stack, whose `CatchErrors` turns each into an error answer.
+//! * A reason to end the connection (bad input, a timeout, the peer's
+//!   close, the end of a drain) ends the *stream of requests* instead of
+//!   failing it:
+//!   tokio-tower then answers every request already read and flushes, and
+//!   the engine sends the reason as the last answer and closes.
+//! * A flush while requests are still being read is deferred (a bounded
+//!   number of times in a row): the answers go out in one write when
+//!   reading runs dry, as with the jsonmux engine.
+
+mod serve;
+mod transport;
+
+pub(super) use serve::serve;

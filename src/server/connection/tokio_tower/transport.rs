@@ -1,0 +1,185 @@
+//! [`Transport`]: a connection's [`Framing`] as the `Stream` of requests
+//! and `Sink` of answers tokio-tower's `multiplex::Server` drives.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::super::framing::{Framing, Read};
+use crate::server::close::Close;
+use crate::server::stats::ServerStats;
+use crate::{Message, Resp};
+
+/// Flushes deferred in a row, while requests are still being read, before
+/// one is done anyway.
+const MAX_DEFERRED_FLUSHES: u32 = 64;
+
+/// The framed socket with the rules tokio-tower's server does not have.
+///
+/// * **The end of reading** (the peer's close, the drain, bad input, a
+///   timeout) ends the stream; the reason is kept for
+///   [`end_reason`](Transport::end_reason), so the requests read before it
+///   are answered first. Only a socket that fails or stops taking answers
+///   fails the stream or the sink, which ends the connection at once.
+/// * **Backpressure**: at `max_in_flight` requests read and not yet
+///   answered, or while the socket takes no more answers, nothing more is
+///   read. (Finishing handlers wake the server, which sends their answers
+///   and reads again.)
+/// * **Batched writes**: the server flushes after every request; while
+///   requests are still being read, a flush is deferred (`Pending`, after
+///   waking the task so the contract holds) up to
+///   [`MAX_DEFERRED_FLUSHES`] times in a row. When reading runs dry the
+///   framing writes everything buffered, in one write.
+/// * **Stats**: requests are counted each time reading stops, error
+///   answers by their code as they are sent.
+#[derive(Debug)]
+pub(super) struct Transport<'a, T> {
+    framing: Framing<T>,
+    stats: &'a ServerStats,
+    /// At this many requests in flight, stop reading.
+    max_in_flight: usize,
+    /// Requests read and not answered yet (every request gets exactly one
+    /// answer: the stack catches handlers' errors).
+    in_flight: usize,
+    /// Requests read and not counted in `stats` yet.
+    uncounted: u64,
+    /// The last read gave a request: more may follow, and a flush can wait
+    /// for reading to run dry.
+    reading: bool,
+    /// Flushes deferred since the last one done.
+    deferred: u32,
+    /// Reading has ended, and why (`Some(None)`: the peer closed).
+    end: Option<Option<Close>>,
+}
+
+impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
+    pub(super) fn new(framing: Framing<T>, stats: &'a ServerStats, max_in_flight: usize) -> Self {
+        Transport {
+            framing,
+            stats,
+            max_in_flight,
+            in_flight: 0,
+            uncounted: 0,
+            reading: false,
+            deferred: 0,
+            end: None,
+        }
+    }
+
+    /// Why reading ended; `None` if the peer closed.
+    pub(super) fn end_reason(&mut self) -> Option<Close> {
+        self.end.take().flatten()
+    }
+
+    /// The framing back, to end the connection; counts the requests read.
+    pub(super) fn into_framing(mut self) -> Framing<T> {
+        self.count_reads();
+        self.framing
+    }
+
+    /// Reading has stopped: the requests read since the last count are
+    /// counted, and the answers held back are being written.
+    fn stopped_reading(&mut self) {
+        self.reading = false;
+        self.deferred = 0;
+        self.count_reads();
+    }
+
+    fn count_reads(&mut self) {
+        self.stats.requests(std::mem::take(&mut self.uncounted));
+    }
+
+    /// The next request, if reading may go on now.
+    fn poll_request(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Close>>> {
+        if self.end.is_some() {
+            return Poll::Ready(None);
+        }
+        // 1. A socket that takes no more answers gets no more requests read.
+        if let Err(broken) = std::task::ready!(self.framing.poll_ready(cx)) {
+            return Poll::Ready(Some(Err(broken)));
+        }
+        // 2. At the limit, read nothing more until answers go out; write
+        //    those buffered now (no read is coming to do it). The drain
+        //    still runs: its notice goes out with that write, and the end
+        //    of its grace ends the reading.
+        if self.in_flight >= self.max_in_flight {
+            self.stopped_reading();
+            if self.framing.poll_drain(cx).is_ready() {
+                self.end = Some(Some(Close::Drained));
+                return Poll::Ready(None);
+            }
+            if let Poll::Ready(Err(broken)) = self.framing.poll_flush(cx) {
+                return Poll::Ready(Some(Err(broken)));
+            }
+            return Poll::Pending;
+        }
+        // 3. Read (running dry writes the answers buffered, and runs the
+        //    clock of what the connection now waits for).
+        match self.framing.poll_read(cx, self.in_flight == 0) {
+            Poll::Ready(Read::Request(msg)) => {
+                self.in_flight += 1;
+                self.uncounted += 1;
+                self.reading = true;
+                Poll::Ready(Some(Ok(msg)))
+            }
+            Poll::Ready(Read::End(why)) => {
+                self.stopped_reading();
+                self.end = Some(why);
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                self.stopped_reading();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
+    type Item = Result<Message, Close>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_request(cx)
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
+    type Error = Close;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        self.get_mut().framing.poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
+        let this = self.get_mut();
+        if let Some(code) = resp.code {
+            this.stats.error_code(code);
+        }
+        this.in_flight -= 1;
+        this.framing.send(resp)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        let this = self.get_mut();
+        // Requests are still coming: their answers can join these in one
+        // write once reading runs dry. Waking the task keeps the contract
+        // (a `Pending` flush is polled again) for a caller that does not
+        // read next; the bound keeps such a caller from spinning.
+        if this.reading && this.deferred < MAX_DEFERRED_FLUSHES && this.framing.has_unwritten() {
+            this.deferred += 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        this.deferred = 0;
+        this.framing.poll_flush(cx)
+    }
+
+    /// Flushes; the socket itself is closed by the engine once it has
+    /// sent its last words.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        self.get_mut().framing.poll_flush(cx)
+    }
+}
