@@ -10,6 +10,7 @@
 //! ```sh
 //! cargo run --release --example server -- --addr 127.0.0.1:3000
 //! cargo run --release --example server -- --addr unix:/tmp/jsonmux.sock
+//! cargo run --release --example server -- --engine tokio-tower   # tokio-tower's multiplex::Server
 //! RUST_LOG=jsonmux=debug cargo run --release --example server   # log each connection
 //! cargo run --release --features tls --example certs -- --out /tmp/jsonmux-certs
 //! cargo run --release --features tls --example server -- --addr 127.0.0.1:3443 \
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use jsonmux::{HelloService, Server, ServerBuilder};
+use jsonmux::{Engine, HelloService, Server, ServerBuilder};
 use tower::util::MapRequestLayer;
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
@@ -39,6 +40,10 @@ struct Args {
     /// Address to listen on (port 0 picks a free one), or unix:/path.
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
+    /// What drives each connection: jsonmux's own driver, or tokio-tower's
+    /// multiplex::Server (ServerBuilder::engine).
+    #[arg(long, value_enum, default_value_t = EngineArg::Jsonmux)]
+    engine: EngineArg,
     /// Largest request accepted, in bytes (default: 1 MiB).
     #[arg(long)]
     max_frame_len: Option<usize>,
@@ -55,6 +60,24 @@ struct Args {
     busy_poll_us: u64,
     #[command(flatten)]
     tls: ServerTlsArgs,
+}
+
+/// The engines `--engine` names.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum EngineArg {
+    Jsonmux,
+    #[cfg(feature = "tokio-tower")]
+    TokioTower,
+}
+
+impl From<EngineArg> for Engine {
+    fn from(arg: EngineArg) -> Engine {
+        match arg {
+            EngineArg::Jsonmux => Engine::Jsonmux,
+            #[cfg(feature = "tokio-tower")]
+            EngineArg::TokioTower => Engine::TokioTower,
+        }
+    }
 }
 
 #[tokio::main]
@@ -116,7 +139,7 @@ async fn main() -> ExitCode {
 
 /// The server's options, from the command line.
 fn options(args: &Args) -> Result<ServerBuilder, String> {
-    let mut builder = Server::builder();
+    let mut builder = Server::builder().engine(args.engine.into());
     if let Some(bytes) = args.max_frame_len {
         builder = builder.max_frame_len(bytes).map_err(|e| e.to_string())?;
     }

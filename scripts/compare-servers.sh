@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the same load against the Go seed server and the jsonmux server,
+# Runs the same load against the Go seed server and the jsonmux server on
+# each of its engines (jsonmux's own, tokio-tower's multiplex::Server),
 # alternately, and reports throughput and server CPU time per request
-# (utime + stime from /proc/PID/stat, before and after each run).
+# (utime + stime from /proc/PID/stat, before and after each run): one JSON
+# line per run, then the range and median of each server over the rounds.
 #
 #   scripts/compare-servers.sh [rounds] [loadgen flags...]
 #   e.g. scripts/compare-servers.sh 3 --conns 4 --inflight 256 --duration 3s --client raw
@@ -13,7 +15,7 @@
 #   BASELINE=1 scripts/compare-servers.sh 3 # also the hand-written tokio server
 #                                            # (examples/baseline_server.rs), for calibration
 #
-#   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux server
+#   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux servers
 #   BUSY_POLL_US=50 scripts/compare-servers.sh 3   # also jsonmux with --busy-poll-us 50
 #
 # Needs Go (apt-get install -y golang-go): builds interop/seed-server into target/interop-go.
@@ -31,6 +33,7 @@ if [ -n "${GOLOAD:-}" ]; then
     load=("${TMPDIR:-/tmp}/jsonmux-goload" -mode "$mode" -conns 4 -inflight 64 -duration 3s)
 fi
 tick=$(getconf CLK_TCK)
+results=$(mktemp); trap 'rm -f "$results"' EXIT
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -57,7 +60,25 @@ for r in $(seq "$rounds"); do
     run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
     run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
+    # shellcheck disable=SC2086
+    run tokio-tower 3805 ./target/release/examples/server --addr 127.0.0.1:3805 \
+        --engine tokio-tower ${SERVER_FLAGS:-}
     [ -z "${BUSY_POLL_US:-}" ] || run jsonmux-busy-poll 3804 ./target/release/examples/server \
         --addr 127.0.0.1:3804 --busy-poll-us "$BUSY_POLL_US"
     [ -z "${BASELINE:-}" ] || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
-done
+done | tee -a "$results"
+
+python3 - "$results" <<'PY'
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs.setdefault(r["server"], []).append(r)
+print("server        requests/s (range, median)        CPU per request (range, median)  errors")
+for name, rs in runs.items():
+    rps = [r["rps"] for r in rs]
+    cpu = [r["cpu_us_per_req"] for r in rs]
+    print(f"{name:13} {min(rps):>9}-{max(rps):<9} {statistics.median(rps):>9.0f}"
+          f"        {min(cpu):>5}-{max(cpu):<5} us {statistics.median(cpu):>6.2f} us"
+          f"      {sum(r['errors'] for r in rs)}")
+PY

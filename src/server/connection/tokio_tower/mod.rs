@@ -24,6 +24,8 @@
 //!   reading runs dry, as with the jsonmux engine.
 
 mod serve;
+#[cfg(test)]
+mod tests;
 mod transport;
 
 pub(super) use serve::serve;

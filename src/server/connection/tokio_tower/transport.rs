@@ -15,7 +15,7 @@ use crate::{Message, Resp};
 
 /// Flushes deferred in a row, while requests are still being read, before
 /// one is done anyway.
-const MAX_DEFERRED_FLUSHES: u32 = 64;
+pub(super) const MAX_DEFERRED_FLUSHES: u32 = 64;
 
 /// The framed socket with the rules tokio-tower's server does not have.
 ///

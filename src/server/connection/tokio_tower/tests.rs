@@ -1,0 +1,93 @@
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_sink::Sink;
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_test::{assert_pending, assert_ready_ok};
+use tokio_util::sync::CancellationToken;
+
+use super::transport::{Transport, MAX_DEFERRED_FLUSHES};
+use crate::server::connection::framing::Framing;
+use crate::server::options::ServerOptions;
+use crate::server::stats::ServerStats;
+use crate::{hello, Message};
+
+/// A transport over one end of a loopback connection, and the other end.
+async fn transport(stats: &ServerStats) -> (Transport<'_>, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (stream, _) = listener.accept().await.unwrap();
+    let framing = Framing::new(stream, &ServerOptions::default(), CancellationToken::new());
+    (Transport::new(framing, stats, 8), peer)
+}
+
+/// Reads the next request and buffers its answer.
+async fn answer_next(transport: &mut Transport<'_>) -> Message {
+    let msg = transport.next().await.unwrap().unwrap();
+    let mut sink = Pin::new(transport);
+    std::future::poll_fn(|cx| sink.as_mut().poll_ready(cx))
+        .await
+        .unwrap();
+    sink.start_send(hello(msg.clone())).unwrap();
+    msg
+}
+
+/// Reads until `n` whole lines have come, within a bound.
+async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    let reading = async {
+        while got.iter().filter(|&&b| b == b'\n').count() < n {
+            let mut buf = [0; 256];
+            let read = peer.read(&mut buf).await.unwrap();
+            assert!(read > 0, "the connection closed");
+            got.extend_from_slice(&buf[..read]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), reading)
+        .await
+        .expect("the answers are written");
+    got
+}
+
+/// While requests are still read, a flush is deferred: `Pending` with the
+/// task woken, a bounded number of times in a row, then done.
+#[tokio::test]
+async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_task() {
+    let stats = ServerStats::default();
+    let (transport, mut peer) = transport(&stats).await;
+    peer.write_all(br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#)
+        .await
+        .unwrap();
+    let mut task = tokio_test::task::spawn(transport);
+    assert_eq!(answer_next(&mut task).await.uid, "a");
+
+    for _ in 0..MAX_DEFERRED_FLUSHES {
+        assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
+        assert!(task.is_woken(), "a deferred flush wakes its task");
+    }
+    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
+    assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
+}
+
+/// Reading running dry writes the answers buffered; a flush then is done
+/// at once.
+#[tokio::test]
+async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
+    let stats = ServerStats::default();
+    let (transport, mut peer) = transport(&stats).await;
+    peer.write_all(br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#)
+        .await
+        .unwrap();
+    let mut task = tokio_test::task::spawn(transport);
+    answer_next(&mut task).await;
+    answer_next(&mut task).await;
+    assert_pending!(task.poll_next());
+    read_lines(&mut peer, 2).await;
+    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
+    assert!(!task.is_woken());
+    assert_eq!(stats.snapshot().requests, 2, "counted when reading stopped");
+}
