@@ -3,7 +3,8 @@
 # each of its engines (jsonmux's own, tokio-tower's multiplex::Server),
 # alternately, and reports throughput and server CPU time per request
 # (utime + stime from /proc/PID/stat, before and after each run): one JSON
-# line per run, then the range and median of each server over the rounds.
+# line per run, then each server's range and median over the rounds, and
+# its ratios to jsonmux's engine taken round by round.
 #
 #   scripts/compare-servers.sh [rounds] [loadgen flags...]
 #   e.g. scripts/compare-servers.sh 3 --conns 4 --inflight 256 --duration 3s --client raw
@@ -74,11 +75,17 @@ runs = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     runs.setdefault(r["server"], []).append(r)
-print("server        requests/s (range, median)        CPU per request (range, median)  errors")
+def spread(xs, fmt):
+    return f"{fmt.format(min(xs))}-{fmt.format(max(xs))} (median {fmt.format(statistics.median(xs))})"
+# Ratios to jsonmux are taken round by round (the runs of a round are back to back).
+ref = runs.get("jsonmux")
 for name, rs in runs.items():
-    rps = [r["rps"] for r in rs]
-    cpu = [r["cpu_us_per_req"] for r in rs]
-    print(f"{name:13} {min(rps):>9}-{max(rps):<9} {statistics.median(rps):>9.0f}"
-          f"        {min(cpu):>5}-{max(cpu):<5} us {statistics.median(cpu):>6.2f} us"
-          f"      {sum(r['errors'] for r in rs)}")
+    line = (f"{name:17} requests/s {spread([r['rps'] for r in rs], '{:.0f}'):32}"
+            f"  CPU/request {spread([r['cpu_us_per_req'] for r in rs], '{:.2f}')} us"
+            f"  errors {sum(r['errors'] for r in rs)}")
+    if ref and name != "jsonmux":
+        tput = [r["rps"] / j["rps"] for r, j in zip(rs, ref)]
+        cpu = [r["cpu_us_per_req"] / j["cpu_us_per_req"] for r, j in zip(rs, ref)]
+        line += f"  vs jsonmux: requests/s {spread(tput, '{:.2f}')}x, CPU {spread(cpu, '{:.2f}')}x"
+    print(line)
 PY

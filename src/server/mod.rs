@@ -8,8 +8,9 @@
 //!                 or made from its ConnInfo (serve_with)
 //! shutdown        listener closed at once ─ going-away notice to every connection ─ grace
 //!                 ─ each closes once quiet ─ cut at the drain timeout
-//! connection      the engine that drives it (jsonmux's driver): read, call, answer ready
-//!                 handlers inline, one write per batch; stops reading at max_in_flight
+//! connection      the engine that drives it (ServerBuilder::engine); stops reading at max_in_flight
+//!   driver        Engine::Jsonmux: read, call, answer ready handlers inline, one write per batch
+//!   tokio_tower   Engine::TokioTower: tokio_tower::multiplex::Server over the same framing
 //!   framing       Framed<stream, JsonCodec>, buffers released when idle
 //!   deadlines     idle / frame / write timeouts: what the connection waits for, until when
 //! stack           per-request rules, one ServiceBuilder, outermost first:
