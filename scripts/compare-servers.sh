@@ -18,6 +18,9 @@
 #
 #   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux servers
 #   BUSY_POLL_US=50 scripts/compare-servers.sh 3   # also jsonmux with --busy-poll-us 50
+#   SYSCALLS=1 scripts/compare-servers.sh 3  # also the server's reads, writes, polls, futex
+#                                            # calls and context switches per request (perf stat
+#                                            # on its syscall tracepoints; needs perf)
 #
 # Needs Go (apt-get install -y golang-go): builds interop/seed-server into target/interop-go.
 set -euo pipefail
@@ -36,6 +39,8 @@ fi
 tick=$(getconf CLK_TCK)
 results=$(mktemp); trap 'rm -f "$results"' EXIT
 
+syscall_events=$(printf 'syscalls:sys_enter_%s,' read recvfrom write writev epoll_wait epoll_pwait futex)context-switches
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run() { # name port cmd...
@@ -43,18 +48,39 @@ run() { # name port cmd...
     "$@" >/dev/null 2>&1 &
     local pid=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+    local counts=/dev/null perf_pid=
+    if [ -n "${SYSCALLS:-}" ]; then
+        counts=$(mktemp)
+        perf stat -x, -o "$counts" -p $pid -e "$syscall_events" &
+        perf_pid=$!
+    fi
     local before; before=$(cpu_ticks $pid)
     local out; out=$("${load[@]}" --addr "127.0.0.1:$port" 2>/dev/null)
     local after; after=$(cpu_ticks $pid)
+    [ -z "$perf_pid" ] || { kill -INT $perf_pid; wait $perf_pid 2>/dev/null || true; }
     kill -TERM $pid; wait $pid 2>/dev/null || true
-    python3 - "$name" "$out" "$before" "$after" "$tick" <<'PY'
+    python3 - "$name" "$out" "$before" "$after" "$tick" "$counts" <<'PY'
 import json, sys
 name, out, before, after, tick = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 cpu_s = (after - before) / tick
-print(json.dumps({"server": name, "rps": round(out["rps"]), "ok": out["ok"], "errors": out["errors"],
-                  "p50_us": out.get("p50_us"), "p99_us": out.get("p99_us"), "server_cpu_s": cpu_s,
-                  "cpu_us_per_req": round(cpu_s * 1e6 / max(out["ok"], 1), 2)}))
+row = {"server": name, "rps": round(out["rps"]), "ok": out["ok"], "errors": out["errors"],
+       "p50_us": out.get("p50_us"), "p99_us": out.get("p99_us"), "server_cpu_s": cpu_s,
+       "cpu_us_per_req": round(cpu_s * 1e6 / max(out["ok"], 1), 2)}
+# Go and tokio make different calls for the same thing: count them together.
+kinds = {"read": "reads", "recvfrom": "reads", "write": "writes", "writev": "writes",
+         "epoll_wait": "polls", "epoll_pwait": "polls", "futex": "futex",
+         "context-switches": "switches"}
+counts = {}
+for line in open(sys.argv[6]):
+    fields = line.strip().split(",")
+    if len(fields) > 2 and fields[0].isdigit():
+        kind = kinds[fields[2].split(":")[-1].removeprefix("sys_enter_")]
+        counts[kind] = counts.get(kind, 0) + int(fields[0])
+for kind, n in counts.items():
+    row[kind + "_per_req"] = round(n / max(out["ok"], 1), 3)
+print(json.dumps(row))
 PY
+    [ "$counts" = /dev/null ] || rm -f "$counts"
 }
 
 for r in $(seq "$rounds"); do
@@ -83,6 +109,10 @@ for name, rs in runs.items():
     line = (f"{name:17} requests/s {spread([r['rps'] for r in rs], '{:.0f}'):32}"
             f"  CPU/request {spread([r['cpu_us_per_req'] for r in rs], '{:.2f}')} us"
             f"  errors {sum(r['errors'] for r in rs)}")
+    per_req = sorted(k for k in rs[0] if k.endswith("_per_req") and k != "cpu_us_per_req")
+    if per_req:
+        line += "  per request: " + ", ".join(
+            f"{k.removesuffix('_per_req')} {statistics.median(r[k] for r in rs):.2f}" for k in per_req)
     if ref and name != "jsonmux":
         tput = [r["rps"] / j["rps"] for r, j in zip(rs, ref)]
         cpu = [r["cpu_us_per_req"] / j["cpu_us_per_req"] for r, j in zip(rs, ref)]
