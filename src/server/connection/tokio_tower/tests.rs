@@ -73,6 +73,24 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_
     assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
 }
 
+/// A flush with no further request read is done at once: waiting could
+/// not add to the write.
+#[tokio::test]
+async fn a_flush_after_the_last_request_read_is_not_deferred() {
+    let stats = ServerStats::default();
+    let (transport, mut peer) = transport(&stats).await;
+    peer.write_all(b"{\"Uid\":\"only\",\"Val\":\"x\"}\n")
+        .await
+        .unwrap();
+    let mut task = tokio_test::task::spawn(transport);
+    answer_next(&mut task).await;
+    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
+    assert!(!task.is_woken());
+    assert!(read_lines(&mut peer, 1)
+        .await
+        .starts_with(br#"{"Uid":"only""#));
+}
+
 /// Reading running dry writes the answers buffered; a flush then is done
 /// at once.
 #[tokio::test]

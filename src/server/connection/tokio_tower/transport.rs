@@ -29,8 +29,8 @@ pub(super) const MAX_DEFERRED_FLUSHES: u32 = 64;
 ///   read. (Finishing handlers wake the server, which sends their answers
 ///   and reads again.)
 /// * **Batched writes**: the server flushes after every request; while
-///   requests are still being read, a flush is deferred (`Pending`, after
-///   waking the task so the contract holds) up to
+///   more requests are read and waiting to be decoded, a flush is deferred
+///   (`Pending`, after waking the task so the contract holds) up to
 ///   [`MAX_DEFERRED_FLUSHES`] times in a row. When reading runs dry the
 ///   framing writes everything buffered, in one write.
 /// * **Stats**: requests are counted each time reading stops, error
@@ -164,11 +164,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let this = self.get_mut();
-        // Requests are still coming: their answers can join these in one
-        // write once reading runs dry. Waking the task keeps the contract
-        // (a `Pending` flush is polled again) for a caller that does not
-        // read next; the bound keeps such a caller from spinning.
-        if this.reading && this.deferred < MAX_DEFERRED_FLUSHES && this.framing.has_unwritten() {
+        // More requests are read already: their answers can join these in
+        // one write once reading runs dry. (With nothing more read, waiting
+        // could only gain answers to requests still on their way, and costs
+        // the task a wake-up.) Waking the task keeps the contract (a
+        // `Pending` flush is polled again) for a caller that does not read
+        // next; the bound keeps such a caller from spinning.
+        let more_read = this.reading && this.framing.has_unread();
+        if more_read && this.deferred < MAX_DEFERRED_FLUSHES && this.framing.has_unwritten() {
             this.deferred += 1;
             cx.waker().wake_by_ref();
             return Poll::Pending;
