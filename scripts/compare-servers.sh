@@ -39,7 +39,7 @@ fi
 tick=$(getconf CLK_TCK)
 results=$(mktemp); trap 'rm -f "$results"' EXIT
 
-syscall_events=$(printf 'syscalls:sys_enter_%s,' read recvfrom write writev epoll_wait epoll_pwait futex)context-switches
+syscall_events=$(printf 'syscalls:sys_enter_%s,' read recvfrom write writev sendto epoll_wait epoll_pwait futex)context-switches
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -67,7 +67,7 @@ row = {"server": name, "rps": round(out["rps"]), "ok": out["ok"], "errors": out[
        "p50_us": out.get("p50_us"), "p99_us": out.get("p99_us"), "server_cpu_s": cpu_s,
        "cpu_us_per_req": round(cpu_s * 1e6 / max(out["ok"], 1), 2)}
 # Go and tokio make different calls for the same thing: count them together.
-kinds = {"read": "reads", "recvfrom": "reads", "write": "writes", "writev": "writes",
+kinds = {"read": "reads", "recvfrom": "reads", "write": "writes", "writev": "writes", "sendto": "writes",
          "epoll_wait": "polls", "epoll_pwait": "polls", "futex": "futex",
          "context-switches": "switches"}
 counts = {}
