@@ -5,6 +5,7 @@ use futures_sink::Sink;
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_test::task::Spawn;
 use tokio_test::{assert_pending, assert_ready_ok};
 use tokio_util::sync::CancellationToken;
 
@@ -14,16 +15,27 @@ use crate::server::options::ServerOptions;
 use crate::server::stats::ServerStats;
 use crate::{hello, Message};
 
-/// A transport over one end of a loopback connection, and the other end.
-async fn transport(stats: &ServerStats) -> (Transport<'_>, TcpStream) {
+/// A transport over one end of a loopback connection, in a test task,
+/// once the peer at the other end (returned too) has sent `requests`.
+async fn transport<'a>(
+    stats: &'a ServerStats,
+    requests: &[u8],
+) -> (Spawn<Transport<'a>>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let peer = TcpStream::connect(listener.local_addr().unwrap())
+    let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
         .unwrap();
     let (stream, _) = listener.accept().await.unwrap();
+    peer.write_all(requests).await.unwrap();
     let framing = Framing::new(stream, &ServerOptions::default(), CancellationToken::new());
-    (Transport::new(framing, stats, 8), peer)
+    (
+        tokio_test::task::spawn(Transport::new(framing, stats, 8)),
+        peer,
+    )
 }
+
+/// Two requests in one write.
+const TWO: &[u8] = br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#;
 
 /// Reads the next request and buffers its answer.
 async fn answer_next(transport: &mut Transport<'_>) -> Message {
@@ -58,11 +70,7 @@ async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
 #[tokio::test]
 async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_task() {
     let stats = ServerStats::default();
-    let (transport, mut peer) = transport(&stats).await;
-    peer.write_all(br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#)
-        .await
-        .unwrap();
-    let mut task = tokio_test::task::spawn(transport);
+    let (mut task, mut peer) = transport(&stats, TWO).await;
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
     for _ in 0..MAX_DEFERRED_FLUSHES {
@@ -78,11 +86,7 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_
 #[tokio::test]
 async fn a_flush_after_the_last_request_read_is_not_deferred() {
     let stats = ServerStats::default();
-    let (transport, mut peer) = transport(&stats).await;
-    peer.write_all(b"{\"Uid\":\"only\",\"Val\":\"x\"}\n")
-        .await
-        .unwrap();
-    let mut task = tokio_test::task::spawn(transport);
+    let (mut task, mut peer) = transport(&stats, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
     answer_next(&mut task).await;
     assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
     assert!(!task.is_woken());
@@ -96,11 +100,7 @@ async fn a_flush_after_the_last_request_read_is_not_deferred() {
 #[tokio::test]
 async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
     let stats = ServerStats::default();
-    let (transport, mut peer) = transport(&stats).await;
-    peer.write_all(br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#)
-        .await
-        .unwrap();
-    let mut task = tokio_test::task::spawn(transport);
+    let (mut task, mut peer) = transport(&stats, TWO).await;
     answer_next(&mut task).await;
     answer_next(&mut task).await;
     assert_pending!(task.poll_next());
