@@ -1,11 +1,12 @@
 //! Shutdown and closing, on both sides: the server's drain with its
-//! going-away notice, clients that heed it or ignore it, a pool that moves
-//! to the other server, and `Client::close`.
+//! going-away notice (on each server engine), clients that heed it or
+//! ignore it, a pool that moves to the other server, and `Client::close`.
 
 use std::error::Error as _;
 use std::time::Duration;
 
 use crate::support::calls::{all_answered, spawn_calls};
+use crate::support::engines::per_engine;
 use crate::support::raw::Raw;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
@@ -27,135 +28,164 @@ async fn expect_notice(raw: &mut Raw) {
     );
 }
 
-/// A request in flight at shutdown is answered after the notice; the listener is closed at once.
-#[test]
-fn shutdown_answers_requests_in_flight_then_closes() {
-    with_paused_clock(|| async {
-        let mut server = TestServer::start().await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"slow","Val":"wait:slow"}{"Uid":"quick","Val":"x"}"#)
-            .await;
-        assert_eq!(raw.resp().await.uid, "quick");
-        server.gates.arrived("slow", 1).await;
-        server.signal_stop();
-        expect_notice(&mut raw).await;
-        let refused = tokio::net::TcpStream::connect(server.addr).await;
-        assert!(refused.is_err(), "the listener is closed once draining");
-        server.gates.open("slow");
-        assert_eq!(raw.resp().await.uid, "slow");
-        raw.expect_eof().await;
-        server.stop().await;
-    });
-}
-
-/// A drain past its deadline cuts the connections with requests still in flight, exactly then.
-#[test]
-fn a_drain_past_its_deadline_cuts_the_connections_left() {
-    with_paused_clock(|| async {
-        let drain = Duration::from_millis(50);
-        let server = TestServer::start_with(ServerBuilder::new().drain_timeout(drain)).await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"stuck","Val":"wait:stuck"}{"Uid":"quick","Val":"x"}"#)
-            .await;
-        assert_eq!(raw.resp().await.uid, "quick");
-        server.gates.arrived("stuck", 1).await;
-        let started = Instant::now();
-        server.stop().await;
-        assert_eq!(started.elapsed(), drain, "cut at the drain deadline");
-        expect_notice(&mut raw).await;
-        raw.expect_eof().await;
-    });
-}
-
-/// A Go-style client that ignores the notice is still answered during the grace, then closed once quiet.
-#[test]
-fn a_client_that_ignores_the_notice_is_answered_until_it_goes_quiet() {
-    with_paused_clock(|| async {
-        let mut server = TestServer::start().await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-        server.gates.arrived("held", 1).await;
-        server.signal_stop();
-        expect_notice(&mut raw).await;
-        // It keeps sending, as the seed's Go client does.
-        for i in 0..3 {
-            tokio::time::sleep(QUIET / 2).await;
-            raw.send(format!(r#"{{"Uid":"after{i}","Val":"x"}}"#).as_bytes())
+per_engine! {
+    /// A request in flight at shutdown is answered after the notice; the listener is closed at once.
+    fn shutdown_answers_requests_in_flight_then_closes(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut server = TestServer::start_on(engine).await;
+            let mut raw = Raw::connect(server.addr).await;
+            raw.send(br#"{"Uid":"slow","Val":"wait:slow"}{"Uid":"quick","Val":"x"}"#)
                 .await;
-            assert_eq!(raw.resp().await.uid, format!("after{i}"));
-        }
-        server.gates.open("held");
-        assert_eq!(raw.resp().await.uid, "held");
-        let answered = Instant::now();
-        raw.expect_eof().await;
-        assert_eq!(answered.elapsed(), QUIET, "closed once quiet");
-        server.stop().await;
-    });
+            assert_eq!(raw.resp().await.uid, "quick");
+            server.gates.arrived("slow", 1).await;
+            server.signal_stop();
+            expect_notice(&mut raw).await;
+            let refused = tokio::net::TcpStream::connect(server.addr).await;
+            assert!(refused.is_err(), "the listener is closed once draining");
+            server.gates.open("slow");
+            assert_eq!(raw.resp().await.uid, "slow");
+            raw.expect_eof().await;
+            server.stop().await;
+        });
+    }
 }
 
-/// At the end of the grace the server reads no more: what it has read is answered, then it closes.
-#[test]
-fn reading_ends_with_the_grace_and_what_was_read_is_answered() {
-    with_paused_clock(|| async {
-        let grace = Duration::from_secs(3);
-        let mut server = TestServer::start_with(ServerBuilder::new().drain_grace(grace)).await;
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-        server.gates.arrived("held", 1).await;
-        server.signal_stop();
-        let notice = Instant::now();
-        expect_notice(&mut raw).await;
-        // Busy through the grace: never quiet.
-        let mut i = 0;
-        while notice.elapsed() + QUIET / 2 < grace {
-            tokio::time::sleep(QUIET / 2).await;
-            raw.send(format!(r#"{{"Uid":"r{i}","Val":"x"}}"#).as_bytes())
+per_engine! {
+    /// At the in-flight limit the notice still goes out at once; the request held back is read once there is room.
+    fn a_connection_at_its_in_flight_limit_gets_the_notice_at_once(engine: Engine) {
+        with_paused_clock(move || async move {
+            let builder = ServerBuilder::new().engine(engine).max_in_flight(1).unwrap();
+            let mut server = TestServer::start_with(builder).await;
+            let mut raw = Raw::connect(server.addr).await;
+            raw.send(br#"{"Uid":"held","Val":"wait:held"}{"Uid":"behind","Val":"x"}"#)
                 .await;
-            assert_eq!(raw.resp().await.uid, format!("r{i}"));
-            i += 1;
-        }
-        tokio::time::sleep_until(notice + grace + QUIET / 2).await;
-        raw.send(br#"{"Uid":"late","Val":"x"}"#).await;
-        server.gates.open("held");
-        assert_eq!(
-            raw.resp().await.uid,
-            "held",
-            "read before the end: answered"
-        );
-        raw.expect_eof().await;
-        assert_eq!(
-            server.stats.snapshot().requests,
-            1 + i,
-            "`late` was not read"
-        );
-        server.stop().await;
-    });
+            server.gates.arrived("held", 1).await;
+            server.signal_stop();
+            expect_notice(&mut raw).await;
+            server.gates.open("held");
+            assert_eq!(raw.resp().await.uid, "held");
+            assert_eq!(raw.resp().await.uid, "behind", "read during the grace");
+            raw.expect_eof().await;
+            server.stop().await;
+        });
+    }
 }
 
-/// The listener closes at once: a new server takes the port while the old one still drains.
-#[tokio::test]
-async fn a_new_server_takes_the_port_while_the_old_one_drains() {
-    let mut old = TestServer::start().await;
-    let mut raw = Raw::connect(old.addr).await;
-    raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-    old.gates.arrived("held", 1).await;
-    old.signal_stop();
-    expect_notice(&mut raw).await;
+per_engine! {
+    /// A drain past its deadline cuts the connections with requests still in flight, exactly then.
+    fn a_drain_past_its_deadline_cuts_the_connections_left(engine: Engine) {
+        with_paused_clock(move || async move {
+            let drain = Duration::from_millis(50);
+            let builder = ServerBuilder::new().engine(engine).drain_timeout(drain);
+            let server = TestServer::start_with(builder).await;
+            let mut raw = Raw::connect(server.addr).await;
+            raw.send(br#"{"Uid":"stuck","Val":"wait:stuck"}{"Uid":"quick","Val":"x"}"#)
+                .await;
+            assert_eq!(raw.resp().await.uid, "quick");
+            server.gates.arrived("stuck", 1).await;
+            let started = Instant::now();
+            server.stop().await;
+            assert_eq!(started.elapsed(), drain, "cut at the drain deadline");
+            expect_notice(&mut raw).await;
+            raw.expect_eof().await;
+        });
+    }
+}
 
-    let new = TestServer::start_at(old.addr, ServerBuilder::new(), scripted).await;
-    let client = Client::connect(new.addr).await.unwrap();
-    let resp = client
-        .clone()
-        .oneshot(Message::new("new", "x"))
-        .await
-        .unwrap();
-    assert_eq!(resp.uid, "new");
-    old.gates.open("held");
-    assert_eq!(raw.resp().await.uid, "held", "the old one still answers");
-    drop(raw);
-    old.stop().await;
-    client.close().await;
-    new.stop().await;
+per_engine! {
+    /// A Go-style client that ignores the notice is still answered during the grace, then closed once quiet.
+    fn a_client_that_ignores_the_notice_is_answered_until_it_goes_quiet(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut server = TestServer::start_on(engine).await;
+            let mut raw = Raw::connect(server.addr).await;
+            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
+            server.gates.arrived("held", 1).await;
+            server.signal_stop();
+            expect_notice(&mut raw).await;
+            // It keeps sending, as the seed's Go client does.
+            for i in 0..3 {
+                tokio::time::sleep(QUIET / 2).await;
+                raw.send(format!(r#"{{"Uid":"after{i}","Val":"x"}}"#).as_bytes())
+                    .await;
+                assert_eq!(raw.resp().await.uid, format!("after{i}"));
+            }
+            server.gates.open("held");
+            assert_eq!(raw.resp().await.uid, "held");
+            let answered = Instant::now();
+            raw.expect_eof().await;
+            assert_eq!(answered.elapsed(), QUIET, "closed once quiet");
+            server.stop().await;
+        });
+    }
+}
+
+per_engine! {
+    /// At the end of the grace the server reads no more: what it has read is answered, then it closes.
+    fn reading_ends_with_the_grace_and_what_was_read_is_answered(engine: Engine) {
+        with_paused_clock(move || async move {
+            let grace = Duration::from_secs(3);
+            let builder = ServerBuilder::new().engine(engine).drain_grace(grace);
+            let mut server = TestServer::start_with(builder).await;
+            let mut raw = Raw::connect(server.addr).await;
+            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
+            server.gates.arrived("held", 1).await;
+            server.signal_stop();
+            let notice = Instant::now();
+            expect_notice(&mut raw).await;
+            // Busy through the grace: never quiet.
+            let mut i = 0;
+            while notice.elapsed() + QUIET / 2 < grace {
+                tokio::time::sleep(QUIET / 2).await;
+                raw.send(format!(r#"{{"Uid":"r{i}","Val":"x"}}"#).as_bytes())
+                    .await;
+                assert_eq!(raw.resp().await.uid, format!("r{i}"));
+                i += 1;
+            }
+            tokio::time::sleep_until(notice + grace + QUIET / 2).await;
+            raw.send(br#"{"Uid":"late","Val":"x"}"#).await;
+            server.gates.open("held");
+            assert_eq!(
+                raw.resp().await.uid,
+                "held",
+                "read before the end: answered"
+            );
+            raw.expect_eof().await;
+            assert_eq!(
+                server.stats.snapshot().requests,
+                1 + i,
+                "`late` was not read"
+            );
+            server.stop().await;
+        });
+    }
+}
+
+per_engine! {
+    /// The listener closes at once: a new server takes the port while the old one still drains.
+    async fn a_new_server_takes_the_port_while_the_old_one_drains(engine: Engine) {
+        let mut old = TestServer::start_on(engine).await;
+        let mut raw = Raw::connect(old.addr).await;
+        raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
+        old.gates.arrived("held", 1).await;
+        old.signal_stop();
+        expect_notice(&mut raw).await;
+
+        let builder = ServerBuilder::new().engine(engine);
+        let new = TestServer::start_at(old.addr, builder, scripted).await;
+        let client = Client::connect(new.addr).await.unwrap();
+        let resp = client
+            .clone()
+            .oneshot(Message::new("new", "x"))
+            .await
+            .unwrap();
+        assert_eq!(resp.uid, "new");
+        old.gates.open("held");
+        assert_eq!(raw.resp().await.uid, "held", "the old one still answers");
+        drop(raw);
+        old.stop().await;
+        client.close().await;
+        new.stop().await;
+    }
 }
 
 /// On the notice a bare connection answers its calls in flight, refuses new ones (`going_away`), then closes.
