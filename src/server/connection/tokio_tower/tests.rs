@@ -20,7 +20,7 @@ use crate::{hello, Message};
 async fn transport<'a>(
     stats: &'a ServerStats,
     requests: &[u8],
-) -> (Spawn<Transport<'a>>, TcpStream) {
+) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
@@ -38,7 +38,7 @@ async fn transport<'a>(
 const TWO: &[u8] = br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#;
 
 /// Reads the next request and buffers its answer.
-async fn answer_next(transport: &mut Transport<'_>) -> Message {
+async fn answer_next(transport: &mut Transport<'_, TcpStream>) -> Message {
     let msg = transport.next().await.unwrap().unwrap();
     let mut sink = Pin::new(transport);
     std::future::poll_fn(|cx| sink.as_mut().poll_ready(cx))
