@@ -35,6 +35,12 @@
 //!   its TLS handshake), makes the one call and closes it: `rps` is then
 //!   connections set up per second.
 //!
+//! The load starts once every connection is up (a stack's, a pool's, the
+//! raw client's). That wait ends at `--startup-timeout` (default:
+//! `--timeout`): past it, loadgen says what failed (e.g. `pool not ready
+//! after 5s: 1/3 connections up, last error: connection closed by peer`)
+//! and exits 1.
+//!
 //! Output on stdout: with `--interval`, one line per interval,
 //! `{"t_s":..,"ok":..,"errors":..,"rps":..}` (counts for that interval);
 //! at the end, one line with the totals, `errors_by_kind`, latency
@@ -64,6 +70,7 @@ use tokio::time::Instant;
 mod client_tls;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
+mod ready;
 mod stats;
 mod target;
 
@@ -103,6 +110,10 @@ struct Args {
     /// Deadline of each request (and of each dial).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     timeout: Duration,
+    /// Longest wait for the connections to be up before the load starts
+    /// (default: --timeout); past it the run reports what failed and exits 1.
+    #[arg(long, value_parser = parse_duration)]
+    startup_timeout: Option<Duration>,
     /// `--client pool`: fill one connection up to this many in flight
     /// before using the next (default: least-loaded).
     #[arg(long)]
@@ -220,13 +231,14 @@ async fn main() -> ExitCode {
     }
     let share = |i: usize| args.inflight / clients + usize::from(i < args.inflight % clients);
     let mut targets = Vec::with_capacity(clients);
+    let deadline = Instant::now() + args.startup_timeout.unwrap_or(args.timeout);
     for i in 0..clients {
         let addrs = match args.client {
             ClientKind::Pool => &args.addr[..],
             _ => std::slice::from_ref(&args.addr[i % args.addr.len()]),
         };
         let addr = addrs.join(",");
-        match Target::connect(&args, addrs, share(i)).await {
+        match Target::connect(&args, addrs, share(i), deadline).await {
             Ok(t) => targets.push(t),
             Err(e) => {
                 eprintln!("loadgen: cannot connect to {addr}: {e}");

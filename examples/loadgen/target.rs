@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use jsonmux::{ClientBuilder, Message, Resp};
+use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
 use crate::raw::RawClient;
+use crate::ready::wait_connected;
 use crate::stats::Failure;
 use crate::Args;
 
@@ -30,16 +32,21 @@ pub(crate) enum ClientKind {
 pub(crate) enum Target {
     Stack(jsonmux::Client),
     Raw(RawClient),
-    /// Dials `addr` anew for every call.
-    Dial(Box<ClientBuilder>, String),
+    /// Dials `addr` anew for every call, each call bounded by the timeout.
+    Dial(Box<ClientBuilder>, String, Duration),
 }
 
 impl Target {
+    /// Connects, and for a stack or a pool waits until all its connections
+    /// are up; gives up at `deadline` (the end of the start-up wait) with
+    /// what failed.
     pub(crate) async fn connect(
         args: &Args,
         addrs: &[String],
         inflight: usize,
+        deadline: Instant,
     ) -> Result<Target, String> {
+        let startup = args.startup_timeout.unwrap_or(args.timeout);
         let stack = |pool_size: usize| -> Result<ClientBuilder, String> {
             let builder = ClientBuilder::new()
                 .pool_size(pool_size)
@@ -62,30 +69,31 @@ impl Target {
                     1
                 };
                 let client = stack(pool_size)?;
-                let client = client.connect_all(addrs).await.map_err(|e| e.report())?;
+                let client =
+                    match tokio::time::timeout_at(deadline, client.connect_all(addrs)).await {
+                        Ok(connected) => connected.map_err(|e| e.report())?,
+                        Err(_) => return Err(format!("no connection up after {startup:?}")),
+                    };
                 // Start measuring once every connection of the pool is up.
                 let want = pool_size * addrs.len();
-                while client
-                    .pool()
-                    .endpoints()
-                    .iter()
-                    .map(|e| e.connections)
-                    .sum::<usize>()
-                    < want
-                {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
+                wait_connected(client.pool(), want, deadline)
+                    .await
+                    .map_err(|e| format!("pool not ready after {startup:?}: {e}"))?;
                 Ok(Target::Stack(client))
             }
-            ClientKind::Dial => Ok(Target::Dial(Box::new(stack(1)?), addrs[0].clone())),
+            ClientKind::Dial => Ok(Target::Dial(
+                Box::new(stack(1)?),
+                addrs[0].clone(),
+                args.timeout,
+            )),
             ClientKind::Raw if args.tls.tls_ca.is_some() => {
                 Err("--client raw speaks plain TCP only".into())
             }
             ClientKind::Raw => {
-                match tokio::time::timeout(args.timeout, RawClient::connect(&addrs[0])).await {
+                match tokio::time::timeout_at(deadline, RawClient::connect(&addrs[0])).await {
                     Ok(Ok(raw)) => Ok(Target::Raw(raw.with_timeout(Some(args.timeout)))),
                     Ok(Err(e)) => Err(e.to_string()),
-                    Err(_) => Err("dial timed out".into()),
+                    Err(_) => Err(format!("not connected after {startup:?}")),
                 }
             }
         }
@@ -103,9 +111,13 @@ impl Target {
                 let svc = client.ready().await.map_err(Failure::stack)?;
                 svc.call(msg).await.map_err(Failure::stack)
             }
-            Target::Dial(builder, addr) => {
+            Target::Dial(builder, addr, timeout) => {
                 let conn = builder.connect_bare(&*addr).await.map_err(Failure::stack)?;
-                conn.oneshot(msg).await.map_err(Failure::stack)
+                // A bare connection has no request timeout of its own.
+                match tokio::time::timeout(*timeout, conn.oneshot(msg)).await {
+                    Ok(answer) => answer.map_err(Failure::stack),
+                    Err(_) => Err(Failure::stack(jsonmux::Error::Timeout)),
+                }
             }
             Target::Raw(raw) => match raw.call(msg).await {
                 Ok(resp) => match resp.error {

@@ -9,6 +9,7 @@ mod faultproxy;
 mod handlers;
 mod http_gateway;
 mod interop;
+mod loadgen;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod observe;

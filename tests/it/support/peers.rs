@@ -61,3 +61,16 @@ pub(crate) async fn silent_server() -> (SocketAddr, mpsc::UnboundedReceiver<()>)
     });
     (addr, rx)
 }
+
+/// A peer that accepts every connection and closes it at once. Returns its
+/// address.
+pub(crate) async fn closing_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    addr
+}
