@@ -18,42 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
 timeout_ms=1000 # request timeout of the fault runs
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+build_examples server loadgen faultproxy
 
-if ! cargo build --release --example server --example loadgen --example faultproxy \
-    >"$tmp/build.log" 2>&1; then
-    cat "$tmp/build.log" >&2
-    exit 1
-fi
-bin=./target/release/examples
-
-# Starts a program that prints `listening on <addr>`; sets $addr and $pid.
-start() { # name cmd...
-    local name=$1
-    shift
-    : >"$tmp/$name.out"
-    "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 200); do
-        addr=$(sed -n 's/^listening on //p' "$tmp/$name.out")
-        [ -z "$addr" ] || return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "faults.sh: $name did not start:" >&2
-    cat "$tmp/$name.err" >&2
-    exit 1
-}
-
-start server "$bin/server" --addr 127.0.0.1:0
+must_start server "$bin/server" --addr 127.0.0.1:0
 server=$addr
 latency=latency=50ms,jitter=10ms
 
@@ -62,7 +31,7 @@ latency=latency=50ms,jitter=10ms
 run() { # name inflight request_timeout_ms proxy-flags...
     local name=$1 inflight=$2 deadline=$3
     shift 3
-    start "proxy-$name" "$bin/faultproxy" --upstream "$server" "$@"
+    must_start "proxy-$name" "$bin/faultproxy" --upstream "$server" "$@"
     local proxy=$pid
     local out
     # loadgen exits 1 when any call failed: expected under faults.

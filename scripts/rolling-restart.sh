@@ -18,62 +18,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 restarts=${1:-6}
 every=2.5 # seconds between restarts
-tmp=$(mktemp -d)
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 declare -A pid_of
-all_pids=()
-cleanup() {
-    for pid in "${all_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! cargo build --release --example server --example loadgen >"$tmp/build.log" 2>&1; then
-    cat "$tmp/build.log" >&2
-    exit 1
-fi
-bin=./target/release/examples
-
-now() { date +%s.%N; }
-
-# Starts server `name` on `addr` and waits for `listening on`; sets $addr.
-# The old server on that port closes its listener a moment after SIGTERM,
-# so a bind that fails is retried for up to 5 s.
-start_server() { # name addr
-    local name=$1 want=$2 n=0
-    while :; do
-        n=$((n + 1))
-        : >"$tmp/$name.$n.out"
-        "$bin/server" --addr "$want" >"$tmp/$name.$n.out" 2>"$tmp/$name.$n.err" &
-        local pid=$!
-        all_pids+=("$pid")
-        for _ in $(seq 500); do
-            addr=$(sed -n 's/^listening on //p' "$tmp/$name.$n.out")
-            if [ -n "$addr" ]; then
-                pid_of[$name]=$pid
-                return 0
-            fi
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.01
-        done
-        if [ "$n" -ge 500 ]; then
-            echo "rolling-restart.sh: server $name did not start:" >&2
-            cat "$tmp/$name.$n.err" >&2
-            exit 1
-        fi
-        sleep 0.01
-    done
-}
+build_examples server loadgen
 
 start_server a 127.0.0.1:0
-addr_a=$addr
+addr_a=$addr pid_of[a]=$pid
 start_server b 127.0.0.1:0
-addr_b=$addr
+addr_b=$addr pid_of[b]=$pid
 
 "$bin/loadgen" --client pool --addr "$addr_a,$addr_b" --conns 3 --inflight 256 \
     --duration 20s --interval 1s >"$tmp/loadgen.out" 2>"$tmp/loadgen.err" &
 loadgen=$!
-all_pids+=("$loadgen")
+pids+=("$loadgen")
 # The load starts once every connection is up; restarts count from the
 # first interval line.
 until [ -s "$tmp/loadgen.out" ]; do
@@ -95,6 +53,7 @@ for i in $(seq "$restarts"); do
         now >"$tmp/exit.$old"
     ) &
     start_server "$name" "$want"
+    pid_of[$name]=$pid
     up=$(now)
     rows+=("$i $name $old $signalled $up")
 done
