@@ -32,7 +32,8 @@
 # Environment (default): DURATION (600) s of load, FAULT_EVERY (20) s,
 # SAMPLE_EVERY (5) s, INFLIGHT (256) calls in flight, CONNS (6, two per
 # server), TIMEOUT (2) s request timeout, RSS_MAX_GROWTH (1.5),
-# RSS_SLACK_MIB (16), SEED (random) for the fault schedule.
+# RSS_SLACK_MIB (16), SEED (random) for the fault schedule; KEEP, a
+# directory to copy the raw samples and loadgen's output to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-600}
@@ -276,6 +277,10 @@ sed -n 's/^loadgen: /    /p' "$tmp/loadgen.err"
 echo
 echo "$report"
 
+if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    cp "$tmp/rss" "$tmp/faults" "$tmp/loadgen.out" "$tmp/loadgen.err" "$KEEP/"
+fi
 verdicts="$(cat "$tmp/outcomes.verdict" "$tmp/rss.verdict" "$tmp/faults.verdict" 2>/dev/null | tr '\n' ' ')"
 if [ "$verdicts" = "one flat back " ]; then
     echo "targets met: every call one outcome, RSS flat, throughput back after each fault" >&2
