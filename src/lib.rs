@@ -26,7 +26,8 @@
 //!   run by a [`PoolWorker`]. [`Connection`] and [`Pool`] are
 //!   `tower::load::Load` (requests in flight), for tower's balancers.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → ConcurrencyLimit → Pool`). Endpoints are dialed over TCP,
+//!   (`Timeout → [Buffer] → ConcurrencyLimit → Pool`), on either
+//!   [`Engine`]. Endpoints are dialed over TCP,
 //!   a Unix socket (`unix:/path`) or a connector of yours
 //!   ([`ClientBuilder::connector`]).
 //! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a

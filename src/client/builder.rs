@@ -106,8 +106,42 @@ impl ClientBuilder {
         Ok(self)
     }
 
-    /// Dials one connection to `addr`, for composing your own stack
-    /// without a pool (no reconnect, no dead-peer detection).
+    /// Puts tower's `Buffer` in the stack, in front of the concurrency
+    /// limit: calls are queued (up to `capacity`, then callers wait in
+    /// `poll_ready`) and handed to the pool by the buffer's worker task.
+    /// `None`: no buffer, callers reach the pool directly.
+    ///
+    /// The pool is `Clone` already, so a buffer adds no sharing; what it
+    /// adds is a bounded queue in front, for the stack the product brief
+    /// names (`Timeout → Buffer → ConcurrencyLimit`), at the cost of a
+    /// task hop per call (PERFORMANCE.md measures it). The worker is
+    /// spawned by [`connect`](Self::connect) and its kin, and run by the
+    /// [`PoolWorker`] from [`pair`](Self::pair).
+    /// Default: [`DEFAULT_BUFFER`](crate::client::DEFAULT_BUFFER) (none).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for `Some(0)`.
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().buffer(Some(1024))?;
+    /// assert!(jsonmux::ClientBuilder::new().buffer(Some(0)).is_err());
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    pub fn buffer(mut self, capacity: Option<usize>) -> Result<Self, Error> {
+        if capacity == Some(0) {
+            return Err(invalid(
+                "buffer",
+                "must hold at least 1 call, or None for no buffer",
+            ));
+        }
+        self.opts.buffer = capacity;
+        Ok(self)
+    }
+
+    /// Dials one connection to `addr`, on the builder's
+    /// [`engine`](Self::engine), for composing your own stack without a
+    /// pool (no reconnect, no dead-peer detection).
     ///
     /// # Errors
     ///

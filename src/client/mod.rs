@@ -1,19 +1,29 @@
 //! The client: the ready stack over a pool of multiplexed connections.
 //!
 //! ```text
-//! Client (Clone) ─ Timeout ─ ConcurrencyLimit ─ Pool (Clone) ─ Connection …
-//!                                                               └ background task: batched writes,
-//!                                                                 waiters by Uid in a table,
-//!                                                                 Framed<stream, JsonCodec>
+//! Client (Clone) ─ Timeout ─ [Buffer] ─ ConcurrencyLimit ─ Pool (Clone) ─ Connection(engine) …
+//!
+//! Engine::Jsonmux (default)  Connection ─ background task: batched writes, waiters by Uid
+//!                                         in a table, Framed<stream, JsonCodec>
+//! Engine::TokioTower         Connection ─ Buffer ─ tokio_tower::multiplex::Client
+//!                                         (its task; tag = Uid; the same table of Uids)
 //! ```
+//!
+//! The default stack is `Timeout ─ ConcurrencyLimit ─ Pool ─ Connection`
+//! on jsonmux's engine; the product brief's shape is
+//! [`ClientBuilder::buffer`] plus [`ClientBuilder::engine`]`(Engine::TokioTower)`.
 //!
 //! # Layers, outermost first
 //!
 //! * `Timeout` ([`ClientBuilder::request_timeout`]) bounds a call from
-//!   `call` to its answer, the wait for a connection inside the pool's
-//!   future included. A call past its deadline is dropped: its permit is
-//!   given back at once, and its `Uid` stays taken on its connection (a
-//!   tombstone) until the late answer arrives.
+//!   `call` to its answer, the waits in a buffer's queue and for a
+//!   connection inside the pool's future included. A call past its
+//!   deadline is dropped: its permit is given back at once, and its `Uid`
+//!   stays taken on its connection (a tombstone) until the late answer
+//!   arrives.
+//! * `Buffer` ([`ClientBuilder::buffer`], off by default) queues calls
+//!   for a worker task that hands them on: a bounded queue in front, at
+//!   the cost of a task hop per call.
 //! * `ConcurrencyLimit` ([`ClientBuilder::concurrency_limit`]) caps the
 //!   calls whose callers still wait, over the whole pool; a caller past it
 //!   waits in `poll_ready` for a permit.
@@ -23,8 +33,13 @@
 //!   taken per connection: calls waiting plus tombstones, so it can exceed
 //!   the concurrency limit while late answers are due.
 //!
-//! There is no `Buffer`: the pool is `Clone`, so callers reach the
-//! connection's task directly.
+//! * The [`Connection`](crate::Connection)'s engine
+//!   ([`ClientBuilder::engine`]): jsonmux's own task, or tokio-tower's
+//!   multiplex client behind a `Buffer` of its own (not `Clone`, it needs
+//!   one to be shared); the same guarantees, options and health checks.
+//!
+//! By default there is no `Buffer` in the stack: the pool is `Clone`, so
+//! callers reach the connection directly.
 //!
 //! Take [`Client`] (via [`ClientBuilder`], or [`Client::pair`] to run its
 //! pool's worker yourself) for the ready stack, or a bare
@@ -54,5 +69,5 @@ pub use crate::transport::tcp::{
 };
 pub use builder::ClientBuilder;
 pub use future::ResponseFuture;
-pub use options::{DEFAULT_CONCURRENCY_LIMIT, DEFAULT_REQUEST_TIMEOUT};
+pub use options::{DEFAULT_BUFFER, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_REQUEST_TIMEOUT};
 pub use service::Client;

@@ -8,6 +8,8 @@ use crate::pool::PoolOptions;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default concurrency limit: 1024 requests in flight over the whole pool.
 pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
+/// Default `Buffer` in the stack: none, callers reach the pool directly.
+pub const DEFAULT_BUFFER: Option<usize> = None;
 
 /// Every client option, each in one place: the stack's layers here, the
 /// pool's (with its connections' and its dialing's) in [`PoolOptions`].
@@ -17,6 +19,8 @@ pub(crate) struct ClientOptions {
     pub(crate) request_timeout: Option<Duration>,
     /// The `ConcurrencyLimit` layer's permits, at least 1; `None`: no layer.
     pub(crate) concurrency_limit: Option<usize>,
+    /// The `Buffer` layer's queue, at least 1; `None`: no layer.
+    pub(crate) buffer: Option<usize>,
     pub(crate) pool: PoolOptions,
 }
 
@@ -25,6 +29,7 @@ impl Default for ClientOptions {
         ClientOptions {
             request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
             concurrency_limit: Some(DEFAULT_CONCURRENCY_LIMIT),
+            buffer: DEFAULT_BUFFER,
             pool: PoolOptions::default(),
         }
     }

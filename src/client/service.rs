@@ -1,4 +1,4 @@
-//! [`Client`]: the ready stack, `Timeout → ConcurrencyLimit → Pool`.
+//! [`Client`]: the ready stack, `Timeout → [Buffer] → ConcurrencyLimit → Pool`.
 
 use std::fmt;
 use std::future::Future;
@@ -16,8 +16,8 @@ use crate::{Addr, Error, Message, Resp};
 /// a concurrency limit. Cheap to [`Clone`]; clones share the pool and the limit.
 ///
 /// ```text
-/// call ─ Timeout ─ ConcurrencyLimit ─ Pool ─ Connection × pool_size × endpoints
-///        deadline   in-flight cap     least loaded, reconnect, dead-peer checks
+/// call ─ Timeout ─ [Buffer] ─ ConcurrencyLimit ─ Pool ─ Connection(engine) × pool_size × endpoints
+///        deadline   queue      in-flight cap     least loaded, reconnect, dead-peer checks
 /// ```
 ///
 /// The timeout is outermost, so it bounds the call, waiting for a
@@ -29,11 +29,11 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// # A note on `Buffer`
 ///
-/// There is none: the pool is `Clone` itself, so each caller hands its
-/// request straight to the connection's task. A `Buffer` (a channel to a
-/// worker task) adds a task hop per request (PERFORMANCE.md measures it).
-/// Add one with `ServiceBuilder` over a [`Pool`] if you want a bounded
-/// queue in front.
+/// There is none by default: the pool is `Clone` itself, so each caller
+/// hands its request straight to the connection. A `Buffer` (a channel to
+/// a worker task) adds a task hop per request (PERFORMANCE.md measures
+/// it); [`ClientBuilder::buffer`](crate::ClientBuilder::buffer) puts one
+/// in front of the concurrency limit if you want a bounded queue there.
 ///
 /// # A note on `Uid`s
 ///
@@ -182,13 +182,27 @@ impl Client {
         (Client::over(pool, &opts), worker)
     }
 
+    /// The client's stack over `pool`; the stack's `Buffer` worker, if
+    /// any, runs in the pool's worker.
     fn over(pool: Pool, opts: &ClientOptions) -> Client {
+        let handle = pool.handle();
+        let runs_workers = pool.clone();
+        let (inner, buffer) = stack(pool, opts);
+        if let Some(buffer) = buffer {
+            runs_workers.run_in_worker(buffer);
+        }
         Client {
-            pool: pool.handle(),
-            inner: stack(pool, opts),
+            inner,
+            pool: handle,
         }
     }
 }
+
+// Clones go to many tasks, and a `Client` may sit in an `Arc` or a static.
+const _: fn() = || {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Client>();
+};
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -22,7 +22,7 @@ use crate::{Error, JsonCodec, Message, Resp};
 /// Read buffer of a connection: room for a full batch of answers to small
 /// requests (256 in flight), read with one syscall instead of four with
 /// tokio-util's 8 KiB default.
-const READ_CAPACITY: usize = 32 * 1024;
+pub(crate) const READ_CAPACITY: usize = 32 * 1024;
 /// Requests taken from the queue per round before answers get their turn.
 const BATCH: usize = 256;
 /// Rounds per wake-up before yielding to other tasks.

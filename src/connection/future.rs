@@ -21,7 +21,7 @@ pub struct ResponseFuture {
 
 enum State {
     Waiting {
-        answer: oneshot::Receiver<Resp>,
+        answer: Answer,
         /// The `Uid` on the wire: needed to tombstone it if the caller
         /// gives up.
         uid: Arc<str>,
@@ -34,6 +34,16 @@ enum State {
     Done,
 }
 
+/// Where the answer comes from: the connection's engine.
+enum Answer {
+    /// jsonmux's engine: the channel the in-flight table hands it to.
+    Channel(oneshot::Receiver<Resp>),
+    /// tokio-tower's engine: the call through its `Buffer` and multiplex
+    /// client (boxed: jsonmux's calls keep a small future).
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(Box<super::tokio_tower::Call>),
+}
+
 impl ResponseFuture {
     pub(crate) fn waiting(
         answer: oneshot::Receiver<Resp>,
@@ -43,7 +53,24 @@ impl ResponseFuture {
     ) -> Self {
         ResponseFuture {
             state: State::Waiting {
-                answer,
+                answer: Answer::Channel(answer),
+                uid,
+                shared,
+                caller_uid,
+            },
+        }
+    }
+
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn tokio_tower(
+        call: super::tokio_tower::Call,
+        uid: Arc<str>,
+        shared: Arc<Shared>,
+        caller_uid: Option<String>,
+    ) -> Self {
+        ResponseFuture {
+            state: State::Waiting {
+                answer: Answer::TokioTower(Box::new(call)),
                 uid,
                 shared,
                 caller_uid,
@@ -74,22 +101,30 @@ impl Future for ResponseFuture {
                 shared,
                 caller_uid,
                 ..
-            } => match ready!(Pin::new(answer).poll(cx)) {
-                Ok(Resp {
-                    error: Some(msg),
-                    code,
-                    ..
-                }) => Err(shared.failed(Error::from_answer(code, msg))),
-                Ok(mut resp) => {
-                    if let Some(uid) = caller_uid.take() {
-                        resp.uid = uid;
+            } => {
+                let answered = match answer {
+                    Answer::Channel(rx) => ready!(Pin::new(rx).poll(cx)).ok(),
+                    #[cfg(feature = "tokio-tower")]
+                    Answer::TokioTower(call) => ready!(Pin::new(&mut **call).poll(cx)).ok(),
+                };
+                match answered {
+                    Some(Resp {
+                        error: Some(msg),
+                        code,
+                        ..
+                    }) => Err(shared.failed(Error::from_answer(code, msg))),
+                    Some(mut resp) => {
+                        if let Some(uid) = caller_uid.take() {
+                            resp.uid = uid;
+                        }
+                        Ok(resp)
                     }
-                    Ok(resp)
+                    // The engine dropped the call: the connection ended,
+                    // and its cause was recorded first (tokio-tower's own
+                    // error only says "cancelled").
+                    None => Err(shared.failed(shared.closed_error())),
                 }
-                // The task dropped our sender: the connection ended, and
-                // its cause was recorded first.
-                Err(_) => Err(shared.failed(shared.closed_error())),
-            },
+            }
             State::Failed(e) => Err(e.take().expect("polled after completion")),
             State::Done => panic!("ResponseFuture polled after completion"),
         };

@@ -13,8 +13,10 @@ pub(crate) type Caller = oneshot::Sender<Resp>;
 /// What stands behind a `Uid` in flight.
 #[derive(Debug)]
 enum Waiter {
-    /// A caller waits for the answer.
-    Caller(Caller),
+    /// A caller waits for the answer: on this channel, or, with `None`, on
+    /// its engine's own (tokio-tower's engine hands answers over itself;
+    /// the table keeps the `Uid` taken and says whether it is still wanted).
+    Caller(Option<Caller>),
     /// The caller gave up (timeout or drop) before the answer came. The
     /// `Uid` stays taken until the late answer arrives and is thrown away,
     /// so it can never be handed to a later request that reuses the `Uid`.
@@ -40,7 +42,9 @@ pub(crate) enum Refused {
 /// that gives up leaves a tombstone that swallows its late answer. An entry
 /// leaves the table when its answer arrives (handed to the caller or
 /// dropped), when its request never reached the wire, or with the
-/// connection.
+/// connection. A caller gives up or cancels with the key
+/// [`begin`](Self::begin) gave it, so it can only ever touch its own entry,
+/// never a later call's that took the `Uid` since.
 ///
 /// A draining table takes no new entry and lets the calls in it finish:
 /// the connection ends once [`has_callers`](Self::has_callers) is false.
@@ -54,11 +58,11 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
-    /// Takes `uid` for a request whose answer goes to `caller`; returns
-    /// the key to give back to [`abandon`](Self::abandon) or
-    /// [`cancel`](Self::cancel).
+    /// Takes `uid` for a request whose answer goes to `caller` (`None`:
+    /// its engine hands it over); returns the key to give back to
+    /// [`abandon`](Self::abandon) or [`cancel`](Self::cancel).
     #[inline]
-    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
+    pub(crate) fn begin(&mut self, uid: &str, caller: Option<Caller>) -> Result<Arc<str>, Refused> {
         if self.closed {
             return Err(Refused::Closed);
         }
@@ -77,22 +81,33 @@ impl InFlight {
         }
     }
 
-    /// An answer for `uid` arrived: frees the `Uid` and returns the caller
-    /// to hand it to, or `None` if nobody wants it (an abandoned or unknown
-    /// `Uid`; the answer is then dropped).
+    /// An answer for `uid` arrived: frees the `Uid` and returns who waits
+    /// for it: `Some(caller)`, the channel to hand it to (`None` inside if
+    /// its engine hands it over), or `None` if nobody wants it (an
+    /// abandoned or unknown `Uid`; the answer is then dropped).
     #[inline]
-    pub(crate) fn answer(&mut self, uid: &str) -> Option<Caller> {
+    pub(crate) fn answer(&mut self, uid: &str) -> Option<Option<Caller>> {
         match self.waiters.remove(uid) {
             Some(Waiter::Caller(caller)) => Some(caller),
             Some(Waiter::Abandoned) | None => None,
         }
     }
 
-    /// The caller of `uid` gave up before its answer: leaves a tombstone.
-    /// Returns true if a caller was waiting (false if the answer already
-    /// came, or the `Uid` was abandoned before: nothing changes).
-    pub(crate) fn abandon(&mut self, uid: &str) -> bool {
-        match self.waiters.get_mut(uid) {
+    /// The entry `key` (from [`begin`](Self::begin)) took, if it is still
+    /// there: not answered, cancelled or closed since, and not a later
+    /// call's with the same `Uid`.
+    fn own(&mut self, key: &Arc<str>) -> Option<&mut Waiter> {
+        match self.waiters.get_key_value(&**key) {
+            Some((taken, _)) if Arc::ptr_eq(taken, key) => self.waiters.get_mut(&**key),
+            _ => None,
+        }
+    }
+
+    /// The caller of `key` gave up before its answer: leaves a tombstone.
+    /// Returns true if it was waiting (false if its answer already came,
+    /// or it gave up before: nothing changes).
+    pub(crate) fn abandon(&mut self, key: &Arc<str>) -> bool {
+        match self.own(key) {
             Some(w @ Waiter::Caller(_)) => {
                 *w = Waiter::Abandoned;
                 true
@@ -101,9 +116,12 @@ impl InFlight {
         }
     }
 
-    /// The request for `uid` never reached the wire: forgets it.
-    pub(crate) fn cancel(&mut self, uid: &str) {
-        self.waiters.remove(uid);
+    /// The request of `key` never reached the wire: forgets it (waiting or
+    /// abandoned).
+    pub(crate) fn cancel(&mut self, key: &Arc<str>) {
+        if self.own(key).is_some() {
+            self.waiters.remove(&**key);
+        }
     }
 
     /// The connection ended: drops every waiter (each caller's channel
@@ -143,15 +161,21 @@ mod tests {
 
     fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
         let (tx, rx) = oneshot::channel();
-        f.begin(uid, tx).map(|_| rx)
+        f.begin(uid, Some(tx)).map(|_| rx)
     }
 
-    fn hand_over(caller: Option<Caller>, uid: &str) -> bool {
+    /// Like [`begin`], returning the key instead of the receiver (dropped).
+    fn key(f: &mut InFlight, uid: &str) -> Arc<str> {
+        let (tx, _) = oneshot::channel();
+        f.begin(uid, Some(tx)).unwrap()
+    }
+
+    fn hand_over(caller: Option<Option<Caller>>, uid: &str) -> bool {
         let resp = Resp {
             uid: uid.into(),
             ..Resp::default()
         };
-        caller.is_some_and(|c| c.send(resp).is_ok())
+        caller.flatten().is_some_and(|c| c.send(resp).is_ok())
     }
 
     #[test]
@@ -169,8 +193,8 @@ mod tests {
     #[test]
     fn an_abandoned_uid_stays_taken_until_its_late_answer_is_dropped() {
         let mut f = InFlight::default();
-        begin(&mut f, "a").unwrap();
-        assert!(f.abandon("a"), "a caller was waiting");
+        let a = key(&mut f, "a");
+        assert!(f.abandon(&a), "a caller was waiting");
         assert!(!f.has_callers());
         assert_eq!(f.len(), 1, "the tombstone counts");
         assert_eq!(
@@ -185,13 +209,41 @@ mod tests {
     #[test]
     fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
         let mut f = InFlight::default();
-        let _rx = begin(&mut f, "a").unwrap();
+        let a = key(&mut f, "a");
         assert!(f.answer("a").is_some());
-        assert!(!f.abandon("a"));
+        assert!(!f.abandon(&a));
         assert_eq!(f.len(), 0);
-        begin(&mut f, "b").unwrap();
-        assert!(f.abandon("b"));
-        assert!(!f.abandon("b"), "already a tombstone");
+        let b = key(&mut f, "b");
+        assert!(f.abandon(&b));
+        assert!(!f.abandon(&b), "already a tombstone");
+    }
+
+    #[test]
+    fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
+        let mut f = InFlight::default();
+        let first = key(&mut f, "a");
+        assert!(f.answer("a").is_some(), "answered, not yet read");
+        let mut second = begin(&mut f, "a").unwrap();
+        assert!(!f.abandon(&first), "not the first call's entry any more");
+        f.cancel(&first);
+        assert!(hand_over(f.answer("a"), "a"), "the later call still waits");
+        assert_eq!(second.try_recv().unwrap().uid, "a");
+    }
+
+    #[test]
+    fn a_caller_waiting_on_its_engines_channel_keeps_its_uid_taken() {
+        let mut f = InFlight::default();
+        let a = f.begin("a", None).unwrap();
+        assert!(f.has_callers());
+        assert_eq!(f.begin("a", None).unwrap_err(), Refused::Duplicate);
+        assert!(
+            matches!(f.answer("a"), Some(None)),
+            "wanted, handed over elsewhere"
+        );
+        let a2 = f.begin("a", None).unwrap();
+        assert!(!f.abandon(&a), "the first call's entry is gone");
+        assert!(f.abandon(&a2));
+        assert!(f.answer("a").is_none(), "a late answer goes nowhere");
     }
 
     #[test]
@@ -202,21 +254,28 @@ mod tests {
     }
 
     #[test]
-    fn a_cancelled_request_frees_its_uid_at_once() {
+    fn a_cancelled_request_frees_its_uid_at_once_even_abandoned() {
         let mut f = InFlight::default();
-        begin(&mut f, "a").unwrap();
-        f.cancel("a");
+        let a = key(&mut f, "a");
+        f.cancel(&a);
         assert_eq!(f.len(), 0);
-        begin(&mut f, "a").unwrap();
+        let a = key(&mut f, "a");
+        f.abandon(&a);
+        f.cancel(&a);
+        assert_eq!(
+            f.len(),
+            0,
+            "a request that never went out has no late answer"
+        );
     }
 
     #[test]
     fn only_waiting_callers_count_as_callers() {
         let mut f = InFlight::default();
         assert!(!f.has_callers());
-        begin(&mut f, "a").unwrap();
+        let a = key(&mut f, "a");
         assert!(f.has_callers());
-        f.abandon("a");
+        f.abandon(&a);
         assert!(!f.has_callers(), "a tombstone waits for nobody");
     }
 

@@ -22,6 +22,17 @@
 //! * Draining (`Shared::drain`): on the server's going-away notice, or when
 //!   a pool closes, the connection takes no new call, lets its calls in
 //!   flight finish, and ends after the last; a pool replaces it at once.
+//!
+//! That is jsonmux's engine. With
+//! [`Engine::TokioTower`](crate::Engine) (a builder's or pool's option) the
+//! background is tokio-tower's instead, behind the same `Connection`, the
+//! same in-flight table and the same `Health`:
+//!
+//! ```text
+//! Connection ── call: take the Uid in the in-flight table ─ Buffer ─ tokio_tower::multiplex::Client
+//!        ▲ answer (or the cause)                                        │ one-slot hand-off
+//!        └── PendingByUid (the table judges) ◄─ decode ◄─ stream ◄─ deferred flush ◄─ Transport
+//! ```
 
 mod background;
 pub(crate) mod dial;
@@ -33,6 +44,8 @@ pub(crate) mod options;
 mod service;
 mod shared;
 mod stats;
+#[cfg(feature = "tokio-tower")]
+mod tokio_tower;
 mod uid_mode;
 
 pub use background::Background;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::uid_mode::UidMode;
-use crate::DEFAULT_MAX_FRAME_LEN;
+use crate::{Engine, DEFAULT_MAX_FRAME_LEN};
 
 /// Default read timeout: a connection with requests waiting and no answer
 /// for 30 s is deemed dead and replaced.
@@ -14,11 +14,13 @@ pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
 /// Default busy polling: off, a connection waiting for answers sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
 
-/// One connection's options: its codec's limit, its task's busy polling,
-/// the rules its [`Health`](super::health::Health) applies, and whose
-/// `Uid` goes on the wire.
+/// One connection's options: its engine, its codec's limit, its task's
+/// busy polling, the rules its [`Health`](super::health::Health) applies,
+/// and whose `Uid` goes on the wire.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnectionOptions {
+    /// What drives the connection.
+    pub(crate) engine: Engine,
     /// Largest answer accepted, in bytes.
     pub(crate) max_frame_len: usize,
     /// How long the task keeps checking for answers before it sleeps.
@@ -34,6 +36,7 @@ pub(crate) struct ConnectionOptions {
 impl Default for ConnectionOptions {
     fn default() -> Self {
         ConnectionOptions {
+            engine: Engine::default(),
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             busy_poll: DEFAULT_BUSY_POLL,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),

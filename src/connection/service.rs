@@ -18,7 +18,7 @@ use super::inflight::Refused;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
 use super::stats::{CallCounts, CallStats};
-use crate::{Addr, Error, Message, Resp};
+use crate::{Addr, Engine, Error, Message, Resp};
 
 /// One connection carrying many requests at once, correlated by `Uid`.
 ///
@@ -111,9 +111,20 @@ use crate::{Addr, Error, Message, Resp};
 /// ([`UidMode::Tagged`](crate::client::UidMode::Tagged)).
 #[derive(Clone)]
 pub struct Connection {
-    /// The queue to the background task; dropping every clone lets the task finish.
-    requests: mpsc::UnboundedSender<Message>,
+    /// How calls reach the engine.
+    link: Link,
     shared: Arc<Shared>,
+}
+
+/// How a [`Connection`]'s calls reach its engine; dropping every clone
+/// lets the engine finish.
+#[derive(Clone)]
+enum Link {
+    /// jsonmux's engine: the queue to its background task.
+    Jsonmux(mpsc::UnboundedSender<Message>),
+    /// tokio-tower's engine: its multiplex client behind a `Buffer`.
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(super::tokio_tower::Handle),
 }
 
 impl Connection {
@@ -196,25 +207,41 @@ impl Connection {
         Connection::pair_with(io, &ConnectionOptions::default())
     }
 
-    /// [`Connection::new`] with a builder's or pool's options.
+    /// [`Connection::new`] with a builder's or pool's options, on the
+    /// engine they name: the one place a client connection's engine is chosen.
     pub(crate) fn with_options<T>(io: T, opts: &ConnectionOptions) -> Connection
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let (conn, background) = Connection::pair_with(io, opts);
-        tokio::spawn(background);
-        conn
+        match opts.engine {
+            Engine::Jsonmux => {
+                let (conn, background) = Connection::pair_with(io, opts);
+                tokio::spawn(background);
+                conn
+            }
+            #[cfg(feature = "tokio-tower")]
+            Engine::TokioTower => {
+                let shared = Arc::new(Shared::new(opts));
+                let handle = super::tokio_tower::Handle::start(io, opts, &shared);
+                Connection {
+                    link: Link::TokioTower(handle),
+                    shared,
+                }
+            }
+        }
     }
 
-    /// [`Connection::pair`] with a builder's or pool's options.
-    pub(crate) fn pair_with<T>(io: T, opts: &ConnectionOptions) -> (Connection, Background<T>)
+    /// [`Connection::pair`] with a builder's or pool's options, on
+    /// jsonmux's engine (tokio-tower's spawns its own task).
+    fn pair_with<T>(io: T, opts: &ConnectionOptions) -> (Connection, Background<T>)
     where
         T: AsyncRead + AsyncWrite + Unpin,
     {
         let shared = Arc::new(Shared::new(opts));
         let (requests, queue) = mpsc::unbounded_channel();
         let dispatch = Dispatch::new(io, queue, shared.clone(), opts);
-        (Connection { requests, shared }, Background::new(dispatch))
+        let link = Link::Jsonmux(requests);
+        (Connection { link, shared }, Background::new(dispatch))
     }
 
     /// True once the connection has ended; every later call fails with
@@ -259,6 +286,13 @@ impl Connection {
     #[inline]
     pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
         let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
+        // One arm only without the `tokio-tower` feature.
+        #[allow(clippy::infallible_destructuring_match)]
+        let requests = match &self.link {
+            Link::Jsonmux(requests) => requests,
+            #[cfg(feature = "tokio-tower")]
+            Link::TokioTower(handle) => return handle.try_send(msg, caller_uid, &self.shared),
+        };
         let (uid, answer) = match self.shared.begin(&msg.uid) {
             Ok(taken) => taken,
             Err(Refused::Duplicate | Refused::Draining) => {
@@ -270,7 +304,7 @@ impl Connection {
             Err(Refused::Closed) => return Ok(self.refused(self.shared.closed_error())),
         };
         self.shared.stats.call();
-        if self.requests.send(msg).is_err() {
+        if requests.send(msg).is_err() {
             self.shared.cancel(&uid);
             let e = self.shared.failed(self.shared.closed_error());
             return Ok(ResponseFuture::failed(e));

@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
-use super::inflight::{InFlight, Refused};
+use super::inflight::{Caller, InFlight, Refused};
 use super::options::ConnectionOptions;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
@@ -85,17 +85,30 @@ impl Shared {
     /// [`Refused::Draining`]: it takes no new call); [`Shared::refusal`]
     /// turns that into the caller's error.
     pub(crate) fn begin(&self, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Refused> {
+        let (caller, answer) = oneshot::channel();
+        let key = self.take(uid, Some(caller))?;
+        Ok((key, answer))
+    }
+
+    /// Takes `uid` for a new request whose answer its engine hands over
+    /// (tokio-tower's); returns the key, or why it was refused, as
+    /// [`begin`](Self::begin).
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn begin_elsewhere(&self, uid: &str) -> Result<Arc<str>, Refused> {
+        self.take(uid, None)
+    }
+
+    fn take(&self, uid: &str, caller: Option<Caller>) -> Result<Arc<str>, Refused> {
         // Calls start waiting on an idle connection: the silence counts
         // from now, not from the last answer (one clock read, outside the lock).
         let now = (self.len() == 0).then(Instant::now);
-        let (caller, answer) = oneshot::channel();
         let mut table = self.lock();
         if let Some(now) = now {
             table.health.progress(now);
         }
         let key = table.in_flight.begin(uid, caller)?;
         self.sync_len(&table);
-        Ok((key, answer))
+        Ok(key)
     }
 
     /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the
@@ -123,12 +136,8 @@ impl Shared {
             self.drain(Error::from_answer(resp.code, message));
             return;
         }
-        // Only an error answer without a Uid can be about the connection;
-        // keep what it said before the answer is handed over.
-        let last_word = match (&resp.uid[..], &resp.error) {
-            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
-            _ => None,
-        };
+        // Keep what the answer says about the connection before it is handed over.
+        let last_word = Shared::last_word(&resp);
         if self.answer(resp, heard_at) {
             return;
         }
@@ -144,28 +153,59 @@ impl Shared {
     /// it came in, given with the batch's first answer. Returns false if
     /// nobody wanted it (an abandoned or unknown `Uid`): it is dropped.
     pub(crate) fn answer(&self, resp: Resp, heard_at: Option<Instant>) -> bool {
-        let mut table = self.lock();
-        if let Some(now) = heard_at {
-            table.health.progress(now);
-        }
-        table.health.answered();
-        let caller = table.in_flight.answer(&resp.uid);
-        self.sync_len(&table);
-        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
-        drop(table);
+        let (caller, drained) = self.settle(&resp.uid, heard_at);
         // A caller dropped since is the same as abandoned.
-        let delivered = caller.is_some_and(|c| c.send(resp).is_ok());
+        let delivered = caller.flatten().is_some_and(|c| c.send(resp).is_ok());
         if drained {
             self.drained();
         }
         delivered
     }
 
-    /// The caller of `uid` gave up before its answer: tombstone, and one
-    /// more timeout in a row.
-    pub(crate) fn abandon(&self, uid: &str) {
+    /// An answer for `uid` arrived, which its engine hands over: frees the
+    /// `Uid`; returns true if its caller still wants it (false for an
+    /// abandoned or unknown `Uid`: the engine drops it). `heard_at` as in
+    /// [`answer`](Self::answer).
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn answered(&self, uid: &str, heard_at: Option<Instant>) -> bool {
+        let (caller, drained) = self.settle(uid, heard_at);
+        if drained {
+            self.drained();
+        }
+        caller.is_some()
+    }
+
+    /// An answer arrived that no request of this connection went out for:
+    /// it counts as hearing from the peer, and nothing else.
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn heard(&self, heard_at: Option<Instant>) {
         let mut table = self.lock();
-        if table.in_flight.abandon(uid) {
+        if let Some(now) = heard_at {
+            table.health.progress(now);
+        }
+        table.health.answered();
+    }
+
+    /// Frees `uid` for an answer, and feeds the health; returns who waited,
+    /// and whether that was the last call of a draining connection.
+    #[inline]
+    fn settle(&self, uid: &str, heard_at: Option<Instant>) -> (Option<Option<Caller>>, bool) {
+        let mut table = self.lock();
+        if let Some(now) = heard_at {
+            table.health.progress(now);
+        }
+        table.health.answered();
+        let caller = table.in_flight.answer(uid);
+        self.sync_len(&table);
+        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        (caller, drained)
+    }
+
+    /// The caller of `key` gave up before its answer: tombstone, and one
+    /// more timeout in a row.
+    pub(crate) fn abandon(&self, key: &Arc<str>) {
+        let mut table = self.lock();
+        if table.in_flight.abandon(key) {
             table.health.abandoned();
             if table.in_flight.is_draining() && !table.in_flight.has_callers() {
                 drop(table);
@@ -211,10 +251,10 @@ impl Shared {
         self.draining.cancelled().await
     }
 
-    /// The request for `uid` never reached the wire: forgets it.
-    pub(crate) fn cancel(&self, uid: &str) {
+    /// The request of `key` never reached the wire: forgets it.
+    pub(crate) fn cancel(&self, key: &Arc<str>) {
         let mut table = self.lock();
-        table.in_flight.cancel(uid);
+        table.in_flight.cancel(key);
         self.sync_len(&table);
     }
 
@@ -250,6 +290,16 @@ impl Shared {
     pub(crate) fn failed(&self, e: Error) -> Error {
         self.stats.failed(&e);
         e
+    }
+
+    /// What an answer says about the whole connection, if anything: only an
+    /// error answer without a `Uid` can (the server's last word: bad input,
+    /// a limit). Recorded as the cause if no caller claims the answer.
+    pub(crate) fn last_word(resp: &Resp) -> Option<Error> {
+        match (&resp.uid[..], &resp.error) {
+            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
+            _ => None,
+        }
     }
 
     /// Records why the connection ended; the first cause wins.
@@ -318,14 +368,14 @@ mod tests {
     fn a_drain_refuses_new_calls_and_ends_the_connection_after_the_last_one() {
         let s = shared();
         let (_, mut a) = s.begin("a").unwrap();
-        let _b = s.begin("b").unwrap();
+        let (b, _rx) = s.begin("b").unwrap();
         s.drain(Error::ClientClosed);
         assert!(s.is_draining());
         assert!(matches!(s.begin("c"), Err(Refused::Draining)));
         assert!(s.answer(answer_to("a"), None));
         assert_eq!(a.try_recv().unwrap().uid, "a");
         assert!(!s.kill().is_cancelled(), "b is in flight");
-        s.abandon("b");
+        s.abandon(&b);
         assert!(s.kill().is_cancelled(), "the last caller gave up");
         assert!(matches!(s.cause(), Some(Error::ClientClosed)));
     }

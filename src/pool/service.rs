@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -154,6 +155,13 @@ impl Pool {
     /// Connections in rotation right now.
     pub fn connections(&self) -> usize {
         self.set.len()
+    }
+
+    /// Runs `task` in the pool's [`PoolWorker`], beside its supervisors:
+    /// the client stack's `Buffer` worker, which then needs no runtime of
+    /// its own either.
+    pub(crate) fn run_in_worker(&self, task: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        self.set.start(task);
     }
 
     /// Requests in flight over every connection in rotation, as

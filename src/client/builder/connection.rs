@@ -1,13 +1,29 @@
-//! Each connection's setters: frame limit, dead-peer rules, busy polling,
-//! whose `Uid` goes on the wire.
+//! Each connection's setters: engine, frame limit, dead-peer rules, busy
+//! polling, whose `Uid` goes on the wire.
 
 use std::time::Duration;
 
 use super::{invalid, ClientBuilder};
 use crate::connection::UidMode;
-use crate::Error;
+use crate::{Engine, Error};
 
 impl ClientBuilder {
+    /// What drives each connection: jsonmux's own engine, or tokio-tower's
+    /// `multiplex::Client` behind a `Buffer` ([`Engine::TokioTower`], with
+    /// the cargo feature `tokio-tower`). Every guarantee, option, the pool,
+    /// reconnect and dead-peer detection are the same on both; jsonmux's
+    /// is the faster (PERFORMANCE.md compares them), tokio-tower's the
+    /// shape the product brief names.
+    /// Default: [`Engine::Jsonmux`].
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().engine(jsonmux::Engine::TokioTower);
+    /// ```
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.opts.pool.connection.engine = engine;
+        self
+    }
+
     /// Largest answer accepted, in bytes; a larger one closes its
     /// connection with [`Error::Protocol`] ([`CodecError::FrameTooLarge`](crate::CodecError::FrameTooLarge)).
     /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).

@@ -1,0 +1,126 @@
+//! The `TagStore` of tokio-tower's engine: a request's tag is its `Uid`,
+//! which it took in the shared in-flight table before it was called.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use ::tokio_tower::multiplex::TagStore;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::transport::Transport;
+use crate::connection::shared::Shared;
+use crate::{Message, Resp};
+
+/// A request on its way to the wire, holding its `Uid` in the shared
+/// in-flight table.
+///
+/// tokio-tower's `TagStore` cannot refuse a tag, so the `Uid` is taken
+/// (and a duplicate refused) before the call; this carries the claim to
+/// the transport. A request dropped before it reached the wire (its caller
+/// gave up while it was queued in the `Buffer`, or the connection ended)
+/// frees its `Uid`: no late answer can come for it.
+pub(crate) struct Tagged {
+    msg: Message,
+    claim: Claim,
+}
+
+/// The key this request's `Uid` was taken with, until it is on the wire.
+struct Claim {
+    key: Option<Arc<str>>,
+    shared: Arc<Shared>,
+}
+
+impl Tagged {
+    /// `msg`, whose `Uid` was taken in `shared` with `key`.
+    pub(crate) fn new(msg: Message, key: Arc<str>, shared: Arc<Shared>) -> Self {
+        let claim = Claim {
+            key: Some(key),
+            shared,
+        };
+        Tagged { msg, claim }
+    }
+
+    /// The request to encode; its tag must have been assigned.
+    pub(crate) fn into_message(self) -> Message {
+        debug_assert!(self.claim.key.is_none(), "sent before its tag was assigned");
+        self.msg
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.shared.cancel(&key);
+        }
+    }
+}
+
+impl fmt::Debug for Tagged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tagged")
+            .field("uid", &self.msg.uid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> {
+    type Tag = Arc<str>;
+
+    /// The request goes on the wire now: its `Uid` stays taken until its
+    /// answer arrives (or the connection ends).
+    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Arc<str> {
+        r.claim.key.take().expect("a request is tagged once")
+    }
+
+    /// The answer's `Uid`. (An owned tag is the trait's contract: one
+    /// small allocation per answer.)
+    fn finish_tag(self: Pin<&mut Self>, r: &Resp) -> Arc<str> {
+        self.get_mut().answer_read(r);
+        Arc::from(r.uid.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::options::ConnectionOptions;
+
+    fn tagged(shared: &Arc<Shared>, uid: &str) -> Tagged {
+        let key = shared.begin_elsewhere(uid).unwrap();
+        Tagged::new(Message::new(uid, "x"), key, shared.clone())
+    }
+
+    #[test]
+    fn a_request_dropped_before_the_wire_frees_its_uid() {
+        let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
+        let queued = tagged(&shared, "a");
+        assert!(shared.begin_elsewhere("a").is_err(), "taken while queued");
+        drop(queued);
+        assert_eq!(shared.len(), 0);
+        shared.begin_elsewhere("a").unwrap();
+    }
+
+    #[test]
+    fn a_request_given_up_on_while_queued_leaves_no_tombstone() {
+        let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
+        let key = shared.begin_elsewhere("a").unwrap();
+        let queued = Tagged::new(Message::new("a", "x"), key.clone(), shared.clone());
+        shared.abandon(&key);
+        drop(queued);
+        assert_eq!(shared.len(), 0, "no late answer can come for it");
+    }
+
+    #[test]
+    fn a_request_on_the_wire_keeps_its_uid_until_its_answer() {
+        let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
+        let mut sent = tagged(&shared, "a");
+        let key = sent.claim.key.take().unwrap(); // what assign_tag does
+        assert_eq!(sent.into_message().uid, "a");
+        assert_eq!(shared.len(), 1, "taken until the answer");
+        shared.abandon(&key);
+        assert!(shared.begin_elsewhere("a").is_err(), "a tombstone now");
+        assert!(!shared.answered("a", None), "the late answer is dropped");
+        shared.begin_elsewhere("a").unwrap();
+    }
+}

@@ -1,0 +1,314 @@
+//! [`Transport`]: the connection's stream as the `Stream + Sink` that
+//! tokio-tower's multiplex client drives.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_util::codec::Framed;
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use super::tags::Tagged;
+use crate::busy_poll::BusyPoll;
+use crate::connection::dispatch::READ_CAPACITY;
+use crate::connection::options::ConnectionOptions;
+use crate::connection::shared::Shared;
+use crate::{Error, JsonCodec, Message, Resp};
+
+/// Flushes deferred in a row, at most, while requests keep coming.
+const MAX_DEFERRED: usize = 16;
+
+/// Framed JSON over the connection's stream, with what tokio-tower's
+/// client does not do itself:
+///
+/// * **Keeps the cause of death.** Every error (and the peer's close) is
+///   recorded in the shared state before it goes up to the client, which
+///   then ends and drops its calls; each caller reads the cause instead of
+///   tokio-tower's bare "cancelled". An abort from outside (a dead peer)
+///   comes out of the stream as an error.
+/// * **Batches writes with a deferred flush.** The client takes one
+///   request per wake-up from its one-slot hand-off, then flushes. While
+///   requests keep coming, `poll_flush` wakes its task and returns
+///   `Pending` instead of writing (at most [`MAX_DEFERRED`] times in a
+///   row), so the next wake-up adds the next request to the same write.
+///   The `Sink` contract holds: a `Pending` flush has arranged its wake-up.
+/// * **Is read while idle**, with the pending store's help (see
+///   `PendingByUid::in_flight`), so a peer's close is seen at once; and
+///   busy-polls for answers like jsonmux's engine when asked to.
+pub(crate) struct Transport<T> {
+    framed: Framed<T, JsonCodec<Resp>>,
+    shared: Arc<Shared>,
+    /// Fires when the connection is aborted from outside (dead peer).
+    kill: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The client closed its sink: its handles are gone, and only the
+    /// calls still waited for keep the connection.
+    closing: bool,
+    /// A request was encoded since the flush was last deferred.
+    fresh: bool,
+    /// Flushes deferred in a row.
+    deferred: usize,
+    /// The stream returned `Pending` since the last answer: the next one
+    /// starts a batch.
+    between_batches: bool,
+    /// When the current batch of answers started, for the pending store to
+    /// pass with the batch's first answer (one clock read per batch).
+    heard_at: Option<Instant>,
+    /// What the answer being completed says about the whole connection.
+    last_word: Option<Error>,
+    /// Keeps checking for answers for a while after each write or read.
+    busy_poll: BusyPoll,
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
+    pub(crate) fn new(io: T, shared: Arc<Shared>, opts: &ConnectionOptions) -> Self {
+        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        let mut framed = Framed::with_capacity(io, codec, READ_CAPACITY);
+        // As in jsonmux's engine: the write buffer grows to the batches written.
+        *framed.write_buffer_mut() = bytes::BytesMut::new();
+        let kill = Box::pin(shared.kill().clone().cancelled_owned());
+        Transport {
+            framed,
+            shared,
+            kill,
+            closing: false,
+            fresh: false,
+            deferred: 0,
+            between_batches: true,
+            heard_at: None,
+            last_word: None,
+            busy_poll: BusyPoll::new(opts.busy_poll),
+        }
+    }
+}
+
+impl<T> Transport<T> {
+    /// True once the client has closed its sink (every handle gone).
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing
+    }
+
+    /// An answer was read and is about to be completed: notes what the
+    /// pending store needs to know beside its `Uid`.
+    pub(crate) fn answer_read(&mut self, resp: &Resp) {
+        self.last_word = Shared::last_word(resp);
+    }
+
+    /// What was noted for the answer being completed: the time of its
+    /// batch (for the first answer of a batch) and its last word, if any.
+    pub(crate) fn take_answer_notes(&mut self) -> (Option<Instant>, Option<Error>) {
+        (self.heard_at.take(), self.last_word.take())
+    }
+
+    /// Records `e` as the cause of the connection's end (the first cause
+    /// wins), before the client hears of it.
+    fn fail(&self, e: Error) -> Error {
+        self.shared.set_cause(e.clone());
+        e
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
+    type Item = Result<Resp, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        // 1. Aborted from outside: `Shared::abort` recorded the cause.
+        if this.kill.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(this.shared.closed_error())));
+        }
+        // 2. The next answer, or why there is none.
+        match Pin::new(&mut this.framed).poll_next(cx) {
+            Poll::Ready(Some(Ok(resp))) => {
+                if this.between_batches {
+                    this.between_batches = false;
+                    this.heard_at = Some(Instant::now());
+                }
+                this.busy_poll.restart();
+                Poll::Ready(Some(Ok(resp)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(this.fail(e.into())))),
+            Poll::Ready(None) => {
+                this.fail(Error::PeerClosed);
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                this.between_batches = true;
+                let shared = &this.shared;
+                this.busy_poll.poll(cx, || shared.has_callers());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        // Writes once the buffer passes its boundary: memory stays bounded.
+        Sink::<Message>::poll_ready(Pin::new(&mut this.framed), cx).map_err(|e| this.fail(e.into()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Tagged) -> Result<(), Error> {
+        let this = self.get_mut();
+        this.fresh = true;
+        this.busy_poll.restart();
+        Pin::new(&mut this.framed)
+            .start_send(item.into_message())
+            .map_err(|e| this.fail(e.into()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.framed.write_buffer().is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        // 1. A request came since the last look: give the next one a
+        //    wake-up to join this write.
+        if this.fresh && this.deferred < MAX_DEFERRED && !this.closing {
+            this.fresh = false;
+            this.deferred += 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        // 2. None came, or enough rounds passed: write.
+        this.fresh = false;
+        this.deferred = 0;
+        Sink::<Message>::poll_flush(Pin::new(&mut this.framed), cx).map_err(|e| this.fail(e.into()))
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // The client's handles are gone. Write what is buffered but keep
+        // the write half open: the peer still answers the calls in flight
+        // (the stream closes when the transport is dropped).
+        self.as_mut().get_mut().closing = true;
+        self.poll_flush(cx)
+    }
+}
+
+impl<T> From<::tokio_tower::Error<Transport<T>, Tagged>> for Error
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    /// The multiplex client's errors. Callers never see these (they read
+    /// the recorded cause); they end the client's task.
+    fn from(e: ::tokio_tower::Error<Transport<T>, Tagged>) -> Error {
+        use ::tokio_tower::Error as E;
+        match e {
+            E::BrokenTransportSend(e) | E::BrokenTransportRecv(Some(e)) => e,
+            E::BrokenTransportRecv(None) => Error::PeerClosed,
+            _ => Error::ClientClosed,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Transport<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("closing", &self.closing)
+            .field("deferred", &self.deferred)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    fn transport() -> (
+        Transport<tokio::io::DuplexStream>,
+        Arc<Shared>,
+        BufReader<tokio::io::DuplexStream>,
+    ) {
+        let opts = ConnectionOptions::default();
+        let shared = Arc::new(Shared::new(&opts));
+        let (ours, theirs) = tokio::io::duplex(64 * 1024);
+        (
+            Transport::new(ours, shared.clone(), &opts),
+            shared,
+            BufReader::new(theirs),
+        )
+    }
+
+    fn send(t: &mut Transport<tokio::io::DuplexStream>, shared: &Arc<Shared>, uid: &str) {
+        let key = shared.begin_elsewhere(uid).unwrap();
+        let mut tagged = Tagged::new(Message::new(uid, "x"), key, shared.clone());
+        let _tag = ::tokio_tower::multiplex::TagStore::assign_tag(Pin::new(&mut *t), &mut tagged);
+        Pin::new(t).start_send(tagged).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_flush_after_a_new_request_is_deferred_once_with_a_wake_up_then_writes() {
+        let (mut t, shared, mut peer) = transport();
+        let mut task = tokio_test::task::spawn(());
+        send(&mut t, &shared, "a");
+        task.enter(|cx, _| assert!(Pin::new(&mut t).poll_flush(cx).is_pending()));
+        assert!(task.is_woken(), "a deferred flush wakes its task");
+        send(&mut t, &shared, "b");
+        task.enter(|cx, _| assert!(Pin::new(&mut t).poll_flush(cx).is_pending()));
+        task.enter(|cx, _| assert!(Pin::new(&mut t).poll_flush(cx).is_ready()));
+        assert!(t.framed.write_buffer().is_empty(), "both in one write");
+        let mut line = String::new();
+        peer.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "{\"Uid\":\"a\",\"Val\":\"x\"}\n");
+    }
+
+    #[tokio::test]
+    async fn flushes_are_deferred_a_bounded_number_of_times_in_a_row() {
+        let (mut t, shared, _peer) = transport();
+        let mut task = tokio_test::task::spawn(());
+        let mut deferred = 0;
+        for i in 0.. {
+            send(&mut t, &shared, &i.to_string());
+            if task
+                .enter(|cx, _| Pin::new(&mut t).poll_flush(cx))
+                .is_ready()
+            {
+                break;
+            }
+            deferred += 1;
+        }
+        assert_eq!(deferred, MAX_DEFERRED);
+        assert!(t.framed.write_buffer().is_empty());
+    }
+
+    #[tokio::test]
+    async fn closing_writes_at_once() {
+        let (mut t, shared, _peer) = transport();
+        let mut task = tokio_test::task::spawn(());
+        send(&mut t, &shared, "a");
+        task.enter(|cx, _| assert!(Pin::new(&mut t).poll_close(cx).is_ready()));
+        assert!(t.is_closing());
+        assert!(t.framed.write_buffer().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_peers_close_is_recorded_as_the_cause_before_the_stream_ends() {
+        let (mut t, shared, peer) = transport();
+        drop(peer);
+        let mut task = tokio_test::task::spawn(());
+        let next = task.enter(|cx, _| Pin::new(&mut t).poll_next(cx));
+        assert!(matches!(next, Poll::Ready(None)));
+        assert!(matches!(shared.cause(), Some(Error::PeerClosed)));
+    }
+
+    #[tokio::test]
+    async fn an_abort_comes_out_of_the_stream_with_its_cause() {
+        let (mut t, shared, _peer) = transport();
+        shared.abort(Error::TooManyTimeouts(3));
+        let mut task = tokio_test::task::spawn(());
+        let next = task.enter(|cx, _| Pin::new(&mut t).poll_next(cx));
+        let Poll::Ready(Some(Err(e))) = next else {
+            panic!("{next:?}")
+        };
+        assert!(matches!(&e, Error::Closed(c) if matches!(**c, Error::TooManyTimeouts(3))));
+    }
+}
