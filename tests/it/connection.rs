@@ -5,15 +5,28 @@
 use std::error::Error as _;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
 
-use jsonmux::{ClientBuilder, CodecError, Connection, Error, Message, Resp};
+use jsonmux::{
+    ClientBuilder, Code, CodecError, Connection, Engine, Error, Message, Resp, ServerBuilder,
+};
 use tower::balance::p2c::Balance;
 use tower::discover::ServiceList;
 use tower::{Service, ServiceExt};
 
-use crate::support::peers::{dying_server, HangUp};
+use crate::support::engines::per_engine;
+use crate::support::peers::{dying_server, hand_written, HangUp, Then};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, eventually};
+
+/// A bare connection to `addr` on `engine`.
+async fn connect(engine: Engine, addr: SocketAddr) -> Connection {
+    let builder = ClientBuilder::new().engine(engine);
+    bounded("a connection", builder.connect_bare(addr))
+        .await
+        .unwrap()
+}
 
 /// Sends a request on `conn` once it is ready, returning the call.
 async fn send(
@@ -24,74 +37,80 @@ async fn send(
     conn.ready().await.unwrap().call(Message::new(uid, val))
 }
 
-/// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
-#[tokio::test]
-async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let first = send(&mut conn, "dup", "wait:first").await;
-    server.gates.arrived("first", 1).await;
-    let second = send(&mut conn, "dup", "other").await;
-    let err = bounded("the duplicate", second).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::DuplicateUid(u) if u == "dup"),
-        "{err:?}"
-    );
-    server.gates.open("first");
-    let resp = bounded("the first", first).await.unwrap();
-    assert_eq!(resp.val, "server: hello, wait:first");
-    server.stop().await;
+per_engine! {
+    /// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
+    async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer(
+        engine: Engine,
+    ) {
+        let server = TestServer::start().await;
+        let mut conn = connect(engine, server.addr).await;
+        let first = send(&mut conn, "dup", "wait:first").await;
+        server.gates.arrived("first", 1).await;
+        let second = send(&mut conn, "dup", "other").await;
+        let err = bounded("the duplicate", second).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::DuplicateUid(u) if u == "dup"),
+            "{err:?}"
+        );
+        server.gates.open("first");
+        let resp = bounded("the first", first).await.unwrap();
+        assert_eq!(resp.val, "server: hello, wait:first");
+        server.stop().await;
+    }
 }
 
-/// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
-#[tokio::test]
-async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let slow = send(&mut conn, "x", "wait:late").await;
-    server.gates.arrived("late", 1).await;
-    drop(slow);
-    assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
+per_engine! {
+    /// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
+    async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands(engine: Engine) {
+        let server = TestServer::start().await;
+        let mut conn = connect(engine, server.addr).await;
+        let slow = send(&mut conn, "x", "wait:late").await;
+        server.gates.arrived("late", 1).await;
+        drop(slow);
+        assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
 
-    let reuse = send(&mut conn, "x", "fresh").await;
-    assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
-    // Another call's answer goes by; the held one cannot have: still taken.
-    let probe = send(&mut conn, "p", "x").await;
-    bounded("the probe", probe).await.unwrap();
-    assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
+        let reuse = send(&mut conn, "x", "fresh").await;
+        assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
+        // Another call's answer goes by; the held one cannot have: still taken.
+        let probe = send(&mut conn, "p", "x").await;
+        bounded("the probe", probe).await.unwrap();
+        assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
 
-    server.gates.open("late");
-    eventually("the late answer lands", || conn.in_flight() == 0).await;
-    assert!(!conn.is_closed(), "freed by the answer, not by a close");
-    let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
-    assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
-    server.stop().await;
+        server.gates.open("late");
+        eventually("the late answer lands", || conn.in_flight() == 0).await;
+        assert!(!conn.is_closed(), "freed by the answer, not by a close");
+        let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
+        assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
+        server.stop().await;
+    }
 }
 
-/// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
-#[tokio::test]
-async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = send(&mut conn, "y", "x").await;
-    // The probe is answered after y (the server holds it until y's answer
-    // is out), so once the probe's answer is here, y's is too.
-    let probe = send(&mut conn, "probe", "wait:probe").await;
-    server.gates.arrived("probe", 1).await;
-    server.gates.open("probe");
-    bounded("probe", probe).await.unwrap();
-    assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
-    drop(call);
-    assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
-    let resp = send(&mut conn, "y", "again").await.await.unwrap();
-    assert_eq!(resp.val, "server: hello, again");
-    server.stop().await;
+per_engine! {
+    /// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
+    async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind(engine: Engine) {
+        let server = TestServer::start().await;
+        let mut conn = connect(engine, server.addr).await;
+        let call = send(&mut conn, "y", "x").await;
+        // The probe is answered after y (the server holds it until y's answer
+        // is out), so once the probe's answer is here, y's is too.
+        let probe = send(&mut conn, "probe", "wait:probe").await;
+        server.gates.arrived("probe", 1).await;
+        server.gates.open("probe");
+        bounded("probe", probe).await.unwrap();
+        assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
+        drop(call);
+        assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
+        let resp = send(&mut conn, "y", "again").await.await.unwrap();
+        assert_eq!(resp.val, "server: hello, again");
+        server.stop().await;
+    }
 }
 
-async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Error> {
+async fn every_call_fails_promptly_when_the_server_dies(engine: Engine, how: HangUp) -> Vec<Error> {
     let n = 20;
     let (addr, all_read) = dying_server(n, how).await;
     let client = ClientBuilder::new()
+        .engine(engine)
         .pool_size(1)
         .unwrap()
         .request_timeout(None)
@@ -116,112 +135,194 @@ async fn every_call_fails_promptly_when_the_server_dies(how: HangUp) -> Vec<Erro
     errors
 }
 
-/// A server's FIN fails every call in flight with `Closed`, caused by `PeerClosed`.
-#[tokio::test]
-async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes() {
-    for err in every_call_fails_promptly_when_the_server_dies(HangUp::Close).await {
-        assert!(err.is_closed(), "{err:?}");
-        let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
-        assert!(matches!(cause, Error::PeerClosed), "{cause:?}");
+per_engine! {
+    /// A server's FIN fails every call in flight with `Closed`, caused by `PeerClosed`.
+    async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes(engine: Engine) {
+        for err in every_call_fails_promptly_when_the_server_dies(engine, HangUp::Close).await {
+            assert!(err.is_closed(), "{err:?}");
+            let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
+            assert!(matches!(cause, Error::PeerClosed), "{cause:?}");
+        }
     }
 }
 
-/// A server's RST fails every call in flight with `Closed`, caused by `Io(ConnectionReset)`.
-#[tokio::test]
-async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets() {
-    for err in every_call_fails_promptly_when_the_server_dies(HangUp::Reset).await {
-        assert!(err.is_closed(), "{err:?}");
-        let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
+per_engine! {
+    /// A server's RST fails every call in flight with `Closed`, caused by `Io(ConnectionReset)`.
+    async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets(engine: Engine) {
+        for err in every_call_fails_promptly_when_the_server_dies(engine, HangUp::Reset).await {
+            assert!(err.is_closed(), "{err:?}");
+            let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
+            assert!(
+                matches!(cause, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
+                "{cause:?}"
+            );
+        }
+    }
+}
+
+per_engine! {
+    /// A connection with nothing in flight notices its peer closing.
+    async fn an_idle_connection_notices_the_peer_closing_without_a_request(engine: Engine) {
+        let (addr, all_read) = dying_server(0, HangUp::Close).await;
+        let conn = connect(engine, addr).await;
+        bounded("the server hung up", all_read).await.unwrap();
+        eventually("the close is noticed", || conn.is_closed()).await;
+    }
+}
+
+per_engine! {
+    /// An answer over the client's frame limit closes the connection with `FrameTooLarge`.
+    async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause(engine: Engine) {
+        let server = TestServer::start().await;
+        let client = ClientBuilder::new()
+            .engine(engine)
+            .max_frame_len(64)
+            .unwrap()
+            .connect(server.addr)
+            .await
+            .unwrap();
+        let err = client
+            .oneshot(Message::new("big", "v".repeat(100)))
+            .await
+            .unwrap_err();
+        let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
         assert!(
-            matches!(cause, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
-            "{cause:?}"
+            matches!(cause, Some(Error::Protocol(CodecError::FrameTooLarge(64)))),
+            "{err:?}"
         );
+        server.stop().await;
     }
 }
 
-/// A connection with nothing in flight notices its peer closing.
-#[tokio::test]
-async fn an_idle_connection_notices_the_peer_closing_without_a_request() {
-    let (addr, all_read) = dying_server(0, HangUp::Close).await;
-    let conn = Connection::connect(addr).await.unwrap();
-    bounded("the server hung up", all_read).await.unwrap();
-    eventually("the close is noticed", || conn.is_closed()).await;
+per_engine! {
+    /// A call in flight when the last connection handle is dropped still gets its answer.
+    async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped(
+        engine: Engine,
+    ) {
+        let server = TestServer::start().await;
+        let mut conn = connect(engine, server.addr).await;
+        let call = send(&mut conn, "last", "wait:last").await;
+        server.gates.arrived("last", 1).await;
+        drop(conn);
+        server.gates.open("last");
+        let resp = bounded("the answer after the handle is gone", call)
+            .await
+            .unwrap();
+        assert_eq!(resp.val, "server: hello, wait:last");
+        server.stop().await;
+    }
 }
 
-/// An answer over the client's frame limit closes the connection with `FrameTooLarge`.
-#[tokio::test]
-async fn an_answer_over_the_clients_frame_limit_closes_with_that_cause() {
-    let server = TestServer::start().await;
-    let client = ClientBuilder::new()
-        .max_frame_len(64)
-        .unwrap()
-        .connect(server.addr)
-        .await
-        .unwrap();
-    let err = client
-        .oneshot(Message::new("big", "v".repeat(100)))
-        .await
-        .unwrap_err();
-    let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
-    assert!(
-        matches!(cause, Some(Error::Protocol(CodecError::FrameTooLarge(64)))),
-        "{err:?}"
-    );
-    server.stop().await;
+per_engine! {
+    /// An answer for a `Uid` nobody sent is dropped: the connection lives and the real answers arrive.
+    async fn an_answer_for_a_uid_nobody_sent_is_dropped_and_the_connection_lives(engine: Engine) {
+        let addr = hand_written(|msg| {
+            let ghost = r#"{"Uid":"ghost","Val":"boo","Ts":""}"#.to_string();
+            let real = format!(r#"{{"Uid":"{}","Val":"re: {}","Ts":""}}"#, msg.uid, msg.val);
+            (vec![ghost, real], Then::Stay)
+        })
+        .await;
+        let mut conn = connect(engine, addr).await;
+        for uid in ["a", "b"] {
+            let call = send(&mut conn, uid, "x").await;
+            let resp = bounded("the real answer", call).await.unwrap();
+            assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "re: x"));
+        }
+        assert!(!conn.is_closed());
+        assert_eq!(conn.in_flight(), 0);
+    }
 }
 
-/// A call in flight when the last connection handle is dropped still gets its answer.
-#[tokio::test]
-async fn a_call_in_flight_still_gets_its_answer_after_the_connection_handle_is_dropped() {
-    let server = TestServer::start().await;
-    let mut conn = Connection::connect(server.addr).await.unwrap();
-    let call = send(&mut conn, "last", "wait:last").await;
-    server.gates.arrived("last", 1).await;
-    drop(conn);
-    server.gates.open("last");
-    let resp = bounded("the answer after the handle is gone", call)
-        .await
-        .unwrap();
-    assert_eq!(resp.val, "server: hello, wait:last");
-    server.stop().await;
+per_engine! {
+    /// The server's last word (an error answer without a `Uid`) is the cause every call in flight gets.
+    async fn the_servers_last_word_is_the_cause_every_call_in_flight_gets(engine: Engine) {
+        let addr = hand_written(|msg| match msg.uid.as_str() {
+            "second" => {
+                let last = r#"{"Uid":"","Val":"","Ts":"","Error":"no more","Code":"bad_request"}"#;
+                (vec![last.to_string()], Then::Close)
+            }
+            _ => (vec![], Then::Stay),
+        })
+        .await;
+        let mut conn = connect(engine, addr).await;
+        let first = send(&mut conn, "first", "x").await;
+        let second = send(&mut conn, "second", "x").await;
+        for call in [first, second] {
+            let err = bounded("a call on a closed connection", call)
+                .await
+                .unwrap_err();
+            let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
+            let last_word = matches!(cause, Some(Error::Server { code: Code::BadRequest, message }) if message == "no more");
+            assert!(err.is_closed() && last_word, "{err:?}");
+        }
+    }
 }
 
-/// tower's p2c over two connections sends a call to the idle one, and drops one that ended.
-#[tokio::test]
-async fn p2c_picks_the_connection_with_fewer_calls_in_flight_and_drops_an_ended_one() {
-    let (a, b) = (TestServer::start().await, TestServer::start().await);
-    let to_b = Connection::connect(b.addr).await.unwrap();
-    let conns = vec![Connection::connect(a.addr).await.unwrap(), to_b.clone()];
-    let mut balanced = Balance::new(ServiceList::new(conns));
+per_engine! {
+    /// Answers, error answers and calls cut off by a dying server: each call ends in its one outcome.
+    async fn each_call_ends_in_its_one_outcome_when_answers_errors_and_a_dying_server_mix(
+        engine: Engine,
+    ) {
+        let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
+        let mut conn = connect(engine, server.addr).await;
+        let vals = ["x", "fail:no pigs", "wait:held"];
+        let mut calls = Vec::new();
+        for i in 0..30 {
+            let call = send(&mut conn, &format!("c{i}"), vals[i % 3]).await;
+            calls.push(tokio::spawn(call));
+        }
+        server.gates.arrived("held", 10).await;
+        server.stop().await;
+        for (i, call) in calls.into_iter().enumerate() {
+            let outcome = bounded("every call ends", call).await.unwrap();
+            let cause = |e: &Error| e.source().and_then(|c| c.downcast_ref::<Error>()).cloned();
+            match (i % 3, outcome) {
+                (0, Ok(resp)) => assert_eq!(resp.uid, format!("c{i}")),
+                (1, Err(Error::Server { code, .. })) => assert_eq!(code, Code::Handler),
+                (2, Err(e)) if matches!(cause(&e), Some(Error::PeerClosed)) => {}
+                (_, outcome) => panic!("call {i}: {outcome:?}"),
+            }
+        }
+    }
+}
 
-    // With two services p2c compares both: the second call avoids the busy one.
-    let first = balanced
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("1", "wait:held"));
-    let second = balanced
-        .ready()
-        .await
-        .unwrap()
-        .call(Message::new("2", "wait:held"));
-    a.gates.arrived("held", 1).await;
-    b.gates.arrived("held", 1).await;
-    a.gates.open("held");
-    b.gates.open("held");
-    bounded("first", first).await.unwrap();
-    bounded("second", second).await.unwrap();
+per_engine! {
+    /// tower's p2c over two connections sends a call to the idle one, and drops one that ended.
+    async fn p2c_picks_the_connection_with_fewer_calls_in_flight_and_drops_an_ended_one(engine: Engine) {
+        let (a, b) = (TestServer::start().await, TestServer::start().await);
+        let to_b = connect(engine, b.addr).await;
+        let conns = vec![connect(engine, a.addr).await, to_b.clone()];
+        let mut balanced = Balance::new(ServiceList::new(conns));
 
-    b.stop().await;
-    eventually("b's connection ends", || to_b.is_closed()).await;
-    for i in 0..8 {
-        let call = balanced
+        // With two services p2c compares both: the second call avoids the busy one.
+        let first = balanced
             .ready()
             .await
             .unwrap()
-            .call(Message::new(format!("n{i}"), "x"));
-        bounded("a call after b ended", call).await.unwrap();
+            .call(Message::new("1", "wait:held"));
+        let second = balanced
+            .ready()
+            .await
+            .unwrap()
+            .call(Message::new("2", "wait:held"));
+        a.gates.arrived("held", 1).await;
+        b.gates.arrived("held", 1).await;
+        a.gates.open("held");
+        b.gates.open("held");
+        bounded("first", first).await.unwrap();
+        bounded("second", second).await.unwrap();
+
+        b.stop().await;
+        eventually("b's connection ends", || to_b.is_closed()).await;
+        for i in 0..8 {
+            let call = balanced
+                .ready()
+                .await
+                .unwrap()
+                .call(Message::new(format!("n{i}"), "x"));
+            bounded("a call after b ended", call).await.unwrap();
+        }
+        assert_eq!(balanced.len(), 1, "b's connection is out");
+        a.stop().await;
     }
-    assert_eq!(balanced.len(), 1, "b's connection is out");
-    a.stop().await;
 }

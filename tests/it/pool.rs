@@ -5,16 +5,19 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::calls::{all_answered, spawn_calls};
+use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
 use crate::support::peers::silent_server;
 use crate::support::server::{scripted, PerConnection, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-fn quick() -> ClientBuilder {
+/// A builder on `engine` that redials quickly.
+fn quick(engine: Engine) -> ClientBuilder {
     ClientBuilder::new()
+        .engine(engine)
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
         .unwrap()
 }
@@ -36,156 +39,163 @@ async fn until_ok(client: &Client, what: &str) -> Resp {
     .await
 }
 
-/// Calls held at a server that is killed fail at once with `Closed`, caused by `PeerClosed`.
-#[tokio::test]
-async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed() {
-    let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
-    let client = quick()
-        .request_timeout(None)
-        .connect(server.addr)
-        .await
-        .unwrap();
-    let calls = spawn_calls(&client, "k", 9, "wait:k");
-    server.gates.arrived("k", 9).await;
-    server.stop().await;
-    for c in calls {
-        let err = bounded("a call on a killed server", c)
+per_engine! {
+    /// Calls held at a server that is killed fail at once with `Closed`, caused by `PeerClosed`.
+    async fn calls_in_flight_fail_promptly_with_the_cause_when_the_server_is_killed(engine: Engine) {
+        let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
+        let client = quick(engine)
+            .request_timeout(None)
+            .connect(server.addr)
             .await
-            .unwrap()
-            .unwrap_err();
-        assert!(err.is_closed(), "{err:?}");
-        let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
-        assert!(matches!(cause, Some(Error::PeerClosed)), "{err:?}");
+            .unwrap();
+        let calls = spawn_calls(&client, "k", 9, "wait:k");
+        server.gates.arrived("k", 9).await;
+        server.stop().await;
+        for c in calls {
+            let err = bounded("a call on a killed server", c)
+                .await
+                .unwrap()
+                .unwrap_err();
+            assert!(err.is_closed(), "{err:?}");
+            let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
+            assert!(matches!(cause, Some(Error::PeerClosed)), "{err:?}");
+        }
     }
 }
 
-/// With its server down a call waits out its deadline; a restart on the same port serves it.
-#[test]
-fn the_same_client_recovers_when_the_server_restarts_on_the_same_port() {
-    with_paused_clock(|| async {
-        let server = TestServer::start().await;
-        let addr = server.addr;
-        let deadline = Duration::from_millis(200);
-        let client = quick()
-            .request_timeout(Some(deadline))
-            .connect(addr)
-            .await
-            .unwrap();
-        assert_eq!(call(&client, "before", "x").await.unwrap().uid, "before");
-
-        server.stop().await;
-        eventually("the pool sees the server go", || {
-            client.pool().endpoints()[0].connections == 0
-        })
-        .await;
-        let started = Instant::now();
-        let down = call(&client, "during", "x").await.unwrap_err();
-        assert!(matches!(down, Error::Timeout), "{down:?}");
-        assert_eq!(started.elapsed(), deadline, "waits up to the deadline");
-
-        let again = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
-        until_ok(&client, "a call after the restart").await;
-        again.stop().await;
-    });
-}
-
-/// A connection silent for `read_timeout` is replaced (`PeerSilent`), callers gone or not.
-#[test]
-fn a_server_that_never_answers_gets_its_connection_replaced() {
-    // The silence is measured in real time today: the paused clock spins
-    // through the watcher's checks until 100 ms of real time have passed.
-    with_paused_clock(|| async {
-        let (addr, mut accepted) = silent_server().await;
-        let client = quick()
-            .pool_size(1)
-            .unwrap()
-            .request_timeout(Some(Duration::from_millis(20)))
-            .read_timeout(Some(Duration::from_millis(100)))
-            .unwrap()
-            .connect(addr)
-            .await
-            .unwrap();
-        bounded("first accept", accepted.recv()).await.unwrap();
-        for i in 0..3 {
-            let err = call(&client, &format!("s{i}"), "x").await.unwrap_err();
-            assert!(matches!(err, Error::Timeout), "{err:?}");
-        }
-        // The silence is noticed: the connection is dropped and redialed.
-        bounded("a second connection", accepted.recv())
-            .await
-            .unwrap();
-        let cause = client.pool().endpoints()[0].last_error.clone();
-        assert!(matches!(cause, Some(Error::PeerSilent(_))), "{cause:?}");
-    });
-}
-
-/// `max_consecutive_timeouts` timeouts in a row replace the connection (`TooManyTimeouts`).
-#[test]
-fn timeouts_in_a_row_replace_the_connection() {
-    with_paused_clock(|| async {
-        let (addr, mut accepted) = silent_server().await;
-        let client = quick()
-            .pool_size(1)
-            .unwrap()
-            .request_timeout(Some(Duration::from_millis(5)))
-            .read_timeout(None)
-            .unwrap()
-            .max_consecutive_timeouts(Some(3))
-            .unwrap()
-            .connect(addr)
-            .await
-            .unwrap();
-        bounded("first accept", accepted.recv()).await.unwrap();
-        for i in 0..3 {
-            assert!(call(&client, &format!("t{i}"), "x")
+per_engine! {
+    /// With its server down a call waits out its deadline; a restart on the same port serves it.
+    fn the_same_client_recovers_when_the_server_restarts_on_the_same_port(engine: Engine) {
+        with_paused_clock(move || async move {
+            let server = TestServer::start().await;
+            let addr = server.addr;
+            let deadline = Duration::from_millis(200);
+            let client = quick(engine)
+                .request_timeout(Some(deadline))
+                .connect(addr)
                 .await
-                .unwrap_err()
-                .is_timeout());
-        }
-        bounded("a second connection", accepted.recv())
-            .await
-            .unwrap();
-        let cause = client.pool().endpoints()[0].last_error.clone();
-        assert!(
-            matches!(cause, Some(Error::TooManyTimeouts(3))),
-            "{cause:?}"
-        );
-    });
+                .unwrap();
+            assert_eq!(call(&client, "before", "x").await.unwrap().uid, "before");
+
+            server.stop().await;
+            eventually("the pool sees the server go", || {
+                client.pool().endpoints()[0].connections == 0
+            })
+            .await;
+            let started = Instant::now();
+            let down = call(&client, "during", "x").await.unwrap_err();
+            assert!(matches!(down, Error::Timeout), "{down:?}");
+            assert_eq!(started.elapsed(), deadline, "waits up to the deadline");
+
+            let again = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
+            until_ok(&client, "a call after the restart").await;
+            again.stop().await;
+        });
+    }
 }
 
-/// Nothing listening: `connect` fails, a lazy client fails fast or times out, and redials.
-#[test]
-fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_out() {
-    with_paused_clock(|| async {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
+per_engine! {
+    /// A connection silent for `read_timeout` is replaced (`PeerSilent`), callers gone or not.
+    fn a_server_that_never_answers_gets_its_connection_replaced(engine: Engine) {
+        // The silence is measured in real time today: the paused clock spins
+        // through the watcher's checks until 100 ms of real time have passed.
+        with_paused_clock(move || async move {
+            let (addr, mut accepted) = silent_server().await;
+            let client = quick(engine)
+                .pool_size(1)
+                .unwrap()
+                .request_timeout(Some(Duration::from_millis(20)))
+                .read_timeout(Some(Duration::from_millis(100)))
+                .unwrap()
+                .connect(addr)
+                .await
+                .unwrap();
+            bounded("first accept", accepted.recv()).await.unwrap();
+            for i in 0..3 {
+                let err = call(&client, &format!("s{i}"), "x").await.unwrap_err();
+                assert!(matches!(err, Error::Timeout), "{err:?}");
+            }
+            // The silence is noticed: the connection is dropped and redialed.
+            bounded("a second connection", accepted.recv())
+                .await
+                .unwrap();
+            let cause = client.pool().endpoints()[0].last_error.clone();
+            assert!(matches!(cause, Some(Error::PeerSilent(_))), "{cause:?}");
+        });
+    }
+}
 
-        let err = quick().connect(addr).await.unwrap_err();
-        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+per_engine! {
+    /// `max_consecutive_timeouts` timeouts in a row replace the connection (`TooManyTimeouts`).
+    fn timeouts_in_a_row_replace_the_connection(engine: Engine) {
+        with_paused_clock(move || async move {
+            let (addr, mut accepted) = silent_server().await;
+            let client = quick(engine)
+                .pool_size(1)
+                .unwrap()
+                .request_timeout(Some(Duration::from_millis(5)))
+                .read_timeout(None)
+                .unwrap()
+                .max_consecutive_timeouts(Some(3))
+                .unwrap()
+                .connect(addr)
+                .await
+                .unwrap();
+            bounded("first accept", accepted.recv()).await.unwrap();
+            for i in 0..3 {
+                assert!(call(&client, &format!("t{i}"), "x")
+                    .await
+                    .unwrap_err()
+                    .is_timeout());
+            }
+            bounded("a second connection", accepted.recv())
+                .await
+                .unwrap();
+            let cause = client.pool().endpoints()[0].last_error.clone();
+            assert!(
+                matches!(cause, Some(Error::TooManyTimeouts(3))),
+                "{cause:?}"
+            );
+        });
+    }
+}
 
-        let fast = quick().fail_fast(true).connect_lazy([addr]);
-        eventually("a failed dial", || {
-            fast.pool().endpoints()[0].consecutive_failures > 0
-        })
-        .await;
-        let err = call(&fast, "a", "x").await.unwrap_err();
-        assert!(
-            matches!(&err, Error::Unavailable(c) if matches!(**c, Error::Connect(_))),
-            "{err:?}"
-        );
-        // It keeps retrying in the background, with backoff.
-        eventually("more dials", || {
-            fast.pool().endpoints()[0].consecutive_failures >= 3
-        })
-        .await;
+per_engine! {
+    /// Nothing listening: `connect` fails, a lazy client fails fast or times out, and redials.
+    fn with_nothing_listening_connect_fails_and_a_lazy_client_fails_fast_or_times_out(engine: Engine) {
+        with_paused_clock(move || async move {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            drop(listener);
 
-        let deadline = Duration::from_millis(30);
-        let patient = quick().request_timeout(Some(deadline)).connect_lazy([addr]);
-        let started = Instant::now();
-        assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
-        assert_eq!(started.elapsed(), deadline);
-    });
+            let err = quick(engine).connect(addr).await.unwrap_err();
+            assert!(matches!(err, Error::Connect(_)), "{err:?}");
+
+            let fast = quick(engine).fail_fast(true).connect_lazy([addr]);
+            eventually("a failed dial", || {
+                fast.pool().endpoints()[0].consecutive_failures > 0
+            })
+            .await;
+            let err = call(&fast, "a", "x").await.unwrap_err();
+            assert!(
+                matches!(&err, Error::Unavailable(c) if matches!(**c, Error::Connect(_))),
+                "{err:?}"
+            );
+            // It keeps retrying in the background, with backoff.
+            eventually("more dials", || {
+                fast.pool().endpoints()[0].consecutive_failures >= 3
+            })
+            .await;
+
+            let deadline = Duration::from_millis(30);
+            let patient = quick(engine)
+                .request_timeout(Some(deadline))
+                .connect_lazy([addr]);
+            let started = Instant::now();
+            assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
+            assert_eq!(started.elapsed(), deadline);
+        });
+    }
 }
 
 /// A client with a pool of three connections to `addr`, once all are up.
@@ -198,137 +208,141 @@ async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
     client
 }
 
-/// 300 calls in flight at once go 100 to each of the pool's three connections.
-#[tokio::test]
-async fn load_is_spread_over_the_pools_connections() {
-    let per_conn = PerConnection::default();
-    let svc = |gates: &_| per_conn.counting(scripted(gates));
-    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
-    let client = three_up(quick(), server.addr).await;
+per_engine! {
+    /// 300 calls in flight at once go 100 to each of the pool's three connections.
+    async fn load_is_spread_over_the_pools_connections(engine: Engine) {
+        let per_conn = PerConnection::default();
+        let svc = |gates: &_| per_conn.counting(scripted(gates));
+        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let client = three_up(quick(engine), server.addr).await;
 
-    let calls = spawn_calls(&client, "l", 300, "wait:l");
-    server.gates.arrived("l", 300).await;
-    assert_eq!(per_conn.snapshot(), [100, 100, 100]);
-    server.gates.open("l");
-    all_answered(calls).await;
-    server.stop().await;
-}
-
-/// With `pack_up_to(4)`, six calls in flight fill one connection with four, the next with two.
-#[tokio::test]
-async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next() {
-    let per_conn = PerConnection::default();
-    let svc = |gates: &_| per_conn.counting(scripted(gates));
-    let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
-    let client = three_up(quick().pack_up_to(Some(4)).unwrap(), server.addr).await;
-
-    let calls = spawn_calls(&client, "p", 6, "wait:p");
-    server.gates.arrived("p", 6).await;
-    let mut used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
-    used.sort_unstable();
-    assert_eq!(used, [2, 4], "{:?}", per_conn.snapshot());
-    server.gates.open("p");
-    all_answered(calls).await;
-    server.stop().await;
-}
-
-/// With two endpoints and `pack_up_to(4)`, six calls go three to each, on one connection.
-#[tokio::test]
-async fn packing_spreads_over_endpoints_and_packs_each_ones_connections() {
-    let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-    let svc_a = |gates: &_| per_a.counting(scripted(gates));
-    let svc_b = |gates: &_| per_b.counting(scripted(gates));
-    let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-    let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
-    let client = quick()
-        .pool_size(2)
-        .unwrap()
-        .pack_up_to(Some(4))
-        .unwrap()
-        .connect_all([a.addr, b.addr])
-        .await
-        .unwrap();
-    eventually("2 connections up on each endpoint", || {
-        client.pool().endpoints().iter().all(|e| e.connections == 2)
-    })
-    .await;
-
-    let calls = spawn_calls(&client, "e", 6, "wait:e");
-    a.gates.arrived("e", 3).await;
-    b.gates.arrived("e", 3).await;
-    for per_conn in [&per_a, &per_b] {
-        let used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
-        assert_eq!(
-            used,
-            [3],
-            "{:?} and {:?}",
-            per_a.snapshot(),
-            per_b.snapshot()
-        );
+        let calls = spawn_calls(&client, "l", 300, "wait:l");
+        server.gates.arrived("l", 300).await;
+        assert_eq!(per_conn.snapshot(), [100, 100, 100]);
+        server.gates.open("l");
+        all_answered(calls).await;
+        server.stop().await;
     }
-    a.gates.open("e");
-    b.gates.open("e");
-    all_answered(calls).await;
-    a.stop().await;
-    b.stop().await;
 }
 
-/// Calls split over the endpoints that are up, and follow `remove` and `add`.
-#[tokio::test]
-async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes() {
-    let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-    let svc_a = |gates: &_| per_a.counting(scripted(gates));
-    let svc_b = |gates: &_| per_b.counting(scripted(gates));
-    let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-    let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
-    let down = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
-    let client = quick()
-        .pool_size(1)
-        .unwrap()
-        .connect_all([a.addr, down, b.addr])
-        .await
-        .unwrap();
-    eventually("a and b up, the other down", || {
-        let eps = client.pool().endpoints();
-        eps[0].connections == 1 && eps[2].connections == 1 && eps[1].consecutive_failures > 0
-    })
-    .await;
+per_engine! {
+    /// With `pack_up_to(4)`, six calls in flight fill one connection with four, the next with two.
+    async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next(engine: Engine) {
+        let per_conn = PerConnection::default();
+        let svc = |gates: &_| per_conn.counting(scripted(gates));
+        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let client = three_up(quick(engine).pack_up_to(Some(4)).unwrap(), server.addr).await;
 
-    burst(&client, "x", &[&a.gates, &b.gates]).await;
-    assert_eq!(
-        (per_a.total(), per_b.total()),
-        (50, 50),
-        "split between the healthy"
-    );
+        let calls = spawn_calls(&client, "p", 6, "wait:p");
+        server.gates.arrived("p", 6).await;
+        let mut used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
+        used.sort_unstable();
+        assert_eq!(used, [2, 4], "{:?}", per_conn.snapshot());
+        server.gates.open("p");
+        all_answered(calls).await;
+        server.stop().await;
+    }
+}
 
-    assert!(client.pool().remove(a.addr));
-    burst(&client, "y", &[&b.gates]).await;
-    assert_eq!(
-        (per_a.total(), per_b.total()),
-        (50, 150),
-        "a removed endpoint gets nothing"
-    );
+per_engine! {
+    /// With two endpoints and `pack_up_to(4)`, six calls go three to each, on one connection.
+    async fn packing_spreads_over_endpoints_and_packs_each_ones_connections(engine: Engine) {
+        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
+        let svc_a = |gates: &_| per_a.counting(scripted(gates));
+        let svc_b = |gates: &_| per_b.counting(scripted(gates));
+        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
+        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let client = quick(engine)
+            .pool_size(2)
+            .unwrap()
+            .pack_up_to(Some(4))
+            .unwrap()
+            .connect_all([a.addr, b.addr])
+            .await
+            .unwrap();
+        eventually("2 connections up on each endpoint", || {
+            client.pool().endpoints().iter().all(|e| e.connections == 2)
+        })
+        .await;
 
-    client.pool().add(a.addr);
-    eventually("a back", || {
-        client
-            .pool()
-            .endpoints()
-            .iter()
-            .any(|e| e.addr == a.addr.into() && e.connections == 1)
-    })
-    .await;
-    burst(&client, "z", &[&a.gates, &b.gates]).await;
-    assert_eq!(
-        (per_a.total(), per_b.total()),
-        (100, 200),
-        "a re-added endpoint gets its share"
-    );
-    a.stop().await;
-    b.stop().await;
+        let calls = spawn_calls(&client, "e", 6, "wait:e");
+        a.gates.arrived("e", 3).await;
+        b.gates.arrived("e", 3).await;
+        for per_conn in [&per_a, &per_b] {
+            let used: Vec<_> = per_conn.snapshot().into_iter().filter(|&n| n > 0).collect();
+            assert_eq!(
+                used,
+                [3],
+                "{:?} and {:?}",
+                per_a.snapshot(),
+                per_b.snapshot()
+            );
+        }
+        a.gates.open("e");
+        b.gates.open("e");
+        all_answered(calls).await;
+        a.stop().await;
+        b.stop().await;
+    }
+}
+
+per_engine! {
+    /// Calls split over the endpoints that are up, and follow `remove` and `add`.
+    async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes(engine: Engine) {
+        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
+        let svc_a = |gates: &_| per_a.counting(scripted(gates));
+        let svc_b = |gates: &_| per_b.counting(scripted(gates));
+        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
+        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let down = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let client = quick(engine)
+            .pool_size(1)
+            .unwrap()
+            .connect_all([a.addr, down, b.addr])
+            .await
+            .unwrap();
+        eventually("a and b up, the other down", || {
+            let eps = client.pool().endpoints();
+            eps[0].connections == 1 && eps[2].connections == 1 && eps[1].consecutive_failures > 0
+        })
+        .await;
+
+        burst(&client, "x", &[&a.gates, &b.gates]).await;
+        assert_eq!(
+            (per_a.total(), per_b.total()),
+            (50, 50),
+            "split between the healthy"
+        );
+
+        assert!(client.pool().remove(a.addr));
+        burst(&client, "y", &[&b.gates]).await;
+        assert_eq!(
+            (per_a.total(), per_b.total()),
+            (50, 150),
+            "a removed endpoint gets nothing"
+        );
+
+        client.pool().add(a.addr);
+        eventually("a back", || {
+            client
+                .pool()
+                .endpoints()
+                .iter()
+                .any(|e| e.addr == a.addr.into() && e.connections == 1)
+        })
+        .await;
+        burst(&client, "z", &[&a.gates, &b.gates]).await;
+        assert_eq!(
+            (per_a.total(), per_b.total()),
+            (100, 200),
+            "a re-added endpoint gets its share"
+        );
+        a.stop().await;
+        b.stop().await;
+    }
 }
 
 /// 100 calls `{tag}{i}`, held at the servers behind `gates` until all of
@@ -341,24 +355,25 @@ async fn burst(client: &Client, tag: &str, gates: &[&Gates]) {
     all_answered(calls).await;
 }
 
-/// A pool's `Load` is its calls in flight over every connection.
-#[tokio::test]
-async fn a_pools_load_counts_its_calls_in_flight() {
-    use tower::load::Load;
-    let server = TestServer::start().await;
-    let pool = quick().pool([server.addr]);
-    let held: Vec<_> = (0..2)
-        .map(|i| {
-            tokio::spawn(
-                pool.clone()
-                    .oneshot(Message::new(format!("h{i}"), "wait:h")),
-            )
-        })
-        .collect();
-    server.gates.arrived("h", 2).await;
-    assert_eq!((pool.load(), pool.in_flight()), (2, 2));
-    server.gates.open("h");
-    all_answered(held).await;
-    assert_eq!(pool.load(), 0);
-    server.stop().await;
+per_engine! {
+    /// A pool's `Load` is its calls in flight over every connection.
+    async fn a_pools_load_counts_its_calls_in_flight(engine: Engine) {
+        use tower::load::Load;
+        let server = TestServer::start().await;
+        let pool = quick(engine).pool([server.addr]);
+        let held: Vec<_> = (0..2)
+            .map(|i| {
+                tokio::spawn(
+                    pool.clone()
+                        .oneshot(Message::new(format!("h{i}"), "wait:h")),
+                )
+            })
+            .collect();
+        server.gates.arrived("h", 2).await;
+        assert_eq!((pool.load(), pool.in_flight()), (2, 2));
+        server.gates.open("h");
+        all_answered(held).await;
+        assert_eq!(pool.load(), 0);
+        server.stop().await;
+    }
 }

@@ -1,11 +1,12 @@
-//! Peers that are not jsonmux servers: one that dies, one that never answers.
+//! Peers that are not jsonmux servers: one that dies, one that never
+//! answers, one that answers as its test writes it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use jsonmux::Message;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -70,6 +71,44 @@ pub(crate) async fn closing_server() -> SocketAddr {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             drop(stream);
+        }
+    });
+    addr
+}
+
+/// What a [`hand_written`] peer does after writing its lines for a request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Then {
+    /// Reads the next request.
+    Stay,
+    /// Closes the connection.
+    Close,
+}
+
+/// A peer that accepts one connection and, for each request it reads,
+/// writes the lines `reply` gives (each `\n`-terminated), then stays or
+/// closes as told. Returns its address.
+pub(crate) async fn hand_written(
+    mut reply: impl FnMut(Message) -> (Vec<String>, Then) + Send + 'static,
+) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut framed =
+            tokio_util::codec::FramedRead::new(stream, jsonmux::JsonCodec::<Message>::new());
+        while let Some(Ok(msg)) = framed.next().await {
+            let (lines, then) = reply(msg);
+            let stream = framed.get_mut();
+            for line in lines {
+                stream
+                    .write_all(format!("{line}\n").as_bytes())
+                    .await
+                    .unwrap();
+            }
+            if let Then::Close = then {
+                return;
+            }
         }
     });
     addr
