@@ -1,17 +1,22 @@
 //! End-to-end round trips over loopback: jsonmux's ready stack
-//! ([`jsonmux::Client`]) against the hand-written baseline client
-//! (`support/raw.rs`), side by side.
+//! ([`jsonmux::Client`]) on each engine, with and without a `Buffer`,
+//! against the hand-written baseline client (`support/raw.rs`), side by
+//! side.
 //!
 //! One in-process server ([`HelloService`]) on `127.0.0.1:0`; each
 //! iteration makes 1000 calls on one connection, with 1, 16 or 256 of them
 //! in flight at once (as many tasks, each taking the next call). Groups are
-//! `client/<runtime>/inflight_<n>`, functions `raw` and `stack`; the
+//! `client/<runtime>/inflight_<n>`; functions `raw`, `stack` (the default:
+//! jsonmux's engine, no buffer), `stack_buffer` (plus
+//! `ClientBuilder::buffer`), `stack_tokio_tower` (`Engine::TokioTower`)
+//! and `stack_tokio_tower_buffer` (both: the product brief's shape). The
 //! `multi_thread` runtime (2 workers) runs clients and server, the
 //! `current_thread` one runs only the clients.
 //!
 //! ```sh
 //! cargo bench --bench client
 //! cargo bench --bench client -- multi_thread/inflight_256
+//! cargo bench --bench client -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 use std::net::SocketAddr;
@@ -20,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use jsonmux::{Client, ClientBuilder, HelloService, Message, Server};
+use jsonmux::{Client, ClientBuilder, Engine, HelloService, Message, Server};
 use tokio::runtime::{Builder, Runtime};
 use tower::{Service, ServiceExt};
 
@@ -101,16 +106,30 @@ fn start_server(rt: &Runtime) -> SocketAddr {
     })
 }
 
-/// Both clients, connected from `rt` so that their tasks run there.
-fn connect(rt: &Runtime, addr: SocketAddr) -> (RawClient, Client) {
+/// Capacity of the `Buffer` in the stacks that have one: every call in
+/// flight fits.
+const BUFFER: usize = 1024;
+
+/// The stacks measured: name, engine, buffer.
+const STACKS: [(&str, Engine, Option<usize>); 4] = [
+    ("stack", Engine::Jsonmux, None),
+    ("stack_buffer", Engine::Jsonmux, Some(BUFFER)),
+    ("stack_tokio_tower", Engine::TokioTower, None),
+    ("stack_tokio_tower_buffer", Engine::TokioTower, Some(BUFFER)),
+];
+
+/// The raw client and every stack, connected from `rt` so that their
+/// tasks run there.
+fn connect(rt: &Runtime, addr: SocketAddr) -> (RawClient, Vec<(&'static str, Client)>) {
     rt.block_on(async {
         let raw = RawClient::connect(addr).await.unwrap();
-        let stack = ClientBuilder::new()
-            .pool_size(1)
-            .unwrap()
-            .connect(addr)
-            .await;
-        (raw.with_timeout(Some(TIMEOUT)), stack.unwrap())
+        let mut stacks = Vec::new();
+        for (name, engine, buffer) in STACKS {
+            let builder = ClientBuilder::new().engine(engine).buffer(buffer).unwrap();
+            let stack = builder.pool_size(1).unwrap().connect(addr).await;
+            stacks.push((name, stack.unwrap()));
+        }
+        (raw.with_timeout(Some(TIMEOUT)), stacks)
     })
 }
 
@@ -124,7 +143,7 @@ fn round_trips(c: &mut Criterion) {
     let addr = start_server(&multi);
 
     for (name, rt) in [("multi_thread", &multi), ("current_thread", &current)] {
-        let (raw, stack) = connect(rt, addr);
+        let (raw, stacks) = connect(rt, addr);
         for depth in DEPTHS {
             let mut g = c.benchmark_group(format!("client/{name}/inflight_{depth}"));
             g.throughput(Throughput::Elements(CALLS as u64))
@@ -134,9 +153,11 @@ fn round_trips(c: &mut Criterion) {
             g.bench_function("raw", |b| {
                 b.to_async(rt).iter(|| raw_calls(&raw, depth));
             });
-            g.bench_function("stack", |b| {
-                b.to_async(rt).iter(|| stack_calls(&stack, depth));
-            });
+            for (name, stack) in &stacks {
+                g.bench_function(*name, |b| {
+                    b.to_async(rt).iter(|| stack_calls(stack, depth));
+                });
+            }
             g.finish();
         }
     }

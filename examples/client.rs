@@ -11,6 +11,7 @@
 //! ```sh
 //! cargo run --release --example server &
 //! cargo run --release --example client -- --addr 127.0.0.1:3000 --timeout 5
+//! cargo run --release --example client -- --addr 127.0.0.1:3000 --engine tokio-tower
 //! cargo run --release --features tls --example client -- --addr 127.0.0.1:3443 \
 //!     --tls-ca /tmp/jsonmux-certs/ca.pem \
 //!     --tls-cert /tmp/jsonmux-certs/client.pem --tls-key /tmp/jsonmux-certs/client.key
@@ -26,7 +27,11 @@ use tower::{Service, ServiceExt};
 #[path = "common/client_tls.rs"]
 mod client_tls;
 
+#[path = "support/engine.rs"]
+mod engine;
+
 use client_tls::ClientTlsArgs;
+use engine::EngineArg;
 
 /// Runs the seed's two-request test against a server.
 #[derive(Debug, Parser)]
@@ -37,6 +42,9 @@ struct Args {
     /// Deadline for each request, in seconds.
     #[arg(long, default_value = "5", value_parser = parse_secs)]
     timeout: Duration,
+    /// What drives the connection.
+    #[arg(long, value_enum, default_value_t = EngineArg::Jsonmux)]
+    engine: EngineArg,
     #[command(flatten)]
     tls: ClientTlsArgs,
 }
@@ -65,6 +73,7 @@ async fn main() -> ExitCode {
 async fn run(args: &Args) -> Result<bool, Error> {
     // The seed's test runs on one connection; the client pools 3 by default.
     let builder = ClientBuilder::new()
+        .engine(args.engine.into())
         .pool_size(1)?
         .request_timeout(Some(args.timeout));
     let builder = match args.tls.apply(builder) {

@@ -6,6 +6,7 @@
 //! cargo run --release --example server -- --addr 127.0.0.1:3000 &
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --inflight 256 --duration 3s
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --inflight 256 --duration 3s --client raw
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --inflight 256 --engine tokio-tower --buffer 1024
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000,127.0.0.1:3001 --conns 4 --interval 1s
 //! cargo run --release --example loadgen -- --addr unix:/tmp/jsonmux.sock --inflight 256
 //! cargo run --release --features tls --example loadgen -- --addr 127.0.0.1:3443 --inflight 256 \
@@ -24,7 +25,9 @@
 //!
 //! * `--client stack` (default): per connection, a [`jsonmux::Client`] with
 //!   a pool of one connection, a request timeout and a concurrency limit of
-//!   that connection's share of `--inflight`.
+//!   that connection's share of `--inflight`. `--engine` picks what drives
+//!   each connection ([`jsonmux::ClientBuilder::engine`]), `--buffer N`
+//!   puts tower's `Buffer` in the stack ([`jsonmux::ClientBuilder::buffer`]).
 //! * `--client pool`: one [`jsonmux::Client`] whose pool holds all
 //!   `--conns` connections (spread over the addresses), shared by every
 //!   worker: how an application would use it. `--pack-up-to N` sets
@@ -68,12 +71,15 @@ use tokio::time::Instant;
 
 #[path = "../common/client_tls.rs"]
 mod client_tls;
+#[path = "../support/engine.rs"]
+mod engine;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
 mod ready;
 mod stats;
 mod target;
 
+use engine::EngineArg;
 use stats::{Failure, Interval, Live, Report, Setup, Tally};
 use target::{ClientKind, Target};
 
@@ -124,6 +130,13 @@ struct Args {
     busy_poll_us: u64,
     #[command(flatten)]
     tls: client_tls::ClientTlsArgs,
+    /// `--client stack|pool`: what drives each connection.
+    #[arg(long, value_enum, default_value_t = EngineArg::Jsonmux)]
+    engine: EngineArg,
+    /// `--client stack|pool`: put tower's `Buffer` holding this many calls
+    /// in the stack, in front of the concurrency limit (default: none).
+    #[arg(long)]
+    buffer: Option<usize>,
 }
 
 /// What every worker needs to know.
@@ -329,6 +342,11 @@ async fn main() -> ExitCode {
             ClientKind::Raw => "raw",
             ClientKind::Dial => "dial",
         },
+        engine: clap::ValueEnum::to_possible_value(&args.engine)
+            .expect("every engine has a name")
+            .get_name()
+            .to_owned(),
+        buffer: args.buffer,
         addr: &args.addr,
         conns: args.conns,
         inflight: args.inflight,

@@ -133,6 +133,9 @@ pub(crate) struct Interval {
 #[derive(Debug, Serialize)]
 pub(crate) struct Setup<'a> {
     pub(crate) client: &'a str,
+    /// `--engine` (the raw client has none of its own and ignores it).
+    pub(crate) engine: String,
+    pub(crate) buffer: Option<usize>,
     pub(crate) addr: &'a [String],
     pub(crate) conns: usize,
     pub(crate) inflight: usize,

@@ -49,9 +49,11 @@ impl Target {
         let startup = args.startup_timeout.unwrap_or(args.timeout);
         let stack = |pool_size: usize| -> Result<ClientBuilder, String> {
             let builder = ClientBuilder::new()
+                .engine(args.engine.into())
                 .pool_size(pool_size)
                 .and_then(|b| b.concurrency_limit(Some(inflight)))
                 .and_then(|b| b.pack_up_to(args.pack_up_to))
+                .and_then(|b| b.buffer(args.buffer))
                 .map_err(|e| e.to_string())?
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
