@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
 use tower::{Service, ServiceExt};
 
+use crate::support::engines::per_engine;
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, eventually, with_paused_clock};
 
@@ -32,124 +33,127 @@ async fn send(client: &Client, uid: &str, val: &str) -> impl Future<Output = Res
     client.ready().await.unwrap().call(Message::new(uid, val))
 }
 
-/// A timed-out call's `Uid` is retried on another of the 3 connections, even where its own is least loaded.
-#[test]
-fn a_retry_after_a_timeout_with_the_same_uid_on_a_pool_of_3_succeeds() {
-    with_paused_clock(|| async {
+per_engine! {
+    /// A timed-out call's `Uid` is retried on another of the 3 connections, even where its own is least loaded.
+    fn a_retry_after_a_timeout_with_the_same_uid_on_a_pool_of_3_succeeds(engine: Engine) {
+        with_paused_clock(move || async move {
+            let server = TestServer::start().await;
+            let deadline = Duration::from_secs(1);
+            let client = three_up(
+                ClientBuilder::new().engine(engine).request_timeout(Some(deadline)),
+                &server,
+            )
+            .await;
+
+            // x goes to the first connection (all idle) and times out there:
+            // its Uid stays taken until the answer held at "late" arrives.
+            let timed_out = send(&client, "x", "wait:late").await.await.unwrap_err();
+            assert!(timed_out.is_timeout(), "{timed_out:?}");
+            // Least-loaded picks: f0, f1 on the other two, f2 on x's, then f3,
+            // f4 on the other two again: 2 in flight on each.
+            let mut fillers = Vec::new();
+            for i in 0..5 {
+                fillers.push(send(&client, &format!("f{i}"), &format!("wait:f{i}")).await);
+                server.gates.arrived(&format!("f{i}"), 1).await;
+            }
+            // f2 answered: x's connection is back to 1 (its tombstone), the least loaded.
+            server.gates.open("f2");
+            let f2 = fillers.remove(2);
+            assert_eq!(f2.await.unwrap().uid, "f2");
+            assert_eq!(client.pool().endpoints()[0].connections, 3);
+
+            let retry = send(&client, "x", "again").await.await.unwrap();
+            assert_eq!(
+                (retry.uid.as_str(), retry.val.as_str()),
+                ("x", "server: hello, again")
+            );
+            for gate in ["late", "f0", "f1", "f3", "f4"] {
+                server.gates.open(gate);
+            }
+            for f in fillers {
+                f.await.unwrap();
+            }
+            server.stop().await;
+        });
+    }
+}
+
+per_engine! {
+    /// A `Uid` goes to each of the 3 connections in turn, and only a fourth call with it is refused.
+    async fn a_uid_in_flight_on_every_connection_is_refused_with_duplicate_uid(engine: Engine) {
         let server = TestServer::start().await;
-        let deadline = Duration::from_secs(1);
-        let client = three_up(
-            ClientBuilder::new().request_timeout(Some(deadline)),
-            &server,
-        )
-        .await;
-
-        // x goes to the first connection (all idle) and times out there:
-        // its Uid stays taken until the answer held at "late" arrives.
-        let timed_out = send(&client, "x", "wait:late").await.await.unwrap_err();
-        assert!(timed_out.is_timeout(), "{timed_out:?}");
-        // Least-loaded picks: f0, f1 on the other two, f2 on x's, then f3,
-        // f4 on the other two again: 2 in flight on each.
-        let mut fillers = Vec::new();
-        for i in 0..5 {
-            fillers.push(send(&client, &format!("f{i}"), &format!("wait:f{i}")).await);
-            server.gates.arrived(&format!("f{i}"), 1).await;
+        let client = three_up(ClientBuilder::new().engine(engine), &server).await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(send(&client, "d", "wait:d").await);
         }
-        // f2 answered: x's connection is back to 1 (its tombstone), the least loaded.
-        server.gates.open("f2");
-        let f2 = fillers.remove(2);
-        assert_eq!(f2.await.unwrap().uid, "f2");
-        assert_eq!(client.pool().endpoints()[0].connections, 3);
-
-        let retry = send(&client, "x", "again").await.await.unwrap();
-        assert_eq!(
-            (retry.uid.as_str(), retry.val.as_str()),
-            ("x", "server: hello, again")
+        server.gates.arrived("d", 3).await;
+        let refused = send(&client, "d", "x").await.await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::DuplicateUid(u) if u == "d"),
+            "{refused:?}"
         );
-        for gate in ["late", "f0", "f1", "f3", "f4"] {
-            server.gates.open(gate);
-        }
-        for f in fillers {
-            f.await.unwrap();
+        server.gates.open("d");
+        for call in held {
+            assert_eq!(bounded("a held call", call).await.unwrap().uid, "d");
         }
         server.stop().await;
-    });
+    }
 }
 
-/// A `Uid` goes to each of the 3 connections in turn, and only a fourth call with it is refused.
-#[tokio::test]
-async fn a_uid_in_flight_on_every_connection_is_refused_with_duplicate_uid() {
-    let server = TestServer::start().await;
-    let client = three_up(ClientBuilder::new(), &server).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        held.push(send(&client, "d", "wait:d").await);
-    }
-    server.gates.arrived("d", 3).await;
-    let refused = send(&client, "d", "x").await.await.unwrap_err();
-    assert!(
-        matches!(&refused, Error::DuplicateUid(u) if u == "d"),
-        "{refused:?}"
-    );
-    server.gates.open("d");
-    for call in held {
-        assert_eq!(bounded("a held call", call).await.unwrap().uid, "d");
-    }
-    server.stop().await;
-}
-
-/// In tagged mode the server sees distinct tags; two callers with one `Uid` each get their own answer.
-#[tokio::test]
-async fn tagged_mode_answers_two_callers_with_the_same_uid_on_one_connection() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    // A peer that reads two requests, then answers them in reverse order,
-    // echoing the Uids it saw on the wire.
-    let peer = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let mut framed = Framed::new(stream, JsonCodec::<Message>::new());
-        let first = framed.next().await.unwrap().unwrap();
-        let second = framed.next().await.unwrap().unwrap();
-        for req in [&second, &first] {
-            let resp = Resp {
-                uid: req.uid.clone(),
-                val: format!("answer to {}", req.val),
-                ..Resp::default()
-            };
-            framed.send(resp).await.unwrap();
-        }
-        [first.uid, second.uid]
-    });
-    let client = ClientBuilder::new()
-        .pool_size(1)
-        .unwrap()
-        .uid_mode(UidMode::Tagged)
-        .connect(addr)
-        .await
-        .unwrap();
-
-    let one = send(&client, "same", "one").await;
-    let two = send(&client, "same", "two").await;
-    let (one, two) = (bounded("one", one).await, bounded("two", two).await);
-    assert_eq!(
-        (one.unwrap(), two.unwrap()),
-        (
-            Resp {
-                uid: "same".into(),
-                val: "answer to one".into(),
-                ..Resp::default()
-            },
-            Resp {
-                uid: "same".into(),
-                val: "answer to two".into(),
-                ..Resp::default()
+per_engine! {
+    /// In tagged mode the server sees distinct tags; two callers with one `Uid` each get their own answer.
+    async fn tagged_mode_answers_two_callers_with_the_same_uid_on_one_connection(engine: Engine) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A peer that reads two requests, then answers them in reverse order,
+        // echoing the Uids it saw on the wire.
+        let peer = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut framed = Framed::new(stream, JsonCodec::<Message>::new());
+            let first = framed.next().await.unwrap().unwrap();
+            let second = framed.next().await.unwrap().unwrap();
+            for req in [&second, &first] {
+                let resp = Resp {
+                    uid: req.uid.clone(),
+                    val: format!("answer to {}", req.val),
+                    ..Resp::default()
+                };
+                framed.send(resp).await.unwrap();
             }
-        )
-    );
-    let [wire_one, wire_two] = bounded("the peer", peer).await.unwrap();
-    assert_ne!(wire_one, wire_two, "each request has its own tag");
-    assert!(
-        wire_one != "same" && wire_two != "same",
-        "the server sees tags"
-    );
+            [first.uid, second.uid]
+        });
+        let client = ClientBuilder::new().engine(engine)
+            .pool_size(1)
+            .unwrap()
+            .uid_mode(UidMode::Tagged)
+            .connect(addr)
+            .await
+            .unwrap();
+
+        let one = send(&client, "same", "one").await;
+        let two = send(&client, "same", "two").await;
+        let (one, two) = (bounded("one", one).await, bounded("two", two).await);
+        assert_eq!(
+            (one.unwrap(), two.unwrap()),
+            (
+                Resp {
+                    uid: "same".into(),
+                    val: "answer to one".into(),
+                    ..Resp::default()
+                },
+                Resp {
+                    uid: "same".into(),
+                    val: "answer to two".into(),
+                    ..Resp::default()
+                }
+            )
+        );
+        let [wire_one, wire_two] = bounded("the peer", peer).await.unwrap();
+        assert_ne!(wire_one, wire_two, "each request has its own tag");
+        assert!(
+            wire_one != "same" && wire_two != "same",
+            "the server sees tags"
+        );
+    }
 }
