@@ -111,12 +111,20 @@ fn start_server(rt: &Runtime) -> SocketAddr {
 const BUFFER: usize = 1024;
 
 /// The stacks measured: name, engine, buffer.
-const STACKS: [(&str, Engine, Option<usize>); 4] = [
-    ("stack", Engine::Jsonmux, None),
-    ("stack_buffer", Engine::Jsonmux, Some(BUFFER)),
-    ("stack_tokio_tower", Engine::TokioTower, None),
-    ("stack_tokio_tower_buffer", Engine::TokioTower, Some(BUFFER)),
-];
+fn measured() -> Vec<(&'static str, Engine, Option<usize>)> {
+    let jsonmux = [
+        ("stack", Engine::Jsonmux, None),
+        ("stack_buffer", Engine::Jsonmux, Some(BUFFER)),
+    ];
+    #[cfg(feature = "tokio-tower")]
+    let tokio_tower = [
+        ("stack_tokio_tower", Engine::TokioTower, None),
+        ("stack_tokio_tower_buffer", Engine::TokioTower, Some(BUFFER)),
+    ];
+    #[cfg(not(feature = "tokio-tower"))]
+    let tokio_tower = [];
+    jsonmux.into_iter().chain(tokio_tower).collect()
+}
 
 /// The raw client and every stack, connected from `rt` so that their
 /// tasks run there.
@@ -124,7 +132,7 @@ fn connect(rt: &Runtime, addr: SocketAddr) -> (RawClient, Vec<(&'static str, Cli
     rt.block_on(async {
         let raw = RawClient::connect(addr).await.unwrap();
         let mut stacks = Vec::new();
-        for (name, engine, buffer) in STACKS {
+        for (name, engine, buffer) in measured() {
             let builder = ClientBuilder::new().engine(engine).buffer(buffer).unwrap();
             let stack = builder.pool_size(1).unwrap().connect(addr).await;
             stacks.push((name, stack.unwrap()));

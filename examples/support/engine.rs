@@ -9,6 +9,7 @@ pub(crate) enum EngineArg {
     #[default]
     Jsonmux,
     /// tokio-tower's multiplex transport.
+    #[cfg(feature = "tokio-tower")]
     TokioTower,
 }
 
@@ -16,6 +17,7 @@ impl From<EngineArg> for jsonmux::Engine {
     fn from(e: EngineArg) -> Self {
         match e {
             EngineArg::Jsonmux => jsonmux::Engine::Jsonmux,
+            #[cfg(feature = "tokio-tower")]
             EngineArg::TokioTower => jsonmux::Engine::TokioTower,
         }
     }

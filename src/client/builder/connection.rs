@@ -17,6 +17,7 @@ impl ClientBuilder {
     /// Default: [`Engine::Jsonmux`].
     ///
     /// ```
+    /// # #[cfg(feature = "tokio-tower")]
     /// let b = jsonmux::ClientBuilder::new().engine(jsonmux::Engine::TokioTower);
     /// ```
     pub fn engine(mut self, engine: Engine) -> Self {
