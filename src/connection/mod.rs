@@ -29,9 +29,10 @@
 //! same in-flight table and the same `Health`:
 //!
 //! ```text
-//! Connection ── call: take the Uid in the in-flight table ─ Buffer ─ tokio_tower::multiplex::Client
-//!        ▲ answer (or the cause)                                        │ one-slot hand-off
-//!        └── PendingByUid (the table judges) ◄─ decode ◄─ stream ◄─ deferred flush ◄─ Transport
+//! Connection ── call: take the Uid in the in-flight table ─► Buffer ─► multiplex::Client's task
+//!      ▲ answer (or the cause)                                         │ one request per wake-up
+//!      │                                                               ▼
+//!      └── PendingByUid: does the caller still wait? ◄── decode ◄── Transport (deferred flush) ⇄ stream
 //! ```
 
 mod background;

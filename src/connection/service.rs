@@ -51,6 +51,12 @@ use crate::{Addr, Engine, Error, Message, Resp};
 /// [`Client`](crate::Client). A bare connection is not watched for a dead
 /// peer and not redialed: a [`Pool`](crate::Pool) does that.
 ///
+/// What drives it is jsonmux's engine, or tokio-tower's (a
+/// `multiplex::Client` behind a `Buffer`) for connections a builder makes
+/// with [`ClientBuilder::engine`](crate::ClientBuilder::engine) (a pool's,
+/// or [`connect_bare`](crate::ClientBuilder::connect_bare)'s): the same
+/// guarantees either way. `new`, `pair` and `connect` use jsonmux's.
+///
 /// # Examples
 ///
 /// Composing your own stack over a bare connection:

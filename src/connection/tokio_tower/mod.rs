@@ -25,7 +25,9 @@
 //!   and a peer's close noticed; it batches writes with a deferred flush
 //!   ([`transport`]);
 //! * dead-peer detection is the same `Health` (the shared table feeds it),
-//!   watched by the pool; an abort reaches the transport's stream.
+//!   watched by the pool; an abort reaches the transport's stream;
+//! * [`UidMode::Tagged`](crate::client::UidMode::Tagged) is applied before
+//!   either engine sees the request: the tag is the wire `Uid` here too.
 
 mod handle;
 mod pending;
