@@ -34,8 +34,8 @@ enum State {
     Done,
 }
 
-/// Where the answer comes from: the connection's engine.
-enum Answer {
+/// Where a call's answer comes from: the connection's engine.
+pub(crate) enum Answer {
     /// jsonmux's engine: the channel the in-flight table hands it to.
     Channel(oneshot::Receiver<Resp>),
     /// tokio-tower's engine: the call through its `Buffer` and multiplex
@@ -46,31 +46,14 @@ enum Answer {
 
 impl ResponseFuture {
     pub(crate) fn waiting(
-        answer: oneshot::Receiver<Resp>,
+        answer: Answer,
         uid: Arc<str>,
         shared: Arc<Shared>,
         caller_uid: Option<String>,
     ) -> Self {
         ResponseFuture {
             state: State::Waiting {
-                answer: Answer::Channel(answer),
-                uid,
-                shared,
-                caller_uid,
-            },
-        }
-    }
-
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn tokio_tower(
-        call: super::tokio_tower::Call,
-        uid: Arc<str>,
-        shared: Arc<Shared>,
-        caller_uid: Option<String>,
-    ) -> Self {
-        ResponseFuture {
-            state: State::Waiting {
-                answer: Answer::TokioTower(Box::new(call)),
+                answer,
                 uid,
                 shared,
                 caller_uid,

@@ -7,16 +7,26 @@ use tokio::sync::oneshot;
 
 use crate::Resp;
 
-/// Where a caller waits for its answer.
-pub(crate) type Caller = oneshot::Sender<Resp>;
+/// Where a caller waits for its answer: what its engine hands it to.
+#[derive(Debug)]
+pub(crate) enum Caller {
+    /// jsonmux's engine: the channel to the call's future.
+    Channel(oneshot::Sender<Resp>),
+    /// tokio-tower's engine, before the request is on the wire: no answer
+    /// can be for it yet ([`InFlight::sent`] names the caller then).
+    #[cfg(feature = "tokio-tower")]
+    Queued,
+    /// tokio-tower's engine: its multiplex client's handle on the call,
+    /// which that client hands the answer to.
+    #[cfg(feature = "tokio-tower")]
+    Sent(::tokio_tower::multiplex::client::Pending<Resp>),
+}
 
 /// What stands behind a `Uid` in flight.
 #[derive(Debug)]
 enum Waiter {
-    /// A caller waits for the answer: on this channel, or, with `None`, on
-    /// its engine's own (tokio-tower's engine hands answers over itself;
-    /// the table keeps the `Uid` taken and says whether it is still wanted).
-    Caller(Option<Caller>),
+    /// A caller waits for the answer.
+    Caller(Caller),
     /// The caller gave up (timeout or drop) before the answer came. The
     /// `Uid` stays taken until the late answer arrives and is thrown away,
     /// so it can never be handed to a later request that reuses the `Uid`.
@@ -58,11 +68,11 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
-    /// Takes `uid` for a request whose answer goes to `caller` (`None`:
-    /// its engine hands it over); returns the key to give back to
-    /// [`abandon`](Self::abandon) or [`cancel`](Self::cancel).
+    /// Takes `uid` for a request whose answer goes to `caller`; returns the
+    /// key to give back to [`abandon`](Self::abandon),
+    /// [`cancel`](Self::cancel) or [`sent`](Self::sent).
     #[inline]
-    pub(crate) fn begin(&mut self, uid: &str, caller: Option<Caller>) -> Result<Arc<str>, Refused> {
+    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
         if self.closed {
             return Err(Refused::Closed);
         }
@@ -81,15 +91,30 @@ impl InFlight {
         }
     }
 
-    /// An answer for `uid` arrived: frees the `Uid` and returns who waits
-    /// for it: `Some(caller)`, the channel to hand it to (`None` inside if
-    /// its engine hands it over), or `None` if nobody wants it (an
-    /// abandoned or unknown `Uid`; the answer is then dropped).
+    /// An answer for `uid` arrived: frees the `Uid` and returns the caller
+    /// to hand it to, or `None` if nobody wants it (an abandoned or unknown
+    /// `Uid`; the answer is then dropped). An answer for a request not on
+    /// the wire yet is not its: the `Uid` stays taken.
     #[inline]
-    pub(crate) fn answer(&mut self, uid: &str) -> Option<Option<Caller>> {
-        match self.waiters.remove(uid) {
-            Some(Waiter::Caller(caller)) => Some(caller),
-            Some(Waiter::Abandoned) | None => None,
+    pub(crate) fn answer(&mut self, uid: &str) -> Option<Caller> {
+        match self.waiters.remove_entry(uid)? {
+            #[cfg(feature = "tokio-tower")]
+            (key, Waiter::Caller(Caller::Queued)) => {
+                self.waiters.insert(key, Waiter::Caller(Caller::Queued));
+                None
+            }
+            (_, Waiter::Caller(caller)) => Some(caller),
+            (_, Waiter::Abandoned) => None,
+        }
+    }
+
+    /// The request of `key` went on the wire: its answer goes to `caller`
+    /// from now on. (If its caller gave up meanwhile, `caller` is dropped
+    /// and the tombstone waits for the late answer.)
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn sent(&mut self, key: &Arc<str>, caller: Caller) {
+        if let Some(Waiter::Caller(waiting @ Caller::Queued)) = self.own(key) {
+            *waiting = caller;
         }
     }
 
@@ -161,21 +186,24 @@ mod tests {
 
     fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
         let (tx, rx) = oneshot::channel();
-        f.begin(uid, Some(tx)).map(|_| rx)
+        f.begin(uid, Caller::Channel(tx)).map(|_| rx)
     }
 
     /// Like [`begin`], returning the key instead of the receiver (dropped).
     fn key(f: &mut InFlight, uid: &str) -> Arc<str> {
         let (tx, _) = oneshot::channel();
-        f.begin(uid, Some(tx)).unwrap()
+        f.begin(uid, Caller::Channel(tx)).unwrap()
     }
 
-    fn hand_over(caller: Option<Option<Caller>>, uid: &str) -> bool {
+    fn hand_over(caller: Option<Caller>, uid: &str) -> bool {
         let resp = Resp {
             uid: uid.into(),
             ..Resp::default()
         };
-        caller.flatten().is_some_and(|c| c.send(resp).is_ok())
+        match caller {
+            Some(Caller::Channel(c)) => c.send(resp).is_ok(),
+            _ => false,
+        }
     }
 
     #[test]
@@ -230,20 +258,23 @@ mod tests {
         assert_eq!(second.try_recv().unwrap().uid, "a");
     }
 
+    #[cfg(feature = "tokio-tower")]
     #[test]
-    fn a_caller_waiting_on_its_engines_channel_keeps_its_uid_taken() {
+    fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
         let mut f = InFlight::default();
-        let a = f.begin("a", None).unwrap();
+        let a = f.begin("a", Caller::Queued).unwrap();
         assert!(f.has_callers());
-        assert_eq!(f.begin("a", None).unwrap_err(), Refused::Duplicate);
-        assert!(
-            matches!(f.answer("a"), Some(None)),
-            "wanted, handed over elsewhere"
-        );
-        let a2 = f.begin("a", None).unwrap();
-        assert!(!f.abandon(&a), "the first call's entry is gone");
-        assert!(f.abandon(&a2));
-        assert!(f.answer("a").is_none(), "a late answer goes nowhere");
+        assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
+        assert!(f.answer("a").is_none(), "not on the wire: not its answer");
+        assert_eq!(f.len(), 1, "still taken");
+        let (tx, mut rx) = oneshot::channel();
+        f.sent(&a, Caller::Channel(tx));
+        assert!(hand_over(f.answer("a"), "a"));
+        assert_eq!(rx.try_recv().unwrap().uid, "a");
+        let b = f.begin("b", Caller::Queued).unwrap();
+        assert!(f.abandon(&b), "its caller gave up while it was queued");
+        f.sent(&b, Caller::Channel(oneshot::channel().0));
+        assert!(f.answer("b").is_none(), "the tombstone swallows the answer");
     }
 
     #[test]

@@ -32,7 +32,7 @@
 //! Connection ── call: take the Uid in the in-flight table ─► Buffer ─► multiplex::Client's task
 //!      ▲ answer (or the cause)                                         │ one request per wake-up
 //!      │                                                               ▼
-//!      └── PendingByUid: does the caller still wait? ◄── decode ◄── Transport (deferred flush) ⇄ stream
+//!      └── tokio-tower's hand-over ◄── Shared::route ◄── decode ◄── Transport (deferred flush) ⇄ stream
 //! ```
 
 mod background;
@@ -41,6 +41,7 @@ mod dispatch;
 mod future;
 mod health;
 mod inflight;
+mod link;
 pub(crate) mod options;
 mod service;
 mod shared;

@@ -15,6 +15,7 @@ use super::dial::Dialer;
 use super::dispatch::Dispatch;
 use super::future::ResponseFuture;
 use super::inflight::Refused;
+use super::link::Link;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
 use super::stats::{CallCounts, CallStats};
@@ -120,17 +121,6 @@ pub struct Connection {
     /// How calls reach the engine.
     link: Link,
     shared: Arc<Shared>,
-}
-
-/// How a [`Connection`]'s calls reach its engine; dropping every clone
-/// lets the engine finish.
-#[derive(Clone)]
-enum Link {
-    /// jsonmux's engine: the queue to its background task.
-    Jsonmux(mpsc::UnboundedSender<Message>),
-    /// tokio-tower's engine: its multiplex client behind a `Buffer`.
-    #[cfg(feature = "tokio-tower")]
-    TokioTower(super::tokio_tower::Handle),
 }
 
 impl Connection {
@@ -292,15 +282,9 @@ impl Connection {
     #[inline]
     pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
         let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
-        // One arm only without the `tokio-tower` feature.
-        #[allow(clippy::infallible_destructuring_match)]
-        let requests = match &self.link {
-            Link::Jsonmux(requests) => requests,
-            #[cfg(feature = "tokio-tower")]
-            Link::TokioTower(handle) => return handle.try_send(msg, caller_uid, &self.shared),
-        };
-        let (uid, answer) = match self.shared.begin(&msg.uid) {
-            Ok(taken) => taken,
+        let (caller, received) = self.link.caller();
+        let key = match self.shared.begin(&msg.uid, caller) {
+            Ok(key) => key,
             Err(Refused::Duplicate | Refused::Draining) => {
                 if let Some(uid) = caller_uid {
                     msg.uid = uid;
@@ -310,14 +294,14 @@ impl Connection {
             Err(Refused::Closed) => return Ok(self.refused(self.shared.closed_error())),
         };
         self.shared.stats.call();
-        if requests.send(msg).is_err() {
-            self.shared.cancel(&uid);
+        let Some(answer) = self.link.send(msg, received, &key, &self.shared) else {
+            self.shared.cancel(&key);
             let e = self.shared.failed(self.shared.closed_error());
             return Ok(ResponseFuture::failed(e));
-        }
+        };
         Ok(ResponseFuture::waiting(
             answer,
-            uid,
+            key,
             self.shared.clone(),
             caller_uid,
         ))

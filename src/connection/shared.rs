@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::health::Health;
@@ -44,6 +43,18 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<CallStats>,
 }
 
+/// What [`Shared::route`] leaves to the engine.
+#[derive(Debug)]
+pub(crate) enum Routed {
+    /// Nothing: the answer was handed to its caller, dropped, or taken as
+    /// the server's word about the connection.
+    Done,
+    /// An answer for tokio-tower's multiplex client to hand over: its
+    /// handle on the call, and the answer.
+    #[cfg(feature = "tokio-tower")]
+    HandOver(::tokio_tower::multiplex::client::Pending<Resp>, Resp),
+}
+
 #[derive(Debug)]
 struct Table {
     in_flight: InFlight,
@@ -79,26 +90,13 @@ impl Shared {
         self.len.store(table.in_flight.len(), Ordering::Relaxed);
     }
 
-    /// Takes `uid` for a new request; returns the key and where its answer
-    /// will come, or why it was refused ([`Refused::Duplicate`]: `uid` is
-    /// taken; [`Refused::Closed`]: the connection has ended;
+    /// Takes `uid` for a new request whose answer goes to `caller`;
+    /// returns the key, or why it was refused ([`Refused::Duplicate`]:
+    /// `uid` is taken; [`Refused::Closed`]: the connection has ended;
     /// [`Refused::Draining`]: it takes no new call); [`Shared::refusal`]
     /// turns that into the caller's error.
-    pub(crate) fn begin(&self, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Refused> {
-        let (caller, answer) = oneshot::channel();
-        let key = self.take(uid, Some(caller))?;
-        Ok((key, answer))
-    }
-
-    /// Takes `uid` for a new request whose answer its engine hands over
-    /// (tokio-tower's); returns the key, or why it was refused, as
-    /// [`begin`](Self::begin).
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn begin_elsewhere(&self, uid: &str) -> Result<Arc<str>, Refused> {
-        self.take(uid, None)
-    }
-
-    fn take(&self, uid: &str, caller: Option<Caller>) -> Result<Arc<str>, Refused> {
+    #[inline]
+    pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
         // Calls start waiting on an idle connection: the silence counts
         // from now, not from the last answer (one clock read, outside the lock).
         let now = (self.len() == 0).then(Instant::now);
@@ -109,6 +107,13 @@ impl Shared {
         let key = table.in_flight.begin(uid, caller)?;
         self.sync_len(&table);
         Ok(key)
+    }
+
+    /// The request of `key` went on the wire (tokio-tower's engine): its
+    /// answer goes to `caller`.
+    #[cfg(feature = "tokio-tower")]
+    pub(crate) fn sent(&self, key: &Arc<str>, caller: Caller) {
+        self.lock().in_flight.sent(key, caller);
     }
 
     /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the
@@ -124,81 +129,60 @@ impl Shared {
         }
     }
 
-    /// Routes an answer read from the peer, `heard_at` as for
-    /// [`answer`](Shared::answer): to its caller, or, for an error answer
-    /// without a `Uid` (about the whole connection), as the server's word:
-    /// a going-away notice starts the drain, any other is the cause every
-    /// call in flight will see.
-    pub(crate) fn route(&self, resp: Resp, heard_at: Option<Instant>) {
+    /// Routes an answer read from the peer; `heard_at` is the time of the
+    /// batch it came in, given with the batch's first answer. The answer
+    /// goes to its caller (on jsonmux's engine, here; on tokio-tower's,
+    /// [`Routed::HandOver`] gives it back for the engine's client to hand
+    /// over) or is dropped if nobody wants it (an abandoned or unknown
+    /// `Uid`). An error answer without a `Uid` is about the whole
+    /// connection, the server's word: a going-away notice starts the drain,
+    /// any other that no caller claims is the cause every call in flight
+    /// will see.
+    pub(crate) fn route(&self, resp: Resp, heard_at: Option<Instant>) -> Routed {
         if resp.uid.is_empty() && resp.code == Some(Code::GoingAway) {
             let message = resp.error.unwrap_or_default();
             tracing::debug!(%message, "the server is going away; draining the connection");
             self.drain(Error::from_answer(resp.code, message));
-            return;
+            return Routed::Done;
         }
-        // Keep what the answer says about the connection before it is handed over.
-        let last_word = Shared::last_word(&resp);
-        if self.answer(resp, heard_at) {
-            return;
-        }
-        match last_word {
-            // The server's last word about the whole connection (bad input,
-            // a limit): every request in flight will see it as the cause.
-            Some(cause) => self.set_cause(cause),
-            None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
-        }
-    }
-
-    /// Hands an answer to its caller; `heard_at` is the time of the batch
-    /// it came in, given with the batch's first answer. Returns false if
-    /// nobody wanted it (an abandoned or unknown `Uid`): it is dropped.
-    pub(crate) fn answer(&self, resp: Resp, heard_at: Option<Instant>) -> bool {
-        let (caller, drained) = self.settle(&resp.uid, heard_at);
-        // A caller dropped since is the same as abandoned.
-        let delivered = caller.flatten().is_some_and(|c| c.send(resp).is_ok());
-        if drained {
-            self.drained();
-        }
-        delivered
-    }
-
-    /// An answer for `uid` arrived, which its engine hands over: frees the
-    /// `Uid`; returns true if its caller still wants it (false for an
-    /// abandoned or unknown `Uid`: the engine drops it). `heard_at` as in
-    /// [`answer`](Self::answer).
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn answered(&self, uid: &str, heard_at: Option<Instant>) -> bool {
-        let (caller, drained) = self.settle(uid, heard_at);
-        if drained {
-            self.drained();
-        }
-        caller.is_some()
-    }
-
-    /// An answer arrived that no request of this connection went out for:
-    /// it counts as hearing from the peer, and nothing else.
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn heard(&self, heard_at: Option<Instant>) {
+        // Only an error answer without a Uid can be about the connection;
+        // keep what it said before the answer is handed over.
+        let last_word = match (&resp.uid[..], &resp.error) {
+            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
+            _ => None,
+        };
         let mut table = self.lock();
         if let Some(now) = heard_at {
             table.health.progress(now);
         }
         table.health.answered();
-    }
-
-    /// Frees `uid` for an answer, and feeds the health; returns who waited,
-    /// and whether that was the last call of a draining connection.
-    #[inline]
-    fn settle(&self, uid: &str, heard_at: Option<Instant>) -> (Option<Option<Caller>>, bool) {
-        let mut table = self.lock();
-        if let Some(now) = heard_at {
-            table.health.progress(now);
-        }
-        table.health.answered();
-        let caller = table.in_flight.answer(uid);
+        let caller = table.in_flight.answer(&resp.uid);
         self.sync_len(&table);
         let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
-        (caller, drained)
+        drop(table);
+        let (routed, claimed) = match caller {
+            // A caller dropped since is the same as abandoned.
+            Some(Caller::Channel(c)) => (Routed::Done, c.send(resp).is_ok()),
+            #[cfg(feature = "tokio-tower")]
+            Some(Caller::Sent(pending)) => (Routed::HandOver(pending, resp), true),
+            #[cfg(feature = "tokio-tower")]
+            Some(Caller::Queued) => (Routed::Done, false),
+            None => (Routed::Done, false),
+        };
+        if drained {
+            self.drained();
+        }
+        if !claimed {
+            match last_word {
+                // The server's last word about the whole connection (bad
+                // input, a limit): every request in flight will see it as the cause.
+                Some(cause) => self.set_cause(cause),
+                None => {
+                    tracing::debug!("an answer nobody waits for (late or unknown uid); dropped")
+                }
+            }
+        }
+        routed
     }
 
     /// The caller of `key` gave up before its answer: tombstone, and one
@@ -292,16 +276,6 @@ impl Shared {
         e
     }
 
-    /// What an answer says about the whole connection, if anything: only an
-    /// error answer without a `Uid` can (the server's last word: bad input,
-    /// a limit). Recorded as the cause if no caller claims the answer.
-    pub(crate) fn last_word(resp: &Resp) -> Option<Error> {
-        match (&resp.uid[..], &resp.error) {
-            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
-            _ => None,
-        }
-    }
-
     /// Records why the connection ended; the first cause wins.
     pub(crate) fn set_cause(&self, e: Error) {
         if self.cause.set(e).is_ok() {
@@ -350,64 +324,4 @@ impl Shared {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shared() -> Shared {
-        Shared::new(&ConnectionOptions::default())
-    }
-
-    fn answer_to(uid: &str) -> Resp {
-        Resp {
-            uid: uid.into(),
-            ..Resp::default()
-        }
-    }
-
-    #[test]
-    fn a_drain_refuses_new_calls_and_ends_the_connection_after_the_last_one() {
-        let s = shared();
-        let (_, mut a) = s.begin("a").unwrap();
-        let (b, _rx) = s.begin("b").unwrap();
-        s.drain(Error::ClientClosed);
-        assert!(s.is_draining());
-        assert!(matches!(s.begin("c"), Err(Refused::Draining)));
-        assert!(s.answer(answer_to("a"), None));
-        assert_eq!(a.try_recv().unwrap().uid, "a");
-        assert!(!s.kill().is_cancelled(), "b is in flight");
-        s.abandon(&b);
-        assert!(s.kill().is_cancelled(), "the last caller gave up");
-        assert!(matches!(s.cause(), Some(Error::ClientClosed)));
-    }
-
-    #[test]
-    fn a_drain_with_nothing_in_flight_ends_the_connection_at_once() {
-        let s = shared();
-        s.drain(Error::ClientClosed);
-        assert!(s.kill().is_cancelled());
-        assert!(s.is_closed());
-    }
-
-    #[test]
-    fn a_going_away_notice_starts_the_drain_and_reaches_no_caller() {
-        let s = shared();
-        let (_, mut empty) = s.begin("").unwrap();
-        s.route(Resp::error("", Code::GoingAway, "bye"), None);
-        assert!(s.is_draining());
-        assert!(
-            empty.try_recv().is_err(),
-            "not handed to the call with an empty Uid"
-        );
-        assert!(!s.is_closed(), "that call is still in flight");
-        let refused = s.refusal(Refused::Draining, "late");
-        let cause = std::error::Error::source(&refused).and_then(|c| c.downcast_ref::<Error>());
-        let going_away = matches!(
-            cause,
-            Some(Error::Server {
-                code: Code::GoingAway,
-                ..
-            })
-        );
-        assert!(going_away, "{refused:?}");
-    }
-}
+mod tests;

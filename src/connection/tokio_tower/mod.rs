@@ -6,24 +6,34 @@
 //! Connection ── call: take the Uid in the shared in-flight table (a duplicate is refused here)
 //!     │
 //!     ▼ Buffer (bounded queue; its worker task) ─ multiplex::Client (one-slot hand-off; its task)
-//! Transport: Framed<stream, JsonCodec> ── tag = Uid ── deferred flush ─► stream ─► decode
-//!     answer ─ tag ─ PendingByUid: tokio-tower's handle on the call + the shared table's verdict
-//!            (the caller still waits → handed over; a tombstone or an unknown Uid → dropped)
+//! Transport: Framed<stream, JsonCodec> ── tag = the Uid's key ── deferred flush ─► stream
+//!     sent: tokio-tower's handle on the call goes into the Uid's entry in the table
+//!     answer ◄─ Shared::route (as jsonmux's engine) ◄─ decode ◄─ stream
+//!        the caller waits → its handle, for tokio-tower to hand the answer over;
+//!        a tombstone, an unknown Uid, the server's word or a going-away notice → handled there
 //! ```
 //!
 //! The jsonmux guarantees, and where each is kept:
 //!
 //! * one table of `Uid`s in flight for both engines (`InFlight` in
-//!   [`Shared`](super::shared::Shared)): duplicates are refused before
+//!   [`Shared`](super::shared::Shared)), which also holds tokio-tower's
+//!   handles on the calls ([`pending`]): duplicates are refused before
 //!   `call` (tokio-tower's `TagStore` cannot refuse), a call given up on
 //!   leaves a tombstone that swallows its late answer, and a request that
 //!   never reached the wire frees its `Uid` ([`tags`]);
-//! * an unknown `Uid` is dropped, not fatal ([`pending`]);
+//! * every answer is routed by `Shared::route`, the same code as on
+//!   jsonmux's engine: an unknown `Uid` is dropped, not fatal; the
+//!   server's word about the connection is its cause; a going-away notice
+//!   drains it (no new call; the calls in flight are answered; it ends
+//!   after the last, through the kill switch the transport watches);
 //! * the transport records why the connection ended before tokio-tower
 //!   fails the calls, so each reads a typed cause instead of "cancelled";
 //!   it keeps the pending count above zero so an idle connection is read
-//!   and a peer's close noticed; it batches writes with a deferred flush
+//!   and a peer's close noticed; it batches writes with a deferred flush,
+//!   and flushes again after a flush that did not finish (TLS)
 //!   ([`transport`]);
+//! * the calls are counted (`Connection::stats`) where jsonmux's are, in
+//!   the `Connection` and its `ResponseFuture`, shared by both engines;
 //! * dead-peer detection is the same `Health` (the shared table feeds it),
 //!   watched by the pool; an abort reaches the transport's stream;
 //! * [`UidMode::Tagged`](crate::client::UidMode::Tagged) is applied before

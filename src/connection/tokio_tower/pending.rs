@@ -1,6 +1,5 @@
-//! [`PendingByUid`]: the `PendingStore` of tokio-tower's engine.
+//! [`PendingInTable`]: the `PendingStore` of tokio-tower's engine.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,69 +9,52 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::tags::Tagged;
 use super::transport::Transport;
+use crate::connection::inflight::Caller;
 use crate::connection::shared::Shared;
 use crate::{Error, Resp};
 
-/// tokio-tower's handle on each call that went out on the wire, by `Uid`,
-/// with the shared in-flight table as the judge of what an answer is for.
+/// tokio-tower's handles on the calls on the wire, kept in the shared
+/// in-flight table, beside the calls' `Uid`s: one table for both engines.
 ///
-/// An answer whose `Uid` went out is handed to its call only if the shared
-/// table says the caller still waits; the late answer of a call given up
-/// on meets its tombstone and is dropped, and frees the `Uid`. An answer
-/// for a `Uid` that did not go out (unknown, or one still queued) is
-/// dropped without touching the table. Neither is fatal: tokio-tower's
-/// default store ends the connection on an unknown tag.
+/// A call's handle goes into its entry when its request goes on the wire;
+/// the transport routes every answer through [`Shared::route`] (the one
+/// place answers are judged, for both engines) before tokio-tower sees
+/// it, and holds the handle of the call it is for, which
+/// [`completed`](PendingStore::completed) returns. An answer nobody waits
+/// for (late, unknown, or the server's word about the connection) never
+/// reaches tokio-tower, so none is fatal: its default store ends the
+/// connection on an unknown tag.
 ///
-/// When the multiplex client's task ends, this store is dropped first:
-/// it records the cause (the transport has recorded the real one, if any)
-/// before every call's channel closes, so each caller reads it.
-pub(crate) struct PendingByUid {
-    calls: HashMap<Arc<str>, Pending<Resp>>,
+/// When the multiplex client's task ends, this store is dropped: it
+/// records the cause (the transport has recorded the real one, if any)
+/// before every call's handle is dropped, so each caller reads it.
+pub(crate) struct PendingInTable {
     shared: Arc<Shared>,
 }
 
-impl PendingByUid {
+impl PendingInTable {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        PendingByUid {
-            calls: HashMap::new(),
-            shared,
-        }
+        PendingInTable { shared }
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for PendingByUid {
+impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for PendingInTable {
     fn sent(
         self: Pin<&mut Self>,
-        tag: Arc<str>,
+        key: Option<Arc<str>>,
         pending: Pending<Resp>,
         _: Pin<&mut Transport<T>>,
     ) {
-        // The shared table refused a duplicate before the call: `tag` is free here.
-        self.get_mut().calls.insert(tag, pending);
+        let key = key.expect("a request's tag is its key");
+        self.shared.sent(&key, Caller::Sent(pending));
     }
 
     fn completed(
         self: Pin<&mut Self>,
-        tag: Arc<str>,
+        _: Option<Arc<str>>,
         transport: Pin<&mut Transport<T>>,
     ) -> Result<Option<Pending<Resp>>, ::tokio_tower::Error<Transport<T>, Tagged>> {
-        let this = self.get_mut();
-        let (heard_at, last_word) = transport.get_mut().take_answer_notes();
-        let Some(pending) = this.calls.remove(&tag) else {
-            this.shared.heard(heard_at);
-            match last_word {
-                // Every call in flight will see it as the cause.
-                Some(cause) => this.shared.set_cause(cause),
-                None => tracing::debug!(uid = %tag, "an answer for a uid not sent; dropped"),
-            }
-            return Ok(None);
-        };
-        if this.shared.answered(&tag, heard_at) {
-            Ok(Some(pending))
-        } else {
-            tracing::debug!(uid = %tag, "a late answer to a call given up on; dropped");
-            Ok(None)
-        }
+        Ok(transport.get_mut().take_handover())
     }
 
     fn in_flight(&self, transport: &Transport<T>) -> usize {
@@ -80,20 +62,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for P
             // tokio-tower reads the stream only while this is above zero:
             // kept there, an idle connection is read too, so a peer's close
             // (or an abort) is seen at once.
-            return self.calls.len().max(1);
+            return self.shared.len().max(1);
         }
         // Every handle is gone: done once no caller waits, tombstones aside.
-        if self.shared.has_callers() {
-            self.calls.len()
-        } else {
-            0
-        }
+        usize::from(self.shared.has_callers())
     }
 }
 
-impl Drop for PendingByUid {
+impl Drop for PendingInTable {
     fn drop(&mut self) {
-        // The cause first, then the calls (dropped with `calls` after this).
+        // The cause first, then the callers' handles.
         self.shared.set_cause(Error::ClientClosed);
         self.shared.close();
         if let Some(cause) = self.shared.cause() {
@@ -102,10 +80,10 @@ impl Drop for PendingByUid {
     }
 }
 
-impl fmt::Debug for PendingByUid {
+impl fmt::Debug for PendingInTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PendingByUid")
-            .field("calls", &self.calls.len())
+        f.debug_struct("PendingInTable")
+            .field("in_flight", &self.shared.len())
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,5 @@
-//! The `TagStore` of tokio-tower's engine: a request's tag is its `Uid`,
-//! which it took in the shared in-flight table before it was called.
+//! The `TagStore` of tokio-tower's engine: a request's tag is its `Uid`'s
+//! key in the shared in-flight table, taken before it was called.
 
 use std::fmt;
 use std::pin::Pin;
@@ -64,30 +64,33 @@ impl fmt::Debug for Tagged {
     }
 }
 
+/// A request's tag is the key its `Uid` was taken with, which the pending
+/// store needs to name the call's caller in the in-flight table. An
+/// answer needs none: the transport routed it before tokio-tower sees it
+/// (and holds its caller for the pending store).
 impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> {
-    type Tag = Arc<str>;
+    type Tag = Option<Arc<str>>;
 
     /// The request goes on the wire now: its `Uid` stays taken until its
     /// answer arrives (or the connection ends).
-    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Arc<str> {
-        r.claim.key.take().expect("a request is tagged once")
+    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<str>> {
+        Some(r.claim.key.take().expect("a request is tagged once"))
     }
 
-    /// The answer's `Uid`. (An owned tag is the trait's contract: one
-    /// small allocation per answer.)
-    fn finish_tag(self: Pin<&mut Self>, r: &Resp) -> Arc<str> {
-        self.get_mut().answer_read(r);
-        Arc::from(r.uid.as_str())
+    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<str>> {
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::inflight::Caller;
     use crate::connection::options::ConnectionOptions;
+    use crate::connection::shared::Routed;
 
     fn tagged(shared: &Arc<Shared>, uid: &str) -> Tagged {
-        let key = shared.begin_elsewhere(uid).unwrap();
+        let key = shared.begin(uid, Caller::Queued).unwrap();
         Tagged::new(Message::new(uid, "x"), key, shared.clone())
     }
 
@@ -95,16 +98,19 @@ mod tests {
     fn a_request_dropped_before_the_wire_frees_its_uid() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
         let queued = tagged(&shared, "a");
-        assert!(shared.begin_elsewhere("a").is_err(), "taken while queued");
+        assert!(
+            shared.begin("a", Caller::Queued).is_err(),
+            "taken while queued"
+        );
         drop(queued);
         assert_eq!(shared.len(), 0);
-        shared.begin_elsewhere("a").unwrap();
+        shared.begin("a", Caller::Queued).unwrap();
     }
 
     #[test]
     fn a_request_given_up_on_while_queued_leaves_no_tombstone() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
-        let key = shared.begin_elsewhere("a").unwrap();
+        let key = shared.begin("a", Caller::Queued).unwrap();
         let queued = Tagged::new(Message::new("a", "x"), key.clone(), shared.clone());
         shared.abandon(&key);
         drop(queued);
@@ -119,8 +125,16 @@ mod tests {
         assert_eq!(sent.into_message().uid, "a");
         assert_eq!(shared.len(), 1, "taken until the answer");
         shared.abandon(&key);
-        assert!(shared.begin_elsewhere("a").is_err(), "a tombstone now");
-        assert!(!shared.answered("a", None), "the late answer is dropped");
-        shared.begin_elsewhere("a").unwrap();
+        assert!(
+            shared.begin("a", Caller::Queued).is_err(),
+            "a tombstone now"
+        );
+        let answer = Resp {
+            uid: "a".into(),
+            ..Resp::default()
+        };
+        let late = shared.route(answer, None);
+        assert!(matches!(late, Routed::Done), "the late answer is dropped");
+        shared.begin("a", Caller::Queued).unwrap();
     }
 }

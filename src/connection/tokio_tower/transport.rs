@@ -18,33 +18,47 @@ use super::tags::Tagged;
 use crate::busy_poll::BusyPoll;
 use crate::connection::dispatch::READ_CAPACITY;
 use crate::connection::options::ConnectionOptions;
-use crate::connection::shared::Shared;
+use crate::connection::shared::{Routed, Shared};
 use crate::{Error, JsonCodec, Message, Resp};
+use ::tokio_tower::multiplex::client::Pending;
 
 /// Flushes deferred in a row, at most, while requests keep coming.
 const MAX_DEFERRED: usize = 16;
 
+/// Answers routed per wake-up, at most, when none is for tokio-tower to
+/// hand over (late, unknown, the server's word): then other tasks get a turn.
+const MAX_ROUTED: usize = 256;
+
 /// Framed JSON over the connection's stream, with what tokio-tower's
 /// client does not do itself:
 ///
+/// * **Routes every answer through [`Shared::route`]**, as jsonmux's
+///   engine does, before tokio-tower sees it: a going-away notice drains
+///   the connection, a late or unknown answer is dropped, the server's
+///   word about the connection becomes its cause. Only an answer for a
+///   call on the wire comes out of the stream, with the call's handle kept
+///   for the pending store.
 /// * **Keeps the cause of death.** Every error (and the peer's close) is
 ///   recorded in the shared state before it goes up to the client, which
 ///   then ends and drops its calls; each caller reads the cause instead of
-///   tokio-tower's bare "cancelled". An abort from outside (a dead peer)
-///   comes out of the stream as an error.
+///   tokio-tower's bare "cancelled". An abort from outside (a dead peer,
+///   or a drain whose last call is done) comes out of the stream as an
+///   error.
 /// * **Batches writes with a deferred flush.** The client takes one
 ///   request per wake-up from its one-slot hand-off, then flushes. While
 ///   requests keep coming, `poll_flush` wakes its task and returns
 ///   `Pending` instead of writing (at most [`MAX_DEFERRED`] times in a
 ///   row), so the next wake-up adds the next request to the same write.
 ///   The `Sink` contract holds: a `Pending` flush has arranged its wake-up.
+///   A flush that did not finish is done again even with the codec's
+///   buffer empty (a TLS session keeps the records it could not write).
 /// * **Is read while idle**, with the pending store's help (see
-///   `PendingByUid::in_flight`), so a peer's close is seen at once; and
+///   `PendingInTable::in_flight`), so a peer's close is seen at once; and
 ///   busy-polls for answers like jsonmux's engine when asked to.
 pub(crate) struct Transport<T> {
     framed: Framed<T, JsonCodec<Resp>>,
     shared: Arc<Shared>,
-    /// Fires when the connection is aborted from outside (dead peer).
+    /// Fires when the connection is aborted from outside (dead peer, or drained).
     kill: Pin<Box<WaitForCancellationFutureOwned>>,
     /// The client closed its sink: its handles are gone, and only the
     /// calls still waited for keep the connection.
@@ -53,14 +67,15 @@ pub(crate) struct Transport<T> {
     fresh: bool,
     /// Flushes deferred in a row.
     deferred: usize,
+    /// The last flush did not finish: bytes may wait below the codec's
+    /// buffer even when it is empty.
+    unflushed: bool,
     /// The stream returned `Pending` since the last answer: the next one
-    /// starts a batch.
+    /// starts a batch (one clock read per batch, for the dead-peer check).
     between_batches: bool,
-    /// When the current batch of answers started, for the pending store to
-    /// pass with the batch's first answer (one clock read per batch).
-    heard_at: Option<Instant>,
-    /// What the answer being completed says about the whole connection.
-    last_word: Option<Error>,
+    /// The handle on the call the answer coming out of the stream is for,
+    /// until the pending store takes it.
+    handover: Option<Pending<Resp>>,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
 }
@@ -79,9 +94,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
             closing: false,
             fresh: false,
             deferred: 0,
+            unflushed: false,
             between_batches: true,
-            heard_at: None,
-            last_word: None,
+            handover: None,
             busy_poll: BusyPoll::new(opts.busy_poll),
         }
     }
@@ -93,16 +108,9 @@ impl<T> Transport<T> {
         self.closing
     }
 
-    /// An answer was read and is about to be completed: notes what the
-    /// pending store needs to know beside its `Uid`.
-    pub(crate) fn answer_read(&mut self, resp: &Resp) {
-        self.last_word = Shared::last_word(resp);
-    }
-
-    /// What was noted for the answer being completed: the time of its
-    /// batch (for the first answer of a batch) and its last word, if any.
-    pub(crate) fn take_answer_notes(&mut self) -> (Option<Instant>, Option<Error>) {
-        (self.heard_at.take(), self.last_word.take())
+    /// The handle on the call the answer just out of the stream is for.
+    pub(crate) fn take_handover(&mut self) -> Option<Pending<Resp>> {
+        self.handover.take()
     }
 
     /// Records `e` as the cause of the connection's end (the first cause
@@ -122,28 +130,36 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
         if this.kill.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err(this.shared.closed_error())));
         }
-        // 2. The next answer, or why there is none.
-        match Pin::new(&mut this.framed).poll_next(cx) {
-            Poll::Ready(Some(Ok(resp))) => {
-                if this.between_batches {
-                    this.between_batches = false;
-                    this.heard_at = Some(Instant::now());
+        // 2. The next answer for a call on the wire, or why there is none.
+        for _ in 0..MAX_ROUTED {
+            match Pin::new(&mut this.framed).poll_next(cx) {
+                Poll::Ready(Some(Ok(resp))) => {
+                    let heard_at = std::mem::take(&mut this.between_batches).then(Instant::now);
+                    this.busy_poll.restart();
+                    match this.shared.route(resp, heard_at) {
+                        Routed::HandOver(pending, resp) => {
+                            this.handover = Some(pending);
+                            return Poll::Ready(Some(Ok(resp)));
+                        }
+                        Routed::Done => continue,
+                    }
                 }
-                this.busy_poll.restart();
-                Poll::Ready(Some(Ok(resp)))
-            }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(this.fail(e.into())))),
-            Poll::Ready(None) => {
-                this.fail(Error::PeerClosed);
-                Poll::Ready(None)
-            }
-            Poll::Pending => {
-                this.between_batches = true;
-                let shared = &this.shared;
-                this.busy_poll.poll(cx, || shared.has_callers());
-                Poll::Pending
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.fail(e.into())))),
+                Poll::Ready(None) => {
+                    this.fail(Error::PeerClosed);
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    this.between_batches = true;
+                    let shared = &this.shared;
+                    this.busy_poll.poll(cx, || shared.has_callers());
+                    return Poll::Pending;
+                }
             }
         }
+        // Still reading answers nobody waits for: other tasks' turn.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -167,7 +183,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.framed.write_buffer().is_empty() {
+        if !this.unflushed && this.framed.write_buffer().is_empty() {
             return Poll::Ready(Ok(()));
         }
         // 1. A request came since the last look: give the next one a
@@ -178,10 +194,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        // 2. None came, or enough rounds passed: write.
+        // 2. None came, or enough rounds passed: write (or finish writing).
         this.fresh = false;
         this.deferred = 0;
-        Sink::<Message>::poll_flush(Pin::new(&mut this.framed), cx).map_err(|e| this.fail(e.into()))
+        let flushed = Sink::<Message>::poll_flush(Pin::new(&mut this.framed), cx);
+        this.unflushed = flushed.is_pending();
+        flushed.map_err(|e| this.fail(e.into()))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -221,7 +239,8 @@ impl<T> fmt::Debug for Transport<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncBufReadExt, BufReader};
+    use crate::connection::inflight::Caller;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     fn transport() -> (
         Transport<tokio::io::DuplexStream>,
@@ -239,7 +258,7 @@ mod tests {
     }
 
     fn send(t: &mut Transport<tokio::io::DuplexStream>, shared: &Arc<Shared>, uid: &str) {
-        let key = shared.begin_elsewhere(uid).unwrap();
+        let key = shared.begin(uid, Caller::Queued).unwrap();
         let mut tagged = Tagged::new(Message::new(uid, "x"), key, shared.clone());
         let _tag = ::tokio_tower::multiplex::TagStore::assign_tag(Pin::new(&mut *t), &mut tagged);
         Pin::new(t).start_send(tagged).unwrap();
@@ -310,5 +329,23 @@ mod tests {
             panic!("{next:?}")
         };
         assert!(matches!(&e, Error::Closed(c) if matches!(**c, Error::TooManyTimeouts(3))));
+    }
+
+    #[tokio::test]
+    async fn answers_nobody_waits_for_are_routed_and_never_reach_the_client() {
+        let (mut t, shared, mut peer) = transport();
+        let _q = shared.begin("q", Caller::Queued).unwrap();
+        let words = concat!(
+            "{\"Uid\":\"ghost\",\"Val\":\"x\"}\n",
+            "{\"Uid\":\"q\",\"Val\":\"not on the wire yet\"}\n",
+            "{\"Uid\":\"\",\"Error\":\"bye\",\"Code\":\"going_away\"}\n",
+        );
+        peer.get_mut().write_all(words.as_bytes()).await.unwrap();
+        let mut task = tokio_test::task::spawn(());
+        let next = task.enter(|cx, _| Pin::new(&mut t).poll_next(cx));
+        assert!(next.is_pending(), "{next:?}");
+        assert!(shared.is_draining(), "the notice drains the connection");
+        assert_eq!(shared.len(), 1, "q keeps its Uid");
+        assert!(!shared.is_closed(), "q still waits");
     }
 }

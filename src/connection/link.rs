@@ -1,0 +1,64 @@
+//! [`Link`]: how a [`Connection`](super::Connection)'s calls reach its engine.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::future::Answer;
+use super::inflight::Caller;
+use super::shared::Shared;
+use crate::{Message, Resp};
+
+/// How a [`Connection`](super::Connection)'s calls reach its engine;
+/// dropping every clone lets the engine finish.
+#[derive(Clone)]
+pub(super) enum Link {
+    /// jsonmux's engine: the queue to its background task.
+    Jsonmux(mpsc::UnboundedSender<Message>),
+    /// tokio-tower's engine: its multiplex client behind a `Buffer`.
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(super::tokio_tower::Handle),
+}
+
+impl Link {
+    /// Who waits for a new call's answer, for its entry in the in-flight
+    /// table, and, on jsonmux's engine, where the answer will be received.
+    /// (tokio-tower's client names its own handle on the call once the
+    /// request is on the wire.)
+    #[inline]
+    pub(super) fn caller(&self) -> (Caller, Option<oneshot::Receiver<Resp>>) {
+        match self {
+            Link::Jsonmux(_) => {
+                let (caller, answer) = oneshot::channel();
+                (Caller::Channel(caller), Some(answer))
+            }
+            #[cfg(feature = "tokio-tower")]
+            Link::TokioTower(_) => (Caller::Queued, None),
+        }
+    }
+
+    /// Hands `msg`, its `Uid` taken with `key`, to the engine; returns
+    /// where its answer comes from (`received`: what
+    /// [`caller`](Self::caller) gave), or `None` if the engine is gone.
+    #[inline]
+    #[cfg_attr(not(feature = "tokio-tower"), allow(unused_variables))]
+    pub(super) fn send(
+        &self,
+        msg: Message,
+        received: Option<oneshot::Receiver<Resp>>,
+        key: &Arc<str>,
+        shared: &Arc<Shared>,
+    ) -> Option<Answer> {
+        match self {
+            Link::Jsonmux(requests) => {
+                requests.send(msg).ok()?;
+                received.map(Answer::Channel)
+            }
+            #[cfg(feature = "tokio-tower")]
+            Link::TokioTower(handle) => {
+                let call = handle.send(msg, key.clone(), shared.clone());
+                Some(Answer::TokioTower(Box::new(call)))
+            }
+        }
+    }
+}
