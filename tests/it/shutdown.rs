@@ -1,6 +1,7 @@
 //! Shutdown and closing, on both sides: the server's drain with its
-//! going-away notice (on each server engine), clients that heed it or
-//! ignore it, a pool that moves to the other server, and `Client::close`.
+//! going-away notice (on each server engine), clients that heed it (on
+//! each client engine) or ignore it, a pool that moves to the other
+//! server, and `Client::close` (on each client engine).
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use crate::support::engines::per_engine;
 use crate::support::raw::Raw;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Code, Connection, Error, Message, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -188,140 +189,154 @@ per_engine! {
     }
 }
 
-/// On the notice a bare connection answers its calls in flight, refuses new ones (`going_away`), then closes.
-#[tokio::test]
-async fn a_bare_connection_drains_on_the_notice() {
-    let mut server = TestServer::start().await;
-    let conn = Connection::connect(server.addr).await.unwrap();
-    let held = tokio::spawn(conn.clone().oneshot(Message::new("held", "wait:held")));
-    server.gates.arrived("held", 1).await;
-    server.signal_stop();
-    // Calls that go out before the notice arrives are answered too.
-    let refused = bounded("a call refused after the notice", async {
-        for i in 0.. {
-            let probe = Message::new(format!("probe{i}"), "x");
-            if let Err(e) = conn.clone().oneshot(probe).await {
-                return e;
+per_engine! {
+    /// On the notice a bare connection answers its calls in flight, refuses new ones (`going_away`), then closes.
+    async fn a_bare_connection_drains_on_the_notice(engine: Engine) {
+        let mut server = TestServer::start().await;
+        let conn = ClientBuilder::new()
+            .engine(engine)
+            .connect_bare(server.addr)
+            .await
+            .unwrap();
+        let held = tokio::spawn(conn.clone().oneshot(Message::new("held", "wait:held")));
+        server.gates.arrived("held", 1).await;
+        server.signal_stop();
+        // Calls that go out before the notice arrives are answered too.
+        let refused = bounded("a call refused after the notice", async {
+            for i in 0.. {
+                let probe = Message::new(format!("probe{i}"), "x");
+                if let Err(e) = conn.clone().oneshot(probe).await {
+                    return e;
+                }
             }
-        }
-        unreachable!()
-    })
-    .await;
-    assert!(refused.is_closed(), "{refused:?}");
-    let cause = refused.source().and_then(|c| c.downcast_ref::<Error>());
-    let going_away = matches!(
-        cause,
-        Some(Error::Server {
-            code: Code::GoingAway,
-            ..
-        })
-    );
-    assert!(going_away, "{refused:?}");
-    assert!(!conn.is_closed(), "open while a call is in flight");
-    server.gates.open("held");
-    assert_eq!(
-        bounded("the held call", held).await.unwrap().unwrap().uid,
-        "held"
-    );
-    eventually("the connection closes", || conn.is_closed()).await;
-    server.stop().await;
-}
-
-/// A pool over two servers loses no call when one drains: its calls in flight are answered, the other takes the new ones.
-#[test]
-fn a_pool_loses_no_call_when_one_of_its_servers_drains() {
-    with_paused_clock(|| async {
-        let mut a = TestServer::start().await;
-        let b = TestServer::start().await;
-        let client = ClientBuilder::new()
-            .pool_size(2)
-            .unwrap()
-            .connect_all([a.addr, b.addr])
-            .await
-            .unwrap();
-        let up = |i: usize| client.pool().endpoints()[i].connections;
-        eventually("every connection up", || up(0) + up(1) == 4).await;
-        let held = spawn_calls(&client, "held", 40, "wait:hold");
-        eventually("the held calls at the servers", || {
-            a.gates.count("hold") + b.gates.count("hold") == 40
+            unreachable!()
         })
         .await;
-        let at_a = a.gates.count("hold");
-        assert!(at_a > 0 && at_a < 40, "spread over both: {at_a} at a");
-
-        a.signal_stop();
-        eventually("a's connections out of rotation", || up(0) == 0).await;
-        let before = b.stats.snapshot().requests;
-        all_answered(spawn_calls(&client, "during", 100, "x")).await;
-        assert_eq!(b.stats.snapshot().requests - before, 100, "b took them all");
-        assert_eq!(a.stats.snapshot().requests, at_a as u64, "a took none");
-
-        a.gates.open("hold");
-        b.gates.open("hold");
-        all_answered(held).await;
-        let addr = a.addr;
-        a.stop().await;
-
-        // Restarted on the same port, it takes calls again.
-        let a = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
-        eventually("a's connections back", || up(0) == 2).await;
-        let again = spawn_calls(&client, "again", 40, "wait:again");
-        eventually("calls at both again", || {
-            a.gates.count("again") + b.gates.count("again") == 40
-        })
-        .await;
-        assert!(a.gates.count("again") > 0, "a is in rotation again");
-        a.gates.open("again");
-        b.gates.open("again");
-        all_answered(again).await;
-        client.close().await;
-        a.stop().await;
-        b.stop().await;
-    });
+        assert!(refused.is_closed(), "{refused:?}");
+        let cause = refused.source().and_then(|c| c.downcast_ref::<Error>());
+        let going_away = matches!(
+            cause,
+            Some(Error::Server {
+                code: Code::GoingAway,
+                ..
+            })
+        );
+        assert!(going_away, "{refused:?}");
+        assert!(!conn.is_closed(), "open while a call is in flight");
+        server.gates.open("held");
+        assert_eq!(
+            bounded("the held call", held).await.unwrap().unwrap().uid,
+            "held"
+        );
+        eventually("the connection closes", || conn.is_closed()).await;
+        server.stop().await;
+    }
 }
 
-/// `Client::close` fails new calls at once, lets the calls in flight be answered, then closes the connections.
-#[test]
-fn closing_a_client_answers_the_calls_in_flight_and_refuses_new_ones() {
-    with_paused_clock(|| async {
-        let s = TestServer::start().await;
-        let client = Client::connect(s.addr).await.unwrap();
-        let held = spawn_calls(&client, "held", 5, "wait:held");
-        s.gates.arrived("held", 5).await;
-        let closing = tokio::spawn(client.close());
-        let late = client.clone().oneshot(Message::new("late", "x")).await;
-        assert!(matches!(late, Err(Error::ClientClosed)), "{late:?}");
-        tokio::task::yield_now().await;
-        assert!(!closing.is_finished(), "calls are in flight");
-        s.gates.open("held");
-        all_answered(held).await;
-        bounded("the close", closing).await.unwrap();
-        eventually("the server sees them go", || {
-            s.stats.snapshot().connections_open == 0
-        })
-        .await;
-        s.stop().await;
-    });
+per_engine! {
+    /// A pool over two servers loses no call when one drains: its calls in flight are answered, the other takes the new ones.
+    fn a_pool_loses_no_call_when_one_of_its_servers_drains(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut a = TestServer::start().await;
+            let b = TestServer::start().await;
+            let client = ClientBuilder::new()
+                .engine(engine)
+                .pool_size(2)
+                .unwrap()
+                .connect_all([a.addr, b.addr])
+                .await
+                .unwrap();
+            let up = |i: usize| client.pool().endpoints()[i].connections;
+            eventually("every connection up", || up(0) + up(1) == 4).await;
+            let held = spawn_calls(&client, "held", 40, "wait:hold");
+            eventually("the held calls at the servers", || {
+                a.gates.count("hold") + b.gates.count("hold") == 40
+            })
+            .await;
+            let at_a = a.gates.count("hold");
+            assert!(at_a > 0 && at_a < 40, "spread over both: {at_a} at a");
+
+            a.signal_stop();
+            eventually("a's connections out of rotation", || up(0) == 0).await;
+            let before = b.stats.snapshot().requests;
+            all_answered(spawn_calls(&client, "during", 100, "x")).await;
+            assert_eq!(b.stats.snapshot().requests - before, 100, "b took them all");
+            assert_eq!(a.stats.snapshot().requests, at_a as u64, "a took none");
+
+            a.gates.open("hold");
+            b.gates.open("hold");
+            all_answered(held).await;
+            let addr = a.addr;
+            a.stop().await;
+
+            // Restarted on the same port, it takes calls again.
+            let a = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
+            eventually("a's connections back", || up(0) == 2).await;
+            let again = spawn_calls(&client, "again", 40, "wait:again");
+            eventually("calls at both again", || {
+                a.gates.count("again") + b.gates.count("again") == 40
+            })
+            .await;
+            assert!(a.gates.count("again") > 0, "a is in rotation again");
+            a.gates.open("again");
+            b.gates.open("again");
+            all_answered(again).await;
+            client.close().await;
+            a.stop().await;
+            b.stop().await;
+        });
+    }
 }
 
-/// `Client::close` waits for a call that is never answered only until its request timeout.
-#[test]
-fn closing_a_client_waits_no_longer_than_the_request_timeout() {
-    with_paused_clock(|| async {
-        let deadline = Duration::from_secs(2);
-        let s = TestServer::start_with(ServerBuilder::new().handler_timeout(None)).await;
-        let client = ClientBuilder::new()
-            .request_timeout(Some(deadline))
-            .connect(s.addr)
-            .await
-            .unwrap();
-        let started = Instant::now();
-        let hung = tokio::spawn(client.clone().oneshot(Message::new("hung", "hang")));
-        tokio::task::yield_now().await;
-        client.close().await;
-        assert_eq!(started.elapsed(), deadline, "closed when the call gave up");
-        let err = bounded("the hung call", hung).await.unwrap().unwrap_err();
-        assert!(err.is_timeout(), "{err:?}");
-        s.stop().await;
-    });
+per_engine! {
+    /// `Client::close` fails new calls at once, lets the calls in flight be answered, then closes the connections.
+    fn closing_a_client_answers_the_calls_in_flight_and_refuses_new_ones(engine: Engine) {
+        with_paused_clock(move || async move {
+            let s = TestServer::start().await;
+            let client = ClientBuilder::new()
+                .engine(engine)
+                .connect(s.addr)
+                .await
+                .unwrap();
+            let held = spawn_calls(&client, "held", 5, "wait:held");
+            s.gates.arrived("held", 5).await;
+            let closing = tokio::spawn(client.close());
+            let late = client.clone().oneshot(Message::new("late", "x")).await;
+            assert!(matches!(late, Err(Error::ClientClosed)), "{late:?}");
+            tokio::task::yield_now().await;
+            assert!(!closing.is_finished(), "calls are in flight");
+            s.gates.open("held");
+            all_answered(held).await;
+            bounded("the close", closing).await.unwrap();
+            eventually("the server sees them go", || {
+                s.stats.snapshot().connections_open == 0
+            })
+            .await;
+            s.stop().await;
+        });
+    }
+}
+
+per_engine! {
+    /// `Client::close` waits for a call that is never answered only until its request timeout.
+    fn closing_a_client_waits_no_longer_than_the_request_timeout(engine: Engine) {
+        with_paused_clock(move || async move {
+            let deadline = Duration::from_secs(2);
+            let s = TestServer::start_with(ServerBuilder::new().handler_timeout(None)).await;
+            let client = ClientBuilder::new()
+                .engine(engine)
+                .request_timeout(Some(deadline))
+                .connect(s.addr)
+                .await
+                .unwrap();
+            let started = Instant::now();
+            let hung = tokio::spawn(client.clone().oneshot(Message::new("hung", "hang")));
+            tokio::task::yield_now().await;
+            client.close().await;
+            assert_eq!(started.elapsed(), deadline, "closed when the call gave up");
+            let err = bounded("the hung call", hung).await.unwrap().unwrap_err();
+            assert!(err.is_timeout(), "{err:?}");
+            s.stop().await;
+        });
+    }
 }

@@ -6,6 +6,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::engines::per_engine;
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock};
@@ -45,40 +46,42 @@ impl PipeConnector {
     }
 }
 
-/// A pool of two dials through the user's connector, and a server over the
-/// stream of those pipes answers every call.
-#[tokio::test]
-async fn a_client_dials_through_its_own_connector_to_a_server_over_its_own_stream() {
-    let (to_server, accepted) = mpsc::unbounded_channel();
-    let server = Server::builder().incoming(pipes(accepted));
-    let stats = server.stats();
-    tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+per_engine! {
+    /// A pool of two dials through the user's connector, and a server over the
+    /// stream of those pipes answers every call.
+    async fn a_client_dials_through_its_own_connector_to_a_server_over_its_own_stream(engine: Engine) {
+        let (to_server, accepted) = mpsc::unbounded_channel();
+        let server = Server::builder().incoming(pipes(accepted));
+        let stats = server.stats();
+        tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 
-    let connector = PipeConnector {
-        to_server,
-        dialed: Arc::default(),
-    };
-    let dialed = connector.dialed.clone();
-    let client = ClientBuilder::new()
-        .pool_size(2)
-        .unwrap()
-        .connector(service_fn(move |addr| {
-            let c = connector.clone();
-            async move { c.dial(addr) }
-        }))
-        .connect("pigs.example:3000")
-        .await
-        .unwrap();
-    for i in 0..20 {
-        let resp = client
-            .clone()
-            .oneshot(Message::new(format!("p{i}"), "pipe"))
-            .await;
-        assert_eq!(resp.unwrap().val, "server: hello, pipe");
+        let connector = PipeConnector {
+            to_server,
+            dialed: Arc::default(),
+        };
+        let dialed = connector.dialed.clone();
+        let client = ClientBuilder::new()
+            .engine(engine)
+            .pool_size(2)
+            .unwrap()
+            .connector(service_fn(move |addr| {
+                let c = connector.clone();
+                async move { c.dial(addr) }
+            }))
+            .connect("pigs.example:3000")
+            .await
+            .unwrap();
+        for i in 0..20 {
+            let resp = client
+                .clone()
+                .oneshot(Message::new(format!("p{i}"), "pipe"))
+                .await;
+            assert_eq!(resp.unwrap().val, "server: hello, pipe");
+        }
+        crate::support::time::eventually("both dials", || dialed.lock().unwrap().len() == 2).await;
+        assert_eq!(dialed.lock().unwrap()[0], Addr::from("pigs.example:3000"));
+        assert_eq!(stats.snapshot().connections_total, 2);
     }
-    crate::support::time::eventually("both dials", || dialed.lock().unwrap().len() == 2).await;
-    assert_eq!(dialed.lock().unwrap()[0], Addr::from("pigs.example:3000"));
-    assert_eq!(stats.snapshot().connections_total, 2);
 }
 
 /// A connector's I/O error is a dial error, `Connect`, with the error as its source.

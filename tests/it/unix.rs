@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::support::engines::per_engine;
 use crate::support::time::bounded;
 use jsonmux::{Addr, Client, ClientBuilder, Connection, HelloService, Message, Server};
 use tokio::sync::oneshot;
@@ -25,35 +26,37 @@ async fn serve_at(
     (stop, tokio::spawn(server.serve(HelloService, stopped)))
 }
 
-/// A pooled client at `unix:/path` gets every answer; the socket file goes when the server stops.
-#[tokio::test]
-async fn a_client_at_a_unix_path_is_served_and_the_file_is_removed_at_the_end() {
-    let path = socket_path("pool");
-    let (stop, serving) = serve_at(&path).await;
-    let client: Client = ClientBuilder::new()
-        .connect(format!("unix:{}", path.display()))
-        .await
-        .unwrap();
-    let calls: Vec<_> = (0..100)
-        .map(|i| {
-            tokio::spawn(
-                client
-                    .clone()
-                    .oneshot(Message::new(format!("u{i}"), "sock")),
-            )
-        })
-        .collect();
-    for call in calls {
-        let resp = bounded("a call over a unix socket", call)
+per_engine! {
+    /// A pooled client at `unix:/path` gets every answer; the socket file goes when the server stops.
+    async fn a_client_at_a_unix_path_is_served_and_the_file_is_removed_at_the_end(engine: Engine) {
+        let path = socket_path(&format!("pool-{engine:?}"));
+        let (stop, serving) = serve_at(&path).await;
+        let client: Client = ClientBuilder::new()
+            .engine(engine)
+            .connect(format!("unix:{}", path.display()))
             .await
-            .unwrap()
             .unwrap();
-        assert_eq!(resp.val, "server: hello, sock");
+        let calls: Vec<_> = (0..100)
+            .map(|i| {
+                tokio::spawn(
+                    client
+                        .clone()
+                        .oneshot(Message::new(format!("u{i}"), "sock")),
+                )
+            })
+            .collect();
+        for call in calls {
+            let resp = bounded("a call over a unix socket", call)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(resp.val, "server: hello, sock");
+        }
+        drop(client);
+        stop.send(()).unwrap();
+        bounded("the drain", serving).await.unwrap().unwrap();
+        assert!(!path.exists(), "the socket file is removed");
     }
-    drop(client);
-    stop.send(()).unwrap();
-    bounded("the drain", serving).await.unwrap().unwrap();
-    assert!(!path.exists(), "the socket file is removed");
 }
 
 /// A socket file nobody listens on is replaced; a live server's is not taken over.

@@ -4,37 +4,43 @@
 use std::time::Duration;
 
 use super::{client, Pki};
+use crate::support::engines::per_engine;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually};
 use jsonmux::{ClientBuilder, ConnInfo, Error, Message, Resp};
 use rcgen::SanType;
 use tower::ServiceExt;
 
-/// A mutual-TLS server serves a pooled client with a certificate from its CA.
-#[tokio::test]
-async fn a_mutual_tls_server_serves_a_client_with_a_valid_certificate() {
-    let pki = Pki::new();
-    let s = TestServer::start_at("127.0.0.1:0", pki.server_builder(true), scripted).await;
-    let id = pki.ca.client("billing", Vec::new());
-    let client = client(&pki, Some(&id)).connect(s.addr).await.unwrap();
-    let calls: Vec<_> = (0..100)
-        .map(|i| {
-            tokio::spawn(
-                client
-                    .clone()
-                    .oneshot(Message::new(format!("t{i}"), "sealed")),
-            )
-        })
-        .collect();
-    for call in calls {
-        let resp = bounded("a call over mutual TLS", call)
+per_engine! {
+    /// A mutual-TLS server serves a pooled client with a certificate from its CA.
+    async fn a_mutual_tls_server_serves_a_client_with_a_valid_certificate(engine: Engine) {
+        let pki = Pki::new();
+        let s = TestServer::start_at("127.0.0.1:0", pki.server_builder(true), scripted).await;
+        let id = pki.ca.client("billing", Vec::new());
+        let client = client(&pki, Some(&id))
+            .engine(engine)
+            .connect(s.addr)
             .await
-            .unwrap()
             .unwrap();
-        assert_eq!(resp.val, "server: hello, sealed");
+        let calls: Vec<_> = (0..100)
+            .map(|i| {
+                tokio::spawn(
+                    client
+                        .clone()
+                        .oneshot(Message::new(format!("t{i}"), "sealed")),
+                )
+            })
+            .collect();
+        for call in calls {
+            let resp = bounded("a call over mutual TLS", call)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(resp.val, "server: hello, sealed");
+        }
+        assert_eq!(s.stats.snapshot().tls_handshake_failures, 0);
+        s.stop().await;
     }
-    assert_eq!(s.stats.snapshot().tls_handshake_failures, 0);
-    s.stop().await;
 }
 
 /// A handler made per connection sees the verified client identity: subject, DNS and URI SANs.
@@ -156,49 +162,51 @@ async fn tls_runs_over_a_unix_socket_with_a_server_name() {
     bounded("the drain", serving).await.unwrap().unwrap();
 }
 
-/// TLS over the user's own transports (a connector and an incoming stream
-/// of 2 KiB pipes): a burst of 512 calls, far more than a pipe holds, is
-/// answered in full, every record the TLS session holds back flushed.
-#[tokio::test]
-async fn a_burst_over_tls_on_small_pipes_is_answered_in_full() {
-    let pki = Pki::new();
-    let (to_server, mut accepted) = tokio::sync::mpsc::unbounded_channel();
-    let incoming = futures_util::stream::poll_fn(move |cx| {
-        accepted
-            .poll_recv(cx)
-            .map(|pipe| pipe.map(|p| Ok::<_, std::io::Error>((p, ConnInfo::default()))))
-    });
-    let server = pki.server_builder(false).incoming(incoming);
-    tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
-    let connector = tower::service_fn(move |_: jsonmux::Addr| {
-        let (ours, theirs) = tokio::io::duplex(2048);
-        let sent = to_server.send(theirs);
-        async move {
-            sent.map(|()| ours)
-                .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+per_engine! {
+    /// TLS over the user's own transports (a connector and an incoming stream
+    /// of 2 KiB pipes): a burst of 512 calls, far more than a pipe holds, is
+    /// answered in full, every record the TLS session holds back flushed.
+    async fn a_burst_over_tls_on_small_pipes_is_answered_in_full(engine: Engine) {
+        let pki = Pki::new();
+        let (to_server, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+        let incoming = futures_util::stream::poll_fn(move |cx| {
+            accepted
+                .poll_recv(cx)
+                .map(|pipe| pipe.map(|p| Ok::<_, std::io::Error>((p, ConnInfo::default()))))
+        });
+        let server = pki.server_builder(false).incoming(incoming);
+        tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+        let connector = tower::service_fn(move |_: jsonmux::Addr| {
+            let (ours, theirs) = tokio::io::duplex(2048);
+            let sent = to_server.send(theirs);
+            async move {
+                sent.map(|()| ours)
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            }
+        });
+        let tls = pki.client_tls().server_name("localhost").unwrap();
+        let client = ClientBuilder::new()
+            .engine(engine)
+            .pool_size(1)
+            .unwrap()
+            .connector(connector)
+            .tls(tls)
+            .unwrap()
+            .connect("pipe:0")
+            .await
+            .unwrap();
+        let calls: Vec<_> = (0..512)
+            .map(|i| {
+                tokio::spawn(
+                    client
+                        .clone()
+                        .oneshot(Message::new(format!("b{i}"), "burst")),
+                )
+            })
+            .collect();
+        for call in calls {
+            let resp = bounded("a call of the burst", call).await.unwrap().unwrap();
+            assert_eq!(resp.val, "server: hello, burst");
         }
-    });
-    let tls = pki.client_tls().server_name("localhost").unwrap();
-    let client = ClientBuilder::new()
-        .pool_size(1)
-        .unwrap()
-        .connector(connector)
-        .tls(tls)
-        .unwrap()
-        .connect("pipe:0")
-        .await
-        .unwrap();
-    let calls: Vec<_> = (0..512)
-        .map(|i| {
-            tokio::spawn(
-                client
-                    .clone()
-                    .oneshot(Message::new(format!("b{i}"), "burst")),
-            )
-        })
-        .collect();
-    for call in calls {
-        let resp = bounded("a call of the burst", call).await.unwrap().unwrap();
-        assert_eq!(resp.val, "server: hello, burst");
     }
 }
