@@ -27,7 +27,7 @@ use tower::{Service, ServiceExt};
 #[path = "common/client_tls.rs"]
 mod client_tls;
 
-#[path = "support/engine.rs"]
+#[path = "common/engine.rs"]
 mod engine;
 
 use client_tls::ClientTlsArgs;

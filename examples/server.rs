@@ -24,14 +24,17 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use jsonmux::{Engine, HelloService, Server, ServerBuilder};
+use jsonmux::{HelloService, Server, ServerBuilder};
 use tower::util::MapRequestLayer;
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 
+#[path = "common/engine.rs"]
+mod engine;
 #[path = "common/server_tls.rs"]
 mod server_tls;
 
+use engine::EngineArg;
 use server_tls::ServerTlsArgs;
 
 /// Serves the seed's hello service over jsonmux.
@@ -60,24 +63,6 @@ struct Args {
     busy_poll_us: u64,
     #[command(flatten)]
     tls: ServerTlsArgs,
-}
-
-/// The engines `--engine` names.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum EngineArg {
-    Jsonmux,
-    #[cfg(feature = "tokio-tower")]
-    TokioTower,
-}
-
-impl From<EngineArg> for Engine {
-    fn from(arg: EngineArg) -> Engine {
-        match arg {
-            EngineArg::Jsonmux => Engine::Jsonmux,
-            #[cfg(feature = "tokio-tower")]
-            EngineArg::TokioTower => Engine::TokioTower,
-        }
-    }
 }
 
 #[tokio::main]

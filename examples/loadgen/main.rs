@@ -71,7 +71,7 @@ use tokio::time::Instant;
 
 #[path = "../common/client_tls.rs"]
 mod client_tls;
-#[path = "../support/engine.rs"]
+#[path = "../common/engine.rs"]
 mod engine;
 #[path = "../../benches/support/raw.rs"]
 mod raw;

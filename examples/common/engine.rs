@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-/// Which engine drives the connections.
+/// Which engine drives the connections (the client's or the server's).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub(crate) enum EngineArg {
     /// jsonmux's own (the default).
