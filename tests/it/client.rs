@@ -8,7 +8,7 @@ use jsonmux::{Client, ClientBuilder, Code, Engine, Error, Message};
 use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 
-use crate::support::engines::per_engine;
+use crate::support::engines::{client_on, per_engine};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock, with_real_clock};
 
@@ -16,11 +16,7 @@ per_engine! {
     /// One call through the default client stack gets the seed's answer.
     async fn a_call_gets_the_seed_answer(engine: Engine) {
         let server = TestServer::start().await;
-        let client = ClientBuilder::new()
-            .engine(engine)
-            .connect(server.addr)
-            .await
-            .unwrap();
+        let client = client_on(engine, server.addr).await;
         let resp = client
             .oneshot(Message::new("pixel-1", "pixelpig!"))
             .await
@@ -130,11 +126,7 @@ per_engine! {
         engine: Engine,
     ) {
         let server = TestServer::start().await;
-        let client = ClientBuilder::new()
-            .engine(engine)
-            .connect(server.addr)
-            .await
-            .unwrap();
+        let client = client_on(engine, server.addr).await;
         let err = client
             .clone()
             .oneshot(Message::new("f", "fail:no pigs"))
@@ -154,11 +146,7 @@ per_engine! {
     /// An error answer with the handler's own code keeps that code and message.
     async fn a_handlers_own_error_code_and_message_reach_the_caller(engine: Engine) {
         let server = TestServer::start().await;
-        let client = ClientBuilder::new()
-            .engine(engine)
-            .connect(server.addr)
-            .await
-            .unwrap();
+        let client = client_on(engine, server.addr).await;
         let err = client
             .oneshot(Message::new("c", "code:not_found:no such pig"))
             .await
@@ -190,19 +178,11 @@ per_engine! {
     /// A proxy relays its upstream's error code and message unchanged, with no prefix per hop.
     async fn a_proxy_relays_its_upstreams_error_answer_unchanged(engine: Engine) {
         let upstream = TestServer::start().await;
-        let to_upstream = ClientBuilder::new()
-            .engine(engine)
-            .connect(upstream.addr)
-            .await
-            .unwrap();
+        let to_upstream = client_on(engine, upstream.addr).await;
         let proxy = tower::service_fn(move |msg: Message| to_upstream.clone().oneshot(msg));
         let builder = jsonmux::ServerBuilder::new();
         let front = TestServer::start_at("127.0.0.1:0", builder, |_| proxy).await;
-        let client = ClientBuilder::new()
-            .engine(engine)
-            .connect(front.addr)
-            .await
-            .unwrap();
+        let client = client_on(engine, front.addr).await;
         for (val, want) in [
             ("fail:no pigs", Code::Handler),
             ("code:permission_denied:pigs only", Code::PermissionDenied),

@@ -7,7 +7,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use crate::support::calls::{all_answered, spawn_calls};
-use crate::support::engines::per_engine;
+use crate::support::engines::{client_on, per_engine};
 use crate::support::raw::Raw;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
@@ -293,11 +293,7 @@ per_engine! {
     fn closing_a_client_answers_the_calls_in_flight_and_refuses_new_ones(engine: Engine) {
         with_paused_clock(move || async move {
             let s = TestServer::start().await;
-            let client = ClientBuilder::new()
-                .engine(engine)
-                .connect(s.addr)
-                .await
-                .unwrap();
+            let client = client_on(engine, s.addr).await;
             let held = spawn_calls(&client, "held", 5, "wait:held");
             s.gates.arrived("held", 5).await;
             let closing = tokio::spawn(client.close());

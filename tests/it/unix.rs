@@ -3,9 +3,9 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::support::engines::per_engine;
+use crate::support::engines::{client_on, per_engine};
 use crate::support::time::bounded;
-use jsonmux::{Addr, Client, ClientBuilder, Connection, HelloService, Message, Server};
+use jsonmux::{Addr, Client, Connection, HelloService, Message, Server};
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
@@ -31,11 +31,7 @@ per_engine! {
     async fn a_client_at_a_unix_path_is_served_and_the_file_is_removed_at_the_end(engine: Engine) {
         let path = socket_path(&format!("pool-{engine:?}"));
         let (stop, serving) = serve_at(&path).await;
-        let client: Client = ClientBuilder::new()
-            .engine(engine)
-            .connect(format!("unix:{}", path.display()))
-            .await
-            .unwrap();
+        let client: Client = client_on(engine, format!("unix:{}", path.display())).await;
         let calls: Vec<_> = (0..100)
             .map(|i| {
                 tokio::spawn(

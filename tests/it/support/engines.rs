@@ -61,3 +61,15 @@ macro_rules! per_engine {
     };
 }
 pub(crate) use per_engine;
+
+/// The default client on `engine`, connected to `addr`.
+pub(crate) async fn client_on(
+    engine: jsonmux::Engine,
+    addr: impl Into<jsonmux::Addr>,
+) -> jsonmux::Client {
+    jsonmux::ClientBuilder::new()
+        .engine(engine)
+        .connect(addr)
+        .await
+        .unwrap()
+}
