@@ -22,8 +22,10 @@ use crate::connection::shared::{Routed, Shared};
 use crate::{Error, JsonCodec, Message, Resp};
 use ::tokio_tower::multiplex::client::Pending;
 
-/// Flushes deferred in a row, at most, while requests keep coming.
-const MAX_DEFERRED: usize = 16;
+/// Flushes deferred in a row, at most, while requests keep coming: a
+/// write waits for at most this many wake-ups of the client's task (and
+/// for no more than the codec's write buffer holds before it must write).
+const MAX_DEFERRED: usize = 64;
 
 /// Answers routed per wake-up, at most, when none is for tokio-tower to
 /// hand over (late, unknown, the server's word): then other tasks get a turn.
