@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use ::tokio_tower::multiplex::client::Pending;
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -20,7 +21,6 @@ use crate::connection::dispatch::READ_CAPACITY;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::{Routed, Shared};
 use crate::{Error, JsonCodec, Message, Resp};
-use ::tokio_tower::multiplex::client::Pending;
 
 /// Flushes deferred in a row, at most, while requests keep coming: a
 /// write waits for at most this many wake-ups of the client's task (and
