@@ -160,29 +160,31 @@ impl Shared {
         self.sync_len(&table);
         let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
         drop(table);
-        let (routed, claimed) = match caller {
+        let claimed = match caller {
             // A caller dropped since is the same as abandoned.
-            Some(Caller::Channel(c)) => (Routed::Done, c.send(resp).is_ok()),
+            Some(Caller::Channel(c)) => c.send(resp).is_ok(),
             #[cfg(feature = "tokio-tower")]
-            Some(Caller::Sent(pending)) => (Routed::HandOver(pending, resp), true),
-            #[cfg(feature = "tokio-tower")]
-            Some(Caller::Queued) => (Routed::Done, false),
-            None => (Routed::Done, false),
+            Some(Caller::Sent(pending)) => {
+                if drained {
+                    self.drained();
+                }
+                return Routed::HandOver(pending, resp);
+            }
+            _ => false,
         };
         if drained {
             self.drained();
         }
-        if !claimed {
-            match last_word {
-                // The server's last word about the whole connection (bad
-                // input, a limit): every request in flight will see it as the cause.
-                Some(cause) => self.set_cause(cause),
-                None => {
-                    tracing::debug!("an answer nobody waits for (late or unknown uid); dropped")
-                }
-            }
+        if claimed {
+            return Routed::Done;
         }
-        routed
+        match last_word {
+            // The server's last word about the whole connection (bad input,
+            // a limit): every request in flight will see it as the cause.
+            Some(cause) => self.set_cause(cause),
+            None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
+        }
+        Routed::Done
     }
 
     /// The caller of `key` gave up before its answer: tombstone, and one
