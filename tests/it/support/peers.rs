@@ -1,5 +1,5 @@
 //! Peers that are not jsonmux servers: one that dies, one that never
-//! answers, one that answers as its test writes it.
+//! answers, one that closes at once, one that answers as its test writes it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
