@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
+use super::background::Background;
+use super::dispatch::Dispatch;
 use super::future::Answer;
 use super::inflight::Caller;
+use super::options::ConnectionOptions;
 use super::shared::Shared;
-use crate::{Message, Resp};
+use crate::{Engine, Message, Resp};
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;
 /// dropping every clone lets the engine finish.
@@ -21,6 +25,40 @@ pub(super) enum Link {
 }
 
 impl Link {
+    /// Starts the engine `opts` names over `io` and spawns its task (so it
+    /// must be called within a tokio runtime): the one place a client
+    /// connection's engine is chosen.
+    pub(super) fn start<T>(io: T, opts: &ConnectionOptions, shared: &Arc<Shared>) -> Link
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        match opts.engine {
+            Engine::Jsonmux => {
+                let (link, background) = Link::jsonmux(io, opts, shared);
+                tokio::spawn(background);
+                link
+            }
+            #[cfg(feature = "tokio-tower")]
+            Engine::TokioTower => {
+                Link::TokioTower(super::tokio_tower::Handle::start(io, opts, shared))
+            }
+        }
+    }
+
+    /// jsonmux's engine over `io`: the link, and the task to run.
+    pub(super) fn jsonmux<T>(
+        io: T,
+        opts: &ConnectionOptions,
+        shared: &Arc<Shared>,
+    ) -> (Link, Background<T>)
+    where
+        T: AsyncRead + AsyncWrite + Unpin,
+    {
+        let (requests, queue) = mpsc::unbounded_channel();
+        let dispatch = Dispatch::new(io, queue, shared.clone(), opts);
+        (Link::Jsonmux(requests), Background::new(dispatch))
+    }
+
     /// Who waits for a new call's answer, for its entry in the in-flight
     /// table, and, on jsonmux's engine, where the answer will be received.
     /// (tokio-tower's client names its own handle on the call once the

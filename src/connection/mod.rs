@@ -15,6 +15,8 @@
 //!   [`Background`] future.
 //! * `InFlight`: who waits for which `Uid` (duplicates refused, abandoned
 //!   calls tombstoned), a plain state machine.
+//! * `Link`: how calls reach the engine, and the one place a connection's
+//!   engine is chosen and started.
 //! * [`UidMode`]: the caller's `Uid` on the wire, or a tag of the
 //!   connection's (`Tags`) given back as the caller's `Uid` in the answer.
 //! * `Health`: dead-peer detection (silence with calls waiting, timeouts in

@@ -6,20 +6,18 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tower::load::Load;
 use tower::Service;
 
 use super::background::Background;
 use super::dial::Dialer;
-use super::dispatch::Dispatch;
 use super::future::ResponseFuture;
 use super::inflight::Refused;
 use super::link::Link;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
 use super::stats::{CallCounts, CallStats};
-use crate::{Addr, Engine, Error, Message, Resp};
+use crate::{Addr, Error, Message, Resp};
 
 /// One connection carrying many requests at once, correlated by `Uid`.
 ///
@@ -204,40 +202,25 @@ impl Connection {
     }
 
     /// [`Connection::new`] with a builder's or pool's options, on the
-    /// engine they name: the one place a client connection's engine is chosen.
+    /// engine they name.
     pub(crate) fn with_options<T>(io: T, opts: &ConnectionOptions) -> Connection
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        match opts.engine {
-            Engine::Jsonmux => {
-                let (conn, background) = Connection::pair_with(io, opts);
-                tokio::spawn(background);
-                conn
-            }
-            #[cfg(feature = "tokio-tower")]
-            Engine::TokioTower => {
-                let shared = Arc::new(Shared::new(opts));
-                let handle = super::tokio_tower::Handle::start(io, opts, &shared);
-                Connection {
-                    link: Link::TokioTower(handle),
-                    shared,
-                }
-            }
-        }
+        let shared = Arc::new(Shared::new(opts));
+        let link = Link::start(io, opts, &shared);
+        Connection { link, shared }
     }
 
     /// [`Connection::pair`] with a builder's or pool's options, on
-    /// jsonmux's engine (tokio-tower's spawns its own task).
+    /// jsonmux's engine (tokio-tower's spawns its own tasks).
     fn pair_with<T>(io: T, opts: &ConnectionOptions) -> (Connection, Background<T>)
     where
         T: AsyncRead + AsyncWrite + Unpin,
     {
         let shared = Arc::new(Shared::new(opts));
-        let (requests, queue) = mpsc::unbounded_channel();
-        let dispatch = Dispatch::new(io, queue, shared.clone(), opts);
-        let link = Link::Jsonmux(requests);
-        (Connection { link, shared }, Background::new(dispatch))
+        let (link, background) = Link::jsonmux(io, opts, &shared);
+        (Connection { link, shared }, background)
     }
 
     /// True once the connection has ended; every later call fails with
