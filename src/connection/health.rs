@@ -1,6 +1,8 @@
 //! [`Health`]: whether the peer of a connection still looks alive.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::options::ConnectionOptions;
 use crate::Error;

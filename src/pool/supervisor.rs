@@ -104,7 +104,7 @@ pub(crate) async fn watch(conn: &Connection, token: &CancellationToken, until: U
             _ = conn.draining(), if until == Until::Draining => return Watched::Draining,
             _ = tick.tick() => {}
         }
-        if let Some(dead) = conn.check(Instant::now()) {
+        if let Some(dead) = conn.check(tokio::time::Instant::now()) {
             conn.abort(dead);
         }
     }

@@ -97,8 +97,6 @@ per_engine! {
 per_engine! {
     /// A connection silent for `read_timeout` is replaced (`PeerSilent`), callers gone or not.
     fn a_server_that_never_answers_gets_its_connection_replaced(engine: Engine) {
-        // The silence is measured in real time today: the paused clock spins
-        // through the watcher's checks until 100 ms of real time have passed.
         with_paused_clock(move || async move {
             let (addr, mut accepted) = silent_server().await;
             let client = quick(engine)
