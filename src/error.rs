@@ -98,6 +98,14 @@ pub enum Error {
     /// This many calls in a row timed out with no answer in between: the
     /// connection was replaced.
     TooManyTimeouts(usize),
+    /// Requests were waiting to be written and the peer took no bytes for
+    /// this long: the connection was replaced.
+    PeerNotReading(Duration),
+    /// This many calls given up on still had their answers due: past the
+    /// limit of such calls, or for longer than the time allowed. The
+    /// connection was retired (it took no new call, and closed once its
+    /// calls in flight were done), which frees their `Uid`s for good.
+    AnswersOverdue(usize),
     /// TLS failed: its setup (a certificate or key that cannot be read or
     /// used) or a handshake (the server's certificate not trusted or not
     /// for the name dialed, ours refused, a peer not speaking TLS);
@@ -226,6 +234,15 @@ impl fmt::Display for Error {
                 write!(f, "no answer from peer for {d:?} with calls waiting")
             }
             Error::TooManyTimeouts(n) => write!(f, "{n} calls in a row timed out"),
+            Error::PeerNotReading(d) => {
+                write!(
+                    f,
+                    "peer took no bytes for {d:?} with requests waiting to be written"
+                )
+            }
+            Error::AnswersOverdue(n) => {
+                write!(f, "answers to {n} calls given up on are overdue")
+            }
             Error::Tls(_) => f.write_str("tls error"),
             Error::InvalidOption { option, reason } => write!(f, "invalid {option}: {reason}"),
             Error::Other(e) => fmt::Display::fmt(e, f),

@@ -54,7 +54,9 @@ mod stack;
 
 pub use crate::connection::dial::DEFAULT_DIAL_TIMEOUT;
 pub use crate::connection::options::{
-    DEFAULT_BUSY_POLL, DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_READ_TIMEOUT,
+    DEFAULT_ABANDONED_TIMEOUT, DEFAULT_BUSY_POLL, DEFAULT_MAX_ABANDONED,
+    DEFAULT_MAX_CONSECUTIVE_TIMEOUTS, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_READ_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT,
 };
 pub use crate::connection::CallCounts;
 pub use crate::connection::UidMode;

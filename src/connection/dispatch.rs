@@ -14,8 +14,9 @@ use tokio::time::Instant;
 use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::backlog::Backlog;
 use super::options::ConnectionOptions;
-use super::shared::Shared;
+use super::shared::{Queued, Shared};
 use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};
 
@@ -34,18 +35,25 @@ const MAX_UNWRITTEN: usize = 64 * 1024;
 /// Drives one connection over `T` until it ends.
 ///
 /// Each round takes every queued request (up to [`BATCH`] requests or
-/// [`MAX_UNWRITTEN`] bytes), encodes them into the write buffer and flushes
-/// them with one write, then decodes and routes every answer already
-/// received. The stream is always read, even with nothing in flight, so a
-/// peer's close is seen at once.
+/// [`MAX_UNWRITTEN`] bytes), encodes those whose caller still waits into
+/// the write buffer and flushes them with one write, then decodes and
+/// routes every answer already received. The stream is always read, even
+/// with nothing in flight, so a peer's close is seen at once. A flush that
+/// leaves bytes unwritten and wrote none is reported to the health as
+/// writes blocked (the peer takes nothing) until the stream takes some.
 ///
 /// A server's going-away notice makes the connection drain (see
 /// [`Shared::route`]): requests already taken are still written and
 /// answered, and the task stops once the last of them is done.
 pub(crate) struct Dispatch<T> {
     framed: Framed<T, JsonCodec<Resp>>,
-    requests: mpsc::UnboundedReceiver<Message>,
+    requests: mpsc::UnboundedReceiver<Queued>,
     shared: Arc<Shared>,
+    /// The requests taken in a round (kept for its allocation).
+    taken: Vec<Queued>,
+    /// The last flush left bytes unwritten without writing any: the peer
+    /// takes nothing (reported to the health when it starts and stops).
+    write_blocked: bool,
     /// Fires when the connection is aborted from outside (dead peer).
     kill: Pin<Box<WaitForCancellationFutureOwned>>,
     /// Every `Connection` handle is gone: finish what callers still wait
@@ -62,7 +70,7 @@ pub(crate) struct Dispatch<T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
     pub(crate) fn new(
         io: T,
-        requests: mpsc::UnboundedReceiver<Message>,
+        requests: mpsc::UnboundedReceiver<Queued>,
         shared: Arc<Shared>,
         opts: &ConnectionOptions,
     ) -> Self {
@@ -76,6 +84,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             framed,
             requests,
             shared,
+            taken: Vec::new(),
+            write_blocked: false,
             kill,
             draining: false,
             busy_poll: BusyPoll::new(opts.busy_poll),
@@ -92,37 +102,30 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             return Poll::Ready(Err(self.shared.closed_error()));
         }
         for _ in 0..ROUNDS {
-            // 1. Encode every queued request.
-            let mut wrote = 0;
-            while !self.draining
-                && wrote < BATCH
-                && self.framed.write_buffer().len() < MAX_UNWRITTEN
-            {
-                match self.requests.poll_recv(cx) {
-                    Poll::Ready(Some(msg)) => {
-                        Pin::new(&mut self.framed).start_send(msg)?;
-                        wrote += 1;
-                    }
-                    Poll::Ready(None) => self.draining = true,
-                    Poll::Pending => break,
-                }
-            }
+            // 1. Take every queued request; encode those still wanted.
+            let took = self.take_requests(cx)?;
             // 2. One write for the batch; if the stream is full, keep reading.
             if self.unflushed || !self.framed.write_buffer().is_empty() {
+                let before = self.framed.write_buffer().len();
                 match Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx) {
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
-                    flushed => self.unflushed = flushed.is_pending(),
+                    flushed => {
+                        self.unflushed = flushed.is_pending();
+                        let wrote_some = self.framed.write_buffer().len() < before;
+                        self.blocked(self.unflushed, wrote_some);
+                    }
                 }
             }
             // 3. Route every answer received.
             let mut got = 0;
+            let mut heard_at = None;
             while got < BATCH {
                 match Pin::new(&mut self.framed).poll_next(cx) {
                     Poll::Ready(Some(Ok(resp))) => {
-                        // Progress, for the dead-peer check: a clock read
-                        // per batch, not per answer.
-                        let heard_at = (got == 0).then(Instant::now);
-                        self.shared.route(resp, heard_at);
+                        // Progress, for the dead-peer check, if it answers
+                        // one of our calls: a clock read per batch.
+                        let now = *heard_at.get_or_insert_with(Instant::now);
+                        self.shared.route(resp, Some(now));
                         got += 1;
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.into())),
@@ -133,7 +136,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             if self.draining && !self.shared.has_callers() {
                 return Poll::Ready(Ok(()));
             }
-            if wrote == 0 && got == 0 {
+            if took == 0 && got == 0 {
                 let shared = &self.shared;
                 self.busy_poll.poll(cx, || shared.has_callers());
                 return Poll::Pending;
@@ -143,6 +146,50 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
         // Still busy: let other tasks run, then come back.
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// Takes the queued requests (up to [`BATCH`] of them or
+    /// [`MAX_UNWRITTEN`] bytes in the write buffer), gives their room in
+    /// the backlog back, and encodes those whose caller still waits; the
+    /// others' callers gave up while they were queued: they are dropped
+    /// unsent. Returns how many were taken.
+    fn take_requests(&mut self, cx: &mut Context<'_>) -> Result<usize, Error> {
+        let mut bytes = self.framed.write_buffer().len();
+        let mut room = 0;
+        while !self.draining && self.taken.len() < BATCH && bytes < MAX_UNWRITTEN {
+            match self.requests.poll_recv(cx) {
+                Poll::Ready(Some(queued)) => {
+                    let size = Backlog::size(&queued.msg);
+                    bytes += size;
+                    room += size;
+                    self.taken.push(queued);
+                }
+                Poll::Ready(None) => self.draining = true,
+                Poll::Pending => break,
+            }
+        }
+        let took = self.taken.len();
+        if took == 0 {
+            return Ok(0);
+        }
+        self.shared.backlog.give_back(room);
+        self.shared.sending(&mut self.taken);
+        for queued in self.taken.drain(..) {
+            Pin::new(&mut self.framed).start_send(queued.msg)?;
+        }
+        Ok(took)
+    }
+
+    /// After a flush: writes are `blocked` (bytes left unwritten), and
+    /// the stream took some or none (`wrote_some`). The health hears when
+    /// the peer starts taking nothing, and when it takes something again.
+    fn blocked(&mut self, blocked: bool, wrote_some: bool) {
+        if blocked && (wrote_some || !self.write_blocked) {
+            self.shared.write_blocked(Some(Instant::now()));
+        } else if !blocked && self.write_blocked {
+            self.shared.write_blocked(None);
+        }
+        self.write_blocked = blocked;
     }
 }
 

@@ -8,18 +8,23 @@ use std::task::{ready, Context, Poll};
 
 use tokio::sync::oneshot;
 
+use super::held::Held;
 use super::shared::Shared;
 use crate::{Error, Resp};
 
 /// The future a [`Connection`](super::Connection) call returns.
 ///
 /// Dropping it before it completes (a timeout, a cancelled task) leaves a
-/// tombstone for its `Uid`; see [`Connection`](super::Connection).
+/// reservation for its `Uid` (or, if its request was still waiting for
+/// room, drops the request and frees the `Uid`); see
+/// [`Connection`](super::Connection).
 pub struct ResponseFuture {
     state: State,
 }
 
 enum State {
+    /// The connection's backlog was full: the request waits for room.
+    Held(Box<Held>),
     Waiting {
         answer: Answer,
         /// The `Uid` on the wire: needed to tombstone it if the caller
@@ -61,6 +66,12 @@ impl ResponseFuture {
         }
     }
 
+    pub(crate) fn held(held: Held) -> Self {
+        ResponseFuture {
+            state: State::Held(Box::new(held)),
+        }
+    }
+
     pub(crate) fn failed(e: Error) -> Self {
         ResponseFuture {
             state: State::Failed(Some(e)),
@@ -78,6 +89,22 @@ impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let State::Held(held) = &mut self.state {
+            // 0. Send the request once there is room; then wait as any call.
+            let sent = ready!(held.poll_send(cx));
+            let State::Held(held) = std::mem::replace(&mut self.state, State::Done) else {
+                unreachable!("matched above")
+            };
+            self.state = match sent {
+                Ok(answer) => State::Waiting {
+                    answer,
+                    uid: held.key,
+                    shared: held.shared,
+                    caller_uid: held.caller_uid,
+                },
+                Err(e) => State::Failed(Some(e)),
+            };
+        }
         let out = match &mut self.state {
             State::Waiting {
                 answer,
@@ -109,6 +136,7 @@ impl Future for ResponseFuture {
                 }
             }
             State::Failed(e) => Err(e.take().expect("polled after completion")),
+            State::Held(_) => unreachable!("queued above"),
             State::Done => panic!("ResponseFuture polled after completion"),
         };
         self.state = State::Done;
@@ -119,9 +147,16 @@ impl Future for ResponseFuture {
 impl Drop for ResponseFuture {
     #[inline]
     fn drop(&mut self) {
-        if let State::Waiting { uid, shared, .. } = &self.state {
-            shared.abandon(uid);
-            shared.stats.abandoned();
+        match &self.state {
+            State::Waiting { uid, shared, .. } => {
+                shared.abandon(uid);
+                shared.stats.abandoned();
+            }
+            State::Held(held) if held.is_held() => {
+                held.shared.abandon_unsent(&held.key);
+                held.shared.stats.abandoned();
+            }
+            _ => {}
         }
     }
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::inflight::InFlight;
 use super::options::ConnectionOptions;
 use crate::Error;
 
@@ -14,16 +15,45 @@ const CHECK_EVERY_MAX: Duration = Duration::from_millis(250);
 /// watcher's wake-ups stay bounded.
 const CHECK_EVERY_MIN: Duration = Duration::from_millis(5);
 
-/// Dead-peer detection for one connection: what it has heard from its peer,
-/// and the two rules that declare the peer dead.
+/// Dead-peer detection for one connection, and the bound on what a peer
+/// that loses answers makes it keep: what it has heard from its peer, and
+/// the rules that declare the peer dead or the connection spent.
 ///
-/// * **Silence** (`read_timeout`): calls are waiting and nothing arrived
-///   for this long → [`Error::PeerSilent`]. The clock restarts at every
-///   batch of answers and when calls start waiting on a connection that
-///   had none, so idle time never counts.
+/// Only answers to this connection's own calls count as hearing from the
+/// peer: an answer to a `Uid` it never sent (unknown, empty, `null`), a
+/// duplicate or an unsolicited flood proves nothing, so it changes nothing
+/// here.
+///
+/// The peer is dead ([`Verdict::Dead`]: replace the connection now):
+///
+/// * **Silence** (`read_timeout`): callers are waiting and no answer to
+///   any of its calls arrived for this long → [`Error::PeerSilent`]. The
+///   clock restarts at every batch of answers, and when callers start
+///   waiting on a connection that had none: idle time never counts,
+///   whatever reservations are left over. (Unless a caller gave up less
+///   than `read_timeout` before, with no answer since: the peer still owes
+///   that answer, and the silence goes on, so calls one after the other
+///   that each give up add up to a silent peer.)
+/// * **Not reading** (`write_timeout`): requests wait to be written and
+///   the peer has taken no byte for this long → [`Error::PeerNotReading`].
 /// * **Timeouts in a row** (`max_consecutive_timeouts`): this many callers
-///   gave up one after the other with no answer arriving in between →
-///   [`Error::TooManyTimeouts`].
+///   gave up one after the other with no answer reaching a caller in
+///   between → [`Error::TooManyTimeouts`]. (A late answer shows the peer
+///   is alive, not that calls succeed: it does not end the streak.)
+///
+/// The connection is spent ([`Verdict::Retire`]: drain it, so it takes no
+/// new call and ends once its calls in flight are done) when the answers
+/// of calls given up on are overdue → [`Error::AnswersOverdue`]:
+///
+/// * **Too many** (`max_abandoned`): this many reservations at once.
+/// * **Too old** (`abandoned_timeout`): a reservation lived through a
+///   whole generation of this length (so it is between one and two
+///   generations old, give or take one check).
+///
+/// A reservation is what keeps a late answer from reaching a later call
+/// with the same `Uid`; dropping one while the connection takes calls
+/// would break that, so the connection goes instead, and its replacement
+/// starts with every `Uid` free.
 ///
 /// A plain value, fed by the connection (under the lock of its in-flight
 /// table) and asked by whoever watches the connection with
@@ -31,12 +61,30 @@ const CHECK_EVERY_MIN: Duration = Duration::from_millis(5);
 #[derive(Debug)]
 pub(crate) struct Health {
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     max_consecutive_timeouts: Option<usize>,
-    /// The last answer received, or the moment calls started waiting on an
-    /// idle connection.
+    abandoned_timeout: Option<Duration>,
+    max_abandoned: Option<usize>,
+    /// The last answer to one of our calls, or the moment callers started
+    /// waiting on an idle connection.
     last_progress: Instant,
-    /// Callers that gave up in a row, with no answer arriving since.
+    /// Callers that gave up in a row, with no answer reaching a caller since.
     abandoned_streak: usize,
+    /// When a caller last gave up, if no answer to our calls came since.
+    gave_up_at: Option<Instant>,
+    /// Since when the peer has taken no byte of what waits to be written.
+    write_blocked_since: Option<Instant>,
+    /// When the current generation of reservations started.
+    generation_started: Instant,
+}
+
+/// What [`Health::check`] found.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// The peer is dead: end the connection with this cause.
+    Dead(Error),
+    /// The connection is spent: drain it, ending with this cause.
+    Retire(Error),
 }
 
 impl Health {
@@ -44,53 +92,112 @@ impl Health {
     pub(crate) fn new(opts: &ConnectionOptions, now: Instant) -> Self {
         Health {
             read_timeout: opts.read_timeout,
+            write_timeout: opts.write_timeout,
             max_consecutive_timeouts: opts.max_consecutive_timeouts,
+            abandoned_timeout: opts.abandoned_timeout,
+            max_abandoned: opts.max_abandoned,
             last_progress: now,
             abandoned_streak: 0,
+            gave_up_at: None,
+            write_blocked_since: None,
+            generation_started: now,
         }
     }
 
-    /// Something was heard at `now` (a batch of answers), or calls started
-    /// waiting on an idle connection: the silence counts from `now`.
+    /// Callers started waiting on an idle connection at `now`: the silence
+    /// counts from `now`, unless the peer owes an answer to a caller who
+    /// gave up less than `read_timeout` ago.
     #[inline]
-    pub(crate) fn progress(&mut self, now: Instant) {
+    pub(crate) fn busy(&mut self, now: Instant) {
+        if let (Some(limit), Some(at)) = (self.read_timeout, self.gave_up_at) {
+            if now.saturating_duration_since(at) < limit {
+                return;
+            }
+        }
         self.last_progress = now;
     }
 
-    /// An answer arrived (wanted or not): the streak of timeouts ends.
+    /// An answer to one of this connection's calls arrived, in a batch
+    /// read at `heard_at` (if given): the silence counts from then, and if
+    /// its caller still `wanted` it, the streak of timeouts ends.
     #[inline]
-    pub(crate) fn answered(&mut self) {
-        self.abandoned_streak = 0;
-    }
-
-    /// A caller gave up before its answer.
-    #[inline]
-    pub(crate) fn abandoned(&mut self) {
-        self.abandoned_streak += 1;
-    }
-
-    /// The verdict at `now`, with `in_flight` `Uid`s taken on the
-    /// connection: `Some(why)` if the peer is to be deemed dead.
-    pub(crate) fn check(&self, now: Instant, in_flight: usize) -> Option<Error> {
-        if let Some(limit) = self.read_timeout {
-            let silent = now.saturating_duration_since(self.last_progress);
-            if in_flight > 0 && silent >= limit {
-                return Some(Error::PeerSilent(silent));
-            }
+    pub(crate) fn answered(&mut self, heard_at: Option<Instant>, wanted: bool) {
+        if let Some(now) = heard_at {
+            self.last_progress = now;
         }
-        match self.max_consecutive_timeouts {
-            Some(max) if self.abandoned_streak >= max => {
-                Some(Error::TooManyTimeouts(self.abandoned_streak))
-            }
+        self.gave_up_at = None;
+        if wanted {
+            self.abandoned_streak = 0;
+        }
+    }
+
+    /// A caller gave up at `now` before its answer: one more timeout in a
+    /// row, and, if its request went out (`owed`), an answer the peer owes.
+    #[inline]
+    pub(crate) fn abandoned(&mut self, now: Instant, owed: bool) {
+        self.abandoned_streak += 1;
+        if owed {
+            self.gave_up_at = Some(now);
+        }
+    }
+
+    /// With `reserved` reservations held: the cause to retire the
+    /// connection with, if that is too many.
+    pub(crate) fn too_many_reserved(&self, reserved: usize) -> Option<Error> {
+        match self.max_abandoned {
+            Some(max) if reserved >= max => Some(Error::AnswersOverdue(reserved)),
             _ => None,
         }
     }
 
+    /// Writes are blocked since `since` (the peer takes nothing), or
+    /// flowing again (`None`).
+    pub(crate) fn write_blocked(&mut self, since: Option<Instant>) {
+        self.write_blocked_since = since;
+    }
+
+    /// The verdict at `now` on the connection whose calls are `in_flight`
+    /// (whose reservations it ages, a generation per `abandoned_timeout`).
+    pub(crate) fn check(&mut self, now: Instant, in_flight: &mut InFlight) -> Option<Verdict> {
+        if let Some(limit) = self.read_timeout {
+            let silent = now.saturating_duration_since(self.last_progress);
+            if in_flight.has_callers() && silent >= limit {
+                return Some(Verdict::Dead(Error::PeerSilent(silent)));
+            }
+        }
+        if let (Some(limit), Some(since)) = (self.write_timeout, self.write_blocked_since) {
+            let blocked = now.saturating_duration_since(since);
+            if blocked >= limit {
+                return Some(Verdict::Dead(Error::PeerNotReading(blocked)));
+            }
+        }
+        match self.max_consecutive_timeouts {
+            Some(max) if self.abandoned_streak >= max => {
+                return Some(Verdict::Dead(Error::TooManyTimeouts(self.abandoned_streak)));
+            }
+            _ => {}
+        }
+        let ttl = self.abandoned_timeout?;
+        if now.saturating_duration_since(self.generation_started) < ttl {
+            return None;
+        }
+        self.generation_started = now;
+        match in_flight.new_generation() {
+            0 => None,
+            overdue => Some(Verdict::Retire(Error::AnswersOverdue(overdue))),
+        }
+    }
+
     /// How often [`check`](Health::check) should be asked: a quarter of
-    /// the read timeout, so a silent peer is caught within 1.25 times it,
-    /// kept between [`CHECK_EVERY_MIN`] and [`CHECK_EVERY_MAX`].
+    /// the shorter of the read and write timeouts, so a dead peer is
+    /// caught within 1.25 times it, kept between [`CHECK_EVERY_MIN`] and
+    /// [`CHECK_EVERY_MAX`].
     pub(crate) fn check_every(&self) -> Duration {
-        self.read_timeout.map_or(CHECK_EVERY_MAX, |t| {
+        let shortest = match (self.read_timeout, self.write_timeout) {
+            (Some(r), Some(w)) => Some(r.min(w)),
+            (r, w) => r.or(w),
+        };
+        shortest.map_or(CHECK_EVERY_MAX, |t| {
             (t / 4).clamp(CHECK_EVERY_MIN, CHECK_EVERY_MAX)
         })
     }
@@ -99,89 +206,320 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::inflight::Caller;
+    use std::sync::Arc;
 
     const SEC: Duration = Duration::from_secs(1);
 
-    fn health(read_timeout: Option<Duration>, max: Option<usize>, t0: Instant) -> Health {
-        let opts = ConnectionOptions {
-            read_timeout,
-            max_consecutive_timeouts: max,
-            ..ConnectionOptions::default()
-        };
+    fn health(opts: ConnectionOptions, t0: Instant) -> Health {
         Health::new(&opts, t0)
     }
 
+    /// Only the rules named on top of `..off()` are on.
+    fn off() -> ConnectionOptions {
+        ConnectionOptions {
+            read_timeout: None,
+            write_timeout: None,
+            max_consecutive_timeouts: None,
+            abandoned_timeout: None,
+            max_abandoned: None,
+            ..ConnectionOptions::default()
+        }
+    }
+
+    /// A table with `n` callers waiting; their keys.
+    fn waiting(f: &mut InFlight, n: usize) -> Vec<Arc<str>> {
+        (0..n)
+            .map(|i| {
+                f.begin(
+                    &format!("c{}-{i}", f.len()),
+                    Caller::Channel(tokio::sync::oneshot::channel().0),
+                )
+            })
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
     #[test]
-    fn silence_with_calls_waiting_is_fatal_once_it_reaches_the_read_timeout() {
+    fn silence_with_callers_waiting_is_fatal_once_it_reaches_the_read_timeout() {
         let t0 = Instant::now();
-        let h = health(Some(10 * SEC), None, t0);
-        assert!(h.check(t0 + 9 * SEC, 1).is_none());
-        let dead = h.check(t0 + 10 * SEC, 1);
+        let mut f = InFlight::default();
+        waiting(&mut f, 1);
+        let mut h = health(
+            ConnectionOptions {
+                read_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        assert!(h.check(t0 + 9 * SEC, &mut f).is_none());
+        let dead = h.check(t0 + 10 * SEC, &mut f);
         assert!(
-            matches!(dead, Some(Error::PeerSilent(d)) if d == 10 * SEC),
+            matches!(dead, Some(Verdict::Dead(Error::PeerSilent(d))) if d == 10 * SEC),
             "{dead:?}"
         );
     }
 
     #[test]
-    fn silence_with_nothing_in_flight_is_idle_time_not_a_dead_peer() {
+    fn silence_with_only_reservations_left_is_idle_time_not_a_dead_peer() {
         let t0 = Instant::now();
-        let h = health(Some(SEC), None, t0);
-        assert!(h.check(t0 + 100 * SEC, 0).is_none());
+        let mut f = InFlight::default();
+        for key in waiting(&mut f, 3) {
+            f.abandon(&key);
+        }
+        let mut h = health(
+            ConnectionOptions {
+                read_timeout: Some(SEC),
+                ..off()
+            },
+            t0,
+        );
+        assert!(h.check(t0 + 100 * SEC, &mut f).is_none());
     }
 
     #[test]
-    fn progress_restarts_the_silence() {
+    fn calls_that_give_up_one_after_the_other_add_up_to_a_silent_peer() {
         let t0 = Instant::now();
-        let mut h = health(Some(10 * SEC), None, t0);
-        h.progress(t0 + 8 * SEC);
-        assert!(h.check(t0 + 17 * SEC, 3).is_none());
-        assert!(h.check(t0 + 18 * SEC, 3).is_some());
+        let mut f = InFlight::default();
+        let mut h = health(
+            ConnectionOptions {
+                read_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        for at in [t0, t0 + 3 * SEC, t0 + 6 * SEC] {
+            h.busy(at);
+            let key = waiting(&mut f, 1).remove(0);
+            assert!(h.check(at + 2 * SEC, &mut f).is_none());
+            f.abandon(&key);
+            h.abandoned(at + 2 * SEC, true);
+        }
+        waiting(&mut f, 1);
+        h.busy(t0 + 9 * SEC);
+        assert!(h.check(t0 + 9 * SEC, &mut f).is_none());
+        let dead = h.check(t0 + 10 * SEC, &mut f);
+        assert!(
+            matches!(dead, Some(Verdict::Dead(Error::PeerSilent(d))) if d == 10 * SEC),
+            "{dead:?}"
+        );
     }
 
     #[test]
-    fn timeouts_in_a_row_are_fatal_at_the_limit_and_an_answer_ends_the_streak() {
+    fn an_answer_owed_for_longer_than_the_read_timeout_leaves_the_next_call_its_own_clock() {
         let t0 = Instant::now();
-        let mut h = health(None, Some(3), t0);
-        h.abandoned();
-        h.abandoned();
-        assert!(h.check(t0, 2).is_none());
-        h.answered();
-        h.abandoned();
-        h.abandoned();
-        assert!(h.check(t0, 2).is_none(), "the answer reset the streak");
-        h.abandoned();
-        assert!(matches!(h.check(t0, 3), Some(Error::TooManyTimeouts(3))));
+        let mut f = InFlight::default();
+        let mut h = health(
+            ConnectionOptions {
+                read_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        let key = waiting(&mut f, 1).remove(0);
+        f.abandon(&key);
+        h.abandoned(t0 + SEC, true);
+        waiting(&mut f, 1);
+        h.busy(t0 + 11 * SEC);
+        assert!(h.check(t0 + 20 * SEC, &mut f).is_none());
+        assert!(h.check(t0 + 21 * SEC, &mut f).is_some());
+    }
+
+    #[test]
+    fn an_answer_to_our_call_restarts_the_silence_wanted_or_late() {
+        let t0 = Instant::now();
+        let mut f = InFlight::default();
+        waiting(&mut f, 3);
+        let mut h = health(
+            ConnectionOptions {
+                read_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        h.answered(Some(t0 + 8 * SEC), false);
+        assert!(h.check(t0 + 17 * SEC, &mut f).is_none());
+        h.answered(None, true);
+        assert!(
+            h.check(t0 + 18 * SEC, &mut f).is_some(),
+            "no time given: not a new batch"
+        );
+    }
+
+    #[test]
+    fn timeouts_in_a_row_are_fatal_at_the_limit_and_only_a_wanted_answer_ends_the_streak() {
+        let t0 = Instant::now();
+        let mut f = InFlight::default();
+        let max = ConnectionOptions {
+            max_consecutive_timeouts: Some(3),
+            ..off()
+        };
+        let mut h = health(max, t0);
+        h.abandoned(t0, false);
+        h.abandoned(t0, false);
+        assert!(h.check(t0, &mut f).is_none());
+        h.answered(Some(t0), true);
+        h.abandoned(t0, false);
+        h.abandoned(t0, false);
+        assert!(h.check(t0, &mut f).is_none(), "the answer reset the streak");
+        h.answered(Some(t0), false);
+        h.abandoned(t0, false);
+        let dead = h.check(t0, &mut f);
+        assert!(
+            matches!(dead, Some(Verdict::Dead(Error::TooManyTimeouts(3)))),
+            "{dead:?}"
+        );
     }
 
     #[test]
     fn silence_is_reported_before_the_streak() {
         let t0 = Instant::now();
-        let mut h = health(Some(SEC), Some(1), t0);
-        h.abandoned();
-        assert!(matches!(h.check(t0 + SEC, 1), Some(Error::PeerSilent(_))));
+        let mut f = InFlight::default();
+        waiting(&mut f, 1);
+        let opts = ConnectionOptions {
+            read_timeout: Some(SEC),
+            max_consecutive_timeouts: Some(1),
+            ..off()
+        };
+        let mut h = health(opts, t0);
+        h.abandoned(t0, false);
+        let dead = h.check(t0 + SEC, &mut f);
+        assert!(
+            matches!(dead, Some(Verdict::Dead(Error::PeerSilent(_)))),
+            "{dead:?}"
+        );
+    }
+
+    #[test]
+    fn a_peer_that_takes_no_bytes_for_the_write_timeout_is_dead() {
+        let t0 = Instant::now();
+        let mut f = InFlight::default();
+        let mut h = health(
+            ConnectionOptions {
+                write_timeout: Some(5 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        h.write_blocked(Some(t0 + SEC));
+        assert!(h.check(t0 + 5 * SEC, &mut f).is_none());
+        h.write_blocked(Some(t0 + 4 * SEC));
+        assert!(
+            h.check(t0 + 8 * SEC, &mut f).is_none(),
+            "it took some: the clock restarted"
+        );
+        let dead = h.check(t0 + 9 * SEC, &mut f);
+        assert!(
+            matches!(dead, Some(Verdict::Dead(Error::PeerNotReading(d))) if d == 5 * SEC),
+            "{dead:?}"
+        );
+        h.write_blocked(None);
+        assert!(h.check(t0 + 100 * SEC, &mut f).is_none(), "flowing again");
+    }
+
+    #[test]
+    fn too_many_reservations_retire_the_connection() {
+        let t0 = Instant::now();
+        let h = health(
+            ConnectionOptions {
+                max_abandoned: Some(4),
+                ..off()
+            },
+            t0,
+        );
+        assert!(h.too_many_reserved(3).is_none());
+        assert!(matches!(
+            h.too_many_reserved(4),
+            Some(Error::AnswersOverdue(4))
+        ));
+        let unlimited = health(off(), t0);
+        assert!(unlimited.too_many_reserved(usize::MAX).is_none());
+    }
+
+    #[test]
+    fn a_reservation_that_lives_through_a_whole_abandoned_timeout_retires_the_connection() {
+        let t0 = Instant::now();
+        let mut f = InFlight::default();
+        let keys = waiting(&mut f, 2);
+        let mut h = health(
+            ConnectionOptions {
+                abandoned_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        f.abandon(&keys[0]);
+        assert!(h.check(t0 + 9 * SEC, &mut f).is_none());
+        assert!(
+            h.check(t0 + 10 * SEC, &mut f).is_none(),
+            "one generation: young"
+        );
+        f.abandon(&keys[1]);
+        assert!(
+            h.check(t0 + 19 * SEC, &mut f).is_none(),
+            "at least the timeout to come"
+        );
+        let spent = h.check(t0 + 20 * SEC, &mut f);
+        assert!(
+            matches!(spent, Some(Verdict::Retire(Error::AnswersOverdue(1)))),
+            "at most twice the timeout: {spent:?}"
+        );
+    }
+
+    #[test]
+    fn a_late_answer_within_the_abandoned_timeout_retires_nothing() {
+        let t0 = Instant::now();
+        let mut f = InFlight::default();
+        let keys = waiting(&mut f, 1);
+        let mut h = health(
+            ConnectionOptions {
+                abandoned_timeout: Some(10 * SEC),
+                ..off()
+            },
+            t0,
+        );
+        f.abandon(&keys[0]);
+        assert!(h.check(t0 + 10 * SEC, &mut f).is_none());
+        assert!(matches!(
+            f.answer("c0-0"),
+            crate::connection::inflight::Answered::Late
+        ));
+        assert!(h.check(t0 + 20 * SEC, &mut f).is_none());
     }
 
     #[test]
     fn rules_turned_off_never_fire() {
         let t0 = Instant::now();
-        let mut h = health(None, None, t0);
-        for _ in 0..1000 {
-            h.abandoned();
+        let mut f = InFlight::default();
+        for key in waiting(&mut f, 1000) {
+            f.abandon(&key);
         }
-        assert!(h.check(t0 + 1000 * SEC, 1000).is_none());
+        waiting(&mut f, 1);
+        let mut h = health(off(), t0);
+        for _ in 0..1000 {
+            h.abandoned(t0, false);
+        }
+        h.write_blocked(Some(t0));
+        assert!(h.check(t0 + 1000 * SEC, &mut f).is_none());
+        assert!(h.too_many_reserved(1000).is_none());
     }
 
     #[test]
-    fn checks_come_at_a_quarter_of_the_read_timeout_within_bounds() {
+    fn checks_come_at_a_quarter_of_the_shorter_timeout_within_bounds() {
         let t0 = Instant::now();
-        let every = |rt| health(rt, None, t0).check_every();
-        assert_eq!(
-            every(Some(Duration::from_millis(400))),
-            Duration::from_millis(100)
-        );
-        assert_eq!(every(Some(Duration::from_millis(4))), CHECK_EVERY_MIN);
-        assert_eq!(every(Some(30 * SEC)), CHECK_EVERY_MAX);
-        assert_eq!(every(None), CHECK_EVERY_MAX);
+        let every = |read_timeout, write_timeout| {
+            let opts = ConnectionOptions {
+                read_timeout,
+                write_timeout,
+                ..off()
+            };
+            health(opts, t0).check_every()
+        };
+        let ms = Duration::from_millis;
+        assert_eq!(every(Some(ms(400)), None), ms(100));
+        assert_eq!(every(Some(30 * SEC), Some(ms(400))), ms(100));
+        assert_eq!(every(None, Some(ms(4))), CHECK_EVERY_MIN);
+        assert_eq!(every(Some(30 * SEC), None), CHECK_EVERY_MAX);
+        assert_eq!(every(None, None), CHECK_EVERY_MAX);
     }
 }

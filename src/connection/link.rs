@@ -10,7 +10,7 @@ use super::dispatch::Dispatch;
 use super::future::Answer;
 use super::inflight::Caller;
 use super::options::ConnectionOptions;
-use super::shared::Shared;
+use super::shared::{Queued, Shared};
 use crate::{Engine, Message, Resp};
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;
@@ -18,7 +18,7 @@ use crate::{Engine, Message, Resp};
 #[derive(Clone)]
 pub(super) enum Link {
     /// jsonmux's engine: the queue to its background task.
-    Jsonmux(mpsc::UnboundedSender<Message>),
+    Jsonmux(mpsc::UnboundedSender<Queued>),
     /// tokio-tower's engine: its multiplex client behind a `Buffer`.
     #[cfg(feature = "tokio-tower")]
     TokioTower(super::tokio_tower::Handle),
@@ -89,7 +89,8 @@ impl Link {
     ) -> Option<Answer> {
         match self {
             Link::Jsonmux(requests) => {
-                requests.send(msg).ok()?;
+                let key = key.clone();
+                requests.send(Queued { key, msg }).ok()?;
                 received.map(Answer::Channel)
             }
             #[cfg(feature = "tokio-tower")]

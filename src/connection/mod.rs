@@ -3,24 +3,32 @@
 //!
 //! ```text
 //! Connection (Clone) ── call: take the Uid in the in-flight table, queue the request
-//!        │ unbounded queue                         ▲ answer by Uid (or the cause, if it ends)
-//!        ▼                                         │
+//!        │ queue, bounded in bytes (Backlog;         ▲ answer by Uid (or the cause, if it ends)
+//!        │ past it a request waits in its call)      │
+//!        ▼                                           │
 //! Background task (Dispatch) ── batched writes ─► stream ─► decode ─┘
 //!
-//! shared by both: Mutex<InFlight + Health>, the cause of the end, the kill switch
+//! shared by both: Mutex<InFlight + Health>, the Backlog, the cause of the end, the kill switch
 //! ```
 //!
 //! * [`Connection`]: the handle, a tower `Service`; [`Connection::new`]
 //!   spawns the task, [`Connection::pair`] hands it to you as a
 //!   [`Background`] future.
 //! * `InFlight`: who waits for which `Uid` (duplicates refused, abandoned
-//!   calls tombstoned), a plain state machine.
+//!   calls leave a reservation, counted by age in `Ages`), a plain state
+//!   machine.
 //! * `Link`: how calls reach the engine, and the one place a connection's
 //!   engine is chosen and started.
+//! * `Backlog`: the bytes of requests not yet written, bounded; a call
+//!   past the bound keeps its request (`Held`) until there is room, and a
+//!   request whose caller gave up before it was written is dropped unsent.
 //! * [`UidMode`]: the caller's `Uid` on the wire, or a tag of the
 //!   connection's (`Tags`) given back as the caller's `Uid` in the answer.
-//! * `Health`: dead-peer detection (silence with calls waiting, timeouts in
-//!   a row); a [`Pool`](crate::Pool) asks it and replaces the connection.
+//! * `Health`: dead-peer detection (silence with calls waiting, a peer that
+//!   takes no bytes, timeouts in a row), fed only by answers to the
+//!   connection's own calls; and the bound on reservations (too many, too
+//!   old), which retires the connection. A [`Pool`](crate::Pool) asks it
+//!   and replaces the connection.
 //! * Draining (`Shared::drain`): on the server's going-away notice, or when
 //!   a pool closes, the connection takes no new call, lets its calls in
 //!   flight finish, and ends after the last; a pool replaces it at once.
@@ -37,11 +45,14 @@
 //!      └── tokio-tower's hand-over ◄── Shared::route ◄── decode ◄── Transport (deferred flush) ⇄ stream
 //! ```
 
+mod ages;
 mod background;
+mod backlog;
 pub(crate) mod dial;
 mod dispatch;
 mod future;
 mod health;
+mod held;
 mod inflight;
 mod link;
 pub(crate) mod options;
@@ -51,6 +62,7 @@ mod stats;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 mod uid_mode;
+mod watch;
 
 pub use background::Background;
 pub(crate) use dial::Dialer;

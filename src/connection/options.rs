@@ -13,6 +13,19 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONSECUTIVE_TIMEOUTS: usize = 16;
 /// Default busy polling: off, a connection waiting for answers sleeps at once.
 pub const DEFAULT_BUSY_POLL: Option<Duration> = None;
+/// Default write timeout: a connection whose peer takes no bytes for 30 s
+/// while requests wait to be written is deemed dead and replaced.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound on the bytes of requests queued on a connection and not
+/// yet written: 4 MiB. A call past it waits, in its own future, for room.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
+/// Default time a call given up on keeps its `Uid` reserved for a late
+/// answer before its connection is retired: 60 s, twelve times the
+/// default request timeout.
+pub const DEFAULT_ABANDONED_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default number of calls given up on whose `Uid`s a connection keeps
+/// reserved for late answers before it is retired: 1024.
+pub const DEFAULT_MAX_ABANDONED: usize = 1024;
 
 /// One connection's options: its engine, its codec's limit, its task's
 /// busy polling, the rules its [`Health`](super::health::Health) applies,
@@ -31,6 +44,17 @@ pub(crate) struct ConnectionOptions {
     pub(crate) max_consecutive_timeouts: Option<usize>,
     /// Whose `Uid` goes on the wire.
     pub(crate) uid_mode: UidMode,
+    /// Requests waiting to be written and the peer taking nothing for this
+    /// long: the peer is dead.
+    pub(crate) write_timeout: Option<Duration>,
+    /// Bytes of requests queued and not yet written, at most (give or take
+    /// one request).
+    pub(crate) max_queued_bytes: usize,
+    /// A late answer still due this long after its caller gave up: the
+    /// connection is retired.
+    pub(crate) abandoned_timeout: Option<Duration>,
+    /// This many late answers due at once: the connection is retired.
+    pub(crate) max_abandoned: Option<usize>,
 }
 
 impl Default for ConnectionOptions {
@@ -42,6 +66,10 @@ impl Default for ConnectionOptions {
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             max_consecutive_timeouts: Some(DEFAULT_MAX_CONSECUTIVE_TIMEOUTS),
             uid_mode: UidMode::Caller,
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            abandoned_timeout: Some(DEFAULT_ABANDONED_TIMEOUT),
+            max_abandoned: Some(DEFAULT_MAX_ABANDONED),
         }
     }
 }

@@ -3,16 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
 use tower::load::Load;
 use tower::Service;
 
 use super::background::Background;
+use super::backlog::Backlog;
 use super::dial::Dialer;
 use super::future::ResponseFuture;
+use super::held::Held;
 use super::inflight::Refused;
 use super::link::Link;
 use super::options::ConnectionOptions;
@@ -46,9 +46,13 @@ use crate::{Addr, Error, Message, Resp};
 /// [`ClientBuilder::connect_bare`](crate::ClientBuilder::connect_bare)).
 /// It is cheap to [`Clone`] (clones share the connection, whose task ends
 /// once every clone is gone and the answers awaited have arrived) and caps
-/// nothing (`poll_ready` is always ready while the connection lives): put a
-/// `ConcurrencyLimit` over it for backpressure, or use
-/// [`Client`](crate::Client). A bare connection is not watched for a dead
+/// no number of calls (`poll_ready` is always ready while the connection
+/// lives): put a `ConcurrencyLimit` over it for backpressure, or use
+/// [`Client`](crate::Client). What it holds for a slow peer is bounded:
+/// past [`max_queued_bytes`](crate::ClientBuilder::max_queued_bytes) of
+/// requests not yet written, a call keeps its request in its own future
+/// until there is room, and a request whose caller gave up before it was
+/// written is never written. A bare connection is not watched for a dead
 /// peer and not redialed: a [`Pool`](crate::Pool) does that.
 ///
 /// What drives it is jsonmux's engine, or tokio-tower's (a
@@ -115,11 +119,19 @@ use crate::{Addr, Error, Message, Resp};
 /// retry to another connection; otherwise give retries a fresh `Uid`
 /// ([`Message::with_fresh_uid`]), or let the connection tag requests itself
 /// ([`UidMode::Tagged`](crate::client::UidMode::Tagged)).
+///
+/// A peer that loses answers would make such reservations pile up: at
+/// [`max_abandoned`](crate::ClientBuilder::max_abandoned) of them, or once
+/// one is older than [`abandoned_timeout`](crate::ClientBuilder::abandoned_timeout)
+/// (the latter checked in a pool only), the connection *retires*: it takes
+/// no new call, ends once its calls in flight are done (with
+/// [`Error::AnswersOverdue`]), and a pool replaces it. Its reservations go
+/// with it, so no late answer ever reaches a later call.
 #[derive(Clone)]
 pub struct Connection {
     /// How calls reach the engine.
     link: Link,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl Connection {
@@ -236,6 +248,14 @@ impl Connection {
         self.shared.len()
     }
 
+    /// Bytes of requests taken by this connection and not yet written
+    /// (requests waiting in their calls' futures for room aside): at most
+    /// [`max_queued_bytes`](crate::ClientBuilder::max_queued_bytes), give
+    /// or take one request.
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.backlog.bytes()
+    }
+
     /// What became of the calls made on this connection so far.
     pub fn stats(&self) -> CallCounts {
         self.shared.stats.snapshot()
@@ -278,7 +298,16 @@ impl Connection {
             Err(Refused::Closed) => return Ok(self.refused(self.shared.closed_error())),
         };
         self.shared.stats.call();
+        let size = Backlog::size(&msg);
+        if !self.shared.backlog.try_take(size) {
+            // The backlog is full (a peer slow to read): the request waits
+            // in the call's future, its deadline running.
+            let link = self.link.clone();
+            let held = Held::new(link, msg, size, received, key, &self.shared, caller_uid);
+            return Ok(ResponseFuture::held(held));
+        }
         let Some(answer) = self.link.send(msg, received, &key, &self.shared) else {
+            self.shared.backlog.give_back(size);
             self.shared.cancel(&key);
             let e = self.shared.failed(self.shared.closed_error());
             return Ok(ResponseFuture::failed(e));
@@ -302,57 +331,6 @@ impl Connection {
     fn refused(&self, e: Error) -> ResponseFuture {
         self.shared.stats.call();
         ResponseFuture::failed(self.shared.failed(e))
-    }
-}
-
-/// The health API a pool watches a connection with.
-///
-/// A connection *drains* when its server sends a going-away notice, or when
-/// the pool closes: it takes no new call (the pool skips it), the calls in
-/// flight go on, and it ends once the last of them is done.
-impl Connection {
-    /// Resolves once the connection has ended.
-    pub(crate) async fn ended(&self) {
-        self.shared.ended().await
-    }
-
-    /// True once the connection is draining: pick another one.
-    #[inline]
-    pub(crate) fn is_draining(&self) -> bool {
-        self.shared.is_draining()
-    }
-
-    /// Resolves once the connection starts draining: time to dial its
-    /// replacement.
-    pub(crate) async fn draining(&self) {
-        self.shared.draining().await
-    }
-
-    /// Drains the connection; it ends with `cause` once its calls in
-    /// flight are done (at once if there are none).
-    pub(crate) fn drain(&self, cause: Error) {
-        self.shared.drain(cause)
-    }
-
-    /// Why the connection ended, once it has.
-    pub(crate) fn cause(&self) -> Option<Error> {
-        self.shared.cause().cloned()
-    }
-
-    /// Whether the peer looks dead at `now` (see `Health`), and why.
-    pub(crate) fn check(&self, now: Instant) -> Option<Error> {
-        self.shared.check(now)
-    }
-
-    /// How often [`Connection::check`] should be asked.
-    pub(crate) fn check_every(&self) -> Duration {
-        self.shared.check_every()
-    }
-
-    /// Ends the connection: every call in flight fails with
-    /// [`Error::Closed`] and `cause`.
-    pub(crate) fn abort(&self, cause: Error) {
-        self.shared.abort(cause)
     }
 }
 

@@ -7,12 +7,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::health::Health;
-use super::inflight::{Caller, InFlight, Refused};
+use super::backlog::Backlog;
+use super::health::{Health, Verdict};
+use super::inflight::{Answered, Caller, InFlight, Refused};
 use super::options::ConnectionOptions;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
-use crate::{Code, Error, Resp};
+use crate::{Code, Error, Message, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
 /// background task and, in a pool, the supervisor that watches it.
@@ -42,6 +43,17 @@ pub(crate) struct Shared {
     draining: CancellationToken,
     /// What became of the calls; shared with whoever sums them (a pool).
     pub(crate) stats: Arc<CallStats>,
+    /// The bytes of requests taken and not yet written, bounded.
+    pub(crate) backlog: Backlog,
+}
+
+/// A request on its way to jsonmux's engine's task, with the key its `Uid`
+/// was taken with: written only if its caller still waits (see
+/// [`Shared::sending`]).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) key: Arc<str>,
+    pub(crate) msg: Message,
 }
 
 /// What [`Shared::route`] leaves to the engine.
@@ -78,6 +90,7 @@ impl Shared {
             drain_cause: OnceLock::new(),
             draining: CancellationToken::new(),
             stats: Arc::default(),
+            backlog: Backlog::new(opts.max_queued_bytes),
         }
     }
 
@@ -99,11 +112,13 @@ impl Shared {
     #[inline]
     pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
         // Calls start waiting on an idle connection: the silence counts
-        // from now, not from the last answer (one clock read, outside the lock).
+        // from now, not from the last answer (one clock read, outside the
+        // lock, when nothing at all is in flight; reservations left over
+        // do not make a connection busy).
         let now = (self.len() == 0).then(Instant::now);
         let mut table = self.lock();
-        if let Some(now) = now {
-            table.health.progress(now);
+        if !table.in_flight.has_callers() {
+            table.health.busy(now.unwrap_or_else(Instant::now));
         }
         let key = table.in_flight.begin(uid, caller)?;
         self.sync_len(&table);
@@ -131,7 +146,8 @@ impl Shared {
     }
 
     /// Routes an answer read from the peer; `heard_at` is the time of the
-    /// batch it came in, given with the batch's first answer. The answer
+    /// batch it came in. Only an answer to one of this connection's calls
+    /// (wanted, or late) is progress for its [`Health`]. The answer
     /// goes to its caller (on jsonmux's engine, here; on tokio-tower's,
     /// [`Routed::HandOver`] gives it back for the engine's client to hand
     /// over) or is dropped if nobody wants it (an abandoned or unknown
@@ -153,11 +169,17 @@ impl Shared {
             _ => None,
         };
         let mut table = self.lock();
-        if let Some(now) = heard_at {
-            table.health.progress(now);
-        }
-        table.health.answered();
-        let caller = table.in_flight.answer(&resp.uid);
+        let caller = match table.in_flight.answer(&resp.uid) {
+            Answered::Wanted(caller) => {
+                table.health.answered(heard_at, true);
+                Some(caller)
+            }
+            Answered::Late => {
+                table.health.answered(heard_at, false);
+                None
+            }
+            Answered::Unknown => None,
+        };
         self.sync_len(&table);
         let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
         drop(table);
@@ -188,22 +210,63 @@ impl Shared {
         Routed::Done
     }
 
-    /// The caller of `key` gave up before its answer: tombstone, and one
-    /// more timeout in a row.
+    /// The caller of `key` gave up before its answer: a reservation, one
+    /// more timeout in a row, and, if that makes too many reservations,
+    /// the connection retires (drains).
     pub(crate) fn abandon(&self, key: &Arc<str>) {
+        let now = Instant::now();
         let mut table = self.lock();
-        if table.in_flight.abandon(key) {
-            table.health.abandoned();
-            if table.in_flight.is_draining() && !table.in_flight.has_callers() {
-                drop(table);
-                self.drained();
-            }
+        if !table.in_flight.abandon(key) {
+            return;
         }
+        table.health.abandoned(now, true);
+        let spent = table.health.too_many_reserved(table.in_flight.reserved());
+        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        drop(table);
+        match spent {
+            Some(cause) => self.drain(cause),
+            None if drained => self.drained(),
+            None => {}
+        }
+    }
+
+    /// The caller of `key` gave up before its request was handed to the
+    /// engine (it waited for room): forgets it, and one more timeout in a row.
+    pub(crate) fn abandon_unsent(&self, key: &Arc<str>) {
+        let now = Instant::now();
+        let mut table = self.lock();
+        table.in_flight.cancel(key);
+        table.health.abandoned(now, false);
+        self.sync_len(&table);
+        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        drop(table);
+        if drained {
+            self.drained();
+        }
+    }
+
+    /// jsonmux's task is about to write `batch`: keeps the requests whose
+    /// caller still waits, and drops the others (their callers gave up
+    /// while they were queued, so no answer must come for them: their
+    /// `Uid`s are free).
+    pub(crate) fn sending(&self, batch: &mut Vec<Queued>) {
+        let mut table = self.lock();
+        let before = table.in_flight.len();
+        batch.retain(|q| table.in_flight.sending(&q.key));
+        if table.in_flight.len() != before {
+            self.sync_len(&table);
+        }
+    }
+
+    /// Writes are blocked since `since` (the peer takes nothing), or flow
+    /// again (`None`): for [`Health`]'s write timeout.
+    pub(crate) fn write_blocked(&self, since: Option<Instant>) {
+        self.lock().health.write_blocked(since);
     }
 
     /// Starts draining: no new call (refused with `cause`, which the
     /// connection ends with), the calls in flight go on, and the
-    /// connection ends once no caller waits (tombstones aside). Only the
+    /// connection ends once no caller waits (reservations aside). Only the
     /// first call counts.
     pub(crate) fn drain(&self, cause: Error) {
         let mut table = self.lock();
@@ -245,27 +308,42 @@ impl Shared {
         self.sync_len(&table);
     }
 
-    /// Drops every waiter (the cause must be set first) and refuses new calls.
+    /// Drops every waiter (the cause must be set first), refuses new
+    /// calls, and wakes the calls waiting for room in the backlog.
     pub(crate) fn close(&self) {
         let mut table = self.lock();
         table.in_flight.close();
         self.sync_len(&table);
+        drop(table);
+        self.backlog.close();
     }
 
-    /// True while some caller still waits for an answer (tombstones aside).
+    /// True while some caller still waits for an answer (reservations aside).
     pub(crate) fn has_callers(&self) -> bool {
         self.lock().in_flight.has_callers()
     }
 
-    /// How many `Uid`s are taken (callers waiting plus tombstones).
+    /// How many `Uid`s are taken (callers waiting plus reservations).
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }
 
-    /// [`Health::check`] at `now`.
+    /// [`Health::check`] at `now`: the cause if the peer is dead (for the
+    /// watcher to abort the connection with). A spent connection is
+    /// drained here, its replacement the watcher's to dial.
     pub(crate) fn check(&self, now: Instant) -> Option<Error> {
-        let table = self.lock();
-        table.health.check(now, table.in_flight.len())
+        let mut table = self.lock();
+        let Table { in_flight, health } = &mut *table;
+        let verdict = health.check(now, in_flight);
+        drop(table);
+        match verdict? {
+            Verdict::Dead(cause) => Some(cause),
+            Verdict::Retire(cause) => {
+                tracing::debug!(error = %cause, "retiring the connection");
+                self.drain(cause);
+                None
+            }
+        }
     }
 
     /// [`Health::check_every`].

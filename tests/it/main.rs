@@ -7,6 +7,7 @@ mod connection;
 mod discovery;
 mod faultproxy;
 mod handlers;
+mod hardening;
 mod http_gateway;
 mod interop;
 mod loadgen;

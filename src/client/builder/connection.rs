@@ -1,5 +1,6 @@
 //! Each connection's setters: engine, frame limit, dead-peer rules, busy
-//! polling, whose `Uid` goes on the wire.
+//! polling, whose `Uid` goes on the wire, the bounds on what it holds for
+//! a peer.
 
 use std::time::Duration;
 
@@ -129,5 +130,118 @@ impl ClientBuilder {
     pub fn uid_mode(mut self, mode: UidMode) -> Self {
         self.opts.pool.connection.uid_mode = mode;
         self
+    }
+
+    /// A connection with requests waiting to be written and a peer that
+    /// takes no bytes for this long is closed ([`Error::PeerNotReading`])
+    /// and replaced; `None` turns the check off.
+    /// Default: [`DEFAULT_WRITE_TIMEOUT`](crate::client::DEFAULT_WRITE_TIMEOUT).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for `Some(Duration::ZERO)`, which would
+    /// close every connection whose socket buffer is full for an instant.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::ClientBuilder::new().write_timeout(Some(Duration::from_secs(5)))?;
+    /// assert!(jsonmux::ClientBuilder::new().write_timeout(Some(Duration::ZERO)).is_err());
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Result<Self, Error> {
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Err(invalid(
+                "write_timeout",
+                "must be above zero, or None for no check",
+            ));
+        }
+        self.opts.pool.connection.write_timeout = timeout;
+        Ok(self)
+    }
+
+    /// Bytes of requests a connection queues for its peer, at most (give
+    /// or take one request): a call past it waits in its own future for
+    /// room, its deadline running, and a call given up on while it waits
+    /// leaves nothing behind. Bounds the memory a peer that stops reading
+    /// can hold. Default: [`DEFAULT_MAX_QUEUED_BYTES`](crate::client::DEFAULT_MAX_QUEUED_BYTES).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for 0, which would queue nothing.
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().max_queued_bytes(1024 * 1024)?;
+    /// assert!(jsonmux::ClientBuilder::new().max_queued_bytes(0).is_err());
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Result<Self, Error> {
+        if bytes == 0 {
+            return Err(invalid("max_queued_bytes", "must be at least 1 byte"));
+        }
+        self.opts.pool.connection.max_queued_bytes = bytes;
+        Ok(self)
+    }
+
+    /// How long a call given up on keeps its `Uid` reserved for its late
+    /// answer: once an answer is due this long, its connection is retired
+    /// ([`Error::AnswersOverdue`]): it takes no new call, finishes its
+    /// calls in flight and closes, and a pool dials its replacement. A late
+    /// answer gets at least this long to come, and no reservation lives
+    /// more than twice it. `None`: reservations wait for their answers as
+    /// long as the connection lives. Keep it well above the request
+    /// timeout. Default: [`DEFAULT_ABANDONED_TIMEOUT`](crate::client::DEFAULT_ABANDONED_TIMEOUT).
+    ///
+    /// The reservation is what keeps a late answer from reaching a later
+    /// call with the same `Uid` (see [`Connection`](crate::Connection)), so
+    /// it is never dropped while the connection takes calls: the
+    /// connection goes, with every reservation, instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for `Some(Duration::ZERO)`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let b = jsonmux::ClientBuilder::new().abandoned_timeout(Some(Duration::from_secs(30)))?;
+    /// assert!(jsonmux::ClientBuilder::new().abandoned_timeout(Some(Duration::ZERO)).is_err());
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    pub fn abandoned_timeout(mut self, timeout: Option<Duration>) -> Result<Self, Error> {
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Err(invalid(
+                "abandoned_timeout",
+                "must be above zero, or None for no limit",
+            ));
+        }
+        self.opts.pool.connection.abandoned_timeout = timeout;
+        Ok(self)
+    }
+
+    /// How many calls given up on may keep their `Uid`s reserved for late
+    /// answers on one connection: at this many, it is retired
+    /// ([`Error::AnswersOverdue`]), as for
+    /// [`abandoned_timeout`](Self::abandoned_timeout). Bounds the memory a
+    /// peer that drops requests can hold. `None`: no limit.
+    /// Default: [`DEFAULT_MAX_ABANDONED`](crate::client::DEFAULT_MAX_ABANDONED).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for `Some(0)`, which would retire a
+    /// connection at its first call given up on.
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().max_abandoned(Some(256))?;
+    /// assert!(jsonmux::ClientBuilder::new().max_abandoned(Some(0)).is_err());
+    /// # Ok::<(), jsonmux::Error>(())
+    /// ```
+    pub fn max_abandoned(mut self, max: Option<usize>) -> Result<Self, Error> {
+        if max == Some(0) {
+            return Err(invalid(
+                "max_abandoned",
+                "must be at least 1, or None for no limit",
+            ));
+        }
+        self.opts.pool.connection.max_abandoned = max;
+        Ok(self)
     }
 }

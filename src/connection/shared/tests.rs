@@ -1,4 +1,5 @@
-//! [`Shared`]'s rules: routing answers, draining.
+//! [`Shared`]'s rules: routing answers, draining, the progress its
+//! health is fed, the bounds it keeps.
 
 use super::*;
 use tokio::sync::oneshot;
@@ -91,4 +92,102 @@ fn the_servers_word_that_no_caller_claims_is_the_connections_cause() {
         }
     );
     assert!(bad_request, "{cause:?}");
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[test]
+fn reservations_left_over_do_not_make_an_idle_connection_look_silent() {
+    let s = shared();
+    let (a, _rx) = begin(&s, "a").unwrap();
+    s.abandon(&a);
+    assert!(s.check(Instant::now() + HOUR).is_none());
+    assert_eq!(s.len(), 1, "the reservation is still there");
+}
+
+#[test]
+fn answers_to_uids_never_sent_are_not_progress() {
+    let opts = ConnectionOptions {
+        read_timeout: Some(Duration::from_secs(10)),
+        max_consecutive_timeouts: Some(2),
+        abandoned_timeout: None,
+        ..ConnectionOptions::default()
+    };
+    let s = Shared::new(&opts);
+    let t0 = Instant::now();
+    let (a, _a) = begin(&s, "a").unwrap();
+    let _b = begin(&s, "b").unwrap();
+    s.abandon(&a);
+    for (i, uid) in ["", "ghost", "a-not", "a"].iter().enumerate() {
+        s.route(answer_to(uid), Some(t0 + Duration::from_secs(i as u64 + 5)));
+    }
+    assert!(
+        s.check(t0 + Duration::from_secs(9)).is_none(),
+        "the late answer to a was progress at 8 s"
+    );
+    let (c, _c) = begin(&s, "c").unwrap();
+    s.abandon(&c);
+    s.route(answer_to("ghost"), Some(t0 + Duration::from_secs(12)));
+    let dead = s.check(t0 + Duration::from_secs(12));
+    assert!(matches!(dead, Some(Error::TooManyTimeouts(2))), "{dead:?}");
+    let dead = s.check(t0 + Duration::from_secs(18));
+    assert!(matches!(dead, Some(Error::PeerSilent(_))), "{dead:?}");
+}
+
+#[test]
+fn too_many_reservations_retire_the_connection() {
+    let opts = ConnectionOptions {
+        max_abandoned: Some(2),
+        ..ConnectionOptions::default()
+    };
+    let s = Shared::new(&opts);
+    let (a, _a) = begin(&s, "a").unwrap();
+    let (b, _b) = begin(&s, "b").unwrap();
+    let (_, mut waiting) = begin(&s, "c").unwrap();
+    s.abandon(&a);
+    assert!(!s.is_draining());
+    s.abandon(&b);
+    assert!(s.is_draining(), "retired at the limit");
+    assert!(matches!(begin(&s, "d"), Err(Refused::Draining)));
+    s.route(answer_to("c"), None);
+    assert_eq!(waiting.try_recv().unwrap().uid, "c");
+    assert!(matches!(s.cause(), Some(Error::AnswersOverdue(2))));
+}
+
+#[test]
+fn overdue_reservations_retire_the_connection_at_a_check() {
+    let opts = ConnectionOptions {
+        abandoned_timeout: Some(Duration::from_secs(10)),
+        ..ConnectionOptions::default()
+    };
+    let s = Shared::new(&opts);
+    let t0 = Instant::now();
+    let (a, _a) = begin(&s, "a").unwrap();
+    s.abandon(&a);
+    assert!(s.check(t0 + Duration::from_secs(10)).is_none());
+    assert!(!s.is_draining());
+    assert!(
+        s.check(t0 + Duration::from_secs(20)).is_none(),
+        "drained, not dead"
+    );
+    assert!(matches!(s.cause(), Some(Error::AnswersOverdue(1))));
+}
+
+#[test]
+fn only_requests_whose_callers_still_wait_are_written() {
+    let s = shared();
+    let (a, _a) = begin(&s, "a").unwrap();
+    let (b, _b) = begin(&s, "b").unwrap();
+    s.abandon(&b);
+    let mut batch: Vec<Queued> = [a, b]
+        .into_iter()
+        .map(|key| Queued {
+            msg: Message::new(&*key, "x"),
+            key,
+        })
+        .collect();
+    s.sending(&mut batch);
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch[0].msg.uid, "a");
+    assert_eq!(s.len(), 1, "b's Uid is free: its request never went out");
 }

@@ -9,6 +9,7 @@ use ::tokio_tower::multiplex::TagStore;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::transport::Transport;
+use crate::connection::backlog::Backlog;
 use crate::connection::shared::Shared;
 use crate::{Message, Resp};
 
@@ -19,29 +20,35 @@ use crate::{Message, Resp};
 /// (and a duplicate refused) before the call; this carries the claim to
 /// the transport. A request dropped before it reached the wire (its caller
 /// gave up while it was queued in the `Buffer`, or the connection ended)
-/// frees its `Uid`: no late answer can come for it.
+/// frees its `Uid`: no late answer can come for it. Either way, its room in
+/// the connection's backlog is given back once it is encoded or dropped.
 pub(crate) struct Tagged {
     msg: Message,
     claim: Claim,
 }
 
-/// The key this request's `Uid` was taken with, until it is on the wire.
+/// The key this request's `Uid` was taken with, until it is on the wire,
+/// and its room in the backlog, until it is encoded.
 struct Claim {
     key: Option<Arc<str>>,
+    room: usize,
     shared: Arc<Shared>,
 }
 
 impl Tagged {
-    /// `msg`, whose `Uid` was taken in `shared` with `key`.
+    /// `msg`, whose `Uid` was taken in `shared` with `key`, and which took
+    /// room in its backlog.
     pub(crate) fn new(msg: Message, key: Arc<str>, shared: Arc<Shared>) -> Self {
         let claim = Claim {
             key: Some(key),
+            room: Backlog::size(&msg),
             shared,
         };
         Tagged { msg, claim }
     }
 
-    /// The request to encode; its tag must have been assigned.
+    /// The request to encode; its tag must have been assigned. Its room in
+    /// the backlog is given back.
     pub(crate) fn into_message(self) -> Message {
         debug_assert!(self.claim.key.is_none(), "sent before its tag was assigned");
         self.msg
@@ -50,6 +57,7 @@ impl Tagged {
 
 impl Drop for Claim {
     fn drop(&mut self) {
+        self.shared.backlog.give_back(self.room);
         if let Some(key) = self.key.take() {
             self.shared.cancel(&key);
         }
@@ -89,9 +97,15 @@ mod tests {
     use crate::connection::options::ConnectionOptions;
     use crate::connection::shared::Routed;
 
+    /// A request as a call makes it: its `Uid` and its room taken.
+    fn tagged_with(shared: &Arc<Shared>, key: Arc<str>) -> Tagged {
+        let msg = Message::new(&*key, "x");
+        assert!(shared.backlog.try_take(Backlog::size(&msg)));
+        Tagged::new(msg, key, shared.clone())
+    }
+
     fn tagged(shared: &Arc<Shared>, uid: &str) -> Tagged {
-        let key = shared.begin(uid, Caller::Queued).unwrap();
-        Tagged::new(Message::new(uid, "x"), key, shared.clone())
+        tagged_with(shared, shared.begin(uid, Caller::Queued).unwrap())
     }
 
     #[test]
@@ -111,7 +125,7 @@ mod tests {
     fn a_request_given_up_on_while_queued_leaves_no_tombstone() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
         let key = shared.begin("a", Caller::Queued).unwrap();
-        let queued = Tagged::new(Message::new("a", "x"), key.clone(), shared.clone());
+        let queued = tagged_with(&shared, key.clone());
         shared.abandon(&key);
         drop(queued);
         assert_eq!(shared.len(), 0, "no late answer can come for it");
@@ -136,5 +150,20 @@ mod tests {
         let late = shared.route(answer, None);
         assert!(matches!(late, Routed::Done), "the late answer is dropped");
         shared.begin("a", Caller::Queued).unwrap();
+    }
+
+    #[test]
+    fn a_requests_room_in_the_backlog_is_given_back_once_encoded_or_dropped() {
+        let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
+        let mut sent = tagged(&shared, "a");
+        let dropped = tagged(&shared, "b");
+        assert_eq!(
+            shared.backlog.bytes(),
+            2 * Backlog::size(&Message::new("a", "x"))
+        );
+        sent.claim.key.take(); // what assign_tag does
+        drop(sent.into_message());
+        drop(dropped);
+        assert_eq!(shared.backlog.bytes(), 0);
     }
 }

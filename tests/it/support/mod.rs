@@ -12,3 +12,4 @@ pub(crate) mod peers;
 pub(crate) mod raw;
 pub(crate) mod server;
 pub(crate) mod time;
+pub(crate) mod unruly;

@@ -1,6 +1,7 @@
 //! The transport's own rules: the deferred flush, the cause, routing.
 
 use super::*;
+use crate::connection::backlog::Backlog;
 use crate::connection::inflight::Caller;
 use std::io;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, ReadBuf};
@@ -22,7 +23,9 @@ fn transport() -> (
 
 fn send<T: AsyncRead + AsyncWrite + Unpin>(t: &mut Transport<T>, shared: &Arc<Shared>, uid: &str) {
     let key = shared.begin(uid, Caller::Queued).unwrap();
-    let mut tagged = Tagged::new(Message::new(uid, "x"), key, shared.clone());
+    let msg = Message::new(uid, "x");
+    assert!(shared.backlog.try_take(Backlog::size(&msg)));
+    let mut tagged = Tagged::new(msg, key, shared.clone());
     let _tag = ::tokio_tower::multiplex::TagStore::assign_tag(Pin::new(&mut *t), &mut tagged);
     Pin::new(t).start_send(tagged).unwrap();
 }
