@@ -189,15 +189,18 @@ impl InFlight {
     /// forgotten: no answer can come for a request never sent.
     #[inline]
     pub(crate) fn sending(&mut self, key: &Arc<str>) -> bool {
-        match self.own(key) {
-            Some(Waiter::Caller(_)) => true,
-            Some(Waiter::Abandoned { .. }) => {
-                self.forget(key);
-                false
-            }
+        // One lookup in the common case (the caller still waits).
+        match self.waiters.get_key_value(&**key) {
+            Some((taken, w)) if Arc::ptr_eq(taken, key) => match w {
+                Waiter::Caller(_) => true,
+                Waiter::Abandoned { .. } => {
+                    self.forget(key);
+                    false
+                }
+            },
             // Answered before it was sent (a peer making answers up), or
             // cancelled: nobody waits for what it would bring.
-            None => false,
+            _ => false,
         }
     }
 

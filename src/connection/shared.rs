@@ -56,6 +56,25 @@ pub(crate) struct Queued {
     pub(crate) msg: Message,
 }
 
+impl Queued {
+    /// The holders of a queued call's key while its caller waits: the
+    /// in-flight table's entry, the call's future and this request.
+    const WAITING: usize = 3;
+
+    /// True if its caller surely still waits, known without the table's
+    /// lock: its key is still held by both the table's entry and the
+    /// call's future (each lets go of it when the answer is taken, the
+    /// call cancelled or the connection closed, and the future when its
+    /// caller gives up, just after leaving a reservation). Only this
+    /// connection's task removes entries of queued requests, so a key
+    /// still held by the table is its own entry. False: ask
+    /// [`Shared::sending`].
+    #[inline]
+    pub(crate) fn surely_wanted(&self) -> bool {
+        Arc::strong_count(&self.key) == Queued::WAITING
+    }
+}
+
 /// What [`Shared::route`] leaves to the engine.
 #[derive(Debug)]
 pub(crate) enum Routed {
@@ -250,6 +269,9 @@ impl Shared {
     /// while they were queued, so no answer must come for them: their
     /// `Uid`s are free).
     pub(crate) fn sending(&self, batch: &mut Vec<Queued>) {
+        if batch.iter().all(Queued::surely_wanted) {
+            return;
+        }
         let mut table = self.lock();
         let before = table.in_flight.len();
         batch.retain(|q| table.in_flight.sending(&q.key));

@@ -191,3 +191,26 @@ fn only_requests_whose_callers_still_wait_are_written() {
     assert_eq!(batch[0].msg.uid, "a");
     assert_eq!(s.len(), 1, "b's Uid is free: its request never went out");
 }
+
+#[test]
+fn a_queued_request_is_known_wanted_without_the_lock_only_while_entry_and_future_hold_its_key() {
+    let s = shared();
+    let queue = |key: &Arc<str>| Queued {
+        msg: Message::new(&**key, "x"),
+        key: key.clone(),
+    };
+    let (a, _a) = begin(&s, "a").unwrap();
+    let queued = queue(&a);
+    assert!(queued.surely_wanted());
+    s.abandon(&a);
+    drop(a); // the call's future, gone with its caller
+    assert!(!queued.surely_wanted(), "given up on");
+    let (b, mut made_up) = begin(&s, "b").unwrap();
+    let queued = queue(&b);
+    s.route(answer_to("b"), None);
+    assert!(made_up.try_recv().is_ok(), "answered before it was sent");
+    assert!(!queued.surely_wanted());
+    let mut batch = vec![queued];
+    s.sending(&mut batch);
+    assert!(batch.is_empty(), "nobody waits for what it would bring");
+}
