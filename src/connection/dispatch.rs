@@ -17,6 +17,7 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 use super::backlog::Backlog;
 use super::options::ConnectionOptions;
 use super::shared::{Queued, Shared};
+use super::write_watch::WriteWatch;
 use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};
 
@@ -51,9 +52,8 @@ pub(crate) struct Dispatch<T> {
     shared: Arc<Shared>,
     /// The requests taken in a round (kept for its allocation).
     taken: Vec<Queued>,
-    /// The last flush left bytes unwritten without writing any: the peer
-    /// takes nothing (reported to the health when it starts and stops).
-    write_blocked: bool,
+    /// Whether the peer takes what is written, for the health.
+    writes: WriteWatch,
     /// Fires when the connection is aborted from outside (dead peer).
     kill: Pin<Box<WaitForCancellationFutureOwned>>,
     /// Every `Connection` handle is gone: finish what callers still wait
@@ -85,7 +85,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             requests,
             shared,
             taken: Vec::new(),
-            write_blocked: false,
+            writes: WriteWatch::default(),
             kill,
             draining: false,
             busy_poll: BusyPoll::new(opts.busy_poll),
@@ -112,7 +112,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
                     flushed => {
                         self.unflushed = flushed.is_pending();
                         let wrote_some = self.framed.write_buffer().len() < before;
-                        self.blocked(self.unflushed, wrote_some);
+                        let blocked = self.unflushed;
+                        self.writes.flushed(&self.shared, blocked, wrote_some);
                     }
                 }
             }
@@ -178,18 +179,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             Pin::new(&mut self.framed).start_send(queued.msg)?;
         }
         Ok(took)
-    }
-
-    /// After a flush: writes are `blocked` (bytes left unwritten), and
-    /// the stream took some or none (`wrote_some`). The health hears when
-    /// the peer starts taking nothing, and when it takes something again.
-    fn blocked(&mut self, blocked: bool, wrote_some: bool) {
-        if blocked && (wrote_some || !self.write_blocked) {
-            self.shared.write_blocked(Some(Instant::now()));
-        } else if !blocked && self.write_blocked {
-            self.shared.write_blocked(None);
-        }
-        self.write_blocked = blocked;
     }
 }
 

@@ -63,6 +63,7 @@ mod stats;
 mod tokio_tower;
 mod uid_mode;
 mod watch;
+mod write_watch;
 
 pub use background::Background;
 pub(crate) use dial::Dialer;

@@ -6,14 +6,17 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use crate::support::engines::per_engine;
 use crate::support::time::{bounded, eventually, with_paused_clock};
 use crate::support::unruly::{small_send_buffer, unruly, Peer, Unruly};
-use jsonmux::{Client, ClientBuilder, Connection, Error, Message, Resp};
+use jsonmux::{Client, ClientBuilder, Connection, Engine, Error, Message, Resp};
 use tokio::time::timeout;
 use tower::ServiceExt;
 
-fn quick() -> ClientBuilder {
+/// A one-connection pool on `engine` that redials quickly.
+fn quick(engine: Engine) -> ClientBuilder {
     ClientBuilder::new()
+        .engine(engine)
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
         .unwrap()
         .pool_size(1)
@@ -41,9 +44,9 @@ async fn replaced_within(peer: &mut Peer, limit: Duration) {
 /// A call waits on a peer that sends only answers to `Uid`s never sent
 /// (`how`), while other calls keep it talking: the silence is still seen,
 /// and the connection replaced.
-async fn silence_is_seen_through(how: Unruly) {
+async fn silence_is_seen_through(engine: Engine, how: Unruly) {
     let mut peer = unruly(how).await;
-    let client = quick()
+    let client = quick(engine)
         .request_timeout(None)
         .read_timeout(Some(Duration::from_millis(100)))
         .unwrap()
@@ -79,44 +82,48 @@ async fn silence_is_seen_through(how: Unruly) {
     assert!(matches!(cause(&err), Some(Error::PeerSilent(_))), "{err:?}");
 }
 
-/// Unsolicited answers (to `Uid`s never sent) are not progress: a flood of them does not hide the silence.
-#[test]
-fn a_flood_of_unsolicited_answers_does_not_keep_a_silent_connection_alive() {
-    with_paused_clock(|| silence_is_seen_through(Unruly::Floods(Duration::from_millis(10))));
+per_engine! {
+    /// Unsolicited answers (to `Uid`s never sent) are not progress: a flood of them does not hide the silence.
+    fn a_flood_of_unsolicited_answers_does_not_keep_a_silent_connection_alive(engine: Engine) {
+        let flood = Unruly::Floods(Duration::from_millis(10));
+        with_paused_clock(move || silence_is_seen_through(engine, flood));
+    }
 }
 
-/// Answers with `"Uid": null` or an unknown `Uid` are not progress: the silence is still seen.
-#[test]
-fn answers_with_a_null_or_unknown_uid_do_not_keep_a_silent_connection_alive() {
-    with_paused_clock(|| silence_is_seen_through(Unruly::AnswersNotOurs));
+per_engine! {
+    /// Answers with `"Uid": null` or an unknown `Uid` are not progress: the silence is still seen.
+    fn answers_with_a_null_or_unknown_uid_do_not_keep_a_silent_connection_alive(engine: Engine) {
+        with_paused_clock(move || silence_is_seen_through(engine, Unruly::AnswersNotOurs));
+    }
 }
 
-/// Answers to `Uid`s never sent do not end a streak of timeouts: `TooManyTimeouts` still fires.
-#[test]
-fn answers_not_to_our_calls_do_not_end_a_streak_of_timeouts() {
-    with_paused_clock(|| async {
-        let mut peer = unruly(Unruly::AnswersNotOurs).await;
-        let client = quick()
-            .request_timeout(Some(Duration::from_millis(20)))
-            .read_timeout(None)
-            .unwrap()
-            .max_consecutive_timeouts(Some(3))
-            .unwrap()
-            .connect(peer.addr)
-            .await
-            .unwrap();
-        peer.accepted.recv().await.unwrap();
-        for i in 0..3 {
-            let err = call(&client, &format!("t{i}")).await.unwrap_err();
-            assert!(err.is_timeout(), "{err:?}");
-        }
-        replaced_within(&mut peer, Duration::from_secs(1)).await;
-        let cause = client.pool().endpoints()[0].last_error.clone();
-        assert!(
-            matches!(cause, Some(Error::TooManyTimeouts(3))),
-            "{cause:?}"
-        );
-    });
+per_engine! {
+    /// Answers to `Uid`s never sent do not end a streak of timeouts: `TooManyTimeouts` still fires.
+    fn answers_not_to_our_calls_do_not_end_a_streak_of_timeouts(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut peer = unruly(Unruly::AnswersNotOurs).await;
+            let client = quick(engine)
+                .request_timeout(Some(Duration::from_millis(20)))
+                .read_timeout(None)
+                .unwrap()
+                .max_consecutive_timeouts(Some(3))
+                .unwrap()
+                .connect(peer.addr)
+                .await
+                .unwrap();
+            peer.accepted.recv().await.unwrap();
+            for i in 0..3 {
+                let err = call(&client, &format!("t{i}")).await.unwrap_err();
+                assert!(err.is_timeout(), "{err:?}");
+            }
+            replaced_within(&mut peer, Duration::from_secs(1)).await;
+            let cause = client.pool().endpoints()[0].last_error.clone();
+            assert!(
+                matches!(cause, Some(Error::TooManyTimeouts(3))),
+                "{cause:?}"
+            );
+        });
+    }
 }
 
 fn never(_: &Message) -> bool {
@@ -127,169 +134,176 @@ fn not_lost(msg: &Message) -> bool {
     !msg.uid.starts_with("lost")
 }
 
-/// Calls given up on keep their `Uid`s reserved up to `max_abandoned`; then the connection retires (`AnswersOverdue`).
-#[test]
-fn reservations_of_calls_given_up_on_are_bounded_by_max_abandoned() {
-    with_paused_clock(|| async {
-        let peer = unruly(Unruly::Drops(never)).await;
-        let conn = ClientBuilder::new()
-            .max_abandoned(Some(4))
-            .unwrap()
-            .connect_bare(peer.addr)
-            .await
-            .unwrap();
-        for i in 0..4 {
-            let given_up = timeout(
-                Duration::from_millis(10),
-                conn.clone().oneshot(Message::new(format!("lost{i}"), "x")),
-            )
-            .await;
-            assert!(given_up.is_err(), "the peer answers nothing");
-        }
-        assert!(conn.in_flight() <= 4, "{}", conn.in_flight());
-        let next = conn.clone().oneshot(Message::new("next", "x"));
-        let err = timeout(Duration::from_secs(1), next)
-            .await
-            .expect("refused at once")
-            .unwrap_err();
-        assert!(
-            matches!(cause(&err), Some(Error::AnswersOverdue(4))),
-            "{err:?}"
-        );
-        eventually("the reservations go with the connection", || {
-            conn.in_flight() == 0
-        })
-        .await;
-    });
-}
-
-/// A server that drops some requests gets its connection replaced once their reservations pile up; the others are answered.
-#[test]
-fn a_pool_replaces_a_connection_whose_lost_answers_pile_up() {
-    with_paused_clock(|| async {
-        let mut peer = unruly(Unruly::Drops(not_lost)).await;
-        let client = quick()
-            .request_timeout(Some(Duration::from_millis(10)))
-            .max_abandoned(Some(4))
-            .unwrap()
-            .connect(peer.addr)
-            .await
-            .unwrap();
-        peer.accepted.recv().await.unwrap();
-        for i in 0..4 {
-            assert!(call(&client, &format!("lost{i}"))
+per_engine! {
+    /// Calls given up on keep their `Uid`s reserved up to `max_abandoned`; then the connection retires (`AnswersOverdue`).
+    fn reservations_of_calls_given_up_on_are_bounded_by_max_abandoned(engine: Engine) {
+        with_paused_clock(move || async move {
+            let peer = unruly(Unruly::Drops(never)).await;
+            let conn = ClientBuilder::new()
+                .engine(engine)
+                .max_abandoned(Some(4))
+                .unwrap()
+                .connect_bare(peer.addr)
                 .await
-                .unwrap_err()
-                .is_timeout());
-            assert!(client.pool().endpoints()[0].in_flight <= 4);
-            call(&client, &format!("kept{i}")).await.unwrap();
-        }
-        replaced_within(&mut peer, Duration::from_secs(1)).await;
-        call(&client, "after").await.unwrap();
-    });
-}
-
-/// A late answer gets `abandoned_timeout` to come, the idle connection meanwhile healthy; then it retires and frees the `Uid`.
-#[test]
-fn a_reservation_lives_at_most_twice_the_abandoned_timeout_and_leaves_an_idle_connection_healthy() {
-    with_paused_clock(|| async {
-        let mut peer = unruly(Unruly::Drops(not_lost)).await;
-        let client = quick()
-            .request_timeout(Some(Duration::from_millis(10)))
-            .read_timeout(Some(Duration::from_millis(100)))
-            .unwrap()
-            .abandoned_timeout(Some(Duration::from_secs(1)))
-            .unwrap()
-            .connect(peer.addr)
-            .await
-            .unwrap();
-        peer.accepted.recv().await.unwrap();
-        assert!(call(&client, "lost").await.unwrap_err().is_timeout());
-        let reserved = call(&client, "lost").await.unwrap_err();
-        assert!(matches!(reserved, Error::DuplicateUid(_)), "{reserved:?}");
-        // Idle with the reservation left over: not a silent peer.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(peer.accepted.try_recv().is_err(), "replaced while idle");
-        call(&client, "kept").await.unwrap();
-        replaced_within(&mut peer, Duration::from_millis(1600)).await;
-        // The `Uid` is free on the new connection: it goes out again.
-        assert!(call(&client, "lost").await.unwrap_err().is_timeout());
-        let read = peer.read_so_far();
-        assert_eq!(read.iter().filter(|u| *u == "lost").count(), 2, "{read:?}");
-    });
-}
-
-/// A peer that stops reading gets its connection replaced after `write_timeout` (`PeerNotReading`).
-#[test]
-fn a_peer_that_stops_reading_gets_its_connection_replaced_after_the_write_timeout() {
-    with_paused_clock(|| async {
-        let mut peer = unruly(Unruly::ReadsWhenTold).await;
-        let client = quick()
-            .connector(small_send_buffer(peer.addr))
-            .request_timeout(None)
-            .read_timeout(None)
-            .unwrap()
-            .max_consecutive_timeouts(None)
-            .unwrap()
-            .write_timeout(Some(Duration::from_secs(1)))
-            .unwrap()
-            .connect("unread.example:1")
-            .await
-            .unwrap();
-        peer.accepted.recv().await.unwrap();
-        let big = "x".repeat(64 * 1024);
-        let calls: Vec<_> = (0..8)
-            .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("w{i}"), &big))))
-            .collect();
-        replaced_within(&mut peer, Duration::from_millis(1500)).await;
-        for c in calls {
-            let err = bounded("a call", c).await.unwrap().unwrap_err();
-            let why = cause(&err);
-            assert!(matches!(why, Some(Error::PeerNotReading(_))), "{err:?}");
-        }
-    });
-}
-
-/// Requests for a peer that does not read stay within `max_queued_bytes`, and those of calls given up on are never written.
-#[test]
-fn requests_queued_for_a_peer_that_does_not_read_are_bounded_and_dropped_with_their_calls() {
-    const VAL: usize = 32 * 1024;
-    const MAX: usize = 128 * 1024;
-    with_paused_clock(|| async {
-        let mut peer = unruly(Unruly::ReadsWhenTold).await;
-        let conn: Connection = ClientBuilder::new()
-            .connector(small_send_buffer(peer.addr))
-            .max_queued_bytes(MAX)
-            .unwrap()
-            .connect_bare("unread.example:1")
-            .await
-            .unwrap();
-        let val = "x".repeat(VAL);
-        let calls: Vec<_> = (0..32)
-            .map(|i| {
-                let call = conn.clone().oneshot(Message::new(format!("q{i}"), &val));
-                tokio::spawn(timeout(Duration::from_millis(100), call))
+                .unwrap();
+            for i in 0..4 {
+                let given_up = timeout(
+                    Duration::from_millis(10),
+                    conn.clone().oneshot(Message::new(format!("lost{i}"), "x")),
+                )
+                .await;
+                assert!(given_up.is_err(), "the peer answers nothing");
+            }
+            assert!(conn.in_flight() <= 4, "{}", conn.in_flight());
+            let next = conn.clone().oneshot(Message::new("next", "x"));
+            let err = timeout(Duration::from_secs(1), next)
+                .await
+                .expect("refused at once")
+                .unwrap_err();
+            assert!(
+                matches!(cause(&err), Some(Error::AnswersOverdue(4))),
+                "{err:?}"
+            );
+            eventually("the reservations go with the connection", || {
+                conn.in_flight() == 0
             })
-            .collect();
-        // Every call has been made; the socket and the task's write buffer are full.
-        tokio::time::sleep(Duration::from_millis(1)).await;
-        let queued = conn.queued_bytes();
-        assert!(queued <= MAX + VAL + 64, "{queued} bytes queued");
-        for c in calls {
-            let given_up = bounded("a call", c).await.unwrap();
-            assert!(given_up.is_err(), "{given_up:?}");
-        }
-        peer.start_reading();
-        let after = bounded("a call once the peer reads", async {
-            conn.clone().oneshot(Message::new("after", "x")).await
-        })
-        .await;
-        assert_eq!(after.unwrap().uid, "after");
-        let read = peer.read_so_far();
-        assert_eq!(read.last().map(String::as_str), Some("after"));
-        // What the sockets and the task's write buffer held when the
-        // calls gave up went out; nothing queued behind it did.
-        assert!(read.len() <= 6, "{} requests written: {read:?}", read.len());
-        assert_eq!(conn.queued_bytes(), 0);
-    });
+            .await;
+        });
+    }
+}
+
+per_engine! {
+    /// A server that drops some requests gets its connection replaced once their reservations pile up; the others are answered.
+    fn a_pool_replaces_a_connection_whose_lost_answers_pile_up(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut peer = unruly(Unruly::Drops(not_lost)).await;
+            let client = quick(engine)
+                .request_timeout(Some(Duration::from_millis(10)))
+                .max_abandoned(Some(4))
+                .unwrap()
+                .connect(peer.addr)
+                .await
+                .unwrap();
+            peer.accepted.recv().await.unwrap();
+            for i in 0..4 {
+                assert!(call(&client, &format!("lost{i}"))
+                    .await
+                    .unwrap_err()
+                    .is_timeout());
+                assert!(client.pool().endpoints()[0].in_flight <= 4);
+                call(&client, &format!("kept{i}")).await.unwrap();
+            }
+            replaced_within(&mut peer, Duration::from_secs(1)).await;
+            call(&client, "after").await.unwrap();
+        });
+    }
+}
+
+per_engine! {
+    /// A late answer gets `abandoned_timeout` to come, the idle connection meanwhile healthy; then it retires and frees the `Uid`.
+    fn a_reservation_lives_at_most_twice_the_abandoned_timeout_and_leaves_an_idle_connection_healthy(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut peer = unruly(Unruly::Drops(not_lost)).await;
+            let client = quick(engine)
+                .request_timeout(Some(Duration::from_millis(10)))
+                .read_timeout(Some(Duration::from_millis(100)))
+                .unwrap()
+                .abandoned_timeout(Some(Duration::from_secs(1)))
+                .unwrap()
+                .connect(peer.addr)
+                .await
+                .unwrap();
+            peer.accepted.recv().await.unwrap();
+            assert!(call(&client, "lost").await.unwrap_err().is_timeout());
+            let reserved = call(&client, "lost").await.unwrap_err();
+            assert!(matches!(reserved, Error::DuplicateUid(_)), "{reserved:?}");
+            // Idle with the reservation left over: not a silent peer.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert!(peer.accepted.try_recv().is_err(), "replaced while idle");
+            call(&client, "kept").await.unwrap();
+            replaced_within(&mut peer, Duration::from_millis(1600)).await;
+            // The `Uid` is free on the new connection: it goes out again.
+            assert!(call(&client, "lost").await.unwrap_err().is_timeout());
+            let read = peer.read_so_far();
+            assert_eq!(read.iter().filter(|u| *u == "lost").count(), 2, "{read:?}");
+        });
+    }
+}
+
+per_engine! {
+    /// A peer that stops reading gets its connection replaced after `write_timeout` (`PeerNotReading`).
+    fn a_peer_that_stops_reading_gets_its_connection_replaced_after_the_write_timeout(engine: Engine) {
+        with_paused_clock(move || async move {
+            let mut peer = unruly(Unruly::ReadsWhenTold).await;
+            let client = quick(engine)
+                .connector(small_send_buffer(peer.addr))
+                .request_timeout(None)
+                .read_timeout(None)
+                .unwrap()
+                .max_consecutive_timeouts(None)
+                .unwrap()
+                .write_timeout(Some(Duration::from_secs(1)))
+                .unwrap()
+                .connect("unread.example:1")
+                .await
+                .unwrap();
+            peer.accepted.recv().await.unwrap();
+            let big = "x".repeat(64 * 1024);
+            let calls: Vec<_> = (0..8)
+                .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("w{i}"), &big))))
+                .collect();
+            replaced_within(&mut peer, Duration::from_millis(1500)).await;
+            for c in calls {
+                let err = bounded("a call", c).await.unwrap().unwrap_err();
+                let why = cause(&err);
+                assert!(matches!(why, Some(Error::PeerNotReading(_))), "{err:?}");
+            }
+        });
+    }
+}
+
+per_engine! {
+    /// Requests for a peer that does not read stay within `max_queued_bytes`, and those of calls given up on are never written.
+    fn requests_queued_for_a_peer_that_does_not_read_are_bounded_and_dropped_with_their_calls(engine: Engine) {
+        const VAL: usize = 32 * 1024;
+        const MAX: usize = 128 * 1024;
+        with_paused_clock(move || async move {
+            let mut peer = unruly(Unruly::ReadsWhenTold).await;
+            let conn: Connection = ClientBuilder::new()
+                .engine(engine)
+                .connector(small_send_buffer(peer.addr))
+                .max_queued_bytes(MAX)
+                .unwrap()
+                .connect_bare("unread.example:1")
+                .await
+                .unwrap();
+            let val = "x".repeat(VAL);
+            let calls: Vec<_> = (0..32)
+                .map(|i| {
+                    let call = conn.clone().oneshot(Message::new(format!("q{i}"), &val));
+                    tokio::spawn(timeout(Duration::from_millis(100), call))
+                })
+                .collect();
+            // Every call has been made; the socket and the task's write buffer are full.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let queued = conn.queued_bytes();
+            assert!(queued <= MAX + VAL + 64, "{queued} bytes queued");
+            for c in calls {
+                let given_up = bounded("a call", c).await.unwrap();
+                assert!(given_up.is_err(), "{given_up:?}");
+            }
+            peer.start_reading();
+            let after = bounded("a call once the peer reads", async {
+                conn.clone().oneshot(Message::new("after", "x")).await
+            })
+            .await;
+            assert_eq!(after.unwrap().uid, "after");
+            let read = peer.read_so_far();
+            assert_eq!(read.last().map(String::as_str), Some("after"));
+            // What the sockets and the task's write buffer held when the
+            // calls gave up went out; nothing queued behind it did.
+            assert!(read.len() <= 6, "{} requests written: {read:?}", read.len());
+            assert_eq!(conn.queued_bytes(), 0);
+        });
+    }
 }

@@ -17,6 +17,7 @@ use tower::{Service, ServiceExt};
 use super::pending::PendingInTable;
 use super::tags::Tagged;
 use super::transport::Transport;
+use super::until_ended::UntilEnded;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::Shared;
 use crate::{Error, Message, Resp};
@@ -56,7 +57,7 @@ impl Handle {
             .pending_store(PendingInTable::new(shared.clone()))
             .build();
         Handle {
-            buffer: Buffer::new(client, QUEUE),
+            buffer: Buffer::new(UntilEnded::new(client, shared.clone()), QUEUE),
         }
     }
 

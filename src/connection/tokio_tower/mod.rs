@@ -34,8 +34,15 @@
 //!   ([`transport`]);
 //! * the calls are counted (`Connection::stats`) where jsonmux's are, in
 //!   the `Connection` and its `ResponseFuture`, shared by both engines;
-//! * dead-peer detection is the same `Health` (the shared table feeds it),
-//!   watched by the pool; an abort reaches the transport's stream;
+//! * dead-peer detection is the same `Health` (the shared table feeds it,
+//!   only answers to our own calls are progress, the transport reports a
+//!   peer that takes nothing), watched by the pool; an abort reaches the
+//!   transport's stream; reservations are bounded the same way (too many
+//!   or too old retire the connection);
+//! * the same backlog bounds the bytes of requests not yet written: a call
+//!   past it keeps its request until there is room, a request takes its
+//!   room until it is encoded or dropped ([`tags`]), and the `Buffer` drops
+//!   the requests of callers who gave up before its worker reached them;
 //! * [`UidMode::Tagged`](crate::client::UidMode::Tagged) is applied before
 //!   either engine sees the request: the tag is the wire `Uid` here too.
 
@@ -43,5 +50,6 @@ mod handle;
 mod pending;
 mod tags;
 mod transport;
+mod until_ended;
 
 pub(crate) use handle::{Call, Handle};

@@ -20,6 +20,7 @@ use crate::busy_poll::BusyPoll;
 use crate::connection::dispatch::READ_CAPACITY;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::{Routed, Shared};
+use crate::connection::write_watch::WriteWatch;
 use crate::{Error, JsonCodec, Message, Resp};
 
 /// Flushes deferred in a row, at most, while requests keep coming: a
@@ -54,6 +55,11 @@ const MAX_ROUTED: usize = 256;
 ///   The `Sink` contract holds: a `Pending` flush has arranged its wake-up.
 ///   A flush that did not finish is done again even with the codec's
 ///   buffer empty (a TLS session keeps the records it could not write).
+/// * **Tells the health when the peer takes nothing**: a flush that
+///   leaves bytes unwritten without writing any starts the write timeout's
+///   clock, as in jsonmux's engine (see `WriteWatch`); each answer of a
+///   batch carries the batch's time, so the first answer to one of our
+///   calls in it is progress, whatever came before it.
 /// * **Is read while idle**, with the pending store's help (see
 ///   `PendingInTable::in_flight`), so a peer's close is seen at once; and
 ///   busy-polls for answers like jsonmux's engine when asked to.
@@ -72,9 +78,12 @@ pub(crate) struct Transport<T> {
     /// The last flush did not finish: bytes may wait below the codec's
     /// buffer even when it is empty.
     unflushed: bool,
-    /// The stream returned `Pending` since the last answer: the next one
-    /// starts a batch (one clock read per batch, for the dead-peer check).
-    between_batches: bool,
+    /// When the current batch of answers was read (one clock read per
+    /// batch, for the dead-peer check); `None` once the stream returned
+    /// `Pending`: the next answer starts a batch.
+    batch_at: Option<Instant>,
+    /// Whether the peer takes what is written, for the health.
+    writes: WriteWatch,
     /// The handle on the call the answer coming out of the stream is for,
     /// until the pending store takes it.
     handover: Option<Pending<Resp>>,
@@ -97,7 +106,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
             fresh: false,
             deferred: 0,
             unflushed: false,
-            between_batches: true,
+            batch_at: None,
+            writes: WriteWatch::default(),
             handover: None,
             busy_poll: BusyPoll::new(opts.busy_poll),
         }
@@ -136,9 +146,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
         for _ in 0..MAX_ROUTED {
             match Pin::new(&mut this.framed).poll_next(cx) {
                 Poll::Ready(Some(Ok(resp))) => {
-                    let heard_at = std::mem::take(&mut this.between_batches).then(Instant::now);
+                    let heard_at = *this.batch_at.get_or_insert_with(Instant::now);
                     this.busy_poll.restart();
-                    match this.shared.route(resp, heard_at) {
+                    match this.shared.route(resp, Some(heard_at)) {
                         Routed::HandOver(pending, resp) => {
                             this.handover = Some(pending);
                             return Poll::Ready(Some(Ok(resp)));
@@ -152,7 +162,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
-                    this.between_batches = true;
+                    this.batch_at = None;
                     let shared = &this.shared;
                     this.busy_poll.poll(cx, || shared.has_callers());
                     return Poll::Pending;
@@ -171,7 +181,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
         // Writes once the buffer passes its boundary: memory stays bounded.
-        Sink::<Message>::poll_ready(Pin::new(&mut this.framed), cx).map_err(|e| this.fail(e.into()))
+        let before = this.framed.write_buffer().len();
+        let ready = Sink::<Message>::poll_ready(Pin::new(&mut this.framed), cx);
+        let wrote_some = this.framed.write_buffer().len() < before;
+        if wrote_some || ready.is_pending() {
+            // It flushed: all of it (ready), or not (the peer is slow).
+            this.writes
+                .flushed(&this.shared, ready.is_pending(), wrote_some);
+        }
+        ready.map_err(|e| this.fail(e.into()))
     }
 
     fn start_send(self: Pin<&mut Self>, item: Tagged) -> Result<(), Error> {
@@ -199,8 +217,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         // 2. None came, or enough rounds passed: write (or finish writing).
         this.fresh = false;
         this.deferred = 0;
+        let before = this.framed.write_buffer().len();
         let flushed = Sink::<Message>::poll_flush(Pin::new(&mut this.framed), cx);
         this.unflushed = flushed.is_pending();
+        let wrote_some = this.framed.write_buffer().len() < before;
+        this.writes
+            .flushed(&this.shared, this.unflushed, wrote_some);
         flushed.map_err(|e| this.fail(e.into()))
     }
 
