@@ -16,7 +16,8 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::backlog::Backlog;
 use super::options::ConnectionOptions;
-use super::shared::{Queued, Shared};
+use super::queued::Queued;
+use super::shared::Shared;
 use super::write_watch::WriteWatch;
 use crate::busy_poll::BusyPoll;
 use crate::{Error, JsonCodec, Message, Resp};

@@ -10,7 +10,8 @@ use super::dispatch::Dispatch;
 use super::future::Answer;
 use super::inflight::Caller;
 use super::options::ConnectionOptions;
-use super::shared::{Queued, Shared};
+use super::queued::Queued;
+use super::shared::Shared;
 use crate::{Engine, Message, Resp};
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;

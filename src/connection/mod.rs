@@ -56,6 +56,7 @@ mod held;
 mod inflight;
 mod link;
 pub(crate) mod options;
+mod queued;
 mod service;
 mod shared;
 mod stats;

@@ -11,9 +11,10 @@ use super::backlog::Backlog;
 use super::health::{Health, Verdict};
 use super::inflight::{Answered, Caller, InFlight, Refused};
 use super::options::ConnectionOptions;
+use super::queued::Queued;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
-use crate::{Code, Error, Message, Resp};
+use crate::{Code, Error, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
 /// background task and, in a pool, the supervisor that watches it.
@@ -45,34 +46,6 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<CallStats>,
     /// The bytes of requests taken and not yet written, bounded.
     pub(crate) backlog: Backlog,
-}
-
-/// A request on its way to jsonmux's engine's task, with the key its `Uid`
-/// was taken with: written only if its caller still waits (see
-/// [`Shared::sending`]).
-#[derive(Debug)]
-pub(crate) struct Queued {
-    pub(crate) key: Arc<str>,
-    pub(crate) msg: Message,
-}
-
-impl Queued {
-    /// The holders of a queued call's key while its caller waits: the
-    /// in-flight table's entry, the call's future and this request.
-    const WAITING: usize = 3;
-
-    /// True if its caller surely still waits, known without the table's
-    /// lock: its key is still held by both the table's entry and the
-    /// call's future (each lets go of it when the answer is taken, the
-    /// call cancelled or the connection closed, and the future when its
-    /// caller gives up, just after leaving a reservation). Only this
-    /// connection's task removes entries of queued requests, so a key
-    /// still held by the table is its own entry. False: ask
-    /// [`Shared::sending`].
-    #[inline]
-    pub(crate) fn surely_wanted(&self) -> bool {
-        Arc::strong_count(&self.key) == Queued::WAITING
-    }
 }
 
 /// What [`Shared::route`] leaves to the engine.

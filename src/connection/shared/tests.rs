@@ -2,6 +2,7 @@
 //! health is fed, the bounds it keeps.
 
 use super::*;
+use crate::Message;
 use tokio::sync::oneshot;
 
 fn shared() -> Shared {
