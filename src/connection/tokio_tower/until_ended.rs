@@ -44,12 +44,17 @@ impl<S: Service<Tagged, Error = Error>> Service<Tagged> for UntilEnded<S> {
     type Future = S::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // 1. The connection ended: no slot will free up.
-        if self.ended.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Err(self.shared.closed_error()));
+        match self.inner.poll_ready(cx) {
+            // 1. No room in the client's hand-off: the connection's end
+            //    must wake the worker too, as no slot frees up then.
+            Poll::Pending => match self.ended.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(self.shared.closed_error())),
+                Poll::Pending => Poll::Pending,
+            },
+            // 2. Room (or the client's error): the common case, nothing to
+            //    register.
+            ready => ready,
         }
-        // 2. Room in the client's hand-off.
-        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Tagged) -> S::Future {
