@@ -33,6 +33,8 @@ use tracing_subscriber::EnvFilter;
 mod engine;
 #[path = "common/server_tls.rs"]
 mod server_tls;
+#[path = "common/shutdown.rs"]
+mod shutdown;
 
 use engine::EngineArg;
 use server_tls::ServerTlsArgs;
@@ -110,7 +112,7 @@ async fn main() -> ExitCode {
             })
         }))
         .service(HelloService);
-    match server.serve(svc, shutdown_signal()).await {
+    match server.serve(svc, shutdown::shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("drained; bye");
             ExitCode::SUCCESS
@@ -135,34 +137,4 @@ fn options(args: &Args) -> Result<ServerBuilder, String> {
         builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));
     }
     args.tls.apply(builder)
-}
-
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("Ctrl-C received; draining"),
-        _ = term => tracing::info!("SIGTERM received; draining"),
-    }
 }

@@ -20,6 +20,8 @@ use tower::BoxError;
 use tracing_subscriber::EnvFilter;
 
 mod gateway;
+#[path = "../common/shutdown.rs"]
+mod shutdown;
 
 /// An HTTP gateway in front of a jsonmux server.
 #[derive(Debug, Parser)]
@@ -42,36 +44,12 @@ async fn main() -> Result<(), BoxError> {
     let args = Args::parse();
     let listener = TcpListener::bind(args.listen).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    gateway::run(listener, args.upstream.map(Into::into), shutdown_signal()).await?;
+    gateway::run(
+        listener,
+        args.upstream.map(Into::into),
+        shutdown::shutdown_signal(),
+    )
+    .await?;
     tracing::info!("drained; bye");
     Ok(())
-}
-
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("Ctrl-C received; draining"),
-        _ = terminate => tracing::info!("SIGTERM received; draining"),
-    }
 }
