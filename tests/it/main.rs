@@ -8,6 +8,7 @@ mod discovery;
 mod faultproxy;
 mod handlers;
 mod hardening;
+mod hostile;
 mod http_gateway;
 mod interop;
 mod loadgen;

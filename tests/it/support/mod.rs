@@ -1,5 +1,6 @@
 //! Shared test helpers: a server on 127.0.0.1:0 whose handlers wait at
-//! gates the test opens, raw sockets, peers that misbehave, and bounded
+//! gates the test opens, raw sockets, peers that misbehave (a hostile one
+//! with a mode per way of breaking the protocol), and bounded
 //! waits on a real or a paused clock.
 
 pub(crate) mod calls;
@@ -7,6 +8,7 @@ pub(crate) mod calls;
 pub(crate) mod certs;
 pub(crate) mod engines;
 pub(crate) mod gates;
+pub(crate) mod hostile;
 pub(crate) mod logs;
 pub(crate) mod peers;
 pub(crate) mod raw;

@@ -1,0 +1,210 @@
+//! The client against a hostile server ([`Hostile`]), one [`Mode`] at a
+//! time: every call ends in exactly one typed outcome by its deadline,
+//! nothing the peer sends makes the client hold more memory, the bad
+//! connection is replaced, and calls to a good server in the same pool
+//! are unaffected (`neighbours`).
+//!
+//! Paused clocks throughout, except where a test says why not: a call's
+//! deadline is exact in the test's own time.
+//!
+//! [`Hostile`]: crate::support::hostile::Hostile
+//! [`Mode`]: crate::support::hostile::Mode
+
+mod answers;
+mod frames;
+mod hangups;
+mod neighbours;
+mod stalls;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use jsonmux::pool::EndpointStatus;
+use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+use crate::support::hostile::Hostile;
+use crate::support::time::{bounded, eventually};
+
+/// Turns a test written for [`per_engine!`](crate::support::engines::per_engine)
+/// into its `<name>::jsonmux` test: the client runs jsonmux's engine only.
+/// A leading `#[ignore = "…"]` ignores it.
+macro_rules! client_engines {
+    (#[ignore = $why:literal] $(#[$doc:meta])* fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($engine: ::jsonmux::Engine) $body
+
+            #[test]
+            #[ignore = $why]
+            fn jsonmux() {
+                run(::jsonmux::Engine::Jsonmux)
+            }
+        }
+    };
+    ($(#[$doc:meta])* fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run($engine: ::jsonmux::Engine) $body
+
+            #[test]
+            fn jsonmux() {
+                run(::jsonmux::Engine::Jsonmux)
+            }
+        }
+    };
+}
+pub(crate) use client_engines;
+
+/// Every call's deadline (the client's request timeout).
+const DEADLINE: Duration = Duration::from_millis(200);
+/// The client's read timeout: calls waiting and nothing heard for this
+/// long, and the connection is deemed dead.
+const READ_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The client options of this suite, on `engine`: the one place the
+/// engine reaches the client.
+fn builder(engine: Engine) -> ClientBuilder {
+    // jsonmux's engine is the only client engine the builder takes yet.
+    let _ = engine;
+    ClientBuilder::new()
+        .pool_size(1)
+        .unwrap()
+        .backoff(Duration::from_millis(5), Duration::from_millis(50))
+        .unwrap()
+        .request_timeout(Some(DEADLINE))
+        .read_timeout(Some(READ_TIMEOUT))
+        .unwrap()
+}
+
+/// A client of `builder` over `addrs`, once a first connection is up.
+async fn connect(builder: ClientBuilder, addrs: &[SocketAddr]) -> Client {
+    let connected = builder.connect_all(addrs.iter().copied());
+    bounded("a first connection", connected).await.unwrap()
+}
+
+/// One call's outcome.
+struct Outcome {
+    uid: String,
+    val: String,
+    result: Result<Resp, Error>,
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The outcome, not the (possibly large) values.
+        let result = self.result.as_ref().map(|r| (&r.uid, r.val.len()));
+        write!(f, "{}: {:?}", self.uid, result.map_err(Error::report))
+    }
+}
+
+/// Makes `n` calls `{tag}{i}` at once; returns their outcomes, each of
+/// which came by the call's deadline.
+async fn calls(client: &Client, tag: &str, n: usize) -> Vec<Outcome> {
+    calls_with(client, tag, n, "x").await
+}
+
+/// [`calls`] with `val` as every call's value.
+async fn calls_with(client: &Client, tag: &str, n: usize, val: &str) -> Vec<Outcome> {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (uid, val) = (format!("{tag}{i}"), val.to_owned());
+            let call = client.clone().oneshot(Message::new(&uid, &val));
+            tokio::spawn(async move {
+                let result = call.await;
+                (Outcome { uid, val, result }, started.elapsed())
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(n);
+    for task in tasks {
+        let (outcome, took) = bounded("a call", task).await.unwrap();
+        assert!(took <= DEADLINE, "{} took {took:?}", outcome.uid);
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+impl Outcome {
+    /// True if the call got its own answer (never another call's).
+    fn is_answered(&self) -> bool {
+        match &self.result {
+            Ok(resp) => {
+                assert_eq!(resp.uid, self.uid);
+                assert_eq!(resp.val, format!("server: hello, {}", self.val));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Panics unless the call got its own answer.
+    fn answered(&self) {
+        assert!(self.is_answered(), "{self:?}");
+    }
+
+    /// Panics unless the call timed out.
+    fn timed_out(&self) {
+        assert!(matches!(self.result, Err(Error::Timeout)), "{self:?}");
+    }
+
+    /// Panics unless the connection ended under the call with a cause
+    /// `cause` accepts.
+    fn closed_by(&self, cause: impl Fn(&Error) -> bool) {
+        let ok = matches!(&self.result, Err(Error::Closed(c)) if cause(c));
+        assert!(ok, "{self:?}");
+    }
+
+    /// Panics unless the call timed out or its connection was found
+    /// dead with it waiting (which comes first is the machine's).
+    fn timed_out_or_silent(&self) {
+        match &self.result {
+            Err(Error::Timeout) => {}
+            _ => self.closed_by(|c| matches!(c, Error::PeerSilent(_))),
+        }
+    }
+}
+
+/// Panics unless the client's counts agree with `outcomes`, all of which
+/// have ended: each answered call counted once as neither failed nor
+/// abandoned, each closed one once as closed.
+fn counted_once(client: &Client, outcomes: &[Outcome]) {
+    let answered = outcomes.iter().filter(|o| o.is_answered()).count() as u64;
+    let closed = outcomes
+        .iter()
+        .filter(|o| o.result.as_ref().is_err_and(Error::is_closed));
+    let counts = client.stats().calls;
+    let unfailed = counts.calls - counts.errors() - counts.abandoned;
+    assert_eq!(unfailed, answered, "{counts:?}");
+    assert_eq!(counts.closed, closed.count() as u64, "{counts:?}");
+}
+
+/// The status of the endpoint at `addr`.
+fn endpoint(client: &Client, addr: SocketAddr) -> EndpointStatus {
+    let addr = addr.into();
+    let eps = client.pool().endpoints();
+    eps.into_iter()
+        .find(|e| e.addr == addr)
+        .expect("in the pool")
+}
+
+/// Waits until the client has dropped its first connection to `hostile`
+/// and dialed another, and returns the cause of the first one's end.
+async fn replaced(client: &Client, hostile: &Hostile) -> Error {
+    hostile
+        .until("a second connection", |s| s.accepted >= 2)
+        .await;
+    let again = || endpoint(client, hostile.addr).reconnects >= 1;
+    eventually("the pool counts the reconnect", again).await;
+    let status = endpoint(client, hostile.addr);
+    status.last_error.expect("the cause of the first one's end")
+}
