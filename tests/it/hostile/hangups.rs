@@ -1,10 +1,14 @@
 //! Peers that hang up: a reset after some answers, a close right after
-//! the accept. The calls caught in it fail with the cause, the others are
-//! answered, and the pool redials at its backoff's pace.
+//! the accept, a going-away notice for every call. The calls caught in it
+//! end with the cause, the others are answered, and the pool redials at
+//! its backoff's pace.
 
 use std::io::ErrorKind;
 
+use jsonmux::Code;
+
 use super::*;
+use crate::support::calls::spawn_calls;
 use crate::support::hostile::{Hostile, Mode};
 use crate::support::time::with_paused_clock;
 
@@ -61,6 +65,50 @@ client_engines! {
             let stats = client.stats();
             assert!(stats.reconnects as usize + 2 >= accepted, "{stats:?}");
             assert_eq!(stats.in_flight, 0, "{stats:?}");
+        })
+    }
+}
+
+client_engines! {
+    #[ignore = "client bug: a going-away notice is followed by a redial at once, whatever the backoff"]
+    /// A peer that goes away on every call: under a steady load, redials keep the backoff's pace.
+    fn a_peer_going_away_on_every_call_is_redialed_at_the_backoffs_pace(engine: Engine) {
+        with_paused_clock(move || async move {
+            let hostile = Hostile::start(Mode::GoingAway).await;
+            let (min, max) = (Duration::from_millis(10), Duration::from_millis(100));
+            let builder = builder(engine).backoff(min, max).unwrap();
+            let client = connect(builder, &[hostile.addr]).await;
+            // A call every millisecond for 100 ms.
+            let mut calls = Vec::new();
+            for i in 0..100 {
+                let call = client.clone().oneshot(Message::new(format!("g{i}"), "x"));
+                calls.push(tokio::spawn(call));
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let accepted = hostile.seen().accepted;
+            for call in calls {
+                let out = bounded("a call", call).await.unwrap();
+                assert!(matches!(out, Err(Error::Timeout | Error::Closed(_))), "{out:?}");
+            }
+            // Delays of at least min/2, doubling: a handful of redials.
+            assert!(accepted <= 10, "{accepted} connections in 100 ms");
+        })
+    }
+}
+
+client_engines! {
+    #[ignore = "client bug: a last word on a connection left open stops its dead-peer checks"]
+    /// A peer's last word on a connection it keeps open: calls with no deadline end with it as the cause.
+    fn a_last_word_on_a_connection_left_open_ends_the_calls_in_flight(engine: Engine) {
+        with_paused_clock(move || async move {
+            let hostile = Hostile::start(Mode::LastWord).await;
+            let builder = builder(engine).request_timeout(None);
+            let client = connect(builder, &[hostile.addr]).await;
+            let last_word = |e: &Error| matches!(e, Error::Server { code: Code::BadRequest, .. });
+            for call in spawn_calls(&client, "w", 3, "x") {
+                let out = bounded("a call with no deadline", call).await.unwrap();
+                assert!(matches!(&out, Err(Error::Closed(c)) if last_word(c)), "{out:?}");
+            }
         })
     }
 }

@@ -90,6 +90,10 @@ beside_a_good_server! {
     ts_an_object: Mode::WrongType(Wrong::TsObject);
     /// Beside a peer that accepts then closes, the good server's calls are all answered.
     accept_then_close: Mode::AcceptThenClose;
+    /// Beside a peer whose last word is left on an open connection, the good server's calls are all answered.
+    last_word_left_open: Mode::LastWord;
+    /// Beside a peer going away on every call, the good server's calls are all answered.
+    going_away_on_every_call: Mode::GoingAway;
     /// Beside a peer that stops reading, the good server's calls are all answered.
     stops_reading: Mode::StopsReading;
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jsonmux::{hello, JsonCodec, Message};
+use jsonmux::{hello, Code, JsonCodec, Message, Resp};
 use serde_json::json;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,8 +16,8 @@ use tokio_util::codec::FramedRead;
 
 use super::time::bounded;
 
-/// How a [`Hostile`] peer misbehaves. Every mode but the last three is
-/// driven by the requests: each request read gets what its mode writes.
+/// How a [`Hostile`] peer misbehaves. Most modes are driven by the
+/// requests: each request read gets what its mode writes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Mode {
     /// Answers each request with a `Uid` nobody sent (`ghost-<uid>`).
@@ -47,6 +47,13 @@ pub(crate) enum Mode {
     Flood,
     /// Accepts, then closes at once.
     AcceptThenClose,
+    /// Answers the first request with an error about the whole
+    /// connection (no `Uid`, [`Code::BadRequest`]): its last word; then
+    /// reads requests and answers none, the connection left open.
+    LastWord,
+    /// Answers each request with a going-away notice (an error answer
+    /// about the whole connection), never with its answer.
+    GoingAway,
     /// Accepts, then never reads nor writes; the connection stays open.
     StopsReading,
 }
@@ -167,7 +174,16 @@ impl Mode {
                 Wrong::UidNull => json!({"Uid": null, "Val": "server: hello", "Ts": "t"}),
                 Wrong::TsObject => json!({"Uid": uid, "Val": "server: hello", "Ts": {}}),
             })),
+            Mode::LastWord if nth == 0 => {
+                let last_word = Resp::error("", Code::BadRequest, "that was bad");
+                Act::Write(line(serde_json::to_value(last_word).unwrap()))
+            }
+            Mode::GoingAway => {
+                let notice = Resp::error("", Code::GoingAway, "going away");
+                Act::Write(line(serde_json::to_value(notice).unwrap()))
+            }
             Mode::Unterminated(_)
+            | Mode::LastWord
             | Mode::CloseMidFrame
             | Mode::Silent
             | Mode::Flood
