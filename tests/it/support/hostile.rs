@@ -70,7 +70,7 @@ pub(crate) enum Wrong {
 }
 
 /// Unsolicited answers per [`Mode::Flood`] write.
-pub(crate) const FLOOD_BATCH: usize = 64;
+pub(crate) const FLOOD_BATCH: usize = 16;
 /// Time between two [`Mode::Flood`] writes: the runtime idles in between,
 /// so a paused clock can move.
 pub(crate) const FLOOD_EVERY: Duration = Duration::from_millis(1);
