@@ -11,19 +11,30 @@ fn large() -> String {
     "v".repeat(256 * 1024)
 }
 
+/// This suite's options with both dead-peer rules off.
+fn rules_off(engine: Engine) -> ClientBuilder {
+    let builder = builder(engine).read_timeout(None).unwrap();
+    builder.max_consecutive_timeouts(None).unwrap()
+}
+
+/// Eight calls with `val` to a peer in `mode` that answers none: each
+/// ends by its deadline, and the connection is replaced for
+/// `PeerSilent`, the calls' reservations with it.
+async fn deemed_silent(engine: Engine, mode: Mode, val: &str) {
+    let hostile = Hostile::start(mode).await;
+    let client = connect(builder(engine), &[hostile.addr]).await;
+    let outcomes = calls_with(&client, "s", 8, val).await;
+    outcomes.iter().for_each(Outcome::timed_out_or_silent);
+    counted_once(&client, &outcomes);
+    let why = replaced(&client, &hostile).await;
+    assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
+    assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
+}
+
 client_engines! {
     /// A silent peer: calls end at their deadline and the connection is replaced for `PeerSilent`.
     fn a_silent_peer_times_the_calls_out_and_gets_its_connection_replaced(engine: Engine) {
-        with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::Silent).await;
-            let client = connect(builder(engine), &[hostile.addr]).await;
-            let outcomes = calls(&client, "s", 3).await;
-            outcomes.iter().for_each(Outcome::timed_out_or_silent);
-            counted_once(&client, &outcomes);
-            let why = replaced(&client, &hostile).await;
-            assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
-            assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
-        })
+        with_paused_clock(move || async move { deemed_silent(engine, Mode::Silent, "x").await })
     }
 }
 
@@ -33,12 +44,7 @@ client_engines! {
     fn reservations_for_answers_that_never_come_are_released(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::Silent).await;
-            let builder = builder(engine)
-                .read_timeout(None)
-                .unwrap()
-                .max_consecutive_timeouts(None)
-                .unwrap();
-            let client = connect(builder, &[hostile.addr]).await;
+            let client = connect(rules_off(engine), &[hostile.addr]).await;
             let outcomes = calls(&client, "l", 8).await;
             outcomes.iter().for_each(Outcome::timed_out);
             eventually("the reservations released", || client.stats().in_flight == 0).await;
@@ -72,14 +78,7 @@ client_engines! {
     /// A peer that stops reading: calls end by their deadline, the connection is replaced for `PeerSilent`.
     fn a_peer_that_stops_reading_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::StopsReading).await;
-            let client = connect(builder(engine), &[hostile.addr]).await;
-            let outcomes = calls_with(&client, "r", 8, &large()).await;
-            outcomes.iter().for_each(Outcome::timed_out_or_silent);
-            counted_once(&client, &outcomes);
-            let why = replaced(&client, &hostile).await;
-            assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
-            assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
+            deemed_silent(engine, Mode::StopsReading, &large()).await
         })
     }
 }
@@ -90,12 +89,7 @@ client_engines! {
     fn a_peer_that_takes_nothing_is_replaced_by_the_write_timeout(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::StopsReading).await;
-            let builder = builder(engine)
-                .read_timeout(None)
-                .unwrap()
-                .max_consecutive_timeouts(None)
-                .unwrap();
-            let client = connect(builder, &[hostile.addr]).await;
+            let client = connect(rules_off(engine), &[hostile.addr]).await;
             // 16 MiB of requests, all given up on: none must stay queued.
             for round in 0..4 {
                 let outcomes = calls_with(&client, &format!("w{round}-"), 16, &large()).await;
