@@ -84,9 +84,9 @@ client_engines! {
     fn an_unsolicited_flood_reaches_no_call_and_is_not_kept(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = reach_no_call(engine, Mode::Flood).await;
-            // Far more than the client holds: it reads the flood and drops it.
+            // Dozens of batches went by while the calls waited.
             let seen = hostile.seen();
-            assert!(seen.written >= 64 * 1024, "{seen:?}");
+            assert!(seen.written >= 16 * 1024, "{seen:?}");
         })
     }
 }
