@@ -42,7 +42,7 @@ async fn gets_replaced(engine: Engine, mode: Mode) {
     assert!(dead, "{why:?}");
 }
 
-client_engines! {
+per_engine! {
     /// Answers to `Uid`s nobody sent reach no call; each times out at its deadline.
     fn answers_to_unknown_uids_reach_no_call(engine: Engine) {
         with_paused_clock(move || async move {
@@ -52,7 +52,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that answers only `Uid`s nobody sent gets its connection replaced.
     fn a_peer_answering_only_unknown_uids_gets_its_connection_replaced(engine: Engine) {
@@ -60,7 +60,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// `"Uid":null` answers reach no call (an empty `Uid`); each times out at its deadline.
     fn answers_with_a_null_uid_reach_no_call(engine: Engine) {
         with_paused_clock(move || async move {
@@ -69,7 +69,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that answers only with `"Uid":null` gets its connection replaced.
     fn a_peer_answering_only_null_uids_gets_its_connection_replaced(engine: Engine) {
@@ -79,7 +79,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// A flood of unsolicited answers reaches no call and is not kept; calls end at their deadline.
     fn an_unsolicited_flood_reaches_no_call_and_is_not_kept(engine: Engine) {
         with_paused_clock(move || async move {
@@ -91,7 +91,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that floods unsolicited answers and answers no call gets its connection replaced.
     fn a_flooding_peer_gets_its_connection_replaced(engine: Engine) {
@@ -99,7 +99,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// Each answer sent twice reaches its call once; the copy is dropped, never handed to a reuse.
     fn an_answer_sent_twice_reaches_its_call_once(engine: Engine) {
         with_paused_clock(move || async move {

@@ -36,7 +36,7 @@ fn protocol(e: &Error) -> Option<&CodecError> {
     }
 }
 
-client_engines! {
+per_engine! {
     /// Bytes that are not JSON fail the calls with `Protocol(NotAnObject)` and replace the connection.
     fn garbage_fails_the_calls_with_a_protocol_error_and_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
@@ -46,7 +46,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// Half an answer then a close fails the call with `Protocol(Truncated)` and replaces the connection.
     fn an_answer_cut_off_by_a_close_is_truncated_and_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
@@ -58,7 +58,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// A 64 MiB answer that never ends is cut at the frame limit: `FrameTooLarge`, the peer's stream refused.
     fn an_unterminated_64_mib_answer_is_cut_at_the_frame_limit(engine: Engine) {
         with_paused_clock(move || async move {
@@ -75,7 +75,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// `"Val":123` fails the calls with `Protocol(Json)` and replaces the connection.
     fn a_number_for_val_is_a_protocol_error_that_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
@@ -85,7 +85,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// `"Ts":{}` fails the calls with `Protocol(Json)` and replaces the connection.
     fn an_object_for_ts_is_a_protocol_error_that_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {

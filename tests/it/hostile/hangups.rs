@@ -16,7 +16,7 @@ fn reset(e: &Error) -> bool {
     matches!(e, Error::Io(e) if e.kind() == ErrorKind::ConnectionReset)
 }
 
-client_engines! {
+per_engine! {
     /// A reset after two answers fails only the calls in flight (`Closed(Io(reset))`); the next connection serves.
     fn a_reset_after_two_answers_fails_only_the_calls_in_flight(engine: Engine) {
         with_paused_clock(move || async move {
@@ -40,7 +40,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// A peer that accepts then closes: calls end by their deadline, redials keep the backoff's pace.
     fn a_peer_that_accepts_then_closes_is_redialed_at_the_backoffs_pace(engine: Engine) {
         with_paused_clock(move || async move {
@@ -69,7 +69,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "client bug: a going-away notice is followed by a redial at once, whatever the backoff"]
     /// A peer that goes away on every call: under a steady load, redials keep the backoff's pace.
     fn a_peer_going_away_on_every_call_is_redialed_at_the_backoffs_pace(engine: Engine) {
@@ -96,7 +96,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "client bug: a last word on a connection left open stops its dead-peer checks"]
     /// A peer's last word on a connection it keeps open: calls with no deadline end with it as the cause.
     fn a_last_word_on_a_connection_left_open_ends_the_calls_in_flight(engine: Engine) {

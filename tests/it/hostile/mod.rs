@@ -28,41 +28,7 @@ use tower::ServiceExt;
 use crate::support::hostile::Hostile;
 use crate::support::time::{bounded, eventually};
 
-/// Turns a test written for [`per_engine!`](crate::support::engines::per_engine)
-/// into its `<name>::jsonmux` test: the client runs jsonmux's engine only.
-/// A leading `#[ignore = "…"]` ignores it.
-macro_rules! client_engines {
-    (#[ignore = $why:literal] $(#[$doc:meta])* fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
-        $(#[$doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn run($engine: ::jsonmux::Engine) $body
-
-            #[test]
-            #[ignore = $why]
-            fn jsonmux() {
-                run(::jsonmux::Engine::Jsonmux)
-            }
-        }
-    };
-    ($(#[$doc:meta])* fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
-        $(#[$doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn run($engine: ::jsonmux::Engine) $body
-
-            #[test]
-            fn jsonmux() {
-                run(::jsonmux::Engine::Jsonmux)
-            }
-        }
-    };
-}
-pub(crate) use client_engines;
+pub(crate) use crate::support::engines::per_engine;
 
 /// Every call's deadline (the client's request timeout).
 const DEADLINE: Duration = Duration::from_millis(200);
@@ -73,9 +39,8 @@ const READ_TIMEOUT: Duration = Duration::from_millis(100);
 /// The client options of this suite, on `engine`: the one place the
 /// engine reaches the client.
 fn builder(engine: Engine) -> ClientBuilder {
-    // jsonmux's engine is the only client engine the builder takes yet.
-    let _ = engine;
     ClientBuilder::new()
+        .engine(engine)
         .pool_size(1)
         .unwrap()
         .backoff(Duration::from_millis(5), Duration::from_millis(50))

@@ -54,7 +54,7 @@ fn beside_a_good_server(engine: Engine, mode: Mode) {
 /// One test per mode, each a line.
 macro_rules! beside_a_good_server {
     ($($(#[$doc:meta])* $name:ident: $mode:expr;)*) => {$(
-        client_engines! {
+        per_engine! {
             $(#[$doc])*
             fn $name(engine: Engine) {
                 beside_a_good_server(engine, $mode)

@@ -31,14 +31,14 @@ async fn deemed_silent(engine: Engine, mode: Mode, val: &str) {
     assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
 }
 
-client_engines! {
+per_engine! {
     /// A silent peer: calls end at their deadline and the connection is replaced for `PeerSilent`.
     fn a_silent_peer_times_the_calls_out_and_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move { deemed_silent(engine, Mode::Silent, "x").await })
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "issue 15: fixed on branch h15fix"]
     /// Answers that never come: the calls' reservations are released, dead-peer rules off.
     fn reservations_for_answers_that_never_come_are_released(engine: Engine) {
@@ -52,7 +52,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// One answer byte per 50 ms: the call ends by its deadline, the connection is replaced (`PeerSilent`).
     fn a_peer_trickling_one_byte_per_50ms_gets_its_connection_replaced(engine: Engine) {
         // On the real clock: the connection's health measures silence in
@@ -74,7 +74,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     /// A peer that stops reading: calls end by their deadline, the connection is replaced for `PeerSilent`.
     fn a_peer_that_stops_reading_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
@@ -83,7 +83,7 @@ client_engines! {
     }
 }
 
-client_engines! {
+per_engine! {
     #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that takes nothing is replaced by the write timeout alone (dead-peer rules off).
     fn a_peer_that_takes_nothing_is_replaced_by_the_write_timeout(engine: Engine) {
