@@ -53,7 +53,6 @@ per_engine! {
 }
 
 per_engine! {
-    #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that answers only `Uid`s nobody sent gets its connection replaced.
     fn a_peer_answering_only_unknown_uids_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move { gets_replaced(engine, Mode::UnknownUids).await })
@@ -70,7 +69,6 @@ per_engine! {
 }
 
 per_engine! {
-    #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that answers only with `"Uid":null` gets its connection replaced.
     fn a_peer_answering_only_null_uids_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
@@ -92,7 +90,6 @@ per_engine! {
 }
 
 per_engine! {
-    #[ignore = "issue 15: fixed on branch h15fix"]
     /// A peer that floods unsolicited answers and answers no call gets its connection replaced.
     fn a_flooding_peer_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move { gets_replaced(engine, Mode::Flood).await })

@@ -1,10 +1,11 @@
 //! Peers that stall: silent, trickling an answer one byte at a time, or
 //! not reading at all. Calls end by their deadline, and the connection is
-//! replaced once the peer is deemed dead, its reservations with it.
+//! replaced once the peer is deemed dead (or the late answers it owes are
+//! overdue), its reservations with it.
 
 use super::*;
 use crate::support::hostile::{Hostile, Mode};
-use crate::support::time::{with_paused_clock, with_real_clock};
+use crate::support::time::with_paused_clock;
 
 /// A request value large enough that a few fill a socket nobody reads.
 fn large() -> String {
@@ -20,7 +21,7 @@ fn rules_off(engine: Engine) -> ClientBuilder {
 /// Eight calls with `val` to a peer in `mode` that answers none: each
 /// ends by its deadline, and the connection is replaced for
 /// `PeerSilent`, the calls' reservations with it.
-async fn deemed_silent(engine: Engine, mode: Mode, val: &str) {
+async fn deemed_silent(engine: Engine, mode: Mode, val: &str) -> Hostile {
     let hostile = Hostile::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
     let outcomes = calls_with(&client, "s", 8, val).await;
@@ -29,47 +30,41 @@ async fn deemed_silent(engine: Engine, mode: Mode, val: &str) {
     let why = replaced(&client, &hostile).await;
     assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
     assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
+    hostile
 }
 
 per_engine! {
     /// A silent peer: calls end at their deadline and the connection is replaced for `PeerSilent`.
     fn a_silent_peer_times_the_calls_out_and_gets_its_connection_replaced(engine: Engine) {
-        with_paused_clock(move || async move { deemed_silent(engine, Mode::Silent, "x").await })
-    }
-}
-
-per_engine! {
-    #[ignore = "issue 15: fixed on branch h15fix"]
-    /// Answers that never come: the calls' reservations are released, dead-peer rules off.
-    fn reservations_for_answers_that_never_come_are_released(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::Silent).await;
-            let client = connect(rules_off(engine), &[hostile.addr]).await;
-            let outcomes = calls(&client, "l", 8).await;
-            outcomes.iter().for_each(Outcome::timed_out);
-            eventually("the reservations released", || client.stats().in_flight == 0).await;
+            deemed_silent(engine, Mode::Silent, "x").await;
         })
     }
 }
 
 per_engine! {
-    /// One answer byte per 50 ms: the call ends by its deadline, the connection is replaced (`PeerSilent`).
-    fn a_peer_trickling_one_byte_per_50ms_gets_its_connection_replaced(engine: Engine) {
-        // On the real clock: the connection's health measures silence in
-        // real time, and the trickle must be slower than the read timeout
-        // in that time.
-        with_real_clock(move || async move {
-            let every = Duration::from_millis(50);
-            let hostile = Hostile::start(Mode::Trickle(every)).await;
-            let client = connect(builder(engine), &[hostile.addr]).await;
-            let call = client.clone().oneshot(Message::new("t", "x"));
-            let result = bounded("the trickled call", call).await;
-            let outcome = Outcome { uid: "t".into(), val: "x".into(), result };
-            outcome.timed_out_or_silent();
+    /// Answers that never come, dead-peer rules off: the reservations retire the connection (`AnswersOverdue`).
+    fn reservations_for_answers_that_never_come_retire_the_connection(engine: Engine) {
+        with_paused_clock(move || async move {
+            let hostile = Hostile::start(Mode::Silent).await;
+            let builder = rules_off(engine).abandoned_timeout(Some(Duration::from_secs(1)));
+            let client = connect(builder.unwrap(), &[hostile.addr]).await;
+            let outcomes = calls(&client, "l", 8).await;
+            outcomes.iter().for_each(Outcome::timed_out);
             let why = replaced(&client, &hostile).await;
-            assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
+            assert!(matches!(why, Error::AnswersOverdue(8)), "{why:?}");
+            assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
+        })
+    }
+}
+
+per_engine! {
+    /// One answer byte per 50 ms: calls end by their deadline, the connection is replaced (`PeerSilent`).
+    fn a_peer_trickling_one_byte_per_50ms_gets_its_connection_replaced(engine: Engine) {
+        with_paused_clock(move || async move {
+            let hostile = deemed_silent(engine, Mode::Trickle(Duration::from_millis(50)), "x").await;
             let seen = hostile.seen();
-            assert!(seen.written < 40, "the answer never got whole: {seen:?}");
+            assert!(seen.written < 40, "no answer got whole: {seen:?}");
         })
     }
 }
@@ -78,24 +73,27 @@ per_engine! {
     /// A peer that stops reading: calls end by their deadline, the connection is replaced for `PeerSilent`.
     fn a_peer_that_stops_reading_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
-            deemed_silent(engine, Mode::StopsReading, &large()).await
+            deemed_silent(engine, Mode::StopsReading, &large()).await;
         })
     }
 }
 
 per_engine! {
-    #[ignore = "issue 15: fixed on branch h15fix"]
-    /// A peer that takes nothing is replaced by the write timeout alone (dead-peer rules off).
+    /// A peer that takes nothing, dead-peer rules off: the write timeout replaces the connection (`PeerNotReading`).
     fn a_peer_that_takes_nothing_is_replaced_by_the_write_timeout(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::StopsReading).await;
-            let client = connect(rules_off(engine), &[hostile.addr]).await;
-            // 16 MiB of requests, all given up on: none must stay queued.
-            for round in 0..4 {
-                let outcomes = calls_with(&client, &format!("w{round}-"), 16, &large()).await;
-                outcomes.iter().for_each(Outcome::timed_out);
+            let builder = rules_off(engine).write_timeout(Some(READ_TIMEOUT));
+            let client = connect(builder.unwrap(), &[hostile.addr]).await;
+            let not_reading = |e: &Error| matches!(e, Error::PeerNotReading(_));
+            // 16 MiB: more than the sockets between them hold.
+            for o in calls_with(&client, "w", 64, &large()).await {
+                if !matches!(o.result, Err(Error::Timeout)) {
+                    o.closed_by(not_reading);
+                }
             }
-            replaced(&client, &hostile).await;
+            let why = replaced(&client, &hostile).await;
+            assert!(not_reading(&why), "{why:?}");
             assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
         })
     }
