@@ -195,8 +195,9 @@ impl Shared {
         }
         match last_word {
             // The server's last word about the whole connection (bad input,
-            // a limit): every request in flight will see it as the cause.
-            Some(cause) => self.set_cause(cause),
+            // a limit): the connection ends with it, and every request in
+            // flight sees it as the cause, whether or not the peer closes.
+            Some(cause) => self.abort(cause),
             None => tracing::debug!("an answer nobody waits for (late or unknown uid); dropped"),
         }
         Routed::Done

@@ -1,9 +1,9 @@
 //! [`supervise`]: one pool slot's life: dial, hand over, watch, redial.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
@@ -44,6 +44,7 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
                 let since = Instant::now();
                 let watched = watch(&conn, &token, Until::Draining).await;
                 set.remove(id);
+                let healthy = since.elapsed() >= HEALTHY_AFTER;
                 if let Watched::Draining = watched {
                     tracing::debug!(addr = %endpoint.addr, "connection draining; dialing its replacement");
                     endpoint.disconnected(None);
@@ -51,15 +52,20 @@ pub(crate) async fn supervise(set: Arc<Set>, endpoint: Arc<Endpoint>) {
                     tokio::spawn(async move {
                         watch(&conn, &CancellationToken::new(), Until::Ended).await
                     });
-                    // No penalty: the server asked for it.
-                    backoff.reset();
-                    continue;
-                }
-                let cause = conn.cause();
-                tracing::debug!(addr = %endpoint.addr, cause = ?cause, "connection ended");
-                endpoint.disconnected(cause);
-                if since.elapsed() >= HEALTHY_AFTER {
-                    backoff.reset();
+                    // No penalty when the server asked for it after a
+                    // healthy life; one that goes away at once is redialed
+                    // at the backoff's pace.
+                    if healthy {
+                        backoff.reset();
+                        continue;
+                    }
+                } else {
+                    let cause = conn.cause();
+                    tracing::debug!(addr = %endpoint.addr, cause = ?cause, "connection ended");
+                    endpoint.disconnected(cause);
+                    if healthy {
+                        backoff.reset();
+                    }
                 }
             }
         }
@@ -104,7 +110,7 @@ pub(crate) async fn watch(conn: &Connection, token: &CancellationToken, until: U
             _ = conn.draining(), if until == Until::Draining => return Watched::Draining,
             _ = tick.tick() => {}
         }
-        if let Some(dead) = conn.check(tokio::time::Instant::now()) {
+        if let Some(dead) = conn.check(Instant::now()) {
             conn.abort(dead);
         }
     }

@@ -70,7 +70,6 @@ per_engine! {
 }
 
 per_engine! {
-    #[ignore = "client bug: a going-away notice is followed by a redial at once, whatever the backoff"]
     /// A peer that goes away on every call: under a steady load, redials keep the backoff's pace.
     fn a_peer_going_away_on_every_call_is_redialed_at_the_backoffs_pace(engine: Engine) {
         with_paused_clock(move || async move {
@@ -97,7 +96,6 @@ per_engine! {
 }
 
 per_engine! {
-    #[ignore = "client bug: a last word on a connection left open stops its dead-peer checks"]
     /// A peer's last word on a connection it keeps open: calls with no deadline end with it as the cause.
     fn a_last_word_on_a_connection_left_open_ends_the_calls_in_flight(engine: Engine) {
         with_paused_clock(move || async move {
