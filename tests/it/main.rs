@@ -2,6 +2,7 @@
 //! ephemeral ports, handlers held at gates the tests open, and paused
 //! clocks for everything timed (see `support`).
 
+mod busy_poll;
 mod client;
 mod connection;
 mod discovery;

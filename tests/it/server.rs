@@ -8,20 +8,20 @@ use std::time::Duration;
 use crate::support::engines::per_engine;
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
-use crate::support::time::{bounded, eventually, with_paused_clock, with_real_clock};
-use jsonmux::{Client, ClientBuilder, Code, Engine, Error, Message, ServerBuilder};
+use crate::support::time::{bounded, eventually, with_paused_clock};
+use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
 /// A normal client still gets its answer.
-async fn still_serves(addr: SocketAddr) {
+pub(crate) async fn still_serves(addr: SocketAddr) {
     let mut raw = Raw::connect(addr).await;
     raw.send(br#"{"Uid":"normal","Val":"client"}"#).await;
     assert_eq!(raw.resp().await.val, "server: hello, client");
 }
 
-async fn expect_error_then_close(raw: &mut Raw, code: Code) -> String {
+pub(crate) async fn expect_error_then_close(raw: &mut Raw, code: Code) -> String {
     let r = raw.resp().await;
     assert_eq!((r.uid.as_str(), r.code), ("", Some(code)), "{r:?}");
     raw.expect_eof().await;
@@ -101,62 +101,6 @@ per_engine! {
             expect_error_then_close(&mut raw, Code::IdleTimeout).await;
             assert_eq!(answered.elapsed(), idle);
             assert_eq!(s.stats.snapshot().idle_closed, 1);
-        });
-    }
-}
-
-/// A server that busy-polls for `window` with the given idle timeout, and
-/// a connection to it that has been answered once (so it is busy polling now).
-async fn busy_polling(
-    engine: Engine,
-    window: Duration,
-    idle: Option<Duration>,
-) -> (TestServer, Raw) {
-    let polls = ServerBuilder::new()
-        .engine(engine)
-        .busy_poll(Some(window))
-        .idle_timeout(idle);
-    let s = TestServer::start_with(polls).await;
-    let mut polling = Raw::connect(s.addr).await;
-    polling.send(br#"{"Uid":"a","Val":"1"}"#).await;
-    assert_eq!(polling.resp().await.uid, "a");
-    (s, polling)
-}
-
-per_engine! {
-    /// A connection busy-polling for 60 s on the test's one thread lets others be served.
-    fn a_busy_polling_connection_lets_others_be_served(engine: Engine) {
-        // If busy polling held the thread, no other connection would be served.
-        with_real_clock(move || async move {
-            let (s, mut polling) = busy_polling(engine, Duration::from_secs(60), None).await;
-            still_serves(s.addr).await;
-            polling.send(br#"{"Uid":"b","Val":"2"}"#).await;
-            assert_eq!(polling.resp().await.uid, "b", "answered while polling");
-        });
-    }
-}
-
-per_engine! {
-    /// A connection busy-polling for 60 s still goes idle (real time: the window is real time).
-    fn a_busy_polling_connection_still_goes_idle(engine: Engine) {
-        // If busy polling held off the clock, the idle timeout would not come.
-        with_real_clock(move || async move {
-            let idle = Some(Duration::from_millis(50));
-            let (_s, mut polling) = busy_polling(engine, Duration::from_secs(60), idle).await;
-            expect_error_then_close(&mut polling, Code::IdleTimeout).await;
-        });
-    }
-}
-
-per_engine! {
-    /// A connection busy-polling a short real-time window goes idle on a paused clock.
-    fn a_busy_polling_connection_goes_idle_on_a_paused_clock(engine: Engine) {
-        // A paused clock only moves while nothing is ready to run: polling
-        // timed by that clock would never end, and no timer would ever fire.
-        with_paused_clock(move || async move {
-            let idle = Some(Duration::from_millis(300));
-            let (_s, mut polling) = busy_polling(engine, Duration::from_micros(50), idle).await;
-            expect_error_then_close(&mut polling, Code::IdleTimeout).await;
         });
     }
 }
