@@ -1,6 +1,7 @@
 //! Interop with the seed's Go peers, both ways: the Go client (`interop/seed-client`)
 //! against jsonmux's server, and jsonmux's client against the Go server
-//! (`interop/seed-server`). The Go client runs against each server engine.
+//! (`interop/seed-server`). The Go client runs against each server engine, the
+//! Go server against each client engine.
 //!
 //! The Go programs are built once per run with the `go` on `PATH`. Without
 //! one, every test here says it skipped (on stderr, shown even when output is
@@ -14,7 +15,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use jsonmux::{Client, Engine, HelloService, Message, Server};
+use jsonmux::{Client, ClientBuilder, Engine, HelloService, Message, Server};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, OnceCell};
@@ -265,34 +266,41 @@ async fn call_all(client: &Client, msgs: Vec<Message>) {
     }
 }
 
-#[tokio::test]
-async fn the_jsonmux_client_gets_the_seed_answers_from_the_go_server() {
-    let Some(bins) = go_bins().await else {
-        return;
-    };
-    bounded("jsonmux client against seed-server", async {
-        let (addr, _server) = start_go_server(bins, &[]).await;
-        let client = Client::connect(addr).await.unwrap();
-        // The seed's test: one Uid used twice, one call after the other.
-        for val in ["pixelpig!", "another pig!"] {
-            call_all(&client, vec![Message::new("pixel-1", val)]).await;
-        }
-    })
-    .await;
+per_engine! {
+    /// The seed's test from jsonmux's client, on each client engine, against the Go server.
+    async fn the_jsonmux_client_gets_the_seed_answers_from_the_go_server(engine: Engine) {
+        let Some(bins) = go_bins().await else {
+            return;
+        };
+        bounded("jsonmux client against seed-server", async {
+            let (addr, _server) = start_go_server(bins, &[]).await;
+            let client = ClientBuilder::new().engine(engine).connect(addr).await.unwrap();
+            // The seed's test: one Uid used twice, one call after the other.
+            for val in ["pixelpig!", "another pig!"] {
+                call_all(&client, vec![Message::new("pixel-1", val)]).await;
+            }
+        })
+        .await;
+    }
 }
 
-#[tokio::test]
-async fn the_jsonmux_client_routes_out_of_order_answers_from_a_concurrent_go_server() {
-    let Some(bins) = go_bins().await else {
-        return;
-    };
-    bounded("jsonmux client against seed-server -concurrent", async {
-        let (addr, _server) = start_go_server(bins, &["-concurrent", "-delay-ms-max", "2"]).await;
-        let client = Client::connect(addr).await.unwrap();
-        let msgs = (0..IN_FLIGHT)
-            .map(|i| Message::new(format!("pixel-{i}"), format!("pig {i}")))
-            .collect();
-        call_all(&client, msgs).await;
-    })
-    .await;
+per_engine! {
+    /// Answers out of order from the concurrent Go server reach their callers, on each client engine.
+    async fn the_jsonmux_client_routes_out_of_order_answers_from_a_concurrent_go_server(
+        engine: Engine,
+    ) {
+        let Some(bins) = go_bins().await else {
+            return;
+        };
+        bounded("jsonmux client against seed-server -concurrent", async {
+            let args = ["-concurrent", "-delay-ms-max", "2"];
+            let (addr, _server) = start_go_server(bins, &args).await;
+            let client = ClientBuilder::new().engine(engine).connect(addr).await.unwrap();
+            let msgs = (0..IN_FLIGHT)
+                .map(|i| Message::new(format!("pixel-{i}"), format!("pig {i}")))
+                .collect();
+            call_all(&client, msgs).await;
+        })
+        .await;
+    }
 }
