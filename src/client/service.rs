@@ -126,7 +126,7 @@ impl Client {
     /// [`Pool::close`]).
     ///
     /// Dropping the last clone without closing also cleans up, in the
-    /// background, as before.
+    /// background.
     ///
     /// # Examples
     ///

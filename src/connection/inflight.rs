@@ -245,6 +245,12 @@ impl InFlight {
         self.callers > 0
     }
 
+    /// True once a draining table has no caller left: the connection may end.
+    #[inline]
+    pub(crate) fn is_drained(&self) -> bool {
+        self.draining && self.callers == 0
+    }
+
     /// How many callers wait for an answer.
     #[cfg(test)]
     pub(crate) fn callers(&self) -> usize {

@@ -173,7 +173,7 @@ impl Shared {
             Answered::Unknown => None,
         };
         self.sync_len(&table);
-        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        let drained = table.in_flight.is_drained();
         drop(table);
         let claimed = match caller {
             // A caller dropped since is the same as abandoned.
@@ -214,7 +214,7 @@ impl Shared {
         }
         table.health.abandoned(now, true);
         let spent = table.health.too_many_reserved(table.in_flight.reserved());
-        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        let drained = table.in_flight.is_drained();
         drop(table);
         match spent {
             Some(cause) => self.drain(cause),
@@ -231,7 +231,7 @@ impl Shared {
         table.in_flight.cancel(key);
         table.health.abandoned(now, false);
         self.sync_len(&table);
-        let drained = table.in_flight.is_draining() && !table.in_flight.has_callers();
+        let drained = table.in_flight.is_drained();
         drop(table);
         if drained {
             self.drained();
