@@ -39,7 +39,7 @@ const CALLS: usize = 1_000;
 /// Calls in flight at once.
 const DEPTHS: [usize; 3] = [1, 16, 256];
 /// Both clients get the stack's default request timeout.
-const TIMEOUT: Duration = jsonmux::client::DEFAULT_REQUEST_TIMEOUT;
+const TIMEOUT: Duration = Duration::from_secs(5);
 const VAL: &str = "pixelpig!";
 
 /// The next call number to make, or `None` once all are taken.
@@ -133,8 +133,8 @@ fn connect(rt: &Runtime, addr: SocketAddr) -> (RawClient, Vec<(&'static str, Cli
         let raw = RawClient::connect(addr).await.unwrap();
         let mut stacks = Vec::new();
         for (name, engine, buffer) in measured() {
-            let builder = ClientBuilder::new().engine(engine).buffer(buffer).unwrap();
-            let stack = builder.pool_size(1).unwrap().connect(addr).await;
+            let builder = ClientBuilder::new().engine(engine).buffer(buffer);
+            let stack = builder.pool_size(1).connect(addr).await;
             stacks.push((name, stack.unwrap()));
         }
         (raw.with_timeout(Some(TIMEOUT)), stacks)

@@ -88,11 +88,10 @@ fn decode(c: &mut Criterion) {
 
 fn encode(c: &mut Criterion) {
     let resps: Vec<Resp> = (0..SMALL)
-        .map(|i| Resp {
-            uid: format!("pixel-{i}"),
-            val: "server: hello, pixelpig! 0123456789".into(),
-            ts: "2026-11-25T08:01:08.123456789Z".into(),
-            ..Resp::default()
+        .map(|i| {
+            let mut resp = Resp::new(format!("pixel-{i}"), "server: hello, pixelpig! 0123456789");
+            resp.ts = "2026-11-25T08:01:08.123456789Z".into();
+            resp
         })
         .collect();
     let mut codec = JsonCodec::<Message>::new();

@@ -49,7 +49,7 @@ async fn serve(mut stream: TcpStream) {
         while let Some(msg) = requests.next() {
             match msg {
                 Ok(msg) => {
-                    serde_json::to_writer(&mut output, &jsonmux::hello(msg))
+                    serde_json::to_writer(&mut output, &jsonmux::HelloService::hello(msg))
                         .expect("a Resp always serializes");
                     output.push(b'\n');
                     used = requests.byte_offset();

@@ -74,7 +74,7 @@ async fn run(args: &Args) -> Result<bool, Error> {
     // The seed's test runs on one connection; the client pools 3 by default.
     let builder = ClientBuilder::new()
         .engine(args.engine.into())
-        .pool_size(1)?
+        .pool_size(1)
         .request_timeout(Some(args.timeout));
     let builder = match args.tls.apply(builder) {
         Ok(builder) => builder,

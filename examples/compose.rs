@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonmux::{hello, ClientBuilder, Error, Message, Resp, Server};
+use jsonmux::{ClientBuilder, Error, HelloService, Message, Resp, Server};
 use tower::retry::budget::{Budget, TpsBudget};
 use tower::retry::Policy;
 use tower::{BoxError, Service, ServiceBuilder, ServiceExt};
@@ -64,7 +64,7 @@ async fn main() -> Result<(), BoxError> {
             if n % 4 == 3 {
                 Err("flaky handler".to_string())
             } else {
-                Ok(hello(msg))
+                Ok(HelloService::hello(msg))
             }
         }
     });
@@ -74,7 +74,7 @@ async fn main() -> Result<(), BoxError> {
     let serving = tokio::spawn(server.serve(flaky, stopped));
 
     // The crate's pool at the bottom, everything above it ours.
-    let pool = ClientBuilder::new().pool_size(2)?.pool([addr]);
+    let pool = ClientBuilder::new().pool_size(2).pool([addr])?;
     let budget = Arc::new(TpsBudget::new(Duration::from_secs(10), 10, 0.5));
     let svc = ServiceBuilder::new()
         .retry(RetryTransient { budget })

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use jsonmux::{hello, Client, ClientBuilder, Error, Message, Resp, Server};
+use jsonmux::{Client, ClientBuilder, Error, HelloService, Message, Resp, Server};
 use tower::{service_fn, Service, ServiceExt};
 use tracing_subscriber::EnvFilter;
 
@@ -57,7 +57,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
 
     // One connection, so every call below shares it (the default pools 3).
     let client = ClientBuilder::new()
-        .pool_size(1)?
+        .pool_size(1)
         .request_timeout(Some(REQUEST_TIMEOUT))
         .connect(addr)
         .await?;
@@ -88,7 +88,7 @@ async fn jittery_hello(msg: Message) -> Result<Resp, Infallible> {
     if !pause.is_zero() {
         tokio::time::sleep(pause).await;
     }
-    Ok(hello(msg))
+    Ok(HelloService::hello(msg))
 }
 
 /// Many concurrent calls, each checked, and how many answers
@@ -147,10 +147,10 @@ async fn many_calls(client: &Client) -> bool {
     right == CALLS && overtook > 0
 }
 
-/// A call the server takes 2 s over ends with `Error::Timeout` after 500 ms.
+/// A call the server takes 2 s over ends with `Error::Timeout(_)` after 500 ms.
 async fn slow_call(client: &Client) -> bool {
     match client.clone().oneshot(Message::new("slow-1", "slow")).await {
-        Err(e @ Error::Timeout) => {
+        Err(e @ Error::Timeout(_)) => {
             println!("a slow call timed out as asked: {e}");
             true
         }
@@ -180,7 +180,7 @@ async fn duplicate_uid(client: &Client) -> bool {
     };
     let (first, second) = tokio::join!(first, second);
     match (&first, &second) {
-        (Err(Error::Timeout), Err(e @ Error::DuplicateUid(uid))) if uid == "dup" => {
+        (Err(Error::Timeout(_)), Err(e @ Error::DuplicateUid(uid))) if uid == "dup" => {
             println!(
                 "a second call with uid \"dup\" was refused: {e} (the first one then timed out)"
             );

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use jsonmux::{hello, ClientBuilder, Code, Message, Resp, Server};
+use jsonmux::{ClientBuilder, Code, HelloService, Message, Resp, Server};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tower::{service_fn, BoxError, ServiceExt};
 
@@ -29,9 +29,9 @@ async fn handle(msg: Message) -> Result<Resp, BoxError> {
         "broken" => Err("the pig ran off".into()),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            Ok(hello(msg))
+            Ok(HelloService::hello(msg))
         }
-        _ => Ok(hello(msg)),
+        _ => Ok(HelloService::hello(msg)),
     }
 }
 

@@ -128,10 +128,10 @@ async fn main() -> ExitCode {
 fn options(args: &Args) -> Result<ServerBuilder, String> {
     let mut builder = Server::builder().engine(args.engine.into());
     if let Some(bytes) = args.max_frame_len {
-        builder = builder.max_frame_len(bytes).map_err(|e| e.to_string())?;
+        builder = builder.max_frame_len(bytes);
     }
     if let Some(n) = args.max_in_flight {
-        builder = builder.max_in_flight(n).map_err(|e| e.to_string())?;
+        builder = builder.max_in_flight(n);
     }
     if args.busy_poll_us > 0 {
         builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 /// An endpoint address, the same type on both sides: what
 /// [`ServerBuilder::bind`](crate::ServerBuilder::bind) binds, what a client
-/// connects to, and what [`PoolHandle::add`](crate::PoolHandle::add) and
-/// [`PoolHandle::remove`](crate::PoolHandle::remove) take.
+/// connects to, and what [`Endpoints::add`](crate::pool::Endpoints::add) and
+/// [`Endpoints::remove`](crate::pool::Endpoints::remove) take.
 ///
 /// Written as text, `unix:/path/to/socket` is a Unix domain socket and
 /// anything else is `host:port` (a host name is resolved again at every

@@ -36,7 +36,7 @@ use serde::{Serialize, Serializer};
 /// let json = serde_json::to_string(&resp).unwrap();
 /// assert!(json.ends_with(r#""Error":"no such pig","Code":"not_found"}"#));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Code {
     /// The handler failed.
@@ -117,6 +117,23 @@ impl Code {
             Code::GoingAway => "going_away",
             Code::Unknown => "unknown",
         }
+    }
+
+    /// True for the codes that say the request's handler did not run, so
+    /// the request can be sent again, here or elsewhere, without running
+    /// twice: [`Overloaded`](Code::Overloaded) (shed before its handler
+    /// started) and [`GoingAway`](Code::GoingAway) (the server refused it
+    /// while shutting down). A handler that answers with one of these
+    /// codes itself promises the same.
+    ///
+    /// ```
+    /// use jsonmux::Code;
+    ///
+    /// assert!(Code::Overloaded.is_not_processed());
+    /// assert!(!Code::Timeout.is_not_processed(), "the handler ran, for a while");
+    /// ```
+    pub const fn is_not_processed(self) -> bool {
+        matches!(self, Code::Overloaded | Code::GoingAway)
     }
 
     /// Reads a wire code; one this version does not know is [`Code::Unknown`].

@@ -1,8 +1,10 @@
-//! Correlated JSON request/response over one TCP connection, many requests
+//! Correlated JSON request/response over one connection, many requests
 //! in flight at once, as a [tower] stack.
 //!
-//! jsonmux speaks the wire of a Go blog post's JSON-over-TCP service, so Go
-//! peers written for it work against jsonmux both ways:
+//! jsonmux speaks the wire of a Go blog post's JSON-over-TCP service
+//! (a client that routes answers to their callers by `Uid`), so the Go
+//! peers written for it work against jsonmux both ways. WIRE.md in the
+//! repository specifies the protocol.
 //!
 //! ```text
 //! client → server   {"Uid":"pixel-1","Val":"pixelpig!"}            (stream of JSON objects:
@@ -16,27 +18,25 @@
 //!
 //! # Layout
 //!
-//! * [`Message`], [`Resp`]: the two messages (Go-compatible reading).
-//! * [`JsonCodec`]: the streaming, bounded codec.
-//! * [`Connection`]: one multiplexed connection over any byte stream (a
-//!   background task, tag = `Uid`).
-//! * [`Pool`], [`PoolHandle`]: connections to many endpoints (a list, added
-//!   by hand, or from any tower `Discover` stream such as
-//!   [`pool::DnsDiscover`]), reconnected with backoff, dead peers replaced,
-//!   run by a [`PoolWorker`]. [`Connection`] and [`Pool`] are
-//!   `tower::load::Load` (requests in flight), for tower's balancers.
 //! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → [Buffer] → ConcurrencyLimit → Pool`), on either
-//!   [`Engine`]. Endpoints are dialed over TCP,
-//!   a Unix socket (`unix:/path`) or a connector of yours
-//!   ([`ClientBuilder::connector`]).
-//! * [`Server`], [`serve`]: any `Service<Message, Response = Resp>` behind a
-//!   TCP or Unix listener, or any stream of accepted connections
-//!   ([`ServerBuilder::incoming`]); a service per connection made from its
-//!   [`ConnInfo`] with [`Server::serve_with`].
-//! * `tls` (the `tls` feature): TLS and mutual TLS with rustls, on both sides.
-//! * [`HelloService`]: the seed's service.
-//! * [`Error`], [`Code`]: the one error type, and the kinds of error answers.
+//!   (`Timeout → [Buffer] → ConcurrencyLimit → Pool`): what most callers
+//!   want. Endpoints are dialed over TCP, a Unix socket (`unix:/path`), TLS
+//!   (the `tls` feature) or a connector of yours.
+//! * [`Server`], [`ServerBuilder`]: any `Service<Message, Response = Resp>`
+//!   behind a TCP or Unix listener, or any stream of accepted connections;
+//!   a service per connection made from its [`ConnInfo`] with
+//!   [`Server::serve_with`]. [`server::serve`] for the defaults.
+//! * [`Message`], [`Resp`]: the two messages, read the way Go reads them.
+//! * [`Error`], [`CloseReason`], [`Code`]: the one error type, why a
+//!   connection ended, and the kinds of error answers.
+//! * [`Pool`] and [`Connection`]: the layers under the client, to compose
+//!   your own stack with `tower::ServiceBuilder` ([`pool`] and
+//!   [`connection`] hold what goes with them). Both are `tower::load::Load`
+//!   (requests in flight), for tower's balancers.
+//! * [`Engine`]: what drives a connection, on either side: jsonmux's own
+//!   (the default), or tokio-tower's `multiplex` transport.
+//! * [`HelloService`]: the Go blog post's server, as a tower service.
+//! * [`JsonCodec`], [`CodecError`]: the streaming, bounded codec.
 //!
 //! # Examples
 //!
@@ -90,6 +90,7 @@
 
 mod addr;
 mod busy_poll;
+mod check;
 pub mod client;
 mod code;
 mod codec;
@@ -102,20 +103,22 @@ pub mod metrics;
 pub mod pool;
 mod proto;
 pub mod server;
+mod timestamp;
 mod trace;
 mod transport;
 
 pub use addr::Addr;
-pub use client::{Client, ClientBuilder};
+pub use client::builder::ClientBuilder;
+pub use client::service::Client;
 pub use code::{Code, UnknownCode};
-pub use codec::{CodecError, JsonCodec, DEFAULT_MAX_FRAME_LEN};
-pub use connection::Connection;
+pub use codec::{CodecError, JsonCodec};
+pub use connection::service::Connection;
 pub use engine::Engine;
-pub use error::Error;
-pub use hello::{hello, timestamp, HelloService, TAG};
-pub use pool::{Pool, PoolHandle, PoolWorker};
+pub use error::{CloseReason, Error};
+pub use hello::HelloService;
+pub use pool::service::Pool;
 pub use proto::{Message, Resp};
-pub use server::{serve, Server, ServerBuilder};
+pub use server::builder::{Server, ServerBuilder};
 #[cfg(feature = "tls")]
 pub use transport::tls;
 pub use transport::{ConnInfo, PeerIdentity};

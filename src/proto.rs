@@ -1,6 +1,6 @@
-//! The seed's two messages: [`Message`] (request) and [`Resp`] (response).
+//! The protocol's two messages: [`Message`] (request) and [`Resp`] (response).
 //!
-//! Writing uses the seed's exact key names (`Uid`, `Val`, `Ts`). Reading
+//! Writing uses the Go peers' exact key names (`Uid`, `Val`, `Ts`). Reading
 //! follows Go's `encoding/json`: keys match case-insensitively (`uid`, `UID`),
 //! unknown keys are ignored, `null` leaves a field empty, and a key given
 //! twice keeps its last value.
@@ -12,9 +12,9 @@
 //! ```
 //!
 //! `Error` (a message for people) and `Code` (a stable kind for programs,
-//! a [`Code`]) are jsonmux's only additions to the wire. Both are
-//! omitted when empty, and the seed's Go client ignores them (unknown keys
-//! are skipped).
+//! a [`Code`]) are jsonmux's additions to the answers. Both are
+//! omitted when empty, and the Go client ignores them (unknown keys
+//! are skipped). WIRE.md specifies the whole protocol.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -100,18 +100,25 @@ fn fresh_uid() -> String {
 ///
 /// let resp: Resp = serde_json::from_str(r#"{"Uid":"a","Val":"v","Ts":"t"}"#).unwrap();
 /// assert_eq!(resp.error, None);
-/// // `Error` is only written when set, so Go peers see the seed's shape.
+/// // `Error` is only written when set, so Go peers see the shape they know.
 /// assert_eq!(serde_json::to_string(&resp).unwrap(), r#"{"Uid":"a","Val":"v","Ts":"t"}"#);
+///
+/// // A handler's answer: its `Uid` and `Ts` are the server's to fill in.
+/// let resp = Resp::new("", "oink");
+/// assert!(resp.ts.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct Resp {
     /// The `Uid` of the request this answers.
     #[serde(rename = "Uid")]
     pub uid: String,
-    /// The answer's payload (`"server: hello, " + Val` for the seed's service).
+    /// The answer's payload (`"server: hello, " + Val` for [`HelloService`](crate::HelloService)).
     #[serde(rename = "Val")]
     pub val: String,
-    /// When the answer was made, RFC 3339 with nanoseconds (Go's `time.RFC3339Nano`).
+    /// When the answer was made, RFC 3339 with nanoseconds (Go's
+    /// `time.RFC3339Nano`). A server fills it in when a handler leaves it
+    /// empty.
     #[serde(rename = "Ts")]
     pub ts: String,
     /// Why the server could not answer (handler error, timeout, overload, bad
@@ -128,6 +135,26 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Builds an answer for `uid` with `val`. A server fills in `Ts` as it
+    /// writes the answer (and puts the request's `Uid` on it, whatever
+    /// `uid` says), so a handler can leave both to it.
+    ///
+    /// ```
+    /// use jsonmux::Resp;
+    ///
+    /// let resp = Resp::new("pixel-1", "oink");
+    /// assert_eq!((resp.uid.as_str(), resp.val.as_str(), resp.error), ("pixel-1", "oink", None));
+    /// ```
+    pub fn new(uid: impl Into<String>, val: impl Into<String>) -> Self {
+        Resp {
+            uid: uid.into(),
+            val: val.into(),
+            ts: String::new(),
+            error: None,
+            code: None,
+        }
+    }
+
     /// Builds an error answer for `uid`, stamped with the current time.
     ///
     /// A handler returns it to fail one request with a code of its choice;
@@ -144,7 +171,7 @@ impl Resp {
         Resp {
             uid: uid.into(),
             val: String::new(),
-            ts: crate::hello::timestamp(),
+            ts: crate::timestamp::now(),
             error: Some(message.into()),
             code: Some(code),
         }

@@ -34,12 +34,12 @@ impl ClientTlsArgs {
         {
             let mut tls = jsonmux::tls::ClientTls::new().ca_pem_file(ca);
             if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-                tls = tls.and_then(|t| t.identity_pem_files(cert, key));
+                tls = tls.identity_pem_files(cert, key);
             }
             if let Some(name) = &self.tls_server_name {
-                tls = tls.and_then(|t| t.server_name(name));
+                tls = tls.server_name(name);
             }
-            tls.and_then(|t| builder.tls(t)).map_err(|e| e.report())
+            Ok(builder.tls(tls))
         }
         #[cfg(not(feature = "tls"))]
         {

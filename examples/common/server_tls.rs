@@ -30,9 +30,9 @@ impl ServerTlsArgs {
         {
             let mut tls = jsonmux::tls::ServerTls::from_pem_files(cert, key);
             if let Some(ca) = &self.client_ca {
-                tls = tls.and_then(|t| t.client_ca_pem_file(ca));
+                tls = tls.client_ca_pem_file(ca);
             }
-            tls.and_then(|t| builder.tls(t)).map_err(|e| e.report())
+            Ok(builder.tls(tls))
         }
         #[cfg(not(feature = "tls"))]
         {

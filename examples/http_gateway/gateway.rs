@@ -38,7 +38,7 @@ async fn hello(
 /// availability as 504 or 503, anything else it said as 502.
 fn status_for(e: &Error) -> StatusCode {
     match e {
-        Error::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        Error::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         Error::Overloaded | Error::Unavailable(_) | Error::NoEndpoints => {
             StatusCode::SERVICE_UNAVAILABLE
         }

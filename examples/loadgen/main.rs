@@ -41,7 +41,7 @@
 //! The load starts once every connection is up (a stack's, a pool's, the
 //! raw client's). That wait ends at `--startup-timeout` (default:
 //! `--timeout`): past it, loadgen says what failed (e.g. `pool not ready
-//! after 5s: 1/3 connections up, last error: connection closed by peer`)
+//! after 5s: 1/3 connections up, last error: connection closed: closed by the peer`)
 //! and exits 1.
 //!
 //! Output on stdout: with `--interval`, one line per interval,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jsonmux::PoolHandle;
+use jsonmux::pool::Endpoints;
 use tokio::time::Instant;
 
 /// How often the pool's health is read while waiting.
@@ -14,16 +14,16 @@ const POLL_EVERY: Duration = Duration::from_millis(1);
 /// # Errors
 ///
 /// Past the deadline, what failed, e.g. `0/3 connections up, last error:
-/// connection closed by peer` (the last error of an endpoint short of
+/// connection closed: closed by the peer` (the last error of an endpoint short of
 /// connections, as its [`EndpointStatus`](jsonmux::pool::EndpointStatus)
 /// tells it).
 pub(crate) async fn wait_connected(
-    pool: &PoolHandle,
+    pool: &Endpoints,
     want: usize,
     deadline: Instant,
 ) -> Result<(), String> {
     loop {
-        let endpoints = pool.endpoints();
+        let endpoints = pool.status();
         let up: usize = endpoints.iter().map(|e| e.connections).sum();
         if up >= want {
             return Ok(());

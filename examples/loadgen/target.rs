@@ -51,10 +51,9 @@ impl Target {
             let builder = ClientBuilder::new()
                 .engine(args.engine.into())
                 .pool_size(pool_size)
-                .and_then(|b| b.concurrency_limit(Some(inflight)))
-                .and_then(|b| b.pack_up_to(args.pack_up_to))
-                .and_then(|b| b.buffer(args.buffer))
-                .map_err(|e| e.to_string())?
+                .concurrency_limit(Some(inflight))
+                .pack_up_to(args.pack_up_to)
+                .buffer(args.buffer)
                 .dial_timeout(args.timeout)
                 .request_timeout(Some(args.timeout))
                 .busy_poll(
@@ -78,7 +77,7 @@ impl Target {
                     };
                 // Start measuring once every connection of the pool is up.
                 let want = pool_size * addrs.len();
-                wait_connected(client.pool(), want, deadline)
+                wait_connected(client.endpoints(), want, deadline)
                     .await
                     .map_err(|e| format!("pool not ready after {startup:?}: {e}"))?;
                 Ok(Target::Stack(client))
@@ -114,11 +113,11 @@ impl Target {
                 svc.call(msg).await.map_err(Failure::stack)
             }
             Target::Dial(builder, addr, timeout) => {
-                let conn = builder.connect_bare(&*addr).await.map_err(Failure::stack)?;
+                let conn = builder.dial(&*addr).await.map_err(Failure::stack)?;
                 // A bare connection has no request timeout of its own.
                 match tokio::time::timeout(*timeout, conn.oneshot(msg)).await {
                     Ok(answer) => answer.map_err(Failure::stack),
-                    Err(_) => Err(Failure::stack(jsonmux::Error::Timeout)),
+                    Err(_) => Err(Failure::stack(jsonmux::Error::Timeout(None))),
                 }
             }
             Target::Raw(raw) => match raw.call(msg).await {

@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use crate::pool::PoolOptions;
+use crate::{check, Error};
 
 /// Default request timeout: 5 s for the whole call.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default concurrency limit: 1024 requests in flight over the whole pool.
-pub const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
+pub(crate) const DEFAULT_CONCURRENCY_LIMIT: usize = 1024;
 /// Default `Buffer` in the stack: none, callers reach the pool directly.
-pub const DEFAULT_BUFFER: Option<usize> = None;
+pub(crate) const DEFAULT_BUFFER: Option<usize> = None;
 
 /// Every client option, each in one place: the stack's layers here, the
 /// pool's (with its connections' and its dialing's) in [`PoolOptions`].
@@ -22,6 +23,16 @@ pub(crate) struct ClientOptions {
     /// The `Buffer` layer's queue, at least 1; `None`: no layer.
     pub(crate) buffer: Option<usize>,
     pub(crate) pool: PoolOptions,
+}
+
+impl ClientOptions {
+    /// The first option that cannot be used, in the order of the setters.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check::some_time("request_timeout", self.request_timeout)?;
+        check::some_count("concurrency_limit", self.concurrency_limit)?;
+        check::some_count("buffer", self.buffer)?;
+        self.pool.check()
+    }
 }
 
 impl Default for ClientOptions {

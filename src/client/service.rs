@@ -9,7 +9,7 @@ use tower::Service;
 use super::future::ResponseFuture;
 use super::options::ClientOptions;
 use super::stack::{stack, Stack};
-use crate::pool::{Pool, PoolHandle, PoolStats, PoolWorker};
+use crate::pool::{Endpoints, Pool, PoolStats, PoolWorker};
 use crate::{Addr, Error, Message, Resp};
 
 /// The ready client: a pool of multiplexed connections behind a timeout and
@@ -56,7 +56,7 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let client = Client::connect(addr).await?;
 /// let calls = (0..10).map(|i| {
@@ -71,7 +71,7 @@ use crate::{Addr, Error, Message, Resp};
 #[derive(Clone)]
 pub struct Client {
     inner: Stack,
-    pool: PoolHandle,
+    pool: Endpoints,
 }
 
 impl Client {
@@ -97,7 +97,7 @@ impl Client {
     /// # use tower::ServiceExt;
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
     /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-    /// # let addr = server.local_addr()?;
+    /// # let addr = server.local_addr().unwrap();
     /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
     /// let (client, worker) = Client::pair([addr]);
     /// tokio::spawn(worker);
@@ -109,8 +109,9 @@ impl Client {
         Client::pair_with(ClientOptions::default(), addrs.into_iter().map(Into::into))
     }
 
-    /// The pool under this client: add or remove endpoints, read their health.
-    pub fn pool(&self) -> &PoolHandle {
+    /// The endpoints of the pool under this client: add or remove them,
+    /// read their health and call counts.
+    pub fn endpoints(&self) -> &Endpoints {
         &self.pool
     }
 
@@ -136,7 +137,7 @@ impl Client {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
     /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-    /// # let addr = server.local_addr()?;
+    /// # let addr = server.local_addr().unwrap();
     /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
     /// let mut client = Client::connect(addr).await?;
     /// let call = client.ready().await?.call(Message::new("pixel-1", "pixelpig!"));
@@ -151,8 +152,8 @@ impl Client {
     }
 
     /// The client's counters: calls, failures by kind, `Uid`s in flight,
-    /// reconnects (as [`PoolHandle::stats`]; per endpoint with
-    /// [`PoolHandle::endpoints`]).
+    /// reconnects (as [`Endpoints::stats`]; per endpoint with
+    /// [`Endpoints::status`]).
     pub fn stats(&self) -> PoolStats {
         self.pool.stats()
     }
@@ -185,7 +186,7 @@ impl Client {
     /// The client's stack over `pool`; the stack's `Buffer` worker, if
     /// any, runs in the pool's worker.
     fn over(pool: Pool, opts: &ClientOptions) -> Client {
-        let handle = pool.handle();
+        let handle = pool.endpoints();
         let runs_workers = pool.clone();
         let (inner, buffer) = stack(pool, opts);
         if let Some(buffer) = buffer {

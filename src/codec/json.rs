@@ -10,13 +10,13 @@ use tokio_util::codec::{Decoder, Encoder};
 use super::CodecError;
 
 /// The default [`JsonCodec::max_frame_len`]: 1 MiB.
-pub const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
 
-/// A codec for the seed's wire: reads a stream of JSON objects, writes one
+/// A codec for the protocol's wire: reads a stream of JSON objects, writes one
 /// compact object per line.
 ///
 /// ```text
-/// in:   {"Uid":"a","Val":"x"}{"Uid":"b",      ← no separator, as the Go seed client sends
+/// in:   {"Uid":"a","Val":"x"}{"Uid":"b",      ← no separator, as the Go client sends
 ///       "Val":"y"}  \n {"uid":"c","val":"z"}  ← a value may span reads and lines
 /// out:  {"Uid":"a","Val":"server: hello, x","Ts":"…"}\n
 /// ```
@@ -29,7 +29,7 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
 /// # A note on limits
 ///
 /// Every frame is bounded by [`max_frame_len`](Self::max_frame_len) (default
-/// [`DEFAULT_MAX_FRAME_LEN`]). An object that grows past it is an
+/// 1 MiB). An object that grows past it is an
 /// [`CodecError::FrameTooLarge`] as soon as the limit is crossed, without waiting
 /// for its end, so a peer cannot make the reader buffer more than the limit
 /// plus one read. After any decode error the stream cannot be resynchronised:
@@ -66,7 +66,7 @@ pub struct JsonCodec<D> {
 }
 
 impl<D> JsonCodec<D> {
-    /// A codec with the default frame limit ([`DEFAULT_MAX_FRAME_LEN`]).
+    /// A codec with the default frame limit, 1 MiB.
     pub fn new() -> Self {
         Self::with_max_frame_len(DEFAULT_MAX_FRAME_LEN)
     }

@@ -6,4 +6,5 @@ mod error;
 mod json;
 
 pub use error::CodecError;
-pub use json::{JsonCodec, DEFAULT_MAX_FRAME_LEN};
+pub use json::JsonCodec;
+pub(crate) use json::DEFAULT_MAX_FRAME_LEN;

@@ -17,8 +17,8 @@ use crate::transport::TcpOptions;
 use crate::{Addr, Error};
 
 /// Default dial timeout: 3 s for connecting (resolving, connecting and the
-/// TLS handshake), as in the seed.
-pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(3);
+/// TLS handshake), as the Go peers do.
+pub(crate) const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What a dial gives: the connection, started.
 type Dialed = Pin<Box<dyn Future<Output = Result<Connection, Error>> + Send>>;
@@ -55,6 +55,12 @@ impl Default for Dialer {
 }
 
 impl Dialer {
+    /// The first option that cannot be used.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        crate::check::time("dial_timeout", self.dial_timeout)?;
+        self.tcp.check()
+    }
+
     /// Dials through `connector` from now on.
     pub(crate) fn set_connector<C>(&mut self, connector: C)
     where

@@ -20,7 +20,7 @@ use super::queued::Queued;
 use super::shared::Shared;
 use super::write_watch::WriteWatch;
 use crate::busy_poll::BusyPoll;
-use crate::{Error, JsonCodec, Message, Resp};
+use crate::{CloseReason, JsonCodec, Message, Resp};
 
 /// Read buffer of a connection: room for a full batch of answers to small
 /// requests (256 in flight), read with one syscall instead of four with
@@ -96,11 +96,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
 
     /// Runs rounds until the connection ends (`Ready`) or nothing is left
     /// to do until a wake-up (`Pending`).
-    fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), CloseReason>> {
         if self.kill.as_mut().poll(cx).is_ready() {
             // `Shared::abort` recorded the cause before cancelling (a dead
             // peer, or a drain whose last call is done).
-            return Poll::Ready(Err(self.shared.closed_error()));
+            return Poll::Ready(Err(self
+                .shared
+                .cause()
+                .cloned()
+                .unwrap_or(CloseReason::ClientClosed)));
         }
         for _ in 0..ROUNDS {
             // 1. Take every queued request; encode those still wanted.
@@ -131,7 +135,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
                         got += 1;
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.into())),
-                    Poll::Ready(None) => return Poll::Ready(Err(Error::PeerClosed)),
+                    Poll::Ready(None) => return Poll::Ready(Err(CloseReason::PeerClosed)),
                     Poll::Pending => break,
                 }
             }
@@ -155,7 +159,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
     /// the backlog back, and encodes those whose caller still waits; the
     /// others' callers gave up while they were queued: they are dropped
     /// unsent. Returns how many were taken.
-    fn take_requests(&mut self, cx: &mut Context<'_>) -> Result<usize, Error> {
+    fn take_requests(&mut self, cx: &mut Context<'_>) -> Result<usize, CloseReason> {
         let mut bytes = self.framed.write_buffer().len();
         let mut room = 0;
         while !self.draining && self.taken.len() < BATCH && bytes < MAX_UNWRITTEN {
@@ -188,7 +192,7 @@ impl<T> Drop for Dispatch<T> {
         // Dropped unfinished (its runtime shut down, or its `Background`
         // dropped): callers still waiting must not wait forever. After a
         // finished run this changes nothing.
-        self.shared.set_cause(Error::ClientClosed);
+        self.shared.set_cause(CloseReason::ClientClosed);
         self.shared.close();
     }
 }
@@ -199,7 +203,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Dispatch<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let cause = match self.poll_run(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(())) => Error::ClientClosed,
+            Poll::Ready(Ok(())) => CloseReason::ClientClosed,
             Poll::Ready(Err(e)) => e,
         };
         tracing::debug!(error = %cause, "connection ended");

@@ -22,7 +22,7 @@
 //! * `Backlog`: the bytes of requests not yet written, bounded; a call
 //!   past the bound keeps its request (`Held`) until there is room, and a
 //!   request whose caller gave up before it was written is dropped unsent.
-//! * [`UidMode`]: the caller's `Uid` on the wire, or a tag of the
+//! * [`UidMode`](crate::client::UidMode): the caller's `Uid` on the wire, or a tag of the
 //!   connection's (`Tags`) given back as the caller's `Uid` in the answer.
 //! * `Health`: dead-peer detection (silence with calls waiting, a peer that
 //!   takes no bytes, timeouts in a row), fed only by answers to the
@@ -57,12 +57,12 @@ mod inflight;
 mod link;
 pub(crate) mod options;
 mod queued;
-mod service;
+pub(crate) mod service;
 mod shared;
 mod stats;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
-mod uid_mode;
+pub(crate) mod uid_mode;
 mod watch;
 mod write_watch;
 
@@ -70,7 +70,6 @@ pub use background::Background;
 pub(crate) use dial::Dialer;
 pub use future::ResponseFuture;
 pub(crate) use options::ConnectionOptions;
-pub use service::Connection;
+pub(crate) use service::Connection;
 pub use stats::CallCounts;
 pub(crate) use stats::CallStats;
-pub use uid_mode::UidMode;

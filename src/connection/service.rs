@@ -43,7 +43,7 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// It runs over any byte stream ([`Connection::new`], [`Connection::pair`])
 /// or dials TCP ([`Connection::connect`],
-/// [`ClientBuilder::connect_bare`](crate::ClientBuilder::connect_bare)).
+/// [`ClientBuilder::connect_bare`](crate::ClientBuilder::dial)).
 /// It is cheap to [`Clone`] (clones share the connection, whose task ends
 /// once every clone is gone and the answers awaited have arrived) and caps
 /// no number of calls (`poll_ready` is always ready while the connection
@@ -58,7 +58,7 @@ use crate::{Addr, Error, Message, Resp};
 /// What drives it is jsonmux's engine, or tokio-tower's (a
 /// `multiplex::Client` behind a `Buffer`) for connections a builder makes
 /// with [`ClientBuilder::engine`](crate::ClientBuilder::engine) (a pool's,
-/// or [`connect_bare`](crate::ClientBuilder::connect_bare)'s): the same
+/// or [`dial`](crate::ClientBuilder::dial)'s): the same
 /// guarantees either way. `new`, `pair` and `connect` use jsonmux's.
 ///
 /// # Examples
@@ -72,7 +72,7 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let conn = Connection::connect(addr).await?;
 /// let svc = ServiceBuilder::new()
@@ -100,7 +100,7 @@ use crate::{Addr, Error, Message, Resp};
 /// # let mut addrs = Vec::new();
 /// # for _ in 0..2 {
 /// #     let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// #     addrs.push(server.local_addr()?);
+/// #     addrs.push(server.local_addr().unwrap());
 /// #     tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// # }
 /// let conns = vec![Connection::connect(addrs[0]).await?, Connection::connect(addrs[1]).await?];
@@ -125,7 +125,7 @@ use crate::{Addr, Error, Message, Resp};
 /// one is older than [`abandoned_timeout`](crate::ClientBuilder::abandoned_timeout)
 /// (the latter checked in a pool only), the connection *retires*: it takes
 /// no new call, ends once its calls in flight are done (with
-/// [`Error::AnswersOverdue`]), and a pool replaces it. Its reservations go
+/// [`CloseReason::AnswersOverdue`](crate::CloseReason::AnswersOverdue)), and a pool replaces it. Its reservations go
 /// with it, so no late answer ever reaches a later call.
 #[derive(Clone)]
 pub struct Connection {
@@ -137,7 +137,7 @@ pub struct Connection {
 impl Connection {
     /// Dials `addr` (TCP, or a Unix socket for `unix:/path`) with the
     /// default options and spawns the connection's task; see
-    /// [`ClientBuilder::connect_bare`](crate::ClientBuilder::connect_bare)
+    /// [`ClientBuilder::connect_bare`](crate::ClientBuilder::dial)
     /// for dial timeout, keepalive, TLS and your own connector.
     ///
     /// # Errors
@@ -197,7 +197,7 @@ impl Connection {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-    /// # let addr = server.local_addr()?;
+    /// # let addr = server.local_addr().unwrap();
     /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
     /// let stream = tokio::net::TcpStream::connect(addr).await?;
     /// let (conn, background) = Connection::pair(stream);

@@ -65,7 +65,7 @@ impl CallStats {
 /// connections, or a whole pool: from
 /// [`Connection::stats`](crate::Connection::stats),
 /// [`EndpointStatus::calls`](crate::pool::EndpointStatus::calls) and
-/// [`PoolHandle::stats`](crate::PoolHandle::stats).
+/// [`Endpoints::stats`](crate::pool::Endpoints::stats).
 ///
 /// Every call is counted once in [`calls`](CallCounts::calls) when it
 /// starts on a connection, and at most once more by how it failed; calls
@@ -81,7 +81,7 @@ impl CallStats {
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let client = jsonmux::Client::connect(addr).await?;
 /// client.clone().oneshot(Message::new("pixel-1", "pixelpig!")).await?;
@@ -176,7 +176,7 @@ mod tests {
             message: "no pig".into(),
         });
         stats.failed(&Error::DuplicateUid("u".into()));
-        stats.failed(&Error::closed(Error::PeerClosed));
+        stats.failed(&Error::Closed(crate::CloseReason::PeerClosed));
         stats.abandoned();
         let counts = stats.snapshot();
         assert_eq!((counts.calls, counts.abandoned), (6, 1));

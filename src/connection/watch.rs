@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::service::Connection;
-use crate::Error;
+use crate::CloseReason;
 
 /// The health API a pool watches a connection with.
 ///
@@ -32,17 +32,17 @@ impl Connection {
 
     /// Drains the connection; it ends with `cause` once its calls in
     /// flight are done (at once if there are none).
-    pub(crate) fn drain(&self, cause: Error) {
+    pub(crate) fn drain(&self, cause: CloseReason) {
         self.shared.drain(cause)
     }
 
     /// Why the connection ended, once it has.
-    pub(crate) fn cause(&self) -> Option<Error> {
+    pub(crate) fn cause(&self) -> Option<CloseReason> {
         self.shared.cause().cloned()
     }
 
     /// Whether the peer looks dead at `now` (see `Health`), and why.
-    pub(crate) fn check(&self, now: Instant) -> Option<Error> {
+    pub(crate) fn check(&self, now: Instant) -> Option<CloseReason> {
         self.shared.check(now)
     }
 
@@ -53,7 +53,7 @@ impl Connection {
 
     /// Ends the connection: every call in flight fails with
     /// [`Error::Closed`] and `cause`.
-    pub(crate) fn abort(&self, cause: Error) {
+    pub(crate) fn abort(&self, cause: CloseReason) {
         self.shared.abort(cause)
     }
 }

@@ -1,6 +1,6 @@
 //! The metrics jsonmux records through the [`metrics`](https://docs.rs/metrics)
 //! facade (cargo feature `metrics`), in addition to the
-//! [`ServerStats`](crate::server::ServerStats) and
+//! [`StatsHandle`](crate::server::StatsHandle) and
 //! [`PoolStats`](crate::pool::PoolStats) snapshots: install any
 //! `metrics` recorder (a Prometheus exporter, say) and they appear there.
 //!

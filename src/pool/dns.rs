@@ -25,7 +25,7 @@ use crate::Error;
 /// A tower [`Discover`](tower::discover::Discover) stream of
 /// `Change<SocketAddr, SocketAddr>`; give it to
 /// [`ClientBuilder::discover`](crate::ClientBuilder::discover) or
-/// [`PoolHandle::discover`](super::PoolHandle::discover).
+/// [`Endpoints::discover`](super::Endpoints::discover).
 ///
 /// * The name is resolved at the first poll, then `every` after each
 ///   answer.
@@ -54,13 +54,13 @@ use crate::Error;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let resolver = tower::service_fn(move |_name: String| async move {
 ///     Ok::<_, std::io::Error>(vec![addr])
 /// });
 /// let pigs = DnsDiscover::with_resolver("pigs.example:3000", Duration::from_secs(5), resolver);
-/// let client = ClientBuilder::new().discover(pigs);
+/// let client = ClientBuilder::new().discover(pigs)?;
 /// let resp = client.oneshot(Message::new("pixel-1", "pixelpig!")).await?;
 /// assert_eq!(resp.val, "server: hello, pixelpig!");
 /// # Ok(()) }

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::tally::Tally;
 use crate::connection::{CallCounts, CallStats};
-use crate::{Addr, Error};
+use crate::{Addr, CloseReason, Error};
 
 /// A server address and the health its supervisors report.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub(crate) struct Endpoint {
 }
 
 /// A snapshot of one endpoint's health, from
-/// [`PoolHandle::endpoints`](super::PoolHandle::endpoints).
+/// [`Endpoints::endpoints`](super::Endpoints::status).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct EndpointStatus {
@@ -103,13 +103,13 @@ impl Endpoint {
         h.reconnects += u64::from(again);
     }
 
-    pub(crate) fn disconnected(&self, cause: Option<Error>) {
+    pub(crate) fn disconnected(&self, cause: Option<CloseReason>) {
         #[cfg(feature = "metrics")]
         self.metrics.disconnected();
         let mut h = self.health();
         h.connections = h.connections.saturating_sub(1);
-        if cause.is_some() {
-            h.last_error = cause;
+        if let Some(reason) = cause {
+            h.last_error = Some(Error::Closed(reason));
         }
     }
 

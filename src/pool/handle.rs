@@ -1,5 +1,5 @@
-//! [`PoolHandle`]: add and remove endpoints at run time (by hand or from a
-//! discovery stream), read their health.
+//! [`Endpoints`]: a pool's endpoints, added and removed at run time (by
+//! hand or from a discovery stream), and their health.
 
 use std::fmt;
 use std::future::Future;
@@ -14,33 +14,35 @@ use super::set::Set;
 use super::stats::PoolStats;
 use crate::Addr;
 
-/// Adds and removes a pool's endpoints while it runs, and reports their
-/// health. Cheap to clone; outliving the pool is harmless.
+/// A pool's endpoints, from [`Client::endpoints`](crate::Client::endpoints)
+/// or [`Pool::endpoints`](crate::Pool::endpoints): add and remove them
+/// while the pool runs, feed them from a discovery stream, read their
+/// health and call counts. Cheap to clone; outliving the pool is harmless.
 ///
 /// # Examples
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
-/// let client = jsonmux::ClientBuilder::new().connect(addr).await?;
-/// let pool = client.pool();
-/// for ep in pool.endpoints() {
+/// let client = jsonmux::Client::connect(addr).await?;
+/// let endpoints = client.endpoints();
+/// for ep in endpoints.status() {
 ///     println!("{}: {} connections up", ep.addr, ep.connections);
 /// }
-/// assert!(pool.remove(addr));
-/// assert!(pool.endpoints().is_empty());
+/// assert!(endpoints.remove(addr));
+/// assert!(endpoints.status().is_empty());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct PoolHandle {
+pub struct Endpoints {
     set: Arc<Set>,
 }
 
-impl PoolHandle {
+impl Endpoints {
     pub(crate) fn new(set: Arc<Set>) -> Self {
-        PoolHandle { set }
+        Endpoints { set }
     }
 
     /// Adds `addr` with `pool_size` connections, dialed in the background
@@ -50,9 +52,9 @@ impl PoolHandle {
     ///
     /// ```
     /// let (pool, _worker) = jsonmux::Pool::pair(["127.0.0.1:3000"]);
-    /// pool.handle().add("127.0.0.1:3001");
-    /// pool.handle().add("127.0.0.1:3001");
-    /// let addrs: Vec<String> = pool.handle().endpoints().iter().map(|e| e.addr.to_string()).collect();
+    /// pool.endpoints().add("127.0.0.1:3001");
+    /// pool.endpoints().add("127.0.0.1:3001");
+    /// let addrs: Vec<String> = pool.endpoints().status().iter().map(|e| e.addr.to_string()).collect();
     /// assert_eq!(addrs, ["127.0.0.1:3000", "127.0.0.1:3001"]);
     /// ```
     pub fn add(&self, addr: impl Into<Addr>) {
@@ -65,8 +67,8 @@ impl PoolHandle {
     ///
     /// ```
     /// let (pool, _worker) = jsonmux::Pool::pair(["127.0.0.1:3000"]);
-    /// assert!(pool.handle().remove("127.0.0.1:3000"));
-    /// assert!(!pool.handle().remove("127.0.0.1:3000"), "already gone");
+    /// assert!(pool.endpoints().remove("127.0.0.1:3000"));
+    /// assert!(!pool.endpoints().remove("127.0.0.1:3000"), "already gone");
     /// ```
     pub fn remove(&self, addr: impl Into<Addr>) -> bool {
         self.set.remove_endpoint(&addr.into())
@@ -102,7 +104,7 @@ impl PoolHandle {
     ///
     /// let (pool, _worker) = Pool::pair(Vec::<Addr>::new());
     /// let (changes, mut registry) = tokio::sync::mpsc::unbounded_channel();
-    /// pool.handle().discover(futures_util::stream::poll_fn(move |cx| registry.poll_recv(cx)));
+    /// pool.endpoints().discover(futures_util::stream::poll_fn(move |cx| registry.poll_recv(cx)));
     /// changes.send(Ok::<_, std::convert::Infallible>(Change::Insert("a", "127.0.0.1:3000"))).unwrap();
     /// changes.send(Ok(Change::Remove("a"))).unwrap();
     /// ```
@@ -119,11 +121,11 @@ impl PoolHandle {
 
     /// The health and call counts of every endpoint, in the order they
     /// were added.
-    pub fn endpoints(&self) -> Vec<EndpointStatus> {
+    pub fn status(&self) -> Vec<EndpointStatus> {
         self.set.statuses()
     }
 
-    /// [`Pool::close`](super::Pool::close), for a [`Client`](crate::Client).
+    /// [`Pool::close`](crate::Pool::close), for a [`Client`](crate::Client).
     pub(crate) fn close(&self) -> impl Future<Output = ()> + Send + 'static {
         super::service::close(&self.set)
     }
@@ -138,7 +140,7 @@ impl PoolHandle {
     ///
     /// ```
     /// let (pool, _worker) = jsonmux::Pool::pair(["127.0.0.1:3000"]);
-    /// let stats = pool.handle().stats();
+    /// let stats = pool.endpoints().stats();
     /// assert_eq!((stats.connections, stats.calls.calls), (0, 0));
     /// ```
     pub fn stats(&self) -> PoolStats {
@@ -146,10 +148,10 @@ impl PoolHandle {
     }
 }
 
-impl fmt::Debug for PoolHandle {
+impl fmt::Debug for Endpoints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoolHandle")
-            .field("endpoints", &self.endpoints())
+        f.debug_struct("Endpoints")
+            .field("status", &self.status())
             .finish()
     }
 }

@@ -6,13 +6,13 @@
 //! PoolWorker: one supervisor per slot ─ dial (timeout, socket options) ─ put in rotation ─ watch
 //!             (ended? the connection's health says the peer is dead?) ─ backoff with jitter ─ redial
 //!             (draining: its server is going away? redial at once; it finishes its calls on the side)
-//! PoolHandle: add / remove endpoints (sent to the worker), read their health
+//! Endpoints: add / remove endpoints (sent to the worker), read their health
 //!             discover: any tower Discover stream of addresses (DnsDiscover: a name, resolved on an interval),
 //!             polled by the worker: Insert → add, Remove → remove
 //! ```
 //!
 //! [`Pool`] is the service; [`PoolWorker`] runs the supervisors and the
-//! discovery streams; [`PoolHandle`] adds and removes endpoints at run
+//! discovery streams; [`Endpoints`] adds and removes endpoints at run
 //! time, by hand or from a stream, and reports their health and call
 //! counts ([`EndpointStatus`], [`PoolStats`]); [`DnsDiscover`] follows a host name's addresses
 //! (with [`SystemResolver`], or a resolver of your own).
@@ -31,7 +31,7 @@ mod future;
 mod handle;
 pub(crate) mod options;
 mod pick;
-mod service;
+pub(crate) mod service;
 mod set;
 mod stats;
 mod supervisor;
@@ -41,8 +41,8 @@ mod worker;
 pub use dns::{DnsDiscover, SystemResolver};
 pub use endpoint::EndpointStatus;
 pub use future::ResponseFuture;
-pub use handle::PoolHandle;
+pub use handle::Endpoints;
 pub(crate) use options::PoolOptions;
-pub use service::Pool;
+pub(crate) use service::Pool;
 pub use stats::PoolStats;
 pub use worker::PoolWorker;

@@ -3,19 +3,20 @@
 use std::time::Duration;
 
 use crate::connection::{ConnectionOptions, Dialer};
+use crate::{check, Error};
 
 /// Default pool size per endpoint: 3 connections, as in the seed.
-pub const DEFAULT_POOL_SIZE: usize = 3;
+pub(crate) const DEFAULT_POOL_SIZE: usize = 3;
 /// Default for packing requests onto the first connection: off, every
 /// request goes to the least-loaded connection.
-pub const DEFAULT_PACK_UP_TO: Option<usize> = None;
+pub(crate) const DEFAULT_PACK_UP_TO: Option<usize> = None;
 /// Default first reconnect delay (before jitter): 50 ms.
-pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+pub(crate) const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Default longest reconnect delay: 5 s.
-pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// Default level of the client's `call` spans: debug.
-pub const DEFAULT_SPAN_LEVEL: tracing::Level = tracing::Level::DEBUG;
+pub(crate) const DEFAULT_SPAN_LEVEL: tracing::Level = tracing::Level::DEBUG;
 
 /// A pool's options, with those of its connections and of its dialing.
 #[derive(Clone, Debug)]
@@ -34,6 +35,32 @@ pub(crate) struct PoolOptions {
     pub(crate) connection: ConnectionOptions,
     /// How endpoints are reached: connector, TLS, dial timeout.
     pub(crate) dialer: Dialer,
+}
+
+impl PoolOptions {
+    /// The first option that cannot be used: the pool's, then its
+    /// connections', then its dialing's.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check::count("pool_size", self.pool_size)?;
+        check::some_count("pack_up_to", self.pack_up_to)?;
+        let backoff = (self.backoff_min, self.backoff_max);
+        if self.backoff_min.is_zero() {
+            return Err(Error::invalid(
+                "backoff",
+                backoff,
+                "the first delay must be above zero",
+            ));
+        }
+        if self.backoff_min > self.backoff_max {
+            return Err(Error::invalid(
+                "backoff",
+                backoff,
+                "min must not exceed max",
+            ));
+        }
+        self.connection.check()?;
+        self.dialer.check()
+    }
 }
 
 impl Default for PoolOptions {

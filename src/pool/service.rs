@@ -11,7 +11,7 @@ use tower::load::Load;
 use tower::Service;
 
 use super::future::ResponseFuture;
-use super::handle::PoolHandle;
+use super::handle::Endpoints;
 use super::options::PoolOptions;
 use super::set::Set;
 use super::supervisor::{watch, Until};
@@ -52,9 +52,9 @@ use crate::{Addr, Error, Message, Resp};
 /// the rule altogether.
 ///
 /// Endpoints come from the list given here, from
-/// [`PoolHandle::add`]/[`remove`](PoolHandle::remove), and from any
+/// [`Endpoints::add`]/[`remove`](Endpoints::remove), and from any
 /// `tower::discover::Discover` stream of addresses given to
-/// [`PoolHandle::discover`] (such as [`DnsDiscover`](super::DnsDiscover)).
+/// [`Endpoints::discover`] (such as [`DnsDiscover`](super::DnsDiscover)).
 ///
 /// As a `tower::load::Load`, a pool's load is its requests in flight over
 /// every connection, so a balancer can pick between pools (one per
@@ -76,7 +76,7 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let (pool, worker) = Pool::pair([addr]);
 /// tokio::spawn(worker);
@@ -147,9 +147,9 @@ impl Pool {
         }
     }
 
-    /// A handle to add or remove endpoints and read their health.
-    pub fn handle(&self) -> PoolHandle {
-        PoolHandle::new(self.set.clone())
+    /// The pool's endpoints: add or remove them, read their health.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints::new(self.set.clone())
     }
 
     /// Connections in rotation right now.
@@ -195,7 +195,7 @@ impl Pool {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-    /// # let addr = server.local_addr()?;
+    /// # let addr = server.local_addr().unwrap();
     /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
     /// let pool = Pool::new([addr]);
     /// pool.clone().oneshot(Message::new("pixel-1", "pixelpig!")).await?;

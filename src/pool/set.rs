@@ -14,7 +14,7 @@ use super::endpoint::{Endpoint, EndpointStatus};
 use super::options::PoolOptions;
 use super::pick::{others_by_load, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
-use crate::{Addr, Error, Message};
+use crate::{Addr, CloseReason, Error, Message};
 
 /// A connection in rotation, and the endpoint it belongs to.
 #[derive(Debug)]
@@ -97,7 +97,7 @@ impl Set {
         // Under the lock `close` reads the connections with: each one is
         // either drained here or by `close`.
         if self.is_closed() {
-            conn.drain(Error::ClientClosed);
+            conn.drain(CloseReason::ClientClosed);
         }
         // An endpoint's connections stay side by side, for `pick`.
         let at = conns
@@ -183,7 +183,7 @@ impl Set {
         };
         self.token.cancel();
         for conn in &conns {
-            conn.drain(Error::ClientClosed);
+            conn.drain(CloseReason::ClientClosed);
         }
         // Calls waiting for a connection fail now.
         self.changed.notify_waiters();

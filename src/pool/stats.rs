@@ -4,9 +4,9 @@ use super::endpoint::EndpointStatus;
 use crate::connection::CallCounts;
 
 /// A snapshot of a pool's counters, summed over the endpoints in it now,
-/// from [`PoolHandle::stats`](super::PoolHandle::stats) or
+/// from [`Endpoints::stats`](super::Endpoints::stats) or
 /// [`Client::stats`](crate::Client::stats);
-/// [`PoolHandle::endpoints`](super::PoolHandle::endpoints) has them per
+/// [`Endpoints::endpoints`](super::Endpoints::status) has them per
 /// endpoint. (An endpoint removed takes its counts with it.)
 ///
 /// Counting costs each call one relaxed atomic add on its connection's own
@@ -20,7 +20,7 @@ use crate::connection::CallCounts;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
-/// # let addr = server.local_addr()?;
+/// # let addr = server.local_addr().unwrap();
 /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 /// let client = jsonmux::Client::connect(addr).await?;
 /// client.clone().oneshot(Message::new("pixel-1", "pixelpig!")).await?;

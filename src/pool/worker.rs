@@ -19,8 +19,8 @@ use super::supervisor::supervise;
 /// watching and redialing its connection. Run it (spawn it, or poll it
 /// yourself) for the pool to connect.
 ///
-/// Endpoints added with [`PoolHandle::add`](super::PoolHandle::add) and
-/// streams given to [`PoolHandle::discover`](super::PoolHandle::discover)
+/// Endpoints added with [`Endpoints::add`](super::Endpoints::add) and
+/// streams given to [`Endpoints::discover`](super::Endpoints::discover)
 /// reach it over a channel, so adding needs no runtime; it polls the
 /// discovery streams too. It must itself be polled
 /// within a tokio runtime: it dials tokio sockets and spawns each

@@ -7,18 +7,24 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 #[cfg(unix)]
 use tokio::net::{UnixListener, UnixStream};
+use tokio_util::either::Either;
 
 #[cfg(unix)]
 use crate::transport::unix::{self, SocketFile};
 use crate::{Addr, ConnInfo};
 
+/// An accepted connection: TCP, or a Unix socket.
+#[cfg(unix)]
+type Accepted = Either<TcpStream, UnixStream>;
+#[cfg(not(unix))]
+type Accepted = Either<TcpStream, TcpStream>;
+
 /// A bound TCP or Unix-socket listener: a [`Stream`] of accepted
-/// connections, each a [`Socket`] with its [`ConnInfo`] (the peer's
-/// address for TCP).
+/// connections, each a `tokio_util::either::Either` of a `TcpStream` and a
+/// `UnixStream`, with its [`ConnInfo`] (the peer's address for TCP).
 ///
 /// [`ServerBuilder::bind`](crate::ServerBuilder::bind) makes one; it is
 /// also a ready source for a stream of your own (wrap it to read a proxy
@@ -121,7 +127,7 @@ impl From<TcpListener> for Listener {
 }
 
 impl Stream for Listener {
-    type Item = io::Result<(Socket, ConnInfo)>;
+    type Item = io::Result<(Accepted, ConnInfo)>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let accepted = match &self.kind {
@@ -131,87 +137,12 @@ impl Stream for Listener {
                     peer_addr: Some(peer),
                     ..ConnInfo::default()
                 };
-                (Socket(Inner::Tcp(stream)), info)
+                (Either::Left(stream), info)
             }),
             #[cfg(unix)]
             Kind::Unix(l, _) => ready!(l.poll_accept(cx))
-                .map(|(stream, _)| (Socket(Inner::Unix(stream)), ConnInfo::default())),
+                .map(|(stream, _)| (Either::Right(stream), ConnInfo::default())),
         };
         Poll::Ready(Some(accepted))
-    }
-}
-
-/// A connection a [`Listener`] accepted: a TCP or a Unix socket.
-#[derive(Debug)]
-pub struct Socket(Inner);
-
-#[derive(Debug)]
-enum Inner {
-    Tcp(TcpStream),
-    #[cfg(unix)]
-    Unix(UnixStream),
-}
-
-impl AsyncRead for Socket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
-            Inner::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            #[cfg(unix)]
-            Inner::Unix(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Socket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().0 {
-            Inner::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            #[cfg(unix)]
-            Inner::Unix(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().0 {
-            Inner::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            #[cfg(unix)]
-            Inner::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match &self.0 {
-            Inner::Tcp(s) => s.is_write_vectored(),
-            #[cfg(unix)]
-            Inner::Unix(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
-            Inner::Tcp(s) => Pin::new(s).poll_flush(cx),
-            #[cfg(unix)]
-            Inner::Unix(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().0 {
-            Inner::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            #[cfg(unix)]
-            Inner::Unix(s) => Pin::new(s).poll_shutdown(cx),
-        }
     }
 }

@@ -3,7 +3,6 @@
 //! stream ends).
 
 use std::future::Future;
-use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +19,8 @@ use super::options::ServerOptions;
 use super::per_connection::PerConnection;
 use super::shutdown::Shutdown;
 use super::stack::Stack;
-use super::stats::ServerStats;
-use crate::{ConnInfo, JsonCodec, Message, Resp};
+use super::stats::StatsHandle;
+use crate::{ConnInfo, Error, JsonCodec, Message, Resp};
 
 /// Longest pause between retries of a failing `accept` (e.g. out of file descriptors).
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
@@ -32,9 +31,9 @@ pub(crate) async fn run<I, T, E, F, S>(
     incoming: I,
     make: F,
     opts: ServerOptions,
-    stats: ServerStats,
+    stats: StatsHandle,
     shutdown: impl Future,
-) -> io::Result<()>
+) -> Result<(), Error>
 where
     I: Stream<Item = Result<(T, ConnInfo), E>>,
     T: AsyncRead + AsyncWrite + Send + Unpin + 'static,

@@ -19,7 +19,7 @@
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.
 
-mod builder;
+pub(crate) mod builder;
 mod close;
 mod connection;
 mod incoming;
@@ -33,24 +33,15 @@ mod stack;
 mod stats;
 
 use std::future::Future;
-use std::io;
 
 use tokio::net::TcpListener;
 use tower::{BoxError, Service};
 
-#[cfg(feature = "tls")]
-pub use crate::transport::tls::DEFAULT_TLS_HANDSHAKE_TIMEOUT;
-pub use builder::{Server, ServerBuilder};
-pub use incoming::{Listener, Socket};
-pub use options::{
-    DEFAULT_BUSY_POLL, DEFAULT_DRAIN_GRACE, DEFAULT_DRAIN_TIMEOUT, DEFAULT_FRAME_TIMEOUT,
-    DEFAULT_HANDLER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WRITE_TIMEOUT,
-};
-pub use options::{DEFAULT_OVERLOAD, DEFAULT_SPAN_LEVEL};
+pub use incoming::Listener;
 pub use overload::Overload;
-pub use stats::{ServerStats, StatsSnapshot};
+pub use stats::{ServerStats, StatsHandle};
 
+use crate::{Error, Server};
 use crate::{Message, Resp};
 
 /// Serves `svc` on `listener` with the default limits until `shutdown`
@@ -62,10 +53,10 @@ use crate::{Message, Resp};
 /// use jsonmux::HelloService;
 /// use tokio::net::TcpListener;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-/// let server = tokio::spawn(jsonmux::serve(listener, HelloService, stopped));
+/// let server = tokio::spawn(jsonmux::server::serve(listener, HelloService, stopped));
 /// stop.send(()).unwrap();
 /// server.await.unwrap()?;
 /// # Ok(()) }
@@ -74,14 +65,14 @@ use crate::{Message, Resp};
 /// # Errors
 ///
 /// See [`Server::serve`].
-pub async fn serve<S>(listener: TcpListener, svc: S, shutdown: impl Future) -> io::Result<()>
+pub async fn serve<S>(listener: TcpListener, svc: S, shutdown: impl Future) -> Result<(), Error>
 where
     S: Service<Message, Response = Resp> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
     Server::builder()
-        .listener(listener)
+        .listener(listener)?
         .serve(svc, shutdown)
         .await
 }

@@ -6,7 +6,7 @@
 /// `rate_limit` of your own inside it, say).
 ///
 /// Set with [`ServerBuilder::overload`](crate::ServerBuilder::overload).
-/// Default: [`Overload::Shed`] ([`DEFAULT_OVERLOAD`](crate::server::DEFAULT_OVERLOAD)).
+/// Default: [`Overload::Shed`].
 ///
 /// The per-connection limit ([`max_in_flight`](crate::ServerBuilder::max_in_flight))
 /// is backpressure in both modes: a connection with that many requests in
@@ -24,7 +24,7 @@
 #[non_exhaustive]
 pub enum Overload {
     /// Answer the request `overloaded` at once, without calling its
-    /// handler (counted in [`StatsSnapshot::shed`](crate::server::StatsSnapshot::shed)).
+    /// handler (counted in [`StatsSnapshot::shed`](crate::server::ServerStats::shed)).
     #[default]
     Shed,
     /// Wait for room: a connection that finds the server full (or its

@@ -8,7 +8,7 @@ use tower::{BoxError, Service};
 use super::connection::serve_connection;
 use super::options::ServerOptions;
 use super::stack::Stack;
-use super::stats::ServerStats;
+use super::stats::StatsHandle;
 use crate::{ConnInfo, Message, Resp};
 
 /// What every connection of a server shares: the make-service, the
@@ -18,7 +18,7 @@ pub(crate) struct PerConnection<F> {
     pub(crate) make: F,
     pub(crate) stack: Stack,
     pub(crate) opts: ServerOptions,
-    pub(crate) stats: ServerStats,
+    pub(crate) stats: StatsHandle,
     /// Asks connections to stop reading and finish.
     pub(crate) drain: CancellationToken,
 }

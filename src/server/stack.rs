@@ -7,7 +7,7 @@ use tower::{BoxError, Service, ServiceBuilder};
 
 use super::layers::{AdmissionLayer, CatchErrorsLayer, HandlerTimeoutLayer};
 use super::options::ServerOptions;
-use super::stats::ServerStats;
+use super::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// The layers every connection's service gets, made once per server: the
@@ -48,11 +48,11 @@ pub(crate) struct Stack {
     admission: AdmissionLayer,
     /// Where every request's time goes, for the `metrics` recorder.
     #[cfg(feature = "metrics")]
-    stats: ServerStats,
+    stats: StatsHandle,
 }
 
 impl Stack {
-    pub(crate) fn new(opts: &ServerOptions, stats: &ServerStats) -> Self {
+    pub(crate) fn new(opts: &ServerOptions, stats: &StatsHandle) -> Self {
         #[cfg(not(feature = "metrics"))]
         let _ = stats;
         Stack {

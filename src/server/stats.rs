@@ -1,4 +1,4 @@
-//! [`ServerStats`]: counters an application can read or export.
+//! [`StatsHandle`]: a server's live counters; [`ServerStats`]: what they read.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -6,13 +6,14 @@ use std::sync::Arc;
 use super::close::Close;
 use crate::Code;
 
-/// Live counters of a [`Server`](super::Server). Cheap to clone; clones
-/// share the counters.
+/// A handle on a [`Server`](crate::Server)'s live counters, from
+/// [`Server::stats`](crate::Server::stats). Cheap to clone; clones share
+/// the counters.
 ///
 /// # Examples
 ///
 /// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
 /// let stats = server.stats();
 /// let snap = stats.snapshot();
@@ -20,7 +21,7 @@ use crate::Code;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct ServerStats {
+pub struct StatsHandle {
     inner: Arc<Counters>,
 }
 
@@ -45,10 +46,11 @@ struct Counters {
     tls_handshake_timeouts: AtomicU64,
 }
 
-/// A point-in-time copy of [`ServerStats`].
+/// What a server's counters read at one moment, from
+/// [`StatsHandle::snapshot`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct StatsSnapshot {
+pub struct ServerStats {
     /// Connections open now.
     pub connections_open: u64,
     /// Connections accepted since start.
@@ -82,11 +84,11 @@ pub struct StatsSnapshot {
     pub tls_handshake_timeouts: u64,
 }
 
-impl ServerStats {
+impl StatsHandle {
     /// Reads every counter.
-    pub fn snapshot(&self) -> StatsSnapshot {
+    pub fn snapshot(&self) -> ServerStats {
         let c = &*self.inner;
-        StatsSnapshot {
+        ServerStats {
             connections_open: c.connections_open.load(Relaxed),
             connections_total: c.connections_total.load(Relaxed),
             connections_rejected: c.connections_rejected.load(Relaxed),
@@ -180,9 +182,9 @@ impl ServerStats {
     }
 }
 
-/// One open connection in [`ServerStats`]: counted closed when dropped.
+/// One open connection in [`StatsHandle`]: counted closed when dropped.
 #[derive(Debug)]
-pub(crate) struct OpenConnection(ServerStats);
+pub(crate) struct OpenConnection(StatsHandle);
 
 impl Drop for OpenConnection {
     fn drop(&mut self) {

@@ -7,16 +7,16 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{lookup_host, TcpStream};
 
-use crate::Error;
+use crate::{check, Error};
 
 /// Default idle time before the first TCP keepalive probe: 30 s.
-pub const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(30);
 /// Default time between TCP keepalive probes: 10 s.
-pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 /// Default unanswered keepalive probes before the kernel drops the connection: 3.
-pub const DEFAULT_KEEPALIVE_RETRIES: u32 = 3;
+pub(crate) const DEFAULT_KEEPALIVE_RETRIES: u32 = 3;
 /// Default `TCP_USER_TIMEOUT`: unacknowledged data for 30 s closes the connection.
-pub const DEFAULT_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How to dial a TCP endpoint and configure its socket.
 #[derive(Clone, Debug)]
@@ -48,6 +48,21 @@ impl Default for TcpOptions {
 }
 
 impl TcpOptions {
+    /// The first option that cannot be used. (`linger` may be zero: an
+    /// abortive close.)
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check::some_time("keepalive_time", self.keepalive_time)?;
+        check::time("keepalive_interval", self.keepalive_interval)?;
+        if self.keepalive_retries == 0 {
+            return Err(Error::invalid(
+                "keepalive_retries",
+                0u32,
+                "must be at least 1",
+            ));
+        }
+        check::some_time("tcp_user_timeout", self.tcp_user_timeout)
+    }
+
     /// Resolves `hostport`, connects to the first address that answers, and
     /// applies the socket options. (The caller bounds it with the dial
     /// timeout.)

@@ -34,7 +34,7 @@ per_engine! {
         let server = TestServer::start().await;
         let mut conn = ClientBuilder::new()
             .engine(engine)
-            .connect_bare(server.addr)
+            .dial(server.addr)
             .await
             .unwrap();
         let n = 40;
@@ -63,7 +63,6 @@ per_engine! {
         let client = ClientBuilder::new()
             .engine(engine)
             .concurrency_limit(Some(64))
-            .unwrap()
             .connect(server.addr)
             .await
             .unwrap();
@@ -110,7 +109,7 @@ per_engine! {
             let late = client.clone().oneshot(Message::new("late", "wait:late"));
             let err = late.await.unwrap_err();
             assert_eq!(started.elapsed(), deadline, "failed at the deadline");
-            assert!(matches!(err, Error::Timeout), "{err:?}");
+            assert!(matches!(err, Error::Timeout(_)), "{err:?}");
             assert_eq!(err.to_string(), "request timed out");
             assert_eq!(server.gates.count("late"), 1, "it was at the server");
             let ok = client.oneshot(Message::new("fine", "x")).await.unwrap();
@@ -212,7 +211,7 @@ per_engine! {
             let server = TestServer::start_with(builder).await;
             let conn = ClientBuilder::new()
                 .engine(engine)
-                .connect_bare(server.addr)
+                .dial(server.addr)
                 .await
                 .unwrap();
             let svc = tower::ServiceBuilder::new()
@@ -312,9 +311,7 @@ per_engine! {
             let client = ClientBuilder::new()
                 .engine(engine)
                 .buffer(Some(4))
-                .unwrap()
                 .concurrency_limit(Some(1))
-                .unwrap()
                 .request_timeout(Some(deadline))
                 .connect(server.addr)
                 .await
@@ -323,7 +320,7 @@ per_engine! {
             server.gates.arrived("held", 1).await;
             let started = Instant::now();
             let queued = client.clone().oneshot(Message::new("queued", "x")).await;
-            assert!(matches!(queued, Err(Error::Timeout)), "{queued:?}");
+            assert!(matches!(queued, Err(Error::Timeout(_))), "{queued:?}");
             assert_eq!(started.elapsed(), deadline, "failed at the deadline");
             assert!(held.await.unwrap().unwrap_err().is_timeout());
             server.gates.open("held");
@@ -341,7 +338,7 @@ per_engine! {
         let addr = server.addr;
         let (client, worker) = std::thread::spawn(move || {
             let builder = ClientBuilder::new().engine(engine).buffer(Some(8));
-            builder.unwrap().pair([addr])
+            builder.pair([addr]).unwrap()
         })
         .join()
         .unwrap();

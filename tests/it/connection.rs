@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonmux::{
-    ClientBuilder, Code, CodecError, Connection, Engine, Error, Message, Resp, ServerBuilder,
+    ClientBuilder, CloseReason, Code, CodecError, Connection, Engine, Error, Message, Resp,
+    ServerBuilder,
 };
 use tower::balance::p2c::Balance;
 use tower::discover::ServiceList;
@@ -23,9 +24,7 @@ use crate::support::time::{bounded, eventually};
 /// A bare connection to `addr` on `engine`.
 async fn connect(engine: Engine, addr: SocketAddr) -> Connection {
     let builder = ClientBuilder::new().engine(engine);
-    bounded("a connection", builder.connect_bare(addr))
-        .await
-        .unwrap()
+    bounded("a connection", builder.dial(addr)).await.unwrap()
 }
 
 /// Sends a request on `conn` once it is ready, returning the call.
@@ -112,7 +111,6 @@ async fn every_call_fails_promptly_when_the_server_dies(engine: Engine, how: Han
     let client = ClientBuilder::new()
         .engine(engine)
         .pool_size(1)
-        .unwrap()
         .request_timeout(None)
         .fail_fast(true)
         .connect(addr)
@@ -140,8 +138,8 @@ per_engine! {
     async fn every_call_in_flight_fails_with_closed_by_peer_when_the_server_closes(engine: Engine) {
         for err in every_call_fails_promptly_when_the_server_dies(engine, HangUp::Close).await {
             assert!(err.is_closed(), "{err:?}");
-            let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
-            assert!(matches!(cause, Error::PeerClosed), "{cause:?}");
+            let cause = err.source().unwrap().downcast_ref::<CloseReason>().unwrap();
+            assert!(matches!(cause, CloseReason::PeerClosed), "{cause:?}");
         }
     }
 }
@@ -151,9 +149,9 @@ per_engine! {
     async fn every_call_in_flight_fails_with_the_io_cause_when_the_server_resets(engine: Engine) {
         for err in every_call_fails_promptly_when_the_server_dies(engine, HangUp::Reset).await {
             assert!(err.is_closed(), "{err:?}");
-            let cause = err.source().unwrap().downcast_ref::<Error>().unwrap();
+            let cause = err.source().unwrap().downcast_ref::<CloseReason>().unwrap();
             assert!(
-                matches!(cause, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
+                matches!(cause, CloseReason::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
                 "{cause:?}"
             );
         }
@@ -177,7 +175,6 @@ per_engine! {
         let client = ClientBuilder::new()
             .engine(engine)
             .max_frame_len(64)
-            .unwrap()
             .connect(server.addr)
             .await
             .unwrap();
@@ -185,9 +182,9 @@ per_engine! {
             .oneshot(Message::new("big", "v".repeat(100)))
             .await
             .unwrap_err();
-        let cause = err.source().and_then(|s| s.downcast_ref::<Error>());
+        let cause = err.source().and_then(|s| s.downcast_ref::<CloseReason>());
         assert!(
-            matches!(cause, Some(Error::Protocol(CodecError::FrameTooLarge(64)))),
+            matches!(cause, Some(CloseReason::Protocol(CodecError::FrameTooLarge(64)))),
             "{err:?}"
         );
         server.stop().await;
@@ -251,8 +248,8 @@ per_engine! {
             let err = bounded("a call on a closed connection", call)
                 .await
                 .unwrap_err();
-            let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
-            let last_word = matches!(cause, Some(Error::Server { code: Code::BadRequest, message }) if message == "no more");
+            let cause = err.source().and_then(|c| c.downcast_ref::<CloseReason>());
+            let last_word = matches!(cause, Some(CloseReason::Server { code: Code::BadRequest, message }) if message == "no more");
             assert!(err.is_closed() && last_word, "{err:?}");
         }
     }
@@ -275,11 +272,11 @@ per_engine! {
         server.stop().await;
         for (i, call) in calls.into_iter().enumerate() {
             let outcome = bounded("every call ends", call).await.unwrap();
-            let cause = |e: &Error| e.source().and_then(|c| c.downcast_ref::<Error>()).cloned();
+            let cause = |e: &Error| e.source().and_then(|c| c.downcast_ref::<CloseReason>()).cloned();
             match (i % 3, outcome) {
                 (0, Ok(resp)) => assert_eq!(resp.uid, format!("c{i}")),
                 (1, Err(Error::Server { code, .. })) => assert_eq!(code, Code::Handler),
-                (2, Err(e)) if matches!(cause(&e), Some(Error::PeerClosed)) => {}
+                (2, Err(e)) if matches!(cause(&e), Some(CloseReason::PeerClosed)) => {}
                 (_, outcome) => panic!("call {i}: {outcome:?}"),
             }
         }

@@ -32,14 +32,13 @@ fn registry() -> (mpsc::UnboundedSender<Item>, impl Stream<Item = Item>) {
 }
 
 fn quick() -> ClientBuilder {
-    let b = ClientBuilder::new().pool_size(1).unwrap();
+    let b = ClientBuilder::new().pool_size(1);
     b.backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
 }
 
 /// The pool's endpoints that have their connection up.
 fn up(client: &Client) -> Vec<Addr> {
-    let endpoints = client.pool().endpoints().into_iter();
+    let endpoints = client.endpoints().status().into_iter();
     endpoints
         .filter(|e| e.connections > 0)
         .map(|e| e.addr)
@@ -49,8 +48,8 @@ fn up(client: &Client) -> Vec<Addr> {
 /// The addresses in the pool, up or not.
 fn endpoints(client: &Client) -> Vec<Addr> {
     client
-        .pool()
         .endpoints()
+        .status()
         .into_iter()
         .map(|e| e.addr)
         .collect()
@@ -66,7 +65,7 @@ async fn call_ok(client: &Client, uid: &str) {
 async fn the_pool_follows_a_discovery_streams_inserts_and_removes() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
     let (changes, discovery) = registry();
-    let client = quick().discover(discovery);
+    let client = quick().discover(discovery).unwrap();
 
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     eventually("a up", || up(&client) == [a.addr.into()]).await;
@@ -92,7 +91,7 @@ fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backof
     with_paused_clock(|| async {
         let (a, b) = (TestServer::start().await, TestServer::start().await);
         let (changes, discovery) = registry();
-        let client = quick().discover(discovery);
+        let client = quick().discover(discovery).unwrap();
         changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
         eventually("a up", || up(&client) == [a.addr.into()]).await;
 
@@ -117,13 +116,13 @@ fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backof
 async fn the_end_of_the_discovery_stream_keeps_the_endpoints_it_gave() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
     let (changes, discovery) = registry();
-    let client = quick().discover(discovery);
+    let client = quick().discover(discovery).unwrap();
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     drop(changes);
     eventually("a up", || up(&client) == [a.addr.into()]).await;
     call_ok(&client, "1").await;
 
-    client.pool().add(b.addr);
+    client.endpoints().add(b.addr);
     eventually("a and b up", || up(&client).len() == 2).await;
     assert_eq!(endpoints(&client), [a.addr.into(), b.addr.into()]);
     a.stop().await;
@@ -201,7 +200,9 @@ fn a_pool_follows_a_dns_name_over_loopback_servers() {
         let two = TestServer::start_at("127.0.0.2:0", ServerBuilder::new(), scripted).await;
         let three = TestServer::start_at("127.0.0.3:0", ServerBuilder::new(), scripted).await;
         let answer: Answer = Arc::new(Mutex::new(Ok(vec![two.addr, three.addr])));
-        let client = quick().discover(dns(&answer, Duration::from_secs(5)));
+        let client = quick()
+            .discover(dns(&answer, Duration::from_secs(5)))
+            .unwrap();
         eventually("both up", || up(&client).len() == 2).await;
 
         let calls = [("1", "wait:d"), ("2", "wait:d")]

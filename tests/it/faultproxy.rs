@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::time::{bounded, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Error, HelloService, Message, Resp, Server};
+use jsonmux::{Client, ClientBuilder, CloseReason, Error, HelloService, Message, Resp, Server};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -34,7 +34,6 @@ async fn start_server() -> (SocketAddr, oneshot::Sender<()>) {
 async fn client(addr: SocketAddr, timeout: Duration) -> Client {
     let builder = ClientBuilder::new()
         .pool_size(1)
-        .unwrap()
         .request_timeout(Some(timeout));
     bounded("connect", builder.connect(addr))
         .await
@@ -160,8 +159,12 @@ fn a_reset_mid_stream_fails_the_calls_in_flight_and_the_pool_reconnects() {
         for (i, (outcome, took)) in outcomes.iter().enumerate() {
             match outcome {
                 Err(Error::Closed(cause)) => {
-                    let reset = matches!(&**cause, Error::Io(e) if e.kind() == ConnectionReset);
-                    assert!(reset, "call {i}: {}", cause.report());
+                    let reset = matches!(cause, CloseReason::Io(e) if e.kind() == ConnectionReset);
+                    assert!(
+                        reset,
+                        "call {i}: {}",
+                        outcome.as_ref().unwrap_err().report()
+                    );
                     closed += 1;
                 }
                 // Only a call sent after the reset, on a new connection.
@@ -197,7 +200,7 @@ fn calls_stuck_in_a_stall_time_out_by_their_deadline_and_traffic_resumes_after()
         assert_eq!(outcomes.len(), 8);
         for (i, (outcome, took)) in outcomes.iter().enumerate() {
             assert!(
-                matches!(outcome, Err(Error::Timeout)),
+                matches!(outcome, Err(Error::Timeout(_))),
                 "call {i}: {outcome:?}"
             );
             assert!(*took >= timeout, "call {i} gave up early, after {took:?}");
@@ -223,9 +226,9 @@ fn calls_to_a_proxy_that_closes_every_connection_fail_by_their_deadline() {
         let timeout = Duration::from_millis(300);
         let client = ClientBuilder::new()
             .pool_size(1)
-            .unwrap()
             .request_timeout(Some(timeout))
-            .connect_lazy([addr]);
+            .connect_lazy([addr])
+            .unwrap();
 
         let outcomes = calls(&client, "call", 8, "pig").await;
         assert_eq!(outcomes.len(), 8);
@@ -233,7 +236,7 @@ fn calls_to_a_proxy_that_closes_every_connection_fail_by_their_deadline() {
             assert!(
                 matches!(
                     outcome,
-                    Err(Error::Timeout | Error::Closed(_) | Error::Unavailable(_))
+                    Err(Error::Timeout(_) | Error::Closed(_) | Error::Unavailable(_))
                 ),
                 "call {i}: {outcome:?}"
             );

@@ -119,7 +119,7 @@ per_engine! {
                 panic!("not ready, ever");
             }
             fn call(&mut self, msg: Message) -> Self::Future {
-                std::future::ready(Ok(jsonmux::hello(msg)))
+                std::future::ready(Ok(jsonmux::HelloService::hello(msg)))
             }
         }
         let builder = ServerBuilder::new().engine(engine);

@@ -3,13 +3,12 @@
 //! calls given up on are bounded, and requests a peer does not read
 //! neither pile up nor outlive their calls.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use crate::support::engines::per_engine;
 use crate::support::time::{bounded, eventually, with_paused_clock};
 use crate::support::unruly::{small_send_buffer, unruly, Peer, Unruly};
-use jsonmux::{Client, ClientBuilder, Connection, Engine, Error, Message, Resp};
+use jsonmux::{Client, ClientBuilder, CloseReason, Connection, Engine, Error, Message, Resp};
 use tokio::time::timeout;
 use tower::ServiceExt;
 
@@ -18,18 +17,19 @@ fn quick(engine: Engine) -> ClientBuilder {
     ClientBuilder::new()
         .engine(engine)
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
         .pool_size(1)
-        .unwrap()
 }
 
 async fn call(client: &Client, uid: &str) -> Result<Resp, Error> {
     client.clone().oneshot(Message::new(uid, "x")).await
 }
 
-/// The error's cause, for an [`Error::Closed`].
-fn cause(e: &Error) -> Option<&Error> {
-    e.source().and_then(|c| c.downcast_ref::<Error>())
+/// Why the connection ended, for an [`Error::Closed`].
+fn cause(e: &Error) -> Option<&CloseReason> {
+    match e {
+        Error::Closed(reason) => Some(reason),
+        _ => None,
+    }
 }
 
 /// Waits (in the test's time) for the peer to see the connection replaced.
@@ -49,9 +49,7 @@ async fn silence_is_seen_through(engine: Engine, how: Unruly) {
     let client = quick(engine)
         .request_timeout(None)
         .read_timeout(Some(Duration::from_millis(100)))
-        .unwrap()
         .max_consecutive_timeouts(None)
-        .unwrap()
         .connect(peer.addr)
         .await
         .unwrap();
@@ -79,7 +77,10 @@ async fn silence_is_seen_through(engine: Engine, how: Unruly) {
         .await
         .unwrap()
         .unwrap_err();
-    assert!(matches!(cause(&err), Some(Error::PeerSilent(_))), "{err:?}");
+    assert!(
+        matches!(cause(&err), Some(CloseReason::PeerSilent(_))),
+        "{err:?}"
+    );
 }
 
 per_engine! {
@@ -105,9 +106,7 @@ per_engine! {
             let client = quick(engine)
                 .request_timeout(Some(Duration::from_millis(20)))
                 .read_timeout(None)
-                .unwrap()
                 .max_consecutive_timeouts(Some(3))
-                .unwrap()
                 .connect(peer.addr)
                 .await
                 .unwrap();
@@ -117,9 +116,9 @@ per_engine! {
                 assert!(err.is_timeout(), "{err:?}");
             }
             replaced_within(&mut peer, Duration::from_secs(1)).await;
-            let cause = client.pool().endpoints()[0].last_error.clone();
+            let cause = client.endpoints().status()[0].last_error.clone();
             assert!(
-                matches!(cause, Some(Error::TooManyTimeouts(3))),
+                matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),
                 "{cause:?}"
             );
         });
@@ -142,8 +141,7 @@ per_engine! {
             let conn = ClientBuilder::new()
                 .engine(engine)
                 .max_abandoned(Some(4))
-                .unwrap()
-                .connect_bare(peer.addr)
+                .dial(peer.addr)
                 .await
                 .unwrap();
             for i in 0..4 {
@@ -161,7 +159,7 @@ per_engine! {
                 .expect("refused at once")
                 .unwrap_err();
             assert!(
-                matches!(cause(&err), Some(Error::AnswersOverdue(4))),
+                matches!(cause(&err), Some(CloseReason::AnswersOverdue(4))),
                 "{err:?}"
             );
             eventually("the reservations go with the connection", || {
@@ -180,7 +178,6 @@ per_engine! {
             let client = quick(engine)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .max_abandoned(Some(4))
-                .unwrap()
                 .connect(peer.addr)
                 .await
                 .unwrap();
@@ -190,7 +187,7 @@ per_engine! {
                     .await
                     .unwrap_err()
                     .is_timeout());
-                assert!(client.pool().endpoints()[0].in_flight <= 4);
+                assert!(client.endpoints().status()[0].in_flight <= 4);
                 call(&client, &format!("kept{i}")).await.unwrap();
             }
             replaced_within(&mut peer, Duration::from_secs(1)).await;
@@ -207,9 +204,7 @@ per_engine! {
             let client = quick(engine)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .read_timeout(Some(Duration::from_millis(100)))
-                .unwrap()
                 .abandoned_timeout(Some(Duration::from_secs(1)))
-                .unwrap()
                 .connect(peer.addr)
                 .await
                 .unwrap();
@@ -239,11 +234,8 @@ per_engine! {
                 .connector(small_send_buffer(peer.addr))
                 .request_timeout(None)
                 .read_timeout(None)
-                .unwrap()
                 .max_consecutive_timeouts(None)
-                .unwrap()
                 .write_timeout(Some(Duration::from_secs(1)))
-                .unwrap()
                 .connect("unread.example:1")
                 .await
                 .unwrap();
@@ -256,7 +248,7 @@ per_engine! {
             for c in calls {
                 let err = bounded("a call", c).await.unwrap().unwrap_err();
                 let why = cause(&err);
-                assert!(matches!(why, Some(Error::PeerNotReading(_))), "{err:?}");
+                assert!(matches!(why, Some(CloseReason::PeerNotReading(_))), "{err:?}");
             }
         });
     }
@@ -273,8 +265,7 @@ per_engine! {
                 .engine(engine)
                 .connector(small_send_buffer(peer.addr))
                 .max_queued_bytes(MAX)
-                .unwrap()
-                .connect_bare("unread.example:1")
+                .dial("unread.example:1")
                 .await
                 .unwrap();
             let val = "x".repeat(VAL);

@@ -16,9 +16,7 @@ mod ready;
 fn pool_of_three() -> ClientBuilder {
     ClientBuilder::new()
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
         .pool_size(3)
-        .unwrap()
 }
 
 /// A pool that cannot fill (its server accepts and closes at once) ends the wait at the deadline, with the count and the last error.
@@ -26,10 +24,10 @@ fn pool_of_three() -> ClientBuilder {
 fn the_wait_for_a_pool_that_cannot_fill_ends_at_its_deadline_with_the_cause() {
     with_paused_clock(|| async {
         let addr = closing_server().await;
-        let client = pool_of_three().connect_lazy([addr]);
+        let client = pool_of_three().connect_lazy([addr]).unwrap();
         let timeout = Duration::from_secs(5);
         let started = Instant::now();
-        let err = ready::wait_connected(client.pool(), 3, started + timeout)
+        let err = ready::wait_connected(client.endpoints(), 3, started + timeout)
             .await
             .unwrap_err();
         let waited = started.elapsed();
@@ -38,11 +36,11 @@ fn the_wait_for_a_pool_that_cannot_fill_ends_at_its_deadline_with_the_cause() {
             "{waited:?}"
         );
         assert!(
-            err.ends_with("/3 connections up, last error: connection closed by peer"),
+            err.ends_with("/3 connections up, last error: connection closed: closed by the peer"),
             "{err}"
         );
         // The pool kept dialing all along.
-        assert!(client.pool().endpoints()[0].reconnects > 3);
+        assert!(client.endpoints().status()[0].reconnects > 3);
     });
 }
 
@@ -50,9 +48,9 @@ fn the_wait_for_a_pool_that_cannot_fill_ends_at_its_deadline_with_the_cause() {
 #[tokio::test]
 async fn the_wait_ends_once_every_connection_is_up() {
     let server = TestServer::start().await;
-    let client = pool_of_three().connect_lazy([server.addr]);
-    let wait = ready::wait_connected(client.pool(), 3, Instant::now() + PATIENCE);
+    let client = pool_of_three().connect_lazy([server.addr]).unwrap();
+    let wait = ready::wait_connected(client.endpoints(), 3, Instant::now() + PATIENCE);
     bounded("three connections up", wait).await.unwrap();
-    assert_eq!(client.pool().endpoints()[0].connections, 3);
+    assert_eq!(client.endpoints().status()[0].connections, 3);
     server.stop().await;
 }

@@ -18,7 +18,7 @@ fn server_and_client_counters_and_latencies_reach_the_recorder() {
         // go to `recorder`.
         let _local = metrics::set_default_local_recorder(&recorder);
         let s = TestServer::start().await;
-        let client = ClientBuilder::new().pool_size(1).unwrap();
+        let client = ClientBuilder::new().pool_size(1);
         let client = client.connect(s.addr).await.unwrap();
         for (uid, val) in [("a", "x"), ("b", "y"), ("c", "code:not_found:no pig")] {
             let _ = client.clone().oneshot(Message::new(uid, val)).await;

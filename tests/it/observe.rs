@@ -22,7 +22,6 @@ per_engine! {
             let client = ClientBuilder::new()
                 .engine(engine)
                 .pool_size(1)
-                .unwrap()
                 .request_timeout(Some(Duration::from_millis(100)))
                 .connect(s.addr)
                 .await
@@ -55,7 +54,7 @@ per_engine! {
                 (1, 1),
                 "the abandoned Uid"
             );
-            let endpoints = client.pool().endpoints();
+            let endpoints = client.endpoints().status();
             assert_eq!(endpoints[0].calls, counts);
             assert_eq!(endpoints[0].in_flight, 1);
         });
@@ -72,7 +71,6 @@ per_engine! {
             let client = ClientBuilder::new()
                 .engine(engine)
                 .pool_size(1)
-                .unwrap()
                 .request_timeout(None)
                 .connect(addr)
                 .await

@@ -19,7 +19,6 @@ async fn settle() {
 /// else the default.
 async fn one_place(mode: Option<Overload>) -> TestServer {
     let builder = ServerBuilder::new().max_concurrent_requests(Some(1));
-    let builder = builder.unwrap();
     TestServer::start_with(match mode {
         Some(mode) => builder.overload(mode),
         None => builder,
@@ -83,7 +82,6 @@ fn queue_mode_waits_no_longer_than_the_handler_ahead_may_take() {
         let limit = Duration::from_millis(20);
         let builder = ServerBuilder::new()
             .max_concurrent_requests(Some(1))
-            .unwrap()
             .overload(Overload::Queue)
             .handler_timeout(Some(limit));
         let s = TestServer::start_with(builder).await;

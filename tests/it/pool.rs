@@ -10,7 +10,7 @@ use crate::support::gates::Gates;
 use crate::support::peers::silent_server;
 use crate::support::server::{scripted, PerConnection, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -19,7 +19,6 @@ fn quick(engine: Engine) -> ClientBuilder {
     ClientBuilder::new()
         .engine(engine)
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
 }
 
 async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
@@ -57,8 +56,8 @@ per_engine! {
                 .unwrap()
                 .unwrap_err();
             assert!(err.is_closed(), "{err:?}");
-            let cause = err.source().and_then(|c| c.downcast_ref::<Error>());
-            assert!(matches!(cause, Some(Error::PeerClosed)), "{err:?}");
+            let cause = err.source().and_then(|c| c.downcast_ref::<CloseReason>());
+            assert!(matches!(cause, Some(CloseReason::PeerClosed)), "{err:?}");
         }
     }
 }
@@ -79,12 +78,12 @@ per_engine! {
 
             server.stop().await;
             eventually("the pool sees the server go", || {
-                client.pool().endpoints()[0].connections == 0
+                client.endpoints().status()[0].connections == 0
             })
             .await;
             let started = Instant::now();
             let down = call(&client, "during", "x").await.unwrap_err();
-            assert!(matches!(down, Error::Timeout), "{down:?}");
+            assert!(matches!(down, Error::Timeout(_)), "{down:?}");
             assert_eq!(started.elapsed(), deadline, "waits up to the deadline");
 
             let again = TestServer::start_at(addr, ServerBuilder::new(), scripted).await;
@@ -101,10 +100,8 @@ per_engine! {
             let (addr, mut accepted) = silent_server().await;
             let client = quick(engine)
                 .pool_size(1)
-                .unwrap()
                 .request_timeout(Some(Duration::from_millis(20)))
                 .read_timeout(Some(Duration::from_millis(100)))
-                .unwrap()
                 .connect(addr)
                 .await
                 .unwrap();
@@ -118,7 +115,7 @@ per_engine! {
                     .await
                     .unwrap_err()
                 {
-                    Error::Timeout if timeouts < 10 => timeouts += 1,
+                    Error::Timeout(_) if timeouts < 10 => timeouts += 1,
                     other => break other,
                 }
             };
@@ -129,8 +126,8 @@ per_engine! {
             bounded("a second connection", accepted.recv())
                 .await
                 .unwrap();
-            let cause = client.pool().endpoints()[0].last_error.clone();
-            assert!(matches!(cause, Some(Error::PeerSilent(_))), "{cause:?}");
+            let cause = client.endpoints().status()[0].last_error.clone();
+            assert!(matches!(cause, Some(Error::Closed(CloseReason::PeerSilent(_)))), "{cause:?}");
         });
     }
 }
@@ -142,12 +139,9 @@ per_engine! {
             let (addr, mut accepted) = silent_server().await;
             let client = quick(engine)
                 .pool_size(1)
-                .unwrap()
                 .request_timeout(Some(Duration::from_millis(5)))
                 .read_timeout(None)
-                .unwrap()
                 .max_consecutive_timeouts(Some(3))
-                .unwrap()
                 .connect(addr)
                 .await
                 .unwrap();
@@ -161,9 +155,9 @@ per_engine! {
             bounded("a second connection", accepted.recv())
                 .await
                 .unwrap();
-            let cause = client.pool().endpoints()[0].last_error.clone();
+            let cause = client.endpoints().status()[0].last_error.clone();
             assert!(
-                matches!(cause, Some(Error::TooManyTimeouts(3))),
+                matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),
                 "{cause:?}"
             );
         });
@@ -181,9 +175,9 @@ per_engine! {
             let err = quick(engine).connect(addr).await.unwrap_err();
             assert!(matches!(err, Error::Connect(_)), "{err:?}");
 
-            let fast = quick(engine).fail_fast(true).connect_lazy([addr]);
+            let fast = quick(engine).fail_fast(true).connect_lazy([addr]).unwrap();
             eventually("a failed dial", || {
-                fast.pool().endpoints()[0].consecutive_failures > 0
+                fast.endpoints().status()[0].consecutive_failures > 0
             })
             .await;
             let err = call(&fast, "a", "x").await.unwrap_err();
@@ -193,14 +187,14 @@ per_engine! {
             );
             // It keeps retrying in the background, with backoff.
             eventually("more dials", || {
-                fast.pool().endpoints()[0].consecutive_failures >= 3
+                fast.endpoints().status()[0].consecutive_failures >= 3
             })
             .await;
 
             let deadline = Duration::from_millis(30);
             let patient = quick(engine)
                 .request_timeout(Some(deadline))
-                .connect_lazy([addr]);
+                .connect_lazy([addr]).unwrap();
             let started = Instant::now();
             assert!(call(&patient, "b", "x").await.unwrap_err().is_timeout());
             assert_eq!(started.elapsed(), deadline);
@@ -210,9 +204,9 @@ per_engine! {
 
 /// A client with a pool of three connections to `addr`, once all are up.
 async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
-    let client = builder.pool_size(3).unwrap().connect(addr).await.unwrap();
+    let client = builder.pool_size(3).connect(addr).await.unwrap();
     eventually("3 connections up", || {
-        client.pool().endpoints()[0].connections == 3
+        client.endpoints().status()[0].connections == 3
     })
     .await;
     client
@@ -241,7 +235,7 @@ per_engine! {
         let per_conn = PerConnection::default();
         let svc = |gates: &_| per_conn.counting(scripted(gates));
         let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
-        let client = three_up(quick(engine).pack_up_to(Some(4)).unwrap(), server.addr).await;
+        let client = three_up(quick(engine).pack_up_to(Some(4)), server.addr).await;
 
         let calls = spawn_calls(&client, "p", 6, "wait:p");
         server.gates.arrived("p", 6).await;
@@ -264,14 +258,12 @@ per_engine! {
         let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
         let client = quick(engine)
             .pool_size(2)
-            .unwrap()
             .pack_up_to(Some(4))
-            .unwrap()
             .connect_all([a.addr, b.addr])
             .await
             .unwrap();
         eventually("2 connections up on each endpoint", || {
-            client.pool().endpoints().iter().all(|e| e.connections == 2)
+            client.endpoints().status().iter().all(|e| e.connections == 2)
         })
         .await;
 
@@ -310,12 +302,11 @@ per_engine! {
         };
         let client = quick(engine)
             .pool_size(1)
-            .unwrap()
             .connect_all([a.addr, down, b.addr])
             .await
             .unwrap();
         eventually("a and b up, the other down", || {
-            let eps = client.pool().endpoints();
+            let eps = client.endpoints().status();
             eps[0].connections == 1 && eps[2].connections == 1 && eps[1].consecutive_failures > 0
         })
         .await;
@@ -327,7 +318,7 @@ per_engine! {
             "split between the healthy"
         );
 
-        assert!(client.pool().remove(a.addr));
+        assert!(client.endpoints().remove(a.addr));
         burst(&client, "y", &[&b.gates]).await;
         assert_eq!(
             (per_a.total(), per_b.total()),
@@ -335,11 +326,11 @@ per_engine! {
             "a removed endpoint gets nothing"
         );
 
-        client.pool().add(a.addr);
+        client.endpoints().add(a.addr);
         eventually("a back", || {
             client
-                .pool()
                 .endpoints()
+                .status()
                 .iter()
                 .any(|e| e.addr == a.addr.into() && e.connections == 1)
         })
@@ -370,7 +361,7 @@ per_engine! {
     async fn a_pools_load_counts_its_calls_in_flight(engine: Engine) {
         use tower::load::Load;
         let server = TestServer::start().await;
-        let pool = quick(engine).pool([server.addr]);
+        let pool = quick(engine).pool([server.addr]).unwrap();
         let held: Vec<_> = (0..2)
             .map(|i| {
                 tokio::spawn(

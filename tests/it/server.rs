@@ -141,7 +141,7 @@ per_engine! {
     async fn a_client_past_the_connection_limit_is_told_and_the_slot_frees_on_close(
         engine: Engine,
     ) {
-        let builder = ServerBuilder::new().engine(engine).max_connections(2).unwrap();
+        let builder = ServerBuilder::new().engine(engine).max_connections(2);
         let s = TestServer::start_with(builder).await;
         let mut a = Raw::connect(s.addr).await;
         let mut b = Raw::connect(s.addr).await;
@@ -194,8 +194,7 @@ per_engine! {
     async fn requests_past_the_global_limit_are_shed_with_overloaded(engine: Engine) {
         let s = TestServer::start_with(
             ServerBuilder::new().engine(engine)
-                .max_concurrent_requests(Some(2))
-                .unwrap(),
+                .max_concurrent_requests(Some(2)),
         )
         .await;
         let mut hog = Raw::connect(s.addr).await;
@@ -205,7 +204,6 @@ per_engine! {
 
         let client = ClientBuilder::new()
             .pool_size(1)
-            .unwrap()
             .connect(s.addr)
             .await
             .unwrap();
@@ -226,7 +224,6 @@ per_engine! {
             let s = TestServer::start_with(
                 ServerBuilder::new().engine(engine)
                     .max_concurrent_requests(Some(2))
-                    .unwrap()
                     .handler_timeout(Some(Duration::from_millis(20))),
             )
             .await;
@@ -249,7 +246,7 @@ per_engine! {
     /// At `max_in_flight` 1 the next request is not even read until the first is answered.
     fn the_per_connection_limit_holds_requests_back_instead_of_failing_them(engine: Engine) {
         with_paused_clock(move || async move {
-            let builder = ServerBuilder::new().engine(engine).max_in_flight(1).unwrap();
+            let builder = ServerBuilder::new().engine(engine).max_in_flight(1);
             let s = TestServer::start_with(builder).await;
             let mut raw = Raw::connect(s.addr).await;
             raw.send(br#"{"Uid":"a","Val":"wait:a"}{"Uid":"b","Val":"wait:b"}"#)
@@ -290,7 +287,7 @@ per_engine! {
 per_engine! {
     /// A value that never ends gets `FrameTooLarge` at the limit; the server stops reading.
     async fn a_huge_unterminated_value_is_refused_after_the_limit_not_buffered(engine: Engine) {
-        let builder = ServerBuilder::new().engine(engine).max_frame_len(64 * 1024).unwrap();
+        let builder = ServerBuilder::new().engine(engine).max_frame_len(64 * 1024);
         let s = TestServer::start_with(builder).await;
         let mut raw = Raw::connect(s.addr).await;
         raw.send(br#"{"Uid":"big","Val":""#).await;

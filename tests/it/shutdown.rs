@@ -11,7 +11,7 @@ use crate::support::engines::{client_on, per_engine};
 use crate::support::raw::Raw;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, CloseReason, Code, Error, Message, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -55,7 +55,7 @@ per_engine! {
     /// At the in-flight limit the notice still goes out at once; the request held back is read once there is room.
     fn a_connection_at_its_in_flight_limit_gets_the_notice_at_once(engine: Engine) {
         with_paused_clock(move || async move {
-            let builder = ServerBuilder::new().engine(engine).max_in_flight(1).unwrap();
+            let builder = ServerBuilder::new().engine(engine).max_in_flight(1);
             let mut server = TestServer::start_with(builder).await;
             let mut raw = Raw::connect(server.addr).await;
             raw.send(br#"{"Uid":"held","Val":"wait:held"}{"Uid":"behind","Val":"x"}"#)
@@ -195,7 +195,7 @@ per_engine! {
         let mut server = TestServer::start().await;
         let conn = ClientBuilder::new()
             .engine(engine)
-            .connect_bare(server.addr)
+            .dial(server.addr)
             .await
             .unwrap();
         let held = tokio::spawn(conn.clone().oneshot(Message::new("held", "wait:held")));
@@ -213,10 +213,10 @@ per_engine! {
         })
         .await;
         assert!(refused.is_closed(), "{refused:?}");
-        let cause = refused.source().and_then(|c| c.downcast_ref::<Error>());
+        let cause = refused.source().and_then(|c| c.downcast_ref::<CloseReason>());
         let going_away = matches!(
             cause,
-            Some(Error::Server {
+            Some(CloseReason::Server {
                 code: Code::GoingAway,
                 ..
             })
@@ -242,11 +242,10 @@ per_engine! {
             let client = ClientBuilder::new()
                 .engine(engine)
                 .pool_size(2)
-                .unwrap()
                 .connect_all([a.addr, b.addr])
                 .await
                 .unwrap();
-            let up = |i: usize| client.pool().endpoints()[i].connections;
+            let up = |i: usize| client.endpoints().status()[i].connections;
             eventually("every connection up", || up(0) + up(1) == 4).await;
             let held = spawn_calls(&client, "held", 40, "wait:hold");
             eventually("the held calls at the servers", || {

@@ -5,7 +5,7 @@ use crate::support::logs::Logs;
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
 use crate::support::time::with_paused_clock;
-use jsonmux::{hello, Message, ServerBuilder};
+use jsonmux::{HelloService, Message, ServerBuilder};
 use tower::BoxError;
 
 /// Serves requests with a handler that logs `handling <val>` at `INFO`;
@@ -15,7 +15,7 @@ async fn handler_log_line(builder: ServerBuilder) -> (String, std::net::SocketAd
     let logging = |_: &_| {
         tower::service_fn(|msg: Message| async move {
             tracing::info!("handling {}", msg.val);
-            Ok::<_, BoxError>(hello(msg))
+            Ok::<_, BoxError>(HelloService::hello(msg))
         })
     };
     let s = TestServer::start_at("127.0.0.1:0", builder, logging).await;

@@ -12,7 +12,9 @@ use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock};
 use futures_core::Stream;
 use futures_util::StreamExt;
-use jsonmux::{hello, Addr, ClientBuilder, ConnInfo, Error, Message, Resp, Server, ServerBuilder};
+use jsonmux::{
+    Addr, ClientBuilder, ConnInfo, Error, HelloService, Message, Resp, Server, ServerBuilder,
+};
 use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
 use tower::{service_fn, ServiceBuilder, ServiceExt};
@@ -51,7 +53,7 @@ per_engine! {
     /// stream of those pipes answers every call.
     async fn a_client_dials_through_its_own_connector_to_a_server_over_its_own_stream(engine: Engine) {
         let (to_server, accepted) = mpsc::unbounded_channel();
-        let server = Server::builder().incoming(pipes(accepted));
+        let server = Server::builder().incoming(pipes(accepted)).unwrap();
         let stats = server.stats();
         tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
 
@@ -63,7 +65,6 @@ per_engine! {
         let client = ClientBuilder::new()
             .engine(engine)
             .pool_size(2)
-            .unwrap()
             .connector(service_fn(move |addr| {
                 let c = connector.clone();
                 async move { c.dial(addr) }
@@ -92,7 +93,7 @@ async fn a_connector_that_fails_is_a_failed_dial() {
     });
     let err = ClientBuilder::new()
         .connector(refuse)
-        .connect_bare("pigs.example:3000")
+        .dial("pigs.example:3000")
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Connect(_)), "{err:?}");
@@ -111,6 +112,7 @@ async fn a_server_whose_stream_of_connections_ends_returns_once_they_are_done() 
     let serving = tokio::spawn(
         Server::builder()
             .incoming(one)
+            .unwrap()
             .serve(jsonmux::HelloService, std::future::pending::<()>()),
     );
     let conn = jsonmux::Connection::new(client_end);
@@ -134,7 +136,7 @@ fn serve_with_gives_each_connection_a_rate_limit_of_its_own() {
             ServiceBuilder::new()
                 .rate_limit(2, Duration::from_secs(1))
                 .service(service_fn(|msg: Message| async move {
-                    Ok::<_, Error>(hello(msg))
+                    Ok::<_, Error>(HelloService::hello(msg))
                 }))
         };
         let s = TestServer::start_per_connection(ServerBuilder::new(), make).await;
@@ -177,11 +179,7 @@ async fn a_handler_sees_the_address_of_the_peer_calling() {
         let peer = conn.peer_addr;
         service_fn(move |msg: Message| async move {
             let val = peer.map_or("unknown".to_owned(), |p| p.to_string());
-            Ok::<_, Error>(Resp {
-                uid: msg.uid,
-                val,
-                ..Resp::default()
-            })
+            Ok::<_, Error>(Resp::new(msg.uid, val))
         })
     };
     let s = TestServer::start_per_connection(ServerBuilder::new(), make).await;
@@ -200,7 +198,9 @@ fn a_connection_that_gave_its_buffers_back_reads_the_next_requests_whole() {
         let (client_end, server_end) = tokio::io::duplex(64 * 1024);
         let one =
             futures_util::stream::iter([Ok::<_, io::Error>((server_end, ConnInfo::default()))]);
-        let server = Server::builder().incoming(one.chain(futures_util::stream::pending()));
+        let server = Server::builder()
+            .incoming(one.chain(futures_util::stream::pending()))
+            .unwrap();
         tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
         let conn = jsonmux::Connection::new(client_end);
         for (i, idle) in [0, 5, 5].into_iter().enumerate() {

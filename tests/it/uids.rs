@@ -18,10 +18,10 @@ use crate::support::time::{bounded, eventually, with_paused_clock};
 
 /// A client of `builder` with three connections to `server`, once all are up.
 async fn three_up(builder: ClientBuilder, server: &TestServer) -> Client {
-    let client = builder.pool_size(3).unwrap().connect(server.addr).await;
+    let client = builder.pool_size(3).connect(server.addr).await;
     let client = client.unwrap();
     eventually("3 connections up", || {
-        client.pool().endpoints()[0].connections == 3
+        client.endpoints().status()[0].connections == 3
     })
     .await;
     client
@@ -60,7 +60,7 @@ per_engine! {
             server.gates.open("f2");
             let f2 = fillers.remove(2);
             assert_eq!(f2.await.unwrap().uid, "f2");
-            assert_eq!(client.pool().endpoints()[0].connections, 3);
+            assert_eq!(client.endpoints().status()[0].connections, 3);
 
             let retry = send(&client, "x", "again").await.await.unwrap();
             assert_eq!(
@@ -114,18 +114,13 @@ per_engine! {
             let first = framed.next().await.unwrap().unwrap();
             let second = framed.next().await.unwrap().unwrap();
             for req in [&second, &first] {
-                let resp = Resp {
-                    uid: req.uid.clone(),
-                    val: format!("answer to {}", req.val),
-                    ..Resp::default()
-                };
+                let resp = Resp::new(req.uid.clone(), format!("answer to {}", req.val));
                 framed.send(resp).await.unwrap();
             }
             [first.uid, second.uid]
         });
         let client = ClientBuilder::new().engine(engine)
             .pool_size(1)
-            .unwrap()
             .uid_mode(UidMode::Tagged)
             .connect(addr)
             .await
@@ -137,16 +132,8 @@ per_engine! {
         assert_eq!(
             (one.unwrap(), two.unwrap()),
             (
-                Resp {
-                    uid: "same".into(),
-                    val: "answer to one".into(),
-                    ..Resp::default()
-                },
-                Resp {
-                    uid: "same".into(),
-                    val: "answer to two".into(),
-                    ..Resp::default()
-                }
+                Resp::new("same", "answer to one"),
+                Resp::new("same", "answer to two")
             )
         );
         let [wire_one, wire_two] = bounded("the peer", peer).await.unwrap();

@@ -16,10 +16,13 @@ fn socket_path(test: &str) -> PathBuf {
     path
 }
 
-/// Serves the seed's service at `path` until the returned sender fires.
+/// Serves `HelloService` at `path` until the returned sender fires.
 async fn serve_at(
     path: &PathBuf,
-) -> (oneshot::Sender<()>, tokio::task::JoinHandle<io::Result<()>>) {
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), jsonmux::Error>>,
+) {
     let server = Server::builder().bind_unix(path).await.unwrap();
     assert_eq!(server.endpoint().unwrap(), Addr::Unix(path.clone()));
     let (stop, stopped) = oneshot::channel::<()>();
@@ -64,7 +67,10 @@ async fn binding_replaces_a_stale_socket_file_but_not_a_live_one() {
 
     let (stop, serving) = serve_at(&path).await;
     let taken = Server::builder().bind_unix(&path).await.unwrap_err();
-    assert_eq!(taken.kind(), io::ErrorKind::AddrInUse);
+    assert!(
+        matches!(&taken, jsonmux::Error::Bind(e) if e.kind() == io::ErrorKind::AddrInUse),
+        "{taken:?}"
+    );
 
     let conn = Connection::connect(Addr::Unix(path.clone())).await.unwrap();
     let resp = conn.oneshot(Message::new("bare", "conn")).await.unwrap();

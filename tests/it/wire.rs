@@ -100,7 +100,7 @@ per_engine! {
     async fn an_over_limit_frame_gets_an_error_answer_and_a_close_while_others_are_served(
         engine: Engine,
     ) {
-        let builder = ServerBuilder::new().engine(engine).max_frame_len(1024).unwrap();
+        let builder = ServerBuilder::new().engine(engine).max_frame_len(1024);
         let server = TestServer::start_with(builder).await;
         let mut bystander = Raw::connect(server.addr).await;
         let mut hostile = Raw::connect(server.addr).await;

@@ -300,11 +300,9 @@ fn code() -> impl Strategy<Value = Code> {
 pub(crate) fn resp() -> impl Strategy<Value = Resp> {
     let fields = (text(24), text(24), text(40));
     let error = (prop::option::of(text(24)), prop::option::of(code()));
-    (fields, error).prop_map(|((uid, val, ts), (error, code))| Resp {
-        uid,
-        val,
-        ts,
-        error,
-        code,
+    (fields, error).prop_map(|((uid, val, ts), (error, code))| {
+        let mut resp = Resp::new(uid, val);
+        (resp.ts, resp.error, resp.code) = (ts, error, code);
+        resp
     })
 }

@@ -4,18 +4,16 @@
 
 use std::time::Duration;
 
-use super::{invalid, ClientBuilder};
-use crate::connection::UidMode;
-use crate::{Engine, Error};
+use super::ClientBuilder;
+use crate::client::UidMode;
+use crate::Engine;
 
 impl ClientBuilder {
     /// What drives each connection: jsonmux's own engine, or tokio-tower's
     /// `multiplex::Client` behind a `Buffer` ([`Engine::TokioTower`], with
     /// the cargo feature `tokio-tower`). Every guarantee, option, the pool,
-    /// reconnect and dead-peer detection are the same on both; jsonmux's
-    /// is the faster (PERFORMANCE.md compares them), tokio-tower's the
-    /// shape the product brief names.
-    /// Default: [`Engine::Jsonmux`].
+    /// reconnect and dead-peer detection are the same on both; [`Engine`]
+    /// says what each costs. Default: [`Engine::Jsonmux`].
     ///
     /// ```
     /// # #[cfg(feature = "tokio-tower")]
@@ -27,76 +25,42 @@ impl ClientBuilder {
     }
 
     /// Largest answer accepted, in bytes; a larger one closes its
-    /// connection with [`Error::Protocol`] ([`CodecError::FrameTooLarge`](crate::CodecError::FrameTooLarge)).
-    /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for 0.
+    /// connection ([`CloseReason::Protocol`](crate::CloseReason::Protocol),
+    /// [`CodecError::FrameTooLarge`](crate::CodecError::FrameTooLarge)).
+    /// Default: 1 MiB.
     ///
     /// ```
-    /// let b = jsonmux::ClientBuilder::new().max_frame_len(64 * 1024)?;
-    /// assert!(jsonmux::ClientBuilder::new().max_frame_len(0).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().max_frame_len(64 * 1024);
     /// ```
-    pub fn max_frame_len(mut self, bytes: usize) -> Result<Self, Error> {
-        if bytes == 0 {
-            return Err(invalid("max_frame_len", "must be at least 1 byte"));
-        }
+    pub fn max_frame_len(mut self, bytes: usize) -> Self {
         self.opts.pool.connection.max_frame_len = bytes;
-        Ok(self)
+        self
     }
 
-    /// A connection with requests waiting and nothing received for this
-    /// long is closed ([`Error::PeerSilent`]) and replaced; `None` turns
-    /// the check off. Default: [`DEFAULT_READ_TIMEOUT`](crate::client::DEFAULT_READ_TIMEOUT).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(Duration::ZERO)`, which would
-    /// close every connection with a call waiting.
+    /// A connection with requests waiting and no answer to any of them
+    /// for this long is closed ([`CloseReason::PeerSilent`](crate::CloseReason::PeerSilent))
+    /// and replaced; `None` turns the check off. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().read_timeout(Some(Duration::from_secs(5)))?;
-    /// assert!(jsonmux::ClientBuilder::new().read_timeout(Some(Duration::ZERO)).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().read_timeout(Some(Duration::from_secs(5)));
     /// ```
-    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Result<Self, Error> {
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(invalid(
-                "read_timeout",
-                "must be above zero, or None for no check",
-            ));
-        }
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.opts.pool.connection.read_timeout = timeout;
-        Ok(self)
+        self
     }
 
     /// A connection on which this many calls in a row time out (with no
-    /// answer in between) is closed ([`Error::TooManyTimeouts`]) and
-    /// replaced; `None` turns the check off.
-    /// Default: [`DEFAULT_MAX_CONSECUTIVE_TIMEOUTS`](crate::client::DEFAULT_MAX_CONSECUTIVE_TIMEOUTS).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(0)`, which would close every
-    /// connection, idle ones too.
+    /// answer in between) is closed
+    /// ([`CloseReason::TooManyTimeouts`](crate::CloseReason::TooManyTimeouts))
+    /// and replaced; `None` turns the check off. Default: 16.
     ///
     /// ```
-    /// let b = jsonmux::ClientBuilder::new().max_consecutive_timeouts(Some(4))?;
-    /// assert!(jsonmux::ClientBuilder::new().max_consecutive_timeouts(Some(0)).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().max_consecutive_timeouts(Some(4));
     /// ```
-    pub fn max_consecutive_timeouts(mut self, max: Option<usize>) -> Result<Self, Error> {
-        if max == Some(0) {
-            return Err(invalid(
-                "max_consecutive_timeouts",
-                "must be at least 1, or None for no check",
-            ));
-        }
+    pub fn max_consecutive_timeouts(mut self, max: Option<usize>) -> Self {
         self.opts.pool.connection.max_consecutive_timeouts = max;
-        Ok(self)
+        self
     }
 
     /// Busy polling, for latency at light load: a connection waiting
@@ -106,7 +70,7 @@ impl ClientBuilder {
     /// It costs CPU while calls wait; PERFORMANCE.md measures what it
     /// saves and costs, here and on the server
     /// ([`ServerBuilder::busy_poll`](crate::ServerBuilder::busy_poll)).
-    /// Default: [`DEFAULT_BUSY_POLL`](crate::client::DEFAULT_BUSY_POLL) (off).
+    /// Default: `None`.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -133,115 +97,68 @@ impl ClientBuilder {
     }
 
     /// A connection with requests waiting to be written and a peer that
-    /// takes no bytes for this long is closed ([`Error::PeerNotReading`])
-    /// and replaced; `None` turns the check off.
-    /// Default: [`DEFAULT_WRITE_TIMEOUT`](crate::client::DEFAULT_WRITE_TIMEOUT).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(Duration::ZERO)`, which would
-    /// close every connection whose socket buffer is full for an instant.
+    /// takes no bytes for this long is closed
+    /// ([`CloseReason::PeerNotReading`](crate::CloseReason::PeerNotReading))
+    /// and replaced; `None` turns the check off. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().write_timeout(Some(Duration::from_secs(5)))?;
-    /// assert!(jsonmux::ClientBuilder::new().write_timeout(Some(Duration::ZERO)).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().write_timeout(Some(Duration::from_secs(5)));
     /// ```
-    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Result<Self, Error> {
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(invalid(
-                "write_timeout",
-                "must be above zero, or None for no check",
-            ));
-        }
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.opts.pool.connection.write_timeout = timeout;
-        Ok(self)
+        self
     }
 
     /// Bytes of requests a connection queues for its peer, at most (give
     /// or take one request): a call past it waits in its own future for
     /// room, its deadline running, and a call given up on while it waits
     /// leaves nothing behind. Bounds the memory a peer that stops reading
-    /// can hold. Default: [`DEFAULT_MAX_QUEUED_BYTES`](crate::client::DEFAULT_MAX_QUEUED_BYTES).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for 0, which would queue nothing.
+    /// can hold. Default: 4 MiB.
     ///
     /// ```
-    /// let b = jsonmux::ClientBuilder::new().max_queued_bytes(1024 * 1024)?;
-    /// assert!(jsonmux::ClientBuilder::new().max_queued_bytes(0).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().max_queued_bytes(1024 * 1024);
     /// ```
-    pub fn max_queued_bytes(mut self, bytes: usize) -> Result<Self, Error> {
-        if bytes == 0 {
-            return Err(invalid("max_queued_bytes", "must be at least 1 byte"));
-        }
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
         self.opts.pool.connection.max_queued_bytes = bytes;
-        Ok(self)
+        self
     }
 
     /// How long a call given up on keeps its `Uid` reserved for its late
     /// answer: once an answer is due this long, its connection is retired
-    /// ([`Error::AnswersOverdue`]): it takes no new call, finishes its
-    /// calls in flight and closes, and a pool dials its replacement. A late
-    /// answer gets at least this long to come, and no reservation lives
-    /// more than twice it. `None`: reservations wait for their answers as
-    /// long as the connection lives. Keep it well above the request
-    /// timeout. Default: [`DEFAULT_ABANDONED_TIMEOUT`](crate::client::DEFAULT_ABANDONED_TIMEOUT).
+    /// ([`CloseReason::AnswersOverdue`](crate::CloseReason::AnswersOverdue)):
+    /// it takes no new call, finishes its calls in flight and closes, and a
+    /// pool dials its replacement. A late answer gets at least this long to
+    /// come, and no reservation lives more than twice it. `None`:
+    /// reservations wait for their answers as long as the connection lives.
+    /// Keep it well above the request timeout. Default: 60 s.
     ///
     /// The reservation is what keeps a late answer from reaching a later
     /// call with the same `Uid` (see [`Connection`](crate::Connection)), so
     /// it is never dropped while the connection takes calls: the
     /// connection goes, with every reservation, instead.
     ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(Duration::ZERO)`.
-    ///
     /// ```
     /// # use std::time::Duration;
-    /// let b = jsonmux::ClientBuilder::new().abandoned_timeout(Some(Duration::from_secs(30)))?;
-    /// assert!(jsonmux::ClientBuilder::new().abandoned_timeout(Some(Duration::ZERO)).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().abandoned_timeout(Some(Duration::from_secs(30)));
     /// ```
-    pub fn abandoned_timeout(mut self, timeout: Option<Duration>) -> Result<Self, Error> {
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(invalid(
-                "abandoned_timeout",
-                "must be above zero, or None for no limit",
-            ));
-        }
+    pub fn abandoned_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.opts.pool.connection.abandoned_timeout = timeout;
-        Ok(self)
+        self
     }
 
     /// How many calls given up on may keep their `Uid`s reserved for late
     /// answers on one connection: at this many, it is retired
-    /// ([`Error::AnswersOverdue`]), as for
-    /// [`abandoned_timeout`](Self::abandoned_timeout). Bounds the memory a
-    /// peer that drops requests can hold. `None`: no limit.
-    /// Default: [`DEFAULT_MAX_ABANDONED`](crate::client::DEFAULT_MAX_ABANDONED).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(0)`, which would retire a
-    /// connection at its first call given up on.
+    /// ([`CloseReason::AnswersOverdue`](crate::CloseReason::AnswersOverdue)),
+    /// as for [`abandoned_timeout`](Self::abandoned_timeout). Bounds the
+    /// memory a peer that drops requests can hold. `None`: no limit.
+    /// Default: 1024.
     ///
     /// ```
-    /// let b = jsonmux::ClientBuilder::new().max_abandoned(Some(256))?;
-    /// assert!(jsonmux::ClientBuilder::new().max_abandoned(Some(0)).is_err());
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::ClientBuilder::new().max_abandoned(Some(256));
     /// ```
-    pub fn max_abandoned(mut self, max: Option<usize>) -> Result<Self, Error> {
-        if max == Some(0) {
-            return Err(invalid(
-                "max_abandoned",
-                "must be at least 1, or None for no limit",
-            ));
-        }
+    pub fn max_abandoned(mut self, max: Option<usize>) -> Self {
         self.opts.pool.connection.max_abandoned = max;
-        Ok(self)
+        self
     }
 }

@@ -2,7 +2,6 @@
 
 use super::ClientBuilder;
 use crate::tls::ClientTls;
-use crate::Error;
 
 impl ClientBuilder {
     /// Speaks TLS over every connection: the server's certificate must
@@ -10,21 +9,24 @@ impl ClientBuilder {
     /// [`server_name`](ClientTls::server_name)); a client certificate in it
     /// is shown to a server that asks (mutual TLS). The handshake counts
     /// against the [dial timeout](Self::dial_timeout), and a failed one is
-    /// a failed dial ([`Error::Tls`]), retried with backoff like any other.
-    /// Default: none, plain TCP (the seed's wire).
+    /// a failed dial ([`Error::Tls`](crate::Error::Tls)), retried with
+    /// backoff like any other. Default: none, plain TCP.
     ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] if `tls` trusts no CA; [`Error::Tls`] if its
-    /// client key does not fit its certificate.
+    /// The terminal call reads the certificates and keys, and fails with
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption) if `tls`
+    /// trusts no CA, or [`Error::Tls`](crate::Error::Tls) if a file cannot
+    /// be read or the client's key does not fit its certificate.
     ///
     /// ```
     /// use jsonmux::tls::ClientTls;
     ///
-    /// assert!(jsonmux::ClientBuilder::new().tls(ClientTls::new()).is_err()); // trusts nothing
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let b = jsonmux::ClientBuilder::new().tls(ClientTls::new()); // trusts nothing
+    /// assert!(b.connect("127.0.0.1:3443").await.is_err());
+    /// # }
     /// ```
-    pub fn tls(mut self, tls: ClientTls) -> Result<Self, Error> {
-        self.opts.pool.dialer.tls = Some(tls.build()?);
-        Ok(self)
+    pub fn tls(mut self, tls: ClientTls) -> Self {
+        self.tls = Some(tls);
+        self
     }
 }

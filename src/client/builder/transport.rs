@@ -44,7 +44,7 @@ impl ClientBuilder {
 
     /// Deadline for connecting: resolving, connecting and the TLS
     /// handshake, together (or whatever a [connector](Self::connector) does).
-    /// Default: [`DEFAULT_DIAL_TIMEOUT`](crate::client::DEFAULT_DIAL_TIMEOUT).
+    /// Default: 3 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -56,7 +56,7 @@ impl ClientBuilder {
     }
 
     /// Idle time before the first TCP keepalive probe; `None` turns
-    /// keepalive off. Default: [`DEFAULT_KEEPALIVE_TIME`](crate::client::DEFAULT_KEEPALIVE_TIME).
+    /// keepalive off. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -67,8 +67,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Time between keepalive probes.
-    /// Default: [`DEFAULT_KEEPALIVE_INTERVAL`](crate::client::DEFAULT_KEEPALIVE_INTERVAL).
+    /// Time between keepalive probes. Default: 10 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -79,8 +78,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Unanswered probes before the kernel drops the connection.
-    /// Default: [`DEFAULT_KEEPALIVE_RETRIES`](crate::client::DEFAULT_KEEPALIVE_RETRIES).
+    /// Unanswered probes before the kernel drops the connection. Default: 3.
     ///
     /// ```
     /// let b = jsonmux::ClientBuilder::new().keepalive_retries(5);
@@ -101,7 +99,8 @@ impl ClientBuilder {
     }
 
     /// `SO_LINGER`; `Some(Duration::ZERO)` makes close send a reset, as
-    /// the seed does. Default: `None` (the system's orderly close).
+    /// the Go peers do (the one option where zero means something).
+    /// Default: `None` (the system's orderly close).
     ///
     /// ```
     /// # use std::time::Duration;
@@ -113,8 +112,7 @@ impl ClientBuilder {
     }
 
     /// `TCP_USER_TIMEOUT` (Linux): data unacknowledged this long closes
-    /// the connection; `None` for the system's default.
-    /// Default: [`DEFAULT_TCP_USER_TIMEOUT`](crate::client::DEFAULT_TCP_USER_TIMEOUT).
+    /// the connection; `None` for the system's default. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;

@@ -50,7 +50,7 @@ fn silence_with_callers_waiting_is_fatal_once_it_reaches_the_read_timeout() {
     assert!(h.check(t0 + 9 * SEC, &mut f).is_none());
     let dead = h.check(t0 + 10 * SEC, &mut f);
     assert!(
-        matches!(dead, Some(Verdict::Dead(Error::PeerSilent(d))) if d == 10 * SEC),
+        matches!(dead, Some(Verdict::Dead(CloseReason::PeerSilent(d))) if d == 10 * SEC),
         "{dead:?}"
     );
 }
@@ -95,7 +95,7 @@ fn calls_that_give_up_one_after_the_other_add_up_to_a_silent_peer() {
     assert!(h.check(t0 + 9 * SEC, &mut f).is_none());
     let dead = h.check(t0 + 10 * SEC, &mut f);
     assert!(
-        matches!(dead, Some(Verdict::Dead(Error::PeerSilent(d))) if d == 10 * SEC),
+        matches!(dead, Some(Verdict::Dead(CloseReason::PeerSilent(d))) if d == 10 * SEC),
         "{dead:?}"
     );
 }
@@ -161,7 +161,7 @@ fn timeouts_in_a_row_are_fatal_at_the_limit_and_only_a_wanted_answer_ends_the_st
     h.abandoned(t0, false);
     let dead = h.check(t0, &mut f);
     assert!(
-        matches!(dead, Some(Verdict::Dead(Error::TooManyTimeouts(3)))),
+        matches!(dead, Some(Verdict::Dead(CloseReason::TooManyTimeouts(3)))),
         "{dead:?}"
     );
 }
@@ -180,7 +180,7 @@ fn silence_is_reported_before_the_streak() {
     h.abandoned(t0, false);
     let dead = h.check(t0 + SEC, &mut f);
     assert!(
-        matches!(dead, Some(Verdict::Dead(Error::PeerSilent(_)))),
+        matches!(dead, Some(Verdict::Dead(CloseReason::PeerSilent(_)))),
         "{dead:?}"
     );
 }
@@ -205,7 +205,7 @@ fn a_peer_that_takes_no_bytes_for_the_write_timeout_is_dead() {
     );
     let dead = h.check(t0 + 9 * SEC, &mut f);
     assert!(
-        matches!(dead, Some(Verdict::Dead(Error::PeerNotReading(d))) if d == 5 * SEC),
+        matches!(dead, Some(Verdict::Dead(CloseReason::PeerNotReading(d))) if d == 5 * SEC),
         "{dead:?}"
     );
     h.write_blocked(None);
@@ -225,7 +225,7 @@ fn too_many_reservations_retire_the_connection() {
     assert!(h.too_many_reserved(3).is_none());
     assert!(matches!(
         h.too_many_reserved(4),
-        Some(Error::AnswersOverdue(4))
+        Some(CloseReason::AnswersOverdue(4))
     ));
     let unlimited = health(off(), t0);
     assert!(unlimited.too_many_reserved(usize::MAX).is_none());
@@ -256,7 +256,7 @@ fn a_reservation_that_lives_through_a_whole_abandoned_timeout_retires_the_connec
     );
     let spent = h.check(t0 + 20 * SEC, &mut f);
     assert!(
-        matches!(spent, Some(Verdict::Retire(Error::AnswersOverdue(1)))),
+        matches!(spent, Some(Verdict::Retire(CloseReason::AnswersOverdue(1)))),
         "at most twice the timeout: {spent:?}"
     );
 }

@@ -4,24 +4,29 @@
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use crate::Error;
+use crate::{CloseReason, Error};
 
 impl Shared {
     /// Records why the connection ended; the first cause wins.
-    pub(crate) fn set_cause(&self, e: Error) {
+    pub(crate) fn set_cause(&self, e: CloseReason) {
         if self.cause.set(e).is_ok() {
             self.ended.cancel();
         }
     }
 
     /// Why the connection ended, once it has.
-    pub(crate) fn cause(&self) -> Option<&Error> {
+    pub(crate) fn cause(&self) -> Option<&CloseReason> {
         self.cause.get()
     }
 
     /// The error a request gets when the connection died under it.
     pub(crate) fn closed_error(&self) -> Error {
-        Error::closed(self.cause.get().cloned().unwrap_or(Error::ClientClosed))
+        Error::Closed(
+            self.cause
+                .get()
+                .cloned()
+                .unwrap_or(CloseReason::ClientClosed),
+        )
     }
 
     /// True once the connection has ended (with a recorded cause).
@@ -42,7 +47,7 @@ impl Shared {
 
     /// Ends the connection from outside: every request in flight fails
     /// with `Closed(cause)`.
-    pub(crate) fn abort(&self, cause: Error) {
+    pub(crate) fn abort(&self, cause: CloseReason) {
         self.set_cause(cause);
         self.kill.cancel();
     }

@@ -26,7 +26,7 @@ fn a_drain_refuses_new_calls_and_ends_the_connection_after_the_last_one() {
     let s = shared();
     let (_, mut a) = begin(&s, "a").unwrap();
     let (b, _rx) = begin(&s, "b").unwrap();
-    s.drain(Error::ClientClosed);
+    s.drain(CloseReason::ClientClosed);
     assert!(s.is_draining());
     assert!(matches!(begin(&s, "c"), Err(Refused::Draining)));
     s.route(answer_to("a"), None);
@@ -34,13 +34,13 @@ fn a_drain_refuses_new_calls_and_ends_the_connection_after_the_last_one() {
     assert!(!s.kill().is_cancelled(), "b is in flight");
     s.abandon(&b);
     assert!(s.kill().is_cancelled(), "the last caller gave up");
-    assert!(matches!(s.cause(), Some(Error::ClientClosed)));
+    assert!(matches!(s.cause(), Some(CloseReason::ClientClosed)));
 }
 
 #[test]
 fn a_drain_with_nothing_in_flight_ends_the_connection_at_once() {
     let s = shared();
-    s.drain(Error::ClientClosed);
+    s.drain(CloseReason::ClientClosed);
     assert!(s.kill().is_cancelled());
     assert!(s.is_closed());
 }
@@ -57,10 +57,9 @@ fn a_going_away_notice_starts_the_drain_and_reaches_no_caller() {
     );
     assert!(!s.is_closed(), "that call is still in flight");
     let refused = s.refusal(Refused::Draining, "late");
-    let cause = std::error::Error::source(&refused).and_then(|c| c.downcast_ref::<Error>());
     let going_away = matches!(
-        cause,
-        Some(Error::Server {
+        refused,
+        Error::Closed(CloseReason::Server {
             code: Code::GoingAway,
             ..
         })
@@ -72,7 +71,7 @@ fn a_going_away_notice_starts_the_drain_and_reaches_no_caller() {
 fn the_last_answer_of_a_draining_connection_ends_it() {
     let s = shared();
     let (_, mut b) = begin(&s, "b").unwrap();
-    s.drain(Error::ClientClosed);
+    s.drain(CloseReason::ClientClosed);
     assert!(!s.kill().is_cancelled(), "b is in flight");
     s.route(answer_to("b"), None);
     assert_eq!(b.try_recv().unwrap().uid, "b", "answered first");
@@ -87,7 +86,7 @@ fn the_servers_word_that_no_caller_claims_is_the_connections_cause() {
     let cause = s.cause().expect("the connection's cause");
     let bad_request = matches!(
         cause,
-        Error::Server {
+        CloseReason::Server {
             code: Code::BadRequest,
             ..
         }
@@ -130,9 +129,12 @@ fn answers_to_uids_never_sent_are_not_progress() {
     s.abandon(&c);
     s.route(answer_to("ghost"), Some(t0 + Duration::from_secs(12)));
     let dead = s.check(t0 + Duration::from_secs(12));
-    assert!(matches!(dead, Some(Error::TooManyTimeouts(2))), "{dead:?}");
+    assert!(
+        matches!(dead, Some(CloseReason::TooManyTimeouts(2))),
+        "{dead:?}"
+    );
     let dead = s.check(t0 + Duration::from_secs(18));
-    assert!(matches!(dead, Some(Error::PeerSilent(_))), "{dead:?}");
+    assert!(matches!(dead, Some(CloseReason::PeerSilent(_))), "{dead:?}");
 }
 
 #[test]
@@ -152,7 +154,7 @@ fn too_many_reservations_retire_the_connection() {
     assert!(matches!(begin(&s, "d"), Err(Refused::Draining)));
     s.route(answer_to("c"), None);
     assert_eq!(waiting.try_recv().unwrap().uid, "c");
-    assert!(matches!(s.cause(), Some(Error::AnswersOverdue(2))));
+    assert!(matches!(s.cause(), Some(CloseReason::AnswersOverdue(2))));
 }
 
 #[test]
@@ -171,7 +173,7 @@ fn overdue_reservations_retire_the_connection_at_a_check() {
         s.check(t0 + Duration::from_secs(20)).is_none(),
         "drained, not dead"
     );
-    assert!(matches!(s.cause(), Some(Error::AnswersOverdue(1))));
+    assert!(matches!(s.cause(), Some(CloseReason::AnswersOverdue(1))));
 }
 
 #[test]

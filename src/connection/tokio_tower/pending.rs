@@ -11,7 +11,7 @@ use super::tags::Tagged;
 use super::transport::Transport;
 use crate::connection::inflight::Caller;
 use crate::connection::shared::Shared;
-use crate::{Error, Resp};
+use crate::{CloseReason, Resp};
 
 /// tokio-tower's handles on the calls on the wire, kept in the shared
 /// in-flight table, beside the calls' `Uid`s: one table for both engines.
@@ -72,7 +72,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for P
 impl Drop for PendingInTable {
     fn drop(&mut self) {
         // The cause first, then the callers' handles.
-        self.shared.set_cause(Error::ClientClosed);
+        self.shared.set_cause(CloseReason::ClientClosed);
         self.shared.close();
         if let Some(cause) = self.shared.cause() {
             tracing::debug!(error = %cause, "connection ended");

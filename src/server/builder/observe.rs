@@ -9,7 +9,7 @@ impl ServerBuilder {
     /// a handler emits carries both as long as the subscriber takes spans
     /// of this level: at `INFO`, a handler's `info!` says which request
     /// and which peer it is about. Default:
-    /// [`DEFAULT_SPAN_LEVEL`](crate::server::DEFAULT_SPAN_LEVEL) (`DEBUG`).
+    /// `DEBUG`.
     ///
     /// ```
     /// let b = jsonmux::Server::builder().span_level(tracing::Level::INFO);

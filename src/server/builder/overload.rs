@@ -9,7 +9,7 @@ impl ServerBuilder {
     /// or its service is not ready: [`Overload::Shed`] answers it
     /// `overloaded` at once, [`Overload::Queue`] stops reading the
     /// connection until a place frees. Default:
-    /// [`DEFAULT_OVERLOAD`](crate::server::DEFAULT_OVERLOAD) (shed; [`Overload`]
+    /// [`Overload::Shed`] ([`Overload`]
     /// says why).
     ///
     /// ```

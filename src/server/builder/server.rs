@@ -13,8 +13,8 @@ use tower::{BoxError, Service};
 use super::ServerBuilder;
 use crate::server::incoming::Listener;
 use crate::server::options::ServerOptions;
-use crate::server::stats::ServerStats;
-use crate::{Addr, ConnInfo, Message, Resp};
+use crate::server::stats::StatsHandle;
+use crate::{Addr, ConnInfo, Error, Message, Resp};
 
 /// A source of connections (a bound [`Listener`] by default, or any stream
 /// of accepted connections from [`ServerBuilder::incoming`]) ready to
@@ -28,9 +28,20 @@ use crate::{Addr, ConnInfo, Message, Resp};
 /// that request only, and every answer carries its request's `Uid`,
 /// whatever the handler put in it.
 pub struct Server<I = Listener> {
-    pub(super) incoming: I,
-    pub(super) opts: ServerOptions,
-    pub(super) stats: ServerStats,
+    incoming: I,
+    opts: ServerOptions,
+    stats: StatsHandle,
+}
+
+impl<I> Server<I> {
+    /// A server of `incoming`'s connections, with options already checked.
+    pub(super) fn new(incoming: I, opts: ServerOptions) -> Self {
+        Server {
+            incoming,
+            opts,
+            stats: StatsHandle::default(),
+        }
+    }
 }
 
 impl Server {
@@ -52,7 +63,7 @@ impl Server {
     /// The address clients connect to: `ip:port`, or `unix:/path`.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let path = std::env::temp_dir().join(format!("jsonmux-doc-{}.sock", std::process::id()));
     /// let server = jsonmux::Server::builder().bind_unix(&path).await?;
     /// assert_eq!(server.endpoint()?, jsonmux::Addr::Unix(path));
@@ -68,8 +79,18 @@ impl Server {
 }
 
 impl<I> Server<I> {
-    /// The server's live counters; read them while it serves.
-    pub fn stats(&self) -> ServerStats {
+    /// A handle on the server's live counters: take it before
+    /// [`serve`](Server::serve), read it while the server serves.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+    /// let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// let stats = server.stats();
+    /// tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// assert_eq!(stats.snapshot().requests, 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn stats(&self) -> StatsHandle {
         self.stats.clone()
     }
 
@@ -80,8 +101,8 @@ impl<I> Server<I> {
     /// The drain loses nothing a client sent in time: the listener closes
     /// at once (a new server can take the port), and every connection is
     /// sent a going-away notice (an error answer with an empty `Uid` and
-    /// code [`going_away`](crate::Code::GoingAway), which the seed's Go
-    /// client ignores). A connection keeps reading and answering for the
+    /// code [`going_away`](crate::Code::GoingAway), which the Go client
+    /// ignores). A connection keeps reading and answering for the
     /// [`drain_grace`](ServerBuilder::drain_grace), and closes once it is
     /// quiet: nothing in flight, and the client has closed its side (a
     /// jsonmux client does as soon as its calls in flight are answered) or
@@ -102,7 +123,7 @@ impl<I> Server<I> {
     /// ```
     /// use jsonmux::{HelloService, Server};
     ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let server = Server::builder().bind("127.0.0.1:0").await?;
     /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     /// let serving = tokio::spawn(server.serve(HelloService, stopped));
@@ -116,7 +137,7 @@ impl<I> Server<I> {
     ///
     /// None today: accept errors are logged and retried with backoff. The
     /// `Result` leaves room for fatal listener errors.
-    pub async fn serve<S, T, E>(self, svc: S, shutdown: impl Future) -> io::Result<()>
+    pub async fn serve<S, T, E>(self, svc: S, shutdown: impl Future) -> Result<(), Error>
     where
         I: Stream<Item = Result<(T, ConnInfo), E>>,
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
@@ -149,13 +170,12 @@ impl<I> Server<I> {
     /// ```
     /// use jsonmux::{ConnInfo, Message, Resp, Server};
     ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let server = Server::builder().bind("127.0.0.1:0").await?;
     /// let make = |conn: &ConnInfo| {
     ///     let peer = conn.peer_addr;
     ///     tower::service_fn(move |msg: Message| async move {
-    ///         let val = format!("you are {peer:?}");
-    ///         Ok::<_, std::convert::Infallible>(Resp { uid: msg.uid, val, ..Resp::default() })
+    ///         Ok::<_, std::convert::Infallible>(Resp::new(msg.uid, format!("you are {peer:?}")))
     ///     })
     /// };
     /// let serving = tokio::spawn(server.serve_with(make, async {}));
@@ -166,7 +186,7 @@ impl<I> Server<I> {
     /// # Errors
     ///
     /// As [`serve`](Server::serve).
-    pub async fn serve_with<F, S, T, E>(self, make: F, shutdown: impl Future) -> io::Result<()>
+    pub async fn serve_with<F, S, T, E>(self, make: F, shutdown: impl Future) -> Result<(), Error>
     where
         I: Stream<Item = Result<(T, ConnInfo), E>>,
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,

@@ -2,7 +2,6 @@
 
 use super::ServerBuilder;
 use crate::tls::ServerTls;
-use crate::Error;
 
 impl ServerBuilder {
     /// Speaks TLS on every connection, with the certificate of `tls` and,
@@ -14,22 +13,23 @@ impl ServerBuilder {
     /// out is closed and counted (`tls_handshake_failures`,
     /// `tls_handshake_timeouts`). A client over the connection limit is
     /// closed without a last answer (it could not read one before its
-    /// handshake). Default: none, plain TCP (the seed's wire).
+    /// handshake). Default: none, plain TCP.
     ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if the key does not fit the certificate, or a client
-    /// CA certificate cannot verify clients.
+    /// The terminal call reads the certificates and keys, and fails with
+    /// [`Error::Tls`](crate::Error::Tls) if one cannot be read, the key
+    /// does not fit the certificate, or a client CA certificate cannot
+    /// verify clients.
     ///
     /// ```no_run
     /// use jsonmux::tls::ServerTls;
     ///
-    /// let tls = ServerTls::from_pem_files("server.pem", "server.key")?;
-    /// let b = jsonmux::Server::builder().tls(tls)?;
-    /// # Ok::<(), jsonmux::Error>(())
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+    /// let tls = ServerTls::from_pem_files("server.pem", "server.key");
+    /// let server = jsonmux::Server::builder().tls(tls).bind("127.0.0.1:3443").await?;
+    /// # Ok(()) }
     /// ```
-    pub fn tls(mut self, tls: ServerTls) -> Result<Self, Error> {
-        self.opts.tls = Some(tls.build()?);
-        Ok(self)
+    pub fn tls(mut self, tls: ServerTls) -> Self {
+        self.tls = Some(tls);
+        self
     }
 }

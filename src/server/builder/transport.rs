@@ -2,14 +2,14 @@
 //! binds, one given to it, or any stream of accepted connections; and TLS
 //! over them (the `tls` feature).
 
-use std::io;
 use std::path::Path;
+use std::sync::Arc;
+
+use futures_core::Stream;
 
 use super::{Server, ServerBuilder};
 use crate::server::incoming::Listener;
-use crate::server::stats::ServerStats;
-use crate::Addr;
-use futures_core::Stream;
+use crate::{Addr, Error};
 
 impl ServerBuilder {
     /// Binds a listener on `addr`: `host:port` (use port 0 for an
@@ -17,7 +17,7 @@ impl ServerBuilder {
     /// [`bind_unix`](Self::bind_unix)).
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
     /// assert!(server.local_addr()?.port() != 0);
     /// # Ok(()) }
@@ -25,9 +25,14 @@ impl ServerBuilder {
     ///
     /// # Errors
     ///
-    /// The bind error, if the address is taken or invalid.
-    pub async fn bind(self, addr: impl Into<Addr>) -> io::Result<Server> {
-        Ok(self.listener(Listener::bind(addr).await?))
+    /// [`Error::InvalidOption`] for an option that cannot be used (checked
+    /// before binding); [`Error::Bind`] if the address is taken or invalid.
+    pub async fn bind(self, addr: impl Into<Addr>) -> Result<Server, Error> {
+        let opts = self.options()?;
+        let listener = Listener::bind(addr)
+            .await
+            .map_err(|e| Error::Bind(Arc::new(e)))?;
+        Ok(Server::new(listener, opts))
     }
 
     /// Binds a Unix domain socket at `path`. A socket file left there by a
@@ -35,7 +40,7 @@ impl ServerBuilder {
     /// is removed when the server stops. Clients reach it as `unix:/path`.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let path = std::env::temp_dir().join(format!("jsonmux-bind-{}.sock", std::process::id()));
     /// let server = jsonmux::Server::builder().bind_unix(&path).await?;
     /// assert_eq!(server.endpoint()?.to_string(), format!("unix:{}", path.display()));
@@ -44,8 +49,8 @@ impl ServerBuilder {
     ///
     /// # Errors
     ///
-    /// The bind error, if the path is taken or cannot be created.
-    pub async fn bind_unix(self, path: impl AsRef<Path>) -> io::Result<Server> {
+    /// As [`bind`](Self::bind).
+    pub async fn bind_unix(self, path: impl AsRef<Path>) -> Result<Server, Error> {
         self.bind(Addr::Unix(path.as_ref().to_owned())).await
     }
 
@@ -53,12 +58,16 @@ impl ServerBuilder {
     /// a [`Listener`].
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    /// let server = jsonmux::Server::builder().listener(listener);
+    /// let server = jsonmux::Server::builder().listener(listener)?;
     /// # Ok(()) }
     /// ```
-    pub fn listener(self, listener: impl Into<Listener>) -> Server {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for an option that cannot be used.
+    pub fn listener(self, listener: impl Into<Listener>) -> Result<Server, Error> {
         self.incoming(listener.into())
     }
 
@@ -80,21 +89,21 @@ impl ServerBuilder {
     /// // One connection, over an in-memory pipe.
     /// let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     /// let incoming = futures_util::stream::iter([Ok::<_, std::io::Error>((server_end, ConnInfo::default()))]);
-    /// let server = Server::builder().incoming(incoming);
+    /// let server = Server::builder().incoming(incoming)?;
     /// tokio::spawn(server.serve(HelloService, std::future::pending::<()>()));
     ///
     /// let resp = jsonmux::Connection::new(client_end).oneshot(Message::new("a", "pig")).await?;
     /// assert_eq!(resp.val, "server: hello, pig");
     /// # Ok(()) }
     /// ```
-    pub fn incoming<I>(self, incoming: I) -> Server<I>
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] for an option that cannot be used.
+    pub fn incoming<I>(self, incoming: I) -> Result<Server<I>, Error>
     where
         I: Stream,
     {
-        Server {
-            incoming,
-            opts: self.opts,
-            stats: ServerStats::default(),
-        }
+        Ok(Server::new(incoming, self.options()?))
     }
 }

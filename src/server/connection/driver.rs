@@ -14,7 +14,7 @@ use tower::{BoxError, Service};
 use super::framing::{Framing, Read};
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
-use crate::server::stats::ServerStats;
+use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// Spare future slots a connection keeps for reuse.
@@ -47,7 +47,7 @@ pub(crate) async fn serve<S, T>(
     stream: T,
     svc: S,
     opts: &ServerOptions,
-    stats: &ServerStats,
+    stats: &StatsHandle,
     shutdown: CancellationToken,
 ) -> Option<Close>
 where
@@ -70,7 +70,7 @@ where
 struct Driver<'a, S: Service<Message>, T> {
     framing: Framing<T>,
     svc: S,
-    stats: &'a ServerStats,
+    stats: &'a StatsHandle,
     /// At this many requests in flight, stop reading (backpressure).
     max_in_flight: usize,
     /// Handlers that did not answer on their first poll. These are the

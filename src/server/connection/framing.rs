@@ -20,7 +20,7 @@ use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
 use crate::server::shutdown::{self, Drain};
-use crate::server::stats::ServerStats;
+use crate::server::stats::StatsHandle;
 use crate::{CodecError, JsonCodec, Message, Resp};
 
 /// Read buffer given to a connection that wakes up from idle.
@@ -289,7 +289,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     pub(crate) async fn end(
         self,
         ended: Result<Option<Close>, Close>,
-        stats: &ServerStats,
+        stats: &StatsHandle,
         write_timeout: Option<Duration>,
     ) -> Option<Close> {
         match ended {

@@ -21,7 +21,7 @@ use tower::{BoxError, Service};
 use tracing::Instrument;
 
 use super::options::ServerOptions;
-use super::stats::ServerStats;
+use super::stats::StatsHandle;
 use crate::trace::span_at;
 use crate::{ConnInfo, Engine, Message, Resp};
 
@@ -38,7 +38,7 @@ pub(crate) async fn serve_connection<S, T>(
     svc: S,
     info: &ConnInfo,
     opts: &ServerOptions,
-    stats: &ServerStats,
+    stats: &StatsHandle,
     shutdown: CancellationToken,
 ) where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,

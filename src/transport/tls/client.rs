@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
@@ -22,23 +22,32 @@ use crate::{Addr, Error};
 /// for the name dialed (the host of `host:port`, an IP address included),
 /// or for [`server_name`](ClientTls::server_name) when set.
 ///
+/// The setters chain and only record what to use: files are read, and
+/// everything checked, by the builder's terminal call (`connect`, …),
+/// which fails with [`Error::Tls`] (a file that cannot be read or holds no
+/// certificate or key, a key that does not fit its certificate) or
+/// [`Error::InvalidOption`] (no root to trust, a server name that is not
+/// one).
+///
 /// # Examples
 ///
 /// ```no_run
 /// use jsonmux::tls::ClientTls;
 ///
-/// # fn main() -> Result<(), jsonmux::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
 /// let tls = ClientTls::new()
-///     .ca_pem_file("ca.pem")?
-///     .identity_pem_files("client.pem", "client.key")?;
-/// let builder = jsonmux::ClientBuilder::new().tls(tls)?;
+///     .ca_pem_file("ca.pem")
+///     .identity_pem_files("client.pem", "client.key");
+/// let client = jsonmux::ClientBuilder::new().tls(tls).connect("pigs.example:3443").await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 #[must_use]
 pub struct ClientTls {
-    roots: RootCertStore,
-    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
-    server_name: Option<ServerName<'static>>,
+    roots: Vec<Pem>,
+    system_roots: bool,
+    identity: Option<(Pem, Pem)>,
+    server_name: Option<String>,
     /// A whole rustls configuration given as is: roots and identity unused.
     config: Option<Arc<ClientConfig>>,
 }
@@ -49,7 +58,8 @@ impl ClientTls {
     /// or [`system_roots`](ClientTls::system_roots).
     pub fn new() -> Self {
         ClientTls {
-            roots: RootCertStore::empty(),
+            roots: Vec::new(),
+            system_roots: false,
             identity: None,
             server_name: None,
             config: None,
@@ -57,85 +67,53 @@ impl ClientTls {
     }
 
     /// Trusts the CA certificates in a PEM file.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if the file cannot be read or holds no usable certificate.
-    pub fn ca_pem_file(mut self, path: impl AsRef<Path>) -> Result<Self, Error> {
-        Pem::File(path.as_ref()).add_to(&mut self.roots)?;
-        Ok(self)
+    pub fn ca_pem_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.roots.push(Pem::File(path.as_ref().to_owned()));
+        self
     }
 
     /// Trusts the CA certificates in PEM text.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if it holds no usable certificate.
-    pub fn ca_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
-        Pem::Bytes(pem).add_to(&mut self.roots)?;
-        Ok(self)
+    pub fn ca_pem(mut self, pem: &[u8]) -> Self {
+        self.roots.push(Pem::Bytes(pem.to_owned()));
+        self
     }
 
     /// Trusts the system's CA certificates (on Linux, the OpenSSL bundle:
-    /// `SSL_CERT_FILE`, `SSL_CERT_DIR` or the distribution's usual paths).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if none can be loaded.
-    pub fn system_roots(mut self) -> Result<Self, Error> {
-        let found = rustls_native_certs::load_native_certs();
-        let (added, _) = self.roots.add_parsable_certificates(found.certs);
-        if added == 0 {
-            let why = match found.errors.into_iter().next() {
-                Some(e) => return Err(setup_error("loading the system's CA certificates", e)),
-                None => "no CA certificate found on this system",
-            };
-            return Err(setup_failed(why));
-        }
-        Ok(self)
+    /// `SSL_CERT_FILE`, `SSL_CERT_DIR` or the distribution's usual paths);
+    /// none found is an [`Error::Tls`].
+    pub fn system_roots(mut self) -> Self {
+        self.system_roots = true;
+        self
     }
 
     /// The name the server's certificate must be valid for, and the one
     /// sent in SNI, instead of the host dialed: for an IP address or a
-    /// Unix socket, or a certificate issued for a service name.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] if `name` is neither a DNS name nor an IP address.
-    pub fn server_name(mut self, name: &str) -> Result<Self, Error> {
-        let name = ServerName::try_from(name.to_owned()).map_err(|_| Error::InvalidOption {
-            option: "server_name",
-            reason: "must be a DNS name or an IP address",
-        })?;
-        self.server_name = Some(name);
-        Ok(self)
+    /// Unix socket, or a certificate issued for a service name. It must
+    /// be a DNS name or an IP address.
+    pub fn server_name(mut self, name: &str) -> Self {
+        self.server_name = Some(name.to_owned());
+        self
     }
 
     /// The client's own certificate chain and key, from PEM files, shown
     /// to a server that asks for one (mutual TLS).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if either file cannot be read or holds no certificate or key.
     pub fn identity_pem_files(
         mut self,
         cert_chain: impl AsRef<Path>,
         key: impl AsRef<Path>,
-    ) -> Result<Self, Error> {
-        let chain = Pem::File(cert_chain.as_ref()).certs()?;
-        self.identity = Some((chain, Pem::File(key.as_ref()).key()?));
-        Ok(self)
+    ) -> Self {
+        let chain = Pem::File(cert_chain.as_ref().to_owned());
+        self.identity = Some((chain, Pem::File(key.as_ref().to_owned())));
+        self
     }
 
     /// [`identity_pem_files`](ClientTls::identity_pem_files) from PEM text.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if it holds no certificate or no key.
-    pub fn identity_pem(mut self, cert_chain: &[u8], key: &[u8]) -> Result<Self, Error> {
-        let chain = Pem::Bytes(cert_chain).certs()?;
-        self.identity = Some((chain, Pem::Bytes(key).key()?));
-        Ok(self)
+    pub fn identity_pem(mut self, cert_chain: &[u8], key: &[u8]) -> Self {
+        self.identity = Some((
+            Pem::Bytes(cert_chain.to_owned()),
+            Pem::Bytes(key.to_owned()),
+        ));
+        self
     }
 
     /// A rustls configuration of your own, used as is (its roots, client
@@ -148,39 +126,69 @@ impl ClientTls {
         }
     }
 
-    /// The connector these settings make.
+    /// The connector these settings make: every file read, everything checked.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidOption`] with no roots to trust; [`Error::Tls`] if
-    /// the client's key does not fit its certificate.
-    pub(crate) fn build(self) -> Result<TlsConnector, Error> {
-        let config = match self.config {
-            Some(config) => config,
-            None => {
-                if self.roots.is_empty() {
-                    return Err(Error::InvalidOption {
-                        option: "tls",
-                        reason: "trusts no CA: add ca_pem_file, ca_pem or system_roots",
-                    });
-                }
-                let builder = ClientConfig::builder_with_provider(provider())
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| setup_error("the TLS protocol versions", e))?
-                    .with_root_certificates(self.roots);
-                let config = match self.identity {
-                    Some((chain, key)) => builder
-                        .with_client_auth_cert(chain, key)
-                        .map_err(|e| setup_error("the client certificate and key", e))?,
-                    None => builder.with_no_client_auth(),
-                };
-                Arc::new(config)
-            }
+    /// [`Error::InvalidOption`] with no roots to trust or a server name
+    /// that is none; [`Error::Tls`] for a file that cannot be read or holds
+    /// nothing usable, or a client key that does not fit its certificate.
+    pub(crate) fn build(&self) -> Result<TlsConnector, Error> {
+        let server_name = match &self.server_name {
+            Some(name) => Some(ServerName::try_from(name.clone()).map_err(|_| {
+                Error::invalid("server_name", name, "must be a DNS name or an IP address")
+            })?),
+            None => None,
+        };
+        let config = match &self.config {
+            Some(config) => config.clone(),
+            None => Arc::new(self.config_from_pem()?),
         };
         Ok(TlsConnector {
             inner: config.into(),
-            server_name: self.server_name,
+            server_name,
         })
+    }
+
+    /// The rustls configuration of the roots and identity given.
+    fn config_from_pem(&self) -> Result<ClientConfig, Error> {
+        let mut roots = RootCertStore::empty();
+        for pem in &self.roots {
+            pem.add_to(&mut roots)?;
+        }
+        if self.system_roots {
+            add_system_roots(&mut roots)?;
+        }
+        if roots.is_empty() {
+            return Err(Error::invalid(
+                "tls",
+                self,
+                "trusts no CA: add ca_pem_file, ca_pem or system_roots",
+            ));
+        }
+        let builder = ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| setup_error("the TLS protocol versions", e))?
+            .with_root_certificates(roots);
+        match &self.identity {
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain.certs()?, key.key()?)
+                .map_err(|e| setup_error("the client certificate and key", e)),
+            None => Ok(builder.with_no_client_auth()),
+        }
+    }
+}
+
+/// Adds the system's CA certificates to `roots`.
+fn add_system_roots(roots: &mut RootCertStore) -> Result<(), Error> {
+    let found = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added > 0 {
+        return Ok(());
+    }
+    match found.errors.into_iter().next() {
+        Some(e) => Err(setup_error("loading the system's CA certificates", e)),
+        None => Err(setup_failed("no CA certificate found on this system")),
     }
 }
 
@@ -193,7 +201,8 @@ impl Default for ClientTls {
 impl fmt::Debug for ClientTls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientTls")
-            .field("roots", &self.roots.len())
+            .field("roots", &self.roots)
+            .field("system_roots", &self.system_roots)
             .field("identity", &self.identity.is_some())
             .field("server_name", &self.server_name)
             .field("from_rustls", &self.config.is_some())

@@ -21,16 +21,15 @@
 //! use jsonmux::{ClientBuilder, HelloService, Server};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
-//! let tls = ServerTls::from_pem_files("server.pem", "server.key")?
-//!     .client_ca_pem_file("ca.pem")?;
-//! let server = Server::builder().tls(tls)?.bind("127.0.0.1:3443").await?;
+//! let tls = ServerTls::from_pem_files("server.pem", "server.key").client_ca_pem_file("ca.pem");
+//! let server = Server::builder().tls(tls).bind("127.0.0.1:3443").await?;
 //! tokio::spawn(server.serve(HelloService, std::future::pending::<()>()));
 //!
 //! let tls = ClientTls::new()
-//!     .ca_pem_file("ca.pem")?
-//!     .identity_pem_files("client.pem", "client.key")?
-//!     .server_name("localhost")?;
-//! let client = ClientBuilder::new().tls(tls)?.connect("127.0.0.1:3443").await?;
+//!     .ca_pem_file("ca.pem")
+//!     .identity_pem_files("client.pem", "client.key")
+//!     .server_name("localhost");
+//! let client = ClientBuilder::new().tls(tls).connect("127.0.0.1:3443").await?;
 //! # Ok(()) }
 //! ```
 
@@ -44,8 +43,8 @@ use std::sync::Arc;
 
 pub use client::ClientTls;
 pub(crate) use client::TlsConnector;
+pub use server::ServerTls;
 pub(crate) use server::{Refused, TlsAcceptor};
-pub use server::{ServerTls, DEFAULT_TLS_HANDSHAKE_TIMEOUT};
 /// The rustls version jsonmux uses, for [`ClientTls::from_rustls`] and
 /// [`ServerTls::from_rustls`].
 pub use tokio_rustls::rustls;

@@ -1,22 +1,33 @@
 //! Certificates and keys from PEM files or bytes, with errors that say
 //! which file was wrong.
 
+use std::path::PathBuf;
+
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use std::path::Path;
 use tokio_rustls::rustls::RootCertStore;
 
 use super::{setup_error, setup_failed};
 use crate::Error;
 
-/// Where PEM text comes from: a file (named in errors) or bytes.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Pem<'a> {
-    File(&'a Path),
-    Bytes(&'a [u8]),
+/// Where PEM text comes from: a file (named in errors, read when the
+/// builder's terminal call builds the TLS configuration) or bytes.
+#[derive(Clone)]
+pub(crate) enum Pem {
+    File(PathBuf),
+    Bytes(Vec<u8>),
 }
 
-impl Pem<'_> {
+impl std::fmt::Debug for Pem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pem::File(path) => write!(f, "{}", path.display()),
+            Pem::Bytes(pem) => write!(f, "{} bytes of PEM", pem.len()),
+        }
+    }
+}
+
+impl Pem {
     /// What to call it in an error.
     fn name(&self) -> String {
         match self {
@@ -30,7 +41,7 @@ impl Pem<'_> {
     /// # Errors
     ///
     /// [`Error::Tls`] if it cannot be read or holds no certificate.
-    pub(crate) fn certs(self) -> Result<Vec<CertificateDer<'static>>, Error> {
+    pub(crate) fn certs(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
         let read: Result<Vec<_>, _> = match self {
             Pem::File(path) => CertificateDer::pem_file_iter(path)
                 .map_err(|e| setup_error(format!("reading {}", self.name()), e))?
@@ -49,7 +60,7 @@ impl Pem<'_> {
     /// # Errors
     ///
     /// [`Error::Tls`] if it cannot be read or holds no key.
-    pub(crate) fn key(self) -> Result<PrivateKeyDer<'static>, Error> {
+    pub(crate) fn key(&self) -> Result<PrivateKeyDer<'static>, Error> {
         let key = match self {
             Pem::File(path) => PrivateKeyDer::from_pem_file(path),
             Pem::Bytes(pem) => PrivateKeyDer::from_pem_slice(pem),
@@ -63,7 +74,7 @@ impl Pem<'_> {
     ///
     /// As [`Pem::certs`], or [`Error::Tls`] for a certificate that cannot
     /// be an anchor.
-    pub(crate) fn add_to(self, roots: &mut RootCertStore) -> Result<(), Error> {
+    pub(crate) fn add_to(&self, roots: &mut RootCertStore) -> Result<(), Error> {
         for cert in self.certs()? {
             roots
                 .add(cert)

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{RootCertStore, ServerConfig};
@@ -18,7 +17,7 @@ use super::{identity, provider, setup_error};
 use crate::{ConnInfo, Error};
 
 /// Default time a connection gets to finish its TLS handshake: 10 s.
-pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A server's TLS settings: its certificate chain and key, and, for mutual
 /// TLS, the CA its clients' certificates must chain to. Give it to
@@ -34,60 +33,50 @@ pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// sends nothing or dribbles its handshake cannot hold a connection slot
 /// for longer.
 ///
+/// The setters chain and only record what to use: files are read, and
+/// everything checked, by the builder's terminal call (`bind`, …), which
+/// fails with [`Error::Tls`] (a file that cannot be read or holds no
+/// certificate or key, a key that does not fit its certificate, a client
+/// CA that cannot verify clients) or [`Error::InvalidOption`].
+///
 /// # Examples
 ///
 /// ```no_run
 /// use jsonmux::tls::ServerTls;
 ///
-/// # fn main() -> Result<(), jsonmux::Error> {
-/// let tls = ServerTls::from_pem_files("server.pem", "server.key")?
-///     .client_ca_pem_file("clients-ca.pem")?;
-/// let builder = jsonmux::Server::builder().tls(tls)?;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), jsonmux::Error> {
+/// let tls = ServerTls::from_pem_files("server.pem", "server.key").client_ca_pem_file("clients-ca.pem");
+/// let server = jsonmux::Server::builder().tls(tls).bind("0.0.0.0:3443").await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 #[must_use]
 pub struct ServerTls {
     /// The server's chain and key, or a whole rustls configuration.
     source: Source,
     /// Clients must show a certificate that chains to these.
-    client_ca: Option<RootCertStore>,
+    client_ca: Vec<Pem>,
     handshake_timeout: Duration,
 }
 
+#[derive(Clone)]
 enum Source {
-    Identity(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>),
+    Identity(Pem, Pem),
     Rustls(Arc<ServerConfig>),
 }
 
 impl ServerTls {
     /// The server's certificate chain (its own first) and private key,
     /// from PEM files.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if either file cannot be read or holds no certificate or key.
-    pub fn from_pem_files(
-        cert_chain: impl AsRef<Path>,
-        key: impl AsRef<Path>,
-    ) -> Result<Self, Error> {
-        let chain = Pem::File(cert_chain.as_ref()).certs()?;
-        Ok(ServerTls::new(Source::Identity(
-            chain,
-            Pem::File(key.as_ref()).key()?,
-        )))
+    pub fn from_pem_files(cert_chain: impl AsRef<Path>, key: impl AsRef<Path>) -> Self {
+        let chain = Pem::File(cert_chain.as_ref().to_owned());
+        ServerTls::new(Source::Identity(chain, Pem::File(key.as_ref().to_owned())))
     }
 
     /// [`from_pem_files`](ServerTls::from_pem_files) from PEM text.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if it holds no certificate or no key.
-    pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> Result<Self, Error> {
-        let chain = Pem::Bytes(cert_chain).certs()?;
-        Ok(ServerTls::new(Source::Identity(
-            chain,
-            Pem::Bytes(key).key()?,
-        )))
+    pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> Self {
+        let chain = Pem::Bytes(cert_chain.to_owned());
+        ServerTls::new(Source::Identity(chain, Pem::Bytes(key.to_owned())))
     }
 
     /// A rustls configuration of your own, used as is (its certificate,
@@ -101,7 +90,7 @@ impl ServerTls {
     fn new(source: Source) -> Self {
         ServerTls {
             source,
-            client_ca: None,
+            client_ca: Vec::new(),
             handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
         }
     }
@@ -109,83 +98,78 @@ impl ServerTls {
     /// Requires every client to show a certificate that chains to the CA
     /// certificates in this PEM file (mutual TLS). Call it again to trust
     /// several.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if the file cannot be read or holds no usable certificate.
-    pub fn client_ca_pem_file(mut self, path: impl AsRef<Path>) -> Result<Self, Error> {
-        Pem::File(path.as_ref()).add_to(self.client_ca.get_or_insert_with(RootCertStore::empty))?;
-        Ok(self)
+    pub fn client_ca_pem_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.client_ca.push(Pem::File(path.as_ref().to_owned()));
+        self
     }
 
     /// [`client_ca_pem_file`](ServerTls::client_ca_pem_file) from PEM text.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Tls`] if it holds no usable certificate.
-    pub fn client_ca_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
-        Pem::Bytes(pem).add_to(self.client_ca.get_or_insert_with(RootCertStore::empty))?;
-        Ok(self)
+    pub fn client_ca_pem(mut self, pem: &[u8]) -> Self {
+        self.client_ca.push(Pem::Bytes(pem.to_owned()));
+        self
     }
 
     /// Time from accept to a finished handshake; a connection past it is
-    /// closed and counted in `tls_handshake_timeouts`.
-    /// Default: [`DEFAULT_TLS_HANDSHAKE_TIMEOUT`].
+    /// closed and counted in `tls_handshake_timeouts`. Default: 10 s.
     pub fn handshake_timeout(mut self, limit: Duration) -> Self {
         self.handshake_timeout = limit;
         self
     }
 
-    /// The acceptor these settings make.
+    /// The acceptor these settings make: every file read, everything checked.
     ///
     /// # Errors
     ///
-    /// [`Error::Tls`] if the key does not fit the certificate, or a client
-    /// CA certificate cannot verify clients.
-    pub(crate) fn build(self) -> Result<TlsAcceptor, Error> {
-        let config = match self.source {
-            Source::Rustls(config) => config,
-            Source::Identity(chain, key) => {
-                let builder = ServerConfig::builder_with_provider(provider())
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| setup_error("the TLS protocol versions", e))?;
-                let builder = match self.client_ca {
-                    Some(roots) => {
-                        let verifier = WebPkiClientVerifier::builder_with_provider(
-                            Arc::new(roots),
-                            provider(),
-                        )
-                        .build()
-                        .map_err(|e| setup_error("the client CA", e))?;
-                        builder.with_client_cert_verifier(verifier)
-                    }
-                    None => builder.with_no_client_auth(),
-                };
-                let config = builder
-                    .with_single_cert(chain, key)
-                    .map_err(|e| setup_error("the server certificate and key", e))?;
-                Arc::new(config)
-            }
+    /// [`Error::InvalidOption`] for a zero handshake timeout; [`Error::Tls`]
+    /// for a file that cannot be read or holds nothing usable, a key that
+    /// does not fit the certificate, or a client CA certificate that
+    /// cannot verify clients.
+    pub(crate) fn build(&self) -> Result<TlsAcceptor, Error> {
+        crate::check::time("handshake_timeout", self.handshake_timeout)?;
+        let config = match &self.source {
+            Source::Rustls(config) => config.clone(),
+            Source::Identity(chain, key) => Arc::new(self.config_from_pem(chain, key)?),
         };
         Ok(TlsAcceptor {
             inner: config.into(),
             handshake_timeout: self.handshake_timeout,
         })
     }
+
+    /// The rustls configuration of the certificate, key and client CA given.
+    fn config_from_pem(&self, chain: &Pem, key: &Pem) -> Result<ServerConfig, Error> {
+        let builder = ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| setup_error("the TLS protocol versions", e))?;
+        let builder = match &self.client_ca[..] {
+            [] => builder.with_no_client_auth(),
+            cas => {
+                let mut roots = RootCertStore::empty();
+                for pem in cas {
+                    pem.add_to(&mut roots)?;
+                }
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+                        .build()
+                        .map_err(|e| setup_error("the client CA", e))?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        builder
+            .with_single_cert(chain.certs()?, key.key()?)
+            .map_err(|e| setup_error("the server certificate and key", e))
+    }
 }
 
 impl fmt::Debug for ServerTls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
-            Source::Identity(chain, _) => format!("{} certificate(s) and a key", chain.len()),
+            Source::Identity(chain, key) => format!("certificates {chain:?}, key {key:?}"),
             Source::Rustls(_) => "a rustls ServerConfig".to_owned(),
         };
         f.debug_struct("ServerTls")
             .field("source", &source)
-            .field(
-                "client_ca",
-                &self.client_ca.as_ref().map(RootCertStore::len),
-            )
+            .field("client_ca", &self.client_ca)
             .field("handshake_timeout", &self.handshake_timeout)
             .finish()
     }

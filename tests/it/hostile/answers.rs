@@ -25,7 +25,7 @@ async fn reach_no_call(engine: Engine, mode: Mode) -> Hostile {
 /// for one of the dead-peer rules.
 async fn gets_replaced(engine: Engine, mode: Mode) {
     let hostile = Hostile::start(mode).await;
-    let builder = builder(engine).max_consecutive_timeouts(Some(3)).unwrap();
+    let builder = builder(engine).max_consecutive_timeouts(Some(3));
     let client = connect(builder, &[hostile.addr]).await;
     for i in 0..20 {
         if hostile.seen().accepted >= 2 {
@@ -38,7 +38,10 @@ async fn gets_replaced(engine: Engine, mode: Mode) {
         "still the first connection after 20 calls"
     );
     let why = replaced(&client, &hostile).await;
-    let dead = matches!(why, Error::PeerSilent(_) | Error::TooManyTimeouts(_));
+    let dead = matches!(
+        why,
+        CloseReason::PeerSilent(_) | CloseReason::TooManyTimeouts(_)
+    );
     assert!(dead, "{why:?}");
 }
 

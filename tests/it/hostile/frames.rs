@@ -3,7 +3,10 @@
 //! connection (every call on it fails with the protocol error as the
 //! cause), the pool dials another, and nothing more is held.
 
-use jsonmux::{CodecError, DEFAULT_MAX_FRAME_LEN};
+use jsonmux::{CloseReason, CodecError};
+
+/// The largest frame a client takes by default: 1 MiB.
+const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
 
 use super::*;
 use crate::support::hostile::{Hostile, Mode, Wrong};
@@ -16,7 +19,7 @@ async fn costs_its_connection(
     engine: Engine,
     mode: Mode,
     n: usize,
-    cause: fn(&Error) -> bool,
+    cause: fn(&CloseReason) -> bool,
 ) -> Hostile {
     let hostile = Hostile::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
@@ -29,9 +32,9 @@ async fn costs_its_connection(
     hostile
 }
 
-fn protocol(e: &Error) -> Option<&CodecError> {
+fn protocol(e: &CloseReason) -> Option<&CodecError> {
     match e {
-        Error::Protocol(e) => Some(e),
+        CloseReason::Protocol(e) => Some(e),
         _ => None,
     }
 }
@@ -40,7 +43,7 @@ per_engine! {
     /// Bytes that are not JSON fail the calls with `Protocol(NotAnObject)` and replace the connection.
     fn garbage_fails_the_calls_with_a_protocol_error_and_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let not_an_object = |e: &Error| matches!(protocol(e), Some(CodecError::NotAnObject(0)));
+            let not_an_object = |e: &CloseReason| matches!(protocol(e), Some(CodecError::NotAnObject(0)));
             costs_its_connection(engine, Mode::Garbage, 3, not_an_object).await;
         })
     }
@@ -52,7 +55,7 @@ per_engine! {
         with_paused_clock(move || async move {
             // One call: the peer closes having read every request, so the
             // close is a FIN (unread requests would make it a reset).
-            let truncated = |e: &Error| matches!(protocol(e), Some(CodecError::Truncated));
+            let truncated = |e: &CloseReason| matches!(protocol(e), Some(CodecError::Truncated));
             costs_its_connection(engine, Mode::CloseMidFrame, 1, truncated).await;
         })
     }
@@ -63,7 +66,7 @@ per_engine! {
     fn an_unterminated_64_mib_answer_is_cut_at_the_frame_limit(engine: Engine) {
         with_paused_clock(move || async move {
             let len = 64 << 20;
-            let too_large = |e: &Error| {
+            let too_large = |e: &CloseReason| {
                 matches!(protocol(e), Some(CodecError::FrameTooLarge(DEFAULT_MAX_FRAME_LEN)))
             };
             let hostile = costs_its_connection(engine, Mode::Unterminated(len), 3, too_large).await;
@@ -79,7 +82,7 @@ per_engine! {
     /// `"Val":123` fails the calls with `Protocol(Json)` and replaces the connection.
     fn a_number_for_val_is_a_protocol_error_that_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let json = |e: &Error| matches!(protocol(e), Some(CodecError::Json(_)));
+            let json = |e: &CloseReason| matches!(protocol(e), Some(CodecError::Json(_)));
             costs_its_connection(engine, Mode::WrongType(Wrong::ValNumber), 3, json).await;
         })
     }
@@ -89,7 +92,7 @@ per_engine! {
     /// `"Ts":{}` fails the calls with `Protocol(Json)` and replaces the connection.
     fn an_object_for_ts_is_a_protocol_error_that_replaces_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let json = |e: &Error| matches!(protocol(e), Some(CodecError::Json(_)));
+            let json = |e: &CloseReason| matches!(protocol(e), Some(CodecError::Json(_)));
             costs_its_connection(engine, Mode::WrongType(Wrong::TsObject), 3, json).await;
         })
     }

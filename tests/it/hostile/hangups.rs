@@ -5,15 +5,15 @@
 
 use std::io::ErrorKind;
 
-use jsonmux::Code;
+use jsonmux::{CloseReason, Code};
 
 use super::*;
 use crate::support::calls::spawn_calls;
 use crate::support::hostile::{Hostile, Mode};
 use crate::support::time::with_paused_clock;
 
-fn reset(e: &Error) -> bool {
-    matches!(e, Error::Io(e) if e.kind() == ErrorKind::ConnectionReset)
+fn reset(e: &CloseReason) -> bool {
+    matches!(e, CloseReason::Io(e) if e.kind() == ErrorKind::ConnectionReset)
 }
 
 per_engine! {
@@ -46,12 +46,12 @@ per_engine! {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::AcceptThenClose).await;
             let (min, max) = (Duration::from_millis(10), Duration::from_millis(100));
-            let builder = builder(engine).backoff(min, max).unwrap();
+            let builder = builder(engine).backoff(min, max);
             let client = connect(builder, &[hostile.addr]).await;
             let outcomes = calls(&client, "c", 4).await;
             for o in &outcomes {
-                if !matches!(o.result, Err(Error::Timeout)) {
-                    o.closed_by(|c| matches!(c, Error::PeerClosed | Error::Io(_)));
+                if !matches!(o.result, Err(Error::Timeout(_))) {
+                    o.closed_by(|c| matches!(c, CloseReason::PeerClosed | CloseReason::Io(_)));
                 }
             }
             counted_once(&client, &outcomes);
@@ -75,7 +75,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::GoingAway).await;
             let (min, max) = (Duration::from_millis(10), Duration::from_millis(100));
-            let builder = builder(engine).backoff(min, max).unwrap();
+            let builder = builder(engine).backoff(min, max);
             let client = connect(builder, &[hostile.addr]).await;
             // A call every millisecond for 100 ms.
             let mut calls = Vec::new();
@@ -87,7 +87,7 @@ per_engine! {
             let accepted = hostile.seen().accepted;
             for call in calls {
                 let out = bounded("a call", call).await.unwrap();
-                assert!(matches!(out, Err(Error::Timeout | Error::Closed(_))), "{out:?}");
+                assert!(matches!(out, Err(Error::Timeout(_) | Error::Closed(_))), "{out:?}");
             }
             // Delays of at least min/2, doubling: a handful of redials.
             assert!(accepted <= 10, "{accepted} connections in 100 ms");
@@ -102,7 +102,8 @@ per_engine! {
             let hostile = Hostile::start(Mode::LastWord).await;
             let builder = builder(engine).request_timeout(None);
             let client = connect(builder, &[hostile.addr]).await;
-            let last_word = |e: &Error| matches!(e, Error::Server { code: Code::BadRequest, .. });
+            let last_word =
+                |e: &CloseReason| matches!(e, CloseReason::Server { code: Code::BadRequest, .. });
             for call in spawn_calls(&client, "w", 3, "x") {
                 let out = bounded("a call with no deadline", call).await.unwrap();
                 assert!(matches!(&out, Err(Error::Closed(c)) if last_word(c)), "{out:?}");

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonmux::pool::EndpointStatus;
-use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp};
+use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -42,12 +42,9 @@ fn builder(engine: Engine) -> ClientBuilder {
     ClientBuilder::new()
         .engine(engine)
         .pool_size(1)
-        .unwrap()
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
         .request_timeout(Some(DEADLINE))
         .read_timeout(Some(READ_TIMEOUT))
-        .unwrap()
 }
 
 /// A client of `builder` over `addrs`, once a first connection is up.
@@ -119,12 +116,12 @@ impl Outcome {
 
     /// Panics unless the call timed out.
     fn timed_out(&self) {
-        assert!(matches!(self.result, Err(Error::Timeout)), "{self:?}");
+        assert!(matches!(self.result, Err(Error::Timeout(_))), "{self:?}");
     }
 
     /// Panics unless the connection ended under the call with a cause
     /// `cause` accepts.
-    fn closed_by(&self, cause: impl Fn(&Error) -> bool) {
+    fn closed_by(&self, cause: impl Fn(&CloseReason) -> bool) {
         let ok = matches!(&self.result, Err(Error::Closed(c)) if cause(c));
         assert!(ok, "{self:?}");
     }
@@ -133,8 +130,8 @@ impl Outcome {
     /// dead with it waiting (which comes first is the machine's).
     fn timed_out_or_silent(&self) {
         match &self.result {
-            Err(Error::Timeout) => {}
-            _ => self.closed_by(|c| matches!(c, Error::PeerSilent(_))),
+            Err(Error::Timeout(_)) => {}
+            _ => self.closed_by(|c| matches!(c, CloseReason::PeerSilent(_))),
         }
     }
 }
@@ -156,20 +153,23 @@ fn counted_once(client: &Client, outcomes: &[Outcome]) {
 /// The status of the endpoint at `addr`.
 fn endpoint(client: &Client, addr: SocketAddr) -> EndpointStatus {
     let addr = addr.into();
-    let eps = client.pool().endpoints();
+    let eps = client.endpoints().status();
     eps.into_iter()
         .find(|e| e.addr == addr)
         .expect("in the pool")
 }
 
 /// Waits until the client has dropped its first connection to `hostile`
-/// and dialed another, and returns the cause of the first one's end.
-async fn replaced(client: &Client, hostile: &Hostile) -> Error {
+/// and dialed another, and returns why the first one ended.
+async fn replaced(client: &Client, hostile: &Hostile) -> CloseReason {
     hostile
         .until("a second connection", |s| s.accepted >= 2)
         .await;
     let again = || endpoint(client, hostile.addr).reconnects >= 1;
     eventually("the pool counts the reconnect", again).await;
     let status = endpoint(client, hostile.addr);
-    status.last_error.expect("the cause of the first one's end")
+    match status.last_error {
+        Some(Error::Closed(reason)) => reason,
+        other => panic!("the first connection did not end: {other:?}"),
+    }
 }

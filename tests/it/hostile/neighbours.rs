@@ -26,7 +26,7 @@ fn beside_a_good_server(engine: Engine, mode: Mode) {
             outcomes.extend(calls(&client, &format!("r{round}-"), 8).await);
         }
         for o in &outcomes {
-            let typed = matches!(o.result, Err(Error::Timeout | Error::Closed(_)));
+            let typed = matches!(o.result, Err(Error::Timeout(_) | Error::Closed(_)));
             assert!(o.is_answered() || typed, "{o:?}");
         }
         counted_once(&client, &outcomes);

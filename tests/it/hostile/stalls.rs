@@ -14,8 +14,8 @@ fn large() -> String {
 
 /// This suite's options with both dead-peer rules off.
 fn rules_off(engine: Engine) -> ClientBuilder {
-    let builder = builder(engine).read_timeout(None).unwrap();
-    builder.max_consecutive_timeouts(None).unwrap()
+    let builder = builder(engine).read_timeout(None);
+    builder.max_consecutive_timeouts(None)
 }
 
 /// Eight calls with `val` to a peer in `mode` that answers none: each
@@ -28,7 +28,7 @@ async fn deemed_silent(engine: Engine, mode: Mode, val: &str) -> Hostile {
     outcomes.iter().for_each(Outcome::timed_out_or_silent);
     counted_once(&client, &outcomes);
     let why = replaced(&client, &hostile).await;
-    assert!(matches!(why, Error::PeerSilent(_)), "{why:?}");
+    assert!(matches!(why, CloseReason::PeerSilent(_)), "{why:?}");
     assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
     hostile
 }
@@ -48,11 +48,11 @@ per_engine! {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::Silent).await;
             let builder = rules_off(engine).abandoned_timeout(Some(Duration::from_secs(1)));
-            let client = connect(builder.unwrap(), &[hostile.addr]).await;
+            let client = connect(builder, &[hostile.addr]).await;
             let outcomes = calls(&client, "l", 8).await;
             outcomes.iter().for_each(Outcome::timed_out);
             let why = replaced(&client, &hostile).await;
-            assert!(matches!(why, Error::AnswersOverdue(8)), "{why:?}");
+            assert!(matches!(why, CloseReason::AnswersOverdue(8)), "{why:?}");
             assert_eq!(client.stats().in_flight, 0, "the reservations went with it");
         })
     }
@@ -84,11 +84,11 @@ per_engine! {
         with_paused_clock(move || async move {
             let hostile = Hostile::start(Mode::StopsReading).await;
             let builder = rules_off(engine).write_timeout(Some(READ_TIMEOUT));
-            let client = connect(builder.unwrap(), &[hostile.addr]).await;
-            let not_reading = |e: &Error| matches!(e, Error::PeerNotReading(_));
+            let client = connect(builder, &[hostile.addr]).await;
+            let not_reading = |e: &CloseReason| matches!(e, CloseReason::PeerNotReading(_));
             // 16 MiB: more than the sockets between them hold.
             for o in calls_with(&client, "w", 64, &large()).await {
-                if !matches!(o.result, Err(Error::Timeout)) {
+                if !matches!(o.result, Err(Error::Timeout(_))) {
                     o.closed_by(not_reading);
                 }
             }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jsonmux::{hello, Code, JsonCodec, Message, Resp};
+use jsonmux::{Code, HelloService, JsonCodec, Message, Resp};
 use serde_json::json;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -195,7 +195,7 @@ impl Mode {
 
 /// The seed's answer to `msg`, as a line.
 fn answer(msg: Message) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec(&hello(msg)).unwrap();
+    let mut bytes = serde_json::to_vec(&HelloService::hello(msg)).unwrap();
     bytes.push(b'\n');
     bytes
 }

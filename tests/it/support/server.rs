@@ -1,13 +1,12 @@
 //! A jsonmux server on an ephemeral loopback port, serving a scripted
 //! service that waits at [`Gates`].
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use jsonmux::server::ServerStats;
-use jsonmux::{hello, ConnInfo, Engine, Message, Resp, ServerBuilder};
+use jsonmux::server::StatsHandle;
+use jsonmux::{ConnInfo, Engine, HelloService, Message, Resp, ServerBuilder};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::util::BoxCloneService;
@@ -22,7 +21,7 @@ use super::time::bounded;
 /// `code:<code>:<msg>` answers with that error code and message,
 /// `panic:call` panics in `call`, `panic:poll` once its future is polled,
 /// `no-uid` answers like the seed but with an empty `Uid`,
-/// `hang` never answers, anything else is answered at once like the seed.
+/// `hang` never answers, anything else is answered at once like `HelloService`.
 pub(crate) fn scripted(gates: &Gates) -> BoxCloneService<Message, Resp, String> {
     let gates = gates.clone();
     BoxCloneService::new(tower::service_fn(move |msg: Message| {
@@ -31,8 +30,9 @@ pub(crate) fn scripted(gates: &Gates) -> BoxCloneService<Message, Resp, String> 
         async move {
             assert_ne!(msg.val, "panic:poll", "a handler panics while polled");
             if msg.val == "no-uid" {
-                let uid = String::new();
-                return Ok(Resp { uid, ..hello(msg) });
+                let mut resp = HelloService::hello(msg);
+                resp.uid.clear();
+                return Ok(resp);
             }
             if let Some(rest) = msg.val.strip_prefix("code:") {
                 let (code, why) = rest.split_once(':').ok_or("bad code")?;
@@ -46,7 +46,7 @@ pub(crate) fn scripted(gates: &Gates) -> BoxCloneService<Message, Resp, String> 
             } else if msg.val == "hang" {
                 std::future::pending::<()>().await;
             }
-            Ok(hello(msg))
+            Ok(HelloService::hello(msg))
         }
     }))
 }
@@ -56,9 +56,9 @@ pub(crate) struct TestServer {
     pub(crate) addr: SocketAddr,
     /// The gates its handlers wait at.
     pub(crate) gates: Gates,
-    pub(crate) stats: ServerStats,
+    pub(crate) stats: StatsHandle,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<io::Result<()>>,
+    task: JoinHandle<Result<(), jsonmux::Error>>,
 }
 
 impl TestServer {

@@ -28,17 +28,16 @@ impl Pki {
     /// A builder for a server with this PKI's certificate; with
     /// `mutual`, it requires client certificates from the CA.
     pub(super) fn server_builder(&self, mutual: bool) -> ServerBuilder {
-        let mut tls =
-            ServerTls::from_pem(self.server.cert.as_bytes(), self.server.key.as_bytes()).unwrap();
+        let mut tls = ServerTls::from_pem(self.server.cert.as_bytes(), self.server.key.as_bytes());
         if mutual {
-            tls = tls.client_ca_pem(self.ca.pem().as_bytes()).unwrap();
+            tls = tls.client_ca_pem(self.ca.pem().as_bytes());
         }
-        ServerBuilder::new().tls(tls).unwrap()
+        ServerBuilder::new().tls(tls)
     }
 
     /// Client settings that trust this PKI's CA.
     pub(super) fn client_tls(&self) -> ClientTls {
-        ClientTls::new().ca_pem(self.ca.pem().as_bytes()).unwrap()
+        ClientTls::new().ca_pem(self.ca.pem().as_bytes())
     }
 }
 
@@ -46,18 +45,16 @@ impl Pki {
 pub(super) fn client(pki: &Pki, identity: Option<&Issued>) -> ClientBuilder {
     let mut tls = pki.client_tls();
     if let Some(id) = identity {
-        tls = tls
-            .identity_pem(id.cert.as_bytes(), id.key.as_bytes())
-            .unwrap();
+        tls = tls.identity_pem(id.cert.as_bytes(), id.key.as_bytes());
     }
-    ClientBuilder::new().tls(tls).unwrap()
+    ClientBuilder::new().tls(tls)
 }
 
 /// A client refused by a mutual-TLS server fails its first call (TLS 1.3
 /// ends the client's handshake before the server has checked its
 /// certificate) with the server's alert; the server counts the refusal.
 pub(super) async fn assert_refused(server: &TestServer, client: ClientBuilder, alert: &str) {
-    let err = match client.connect_bare(server.addr).await {
+    let err = match client.dial(server.addr).await {
         Err(e) => e,
         Ok(conn) => conn
             .oneshot(Message::new("in", "please"))

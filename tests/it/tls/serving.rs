@@ -56,13 +56,7 @@ async fn a_handler_sees_the_client_identity() {
                 id.dns_names.join(","),
                 id.uris.join(",")
             );
-            async move {
-                Ok::<_, Error>(Resp {
-                    uid: msg.uid,
-                    val,
-                    ..Resp::default()
-                })
-            }
+            async move { Ok::<_, Error>(Resp::new(msg.uid, val)) }
         })
     };
     let s = TestServer::start_per_connection(pki.server_builder(true), make).await;
@@ -71,7 +65,7 @@ async fn a_handler_sees_the_client_identity() {
         SanType::URI("spiffe://pigs.example/billing".try_into().unwrap()),
     ];
     let id = pki.ca.client("billing", sans);
-    let conn = client(&pki, Some(&id)).connect_bare(s.addr).await.unwrap();
+    let conn = client(&pki, Some(&id)).dial(s.addr).await.unwrap();
     let resp = conn.oneshot(Message::new("who", "am I")).await.unwrap();
     assert_eq!(
         resp.val,
@@ -89,7 +83,6 @@ async fn a_tls_client_reconnects_when_the_server_restarts() {
     let id = pki.ca.client("billing", Vec::new());
     let client = client(&pki, Some(&id))
         .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .unwrap()
         .connect(addr)
         .await
         .unwrap();
@@ -104,13 +97,13 @@ async fn a_tls_client_reconnects_when_the_server_restarts() {
     );
     s.stop().await;
     eventually("the pool sees the server go", || {
-        client.pool().endpoints()[0].connections == 0
+        client.endpoints().status()[0].connections == 0
     })
     .await;
 
     let again = TestServer::start_at(addr, pki.server_builder(true), scripted).await;
     eventually("the pool reconnects", || {
-        client.pool().endpoints()[0].connections > 0
+        client.endpoints().status()[0].connections > 0
     })
     .await;
     assert_eq!(
@@ -138,19 +131,15 @@ async fn tls_runs_over_a_unix_socket_with_a_server_name() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server.serve(jsonmux::HelloService, stopped));
 
-    let err = client(&pki, None)
-        .connect_bare(endpoint.clone())
-        .await
-        .unwrap_err();
+    let err = client(&pki, None).dial(endpoint.clone()).await.unwrap_err();
     assert!(
         err.report().contains("ClientTls::server_name"),
         "{}",
         err.report()
     );
-    let tls = pki.client_tls().server_name("localhost").unwrap();
+    let tls = pki.client_tls().server_name("localhost");
     let client = ClientBuilder::new()
         .tls(tls)
-        .unwrap()
         .connect(endpoint)
         .await
         .unwrap();
@@ -174,7 +163,7 @@ per_engine! {
                 .poll_recv(cx)
                 .map(|pipe| pipe.map(|p| Ok::<_, std::io::Error>((p, ConnInfo::default()))))
         });
-        let server = pki.server_builder(false).incoming(incoming);
+        let server = pki.server_builder(false).incoming(incoming).unwrap();
         tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
         let connector = tower::service_fn(move |_: jsonmux::Addr| {
             let (ours, theirs) = tokio::io::duplex(2048);
@@ -184,14 +173,12 @@ per_engine! {
                     .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
             }
         });
-        let tls = pki.client_tls().server_name("localhost").unwrap();
+        let tls = pki.client_tls().server_name("localhost");
         let client = ClientBuilder::new()
             .engine(engine)
             .pool_size(1)
-            .unwrap()
             .connector(connector)
             .tls(tls)
-            .unwrap()
             .connect("pipe:0")
             .await
             .unwrap();

@@ -82,19 +82,19 @@ async fn the_peers_close_is_recorded_as_the_cause_before_the_stream_ends() {
     let mut task = tokio_test::task::spawn(());
     let next = task.enter(|cx, _| Pin::new(&mut t).poll_next(cx));
     assert!(matches!(next, Poll::Ready(None)));
-    assert!(matches!(shared.cause(), Some(Error::PeerClosed)));
+    assert!(matches!(shared.cause(), Some(CloseReason::PeerClosed)));
 }
 
 #[tokio::test]
 async fn an_abort_comes_out_of_the_stream_with_its_cause() {
     let (mut t, shared, _peer) = transport();
-    shared.abort(Error::TooManyTimeouts(3));
+    shared.abort(CloseReason::TooManyTimeouts(3));
     let mut task = tokio_test::task::spawn(());
     let next = task.enter(|cx, _| Pin::new(&mut t).poll_next(cx));
     let Poll::Ready(Some(Err(e))) = next else {
         panic!("{next:?}")
     };
-    assert!(matches!(&e, Error::Closed(c) if matches!(**c, Error::TooManyTimeouts(3))));
+    assert!(matches!(&e, Error::Closed(CloseReason::TooManyTimeouts(3))));
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use super::super::framing::Framing;
 use super::transport::Transport;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
-use crate::server::stats::ServerStats;
+use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// Serves one connection with tokio-tower's `multiplex::Server` until it
@@ -26,7 +26,7 @@ pub(crate) async fn serve<S, T>(
     stream: T,
     svc: S,
     opts: &ServerOptions,
-    stats: &ServerStats,
+    stats: &StatsHandle,
     shutdown: CancellationToken,
 ) -> Option<Close>
 where

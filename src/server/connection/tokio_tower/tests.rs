@@ -12,13 +12,13 @@ use tokio_util::sync::CancellationToken;
 use super::transport::{Transport, MAX_DEFERRED_FLUSHES};
 use crate::server::connection::framing::Framing;
 use crate::server::options::ServerOptions;
-use crate::server::stats::ServerStats;
-use crate::{hello, Message};
+use crate::server::stats::StatsHandle;
+use crate::Message;
 
 /// A transport over one end of a loopback connection, in a test task,
 /// once the peer at the other end (returned too) has sent `requests`.
 async fn transport<'a>(
-    stats: &'a ServerStats,
+    stats: &'a StatsHandle,
     requests: &[u8],
 ) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,7 +44,8 @@ async fn answer_next(transport: &mut Transport<'_, TcpStream>) -> Message {
     std::future::poll_fn(|cx| sink.as_mut().poll_ready(cx))
         .await
         .unwrap();
-    sink.start_send(hello(msg.clone())).unwrap();
+    sink.start_send(crate::HelloService::hello(msg.clone()))
+        .unwrap();
     msg
 }
 
@@ -69,7 +70,7 @@ async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
 /// task woken, a bounded number of times in a row, then done.
 #[tokio::test]
 async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_task() {
-    let stats = ServerStats::default();
+    let stats = StatsHandle::default();
     let (mut task, mut peer) = transport(&stats, TWO).await;
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
@@ -85,7 +86,7 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_
 /// not add to the write.
 #[tokio::test]
 async fn a_flush_after_the_last_request_read_is_not_deferred() {
-    let stats = ServerStats::default();
+    let stats = StatsHandle::default();
     let (mut task, mut peer) = transport(&stats, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
     answer_next(&mut task).await;
     assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
@@ -99,7 +100,7 @@ async fn a_flush_after_the_last_request_read_is_not_deferred() {
 /// at once.
 #[tokio::test]
 async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
-    let stats = ServerStats::default();
+    let stats = StatsHandle::default();
     let (mut task, mut peer) = transport(&stats, TWO).await;
     answer_next(&mut task).await;
     answer_next(&mut task).await;

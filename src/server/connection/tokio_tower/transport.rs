@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::super::framing::{Framing, Read};
 use crate::server::close::Close;
-use crate::server::stats::ServerStats;
+use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// Flushes deferred in a row, while requests are still being read, before
@@ -38,7 +38,7 @@ pub(super) const MAX_DEFERRED_FLUSHES: u32 = 64;
 #[derive(Debug)]
 pub(super) struct Transport<'a, T> {
     framing: Framing<T>,
-    stats: &'a ServerStats,
+    stats: &'a StatsHandle,
     /// At this many requests in flight, stop reading.
     max_in_flight: usize,
     /// Requests read and not answered yet (every request gets exactly one
@@ -56,7 +56,7 @@ pub(super) struct Transport<'a, T> {
 }
 
 impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
-    pub(super) fn new(framing: Framing<T>, stats: &'a ServerStats, max_in_flight: usize) -> Self {
+    pub(super) fn new(framing: Framing<T>, stats: &'a StatsHandle, max_in_flight: usize) -> Self {
         Transport {
             framing,
             stats,

@@ -104,7 +104,7 @@ where
 pub(super) fn answer_for(e: BoxError) -> (Code, String) {
     match Error::from(e) {
         Error::Server { code, message } => (code, message),
-        Error::Timeout => (Code::Timeout, HANDLER_TIMED_OUT.to_owned()),
+        Error::Timeout(_) => (Code::Timeout, HANDLER_TIMED_OUT.to_owned()),
         e @ Error::Overloaded => (Code::Overloaded, e.to_string()),
         e => (Code::Handler, e.report()),
     }

@@ -117,7 +117,7 @@ fn a_panic_in_call_becomes_a_handler_answer_and_the_service_lives_on() {
     let mut svc = CatchErrorsLayer::new(None, tracing::Level::DEBUG).layer(tower::service_fn(
         |msg: Message| {
             assert_ne!(msg.val, "boom", "called with boom");
-            std::future::ready(Ok::<_, tower::BoxError>(crate::hello(msg)))
+            std::future::ready(Ok::<_, tower::BoxError>(crate::HelloService::hello(msg)))
         },
     ));
     let mut panicked = task::spawn(svc.call(Message::new("p", "boom")));

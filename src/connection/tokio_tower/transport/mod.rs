@@ -21,7 +21,7 @@ use crate::connection::dispatch::READ_CAPACITY;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::{Routed, Shared};
 use crate::connection::write_watch::WriteWatch;
-use crate::{Error, JsonCodec, Message, Resp};
+use crate::{CloseReason, Error, JsonCodec, Message, Resp};
 
 /// Flushes deferred in a row, at most, while requests keep coming: a
 /// write waits for at most this many wake-ups of the client's task (and
@@ -127,9 +127,10 @@ impl<T> Transport<T> {
 
     /// Records `e` as the cause of the connection's end (the first cause
     /// wins), before the client hears of it.
-    fn fail(&self, e: Error) -> Error {
-        self.shared.set_cause(e.clone());
-        e
+    fn fail(&self, e: impl Into<CloseReason>) -> Error {
+        let reason = e.into();
+        self.shared.set_cause(reason.clone());
+        Error::Closed(reason)
     }
 }
 
@@ -156,9 +157,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
                         Routed::Done => continue,
                     }
                 }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.fail(e.into())))),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.fail(e)))),
                 Poll::Ready(None) => {
-                    this.fail(Error::PeerClosed);
+                    this.fail(CloseReason::PeerClosed);
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {
@@ -189,7 +190,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
             this.writes
                 .flushed(&this.shared, ready.is_pending(), wrote_some);
         }
-        ready.map_err(|e| this.fail(e.into()))
+        ready.map_err(|e| this.fail(e))
     }
 
     fn start_send(self: Pin<&mut Self>, item: Tagged) -> Result<(), Error> {
@@ -198,7 +199,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         this.busy_poll.restart();
         Pin::new(&mut this.framed)
             .start_send(item.into_message())
-            .map_err(|e| this.fail(e.into()))
+            .map_err(|e| this.fail(e))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -223,7 +224,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         let wrote_some = this.framed.write_buffer().len() < before;
         this.writes
             .flushed(&this.shared, this.unflushed, wrote_some);
-        flushed.map_err(|e| this.fail(e.into()))
+        flushed.map_err(|e| this.fail(e))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -245,8 +246,8 @@ where
         use ::tokio_tower::Error as E;
         match e {
             E::BrokenTransportSend(e) | E::BrokenTransportRecv(Some(e)) => e,
-            E::BrokenTransportRecv(None) => Error::PeerClosed,
-            _ => Error::ClientClosed,
+            E::BrokenTransportRecv(None) => Error::Closed(CloseReason::PeerClosed),
+            _ => Error::Closed(CloseReason::ClientClosed),
         }
     }
 }

@@ -13,13 +13,21 @@ mod transport;
 
 use std::time::Duration;
 
-use super::options::*;
-use crate::{Engine, Error};
+use super::options::ServerOptions;
+use crate::Engine;
+#[cfg(doc)]
+use crate::Error;
 
 pub use server::Server;
 
-/// Configures a [`Server`]: each setter says its default; those whose
-/// value can be invalid return a `Result`.
+/// Configures a [`Server`]: each setter says its default, and chains.
+///
+/// The terminal call ([`bind`](Self::bind), [`listener`](Self::listener),
+/// [`incoming`](Self::incoming)) checks every option and refuses the first
+/// invalid one with [`Error::InvalidOption`], naming it and the value
+/// given: a count is at least 1 and a length of time above zero (`None`
+/// turns an option off where that means something). No value is adjusted
+/// silently.
 ///
 /// # Examples
 ///
@@ -28,8 +36,8 @@ pub use server::Server;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
 /// let server = Server::builder()
-///     .max_frame_len(64 * 1024)?
-///     .max_in_flight(256)?
+///     .max_frame_len(64 * 1024)
+///     .max_in_flight(256)
 ///     .bind("127.0.0.1:0")
 ///     .await?;
 /// println!("listening on {}", server.local_addr()?);
@@ -38,18 +46,23 @@ pub use server::Server;
 /// # Ok(()) }
 /// ```
 ///
-/// A value a setter cannot take is refused, not adjusted:
+/// A value an option cannot take is refused, not adjusted:
 ///
 /// ```
 /// use jsonmux::{Error, Server};
 ///
-/// let err = Server::builder().max_connections(0).unwrap_err();
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let err = Server::builder().max_connections(0).bind("127.0.0.1:0").await.unwrap_err();
 /// assert!(matches!(err, Error::InvalidOption { option: "max_connections", .. }));
+/// # }
 /// ```
 #[derive(Clone, Debug, Default)]
 #[must_use]
 pub struct ServerBuilder {
     opts: ServerOptions,
+    /// TLS settings, turned into the acceptor by [`options`](Self::options).
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::ServerTls>,
 }
 
 impl ServerBuilder {
@@ -60,9 +73,8 @@ impl ServerBuilder {
 
     /// What drives each connection: jsonmux's own driver, or tokio-tower's
     /// `multiplex::Server` (with the `tokio-tower` feature, on by default).
-    /// Both keep every limit, timeout and the drain; jsonmux's answers
-    /// ready handlers inline and costs less per request (PERFORMANCE.md).
-    /// Default: [`Engine::Jsonmux`].
+    /// Both keep every limit, timeout and the drain; [`Engine`] says what
+    /// each costs. Default: [`Engine::Jsonmux`].
     ///
     /// ```
     /// use jsonmux::{Engine, Server};
@@ -76,54 +88,37 @@ impl ServerBuilder {
     }
 
     /// Largest request accepted, in bytes; a client that sends more gets a
-    /// `frame_too_large` answer and is disconnected.
-    /// Default: [`DEFAULT_MAX_FRAME_LEN`](crate::DEFAULT_MAX_FRAME_LEN).
+    /// `frame_too_large` answer and is disconnected. Default: 1 MiB.
     ///
     /// ```
-    /// let b = jsonmux::Server::builder().max_frame_len(4096)?;
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::Server::builder().max_frame_len(4096);
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for 0.
-    pub fn max_frame_len(mut self, bytes: usize) -> Result<Self, Error> {
-        self.opts.max_frame_len = at_least_one("max_frame_len", bytes)?;
-        Ok(self)
+    pub fn max_frame_len(mut self, bytes: usize) -> Self {
+        self.opts.max_frame_len = bytes;
+        self
     }
 
     /// Most connections open at once; a client past it gets a
-    /// `too_many_connections` answer and is disconnected.
-    /// Default: [`DEFAULT_MAX_CONNECTIONS`].
+    /// `too_many_connections` answer and is disconnected. Default: 10 000.
     ///
     /// ```
-    /// let b = jsonmux::Server::builder().max_connections(100)?;
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::Server::builder().max_connections(100);
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for 0.
-    pub fn max_connections(mut self, n: usize) -> Result<Self, Error> {
-        self.opts.max_connections = at_least_one("max_connections", n)?;
-        Ok(self)
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.opts.max_connections = n;
+        self
     }
 
     /// Most requests handled at once on one connection; past it the server
     /// stops reading that connection until one finishes (backpressure).
-    /// Default: [`DEFAULT_MAX_IN_FLIGHT`].
+    /// Default: 1024.
     ///
     /// ```
-    /// let b = jsonmux::Server::builder().max_in_flight(64)?;
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::Server::builder().max_in_flight(64);
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for 0.
-    pub fn max_in_flight(mut self, n: usize) -> Result<Self, Error> {
-        self.opts.max_in_flight = at_least_one("max_in_flight", n)?;
-        Ok(self)
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.opts.max_in_flight = n;
+        self
     }
 
     /// Most handlers at work at once over all connections; past it, or
@@ -131,26 +126,19 @@ impl ServerBuilder {
     /// `overloaded` answer, or wait for a place with
     /// [`overload`](ServerBuilder::overload)`(Overload::Queue)`. Only
     /// handlers that do not answer at once are counted. `None` for no limit.
-    /// Default: `Some(`[`DEFAULT_MAX_CONCURRENT_REQUESTS`]`)`.
+    /// Default: 16 384.
     ///
     /// ```
-    /// let b = jsonmux::Server::builder().max_concurrent_requests(Some(1000))?;
-    /// # Ok::<(), jsonmux::Error>(())
+    /// let b = jsonmux::Server::builder().max_concurrent_requests(Some(1000));
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidOption`] for `Some(0)`.
-    pub fn max_concurrent_requests(mut self, n: Option<usize>) -> Result<Self, Error> {
-        self.opts.max_concurrent_requests = n
-            .map(|n| at_least_one("max_concurrent_requests", n))
-            .transpose()?;
-        Ok(self)
+    pub fn max_concurrent_requests(mut self, n: Option<usize>) -> Self {
+        self.opts.max_concurrent_requests = n;
+        self
     }
 
     /// Time limit for one handler call, from the first time it is found
-    /// still working; past it the caller gets a `timeout` answer. `None`
-    /// for no limit. Default: `Some(`[`DEFAULT_HANDLER_TIMEOUT`]`)`.
+    /// still working; past it the handler is dropped and the caller gets a
+    /// `timeout` answer. `None` for no limit. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -163,7 +151,7 @@ impl ServerBuilder {
 
     /// A connection with nothing in flight and no request for this long is
     /// closed with an `idle_timeout` answer. `None` keeps idle connections
-    /// forever. Default: `Some(`[`DEFAULT_IDLE_TIMEOUT`]`)`.
+    /// forever. Default: 5 minutes.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -176,7 +164,7 @@ impl ServerBuilder {
 
     /// A frame must arrive in full within this long of its first byte; a
     /// slower sender gets a `frame_timeout` answer and is disconnected.
-    /// `None` waits forever. Default: `Some(`[`DEFAULT_FRAME_TIMEOUT`]`)`.
+    /// `None` waits forever. Default: 10 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -189,8 +177,7 @@ impl ServerBuilder {
 
     /// A peer must take each batch of answers within this long: one that
     /// stops reading (its socket buffers full) is disconnected instead of
-    /// holding its connection forever. `None` waits forever.
-    /// Default: `Some(`[`DEFAULT_WRITE_TIMEOUT`]`)`.
+    /// holding its connection forever. `None` waits forever. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -202,8 +189,8 @@ impl ServerBuilder {
     }
 
     /// After shutdown is signalled, how long connections have to finish
-    /// (see [`Server::serve`]) before those still open are cut.
-    /// Default: [`DEFAULT_DRAIN_TIMEOUT`].
+    /// (see [`Server::serve`]) before those still open are cut; zero cuts
+    /// them at once. Default: 30 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -219,8 +206,8 @@ impl ServerBuilder {
     /// notice; then it reads nothing more, answers what it has read and
     /// closes. A connection with nothing in flight that has been quiet for
     /// a second closes sooner. Past the [`drain_timeout`](Self::drain_timeout)
-    /// connections are cut whatever their grace.
-    /// Default: [`DEFAULT_DRAIN_GRACE`].
+    /// connections are cut whatever their grace; zero reads nothing after
+    /// the notice. Default: 10 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -234,7 +221,7 @@ impl ServerBuilder {
     /// Busy polling, for latency at light load: after answering everything
     /// it has read, a connection keeps checking its socket for this long
     /// before it sleeps, yielding to the runtime's other tasks between
-    /// checks. `None` sleeps at once. Default: [`DEFAULT_BUSY_POLL`] (off).
+    /// checks. `None` sleeps at once. Default: `None`.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -259,15 +246,16 @@ impl ServerBuilder {
         self.opts.busy_poll = window;
         self
     }
-}
 
-/// `n`, if it is at least 1.
-fn at_least_one(option: &'static str, n: usize) -> Result<usize, Error> {
-    match n {
-        0 => Err(Error::InvalidOption {
-            option,
-            reason: "must be at least 1",
-        }),
-        n => Ok(n),
+    /// Every option, checked: what the terminal calls serve with.
+    fn options(self) -> Result<ServerOptions, crate::Error> {
+        self.opts.check()?;
+        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
+        let mut opts = self.opts;
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            opts.tls = Some(tls.build()?);
+        }
+        Ok(opts)
     }
 }

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use super::inflight::InFlight;
 use super::options::ConnectionOptions;
-use crate::Error;
+use crate::CloseReason;
 
 /// Longest time between two checks: the "too many timeouts" rule is seen
 /// within this long even with a long (or no) read timeout.
@@ -27,7 +27,7 @@ const CHECK_EVERY_MIN: Duration = Duration::from_millis(5);
 /// The peer is dead ([`Verdict::Dead`]: replace the connection now):
 ///
 /// * **Silence** (`read_timeout`): callers are waiting and no answer to
-///   any of its calls arrived for this long → [`Error::PeerSilent`]. The
+///   any of its calls arrived for this long → [`CloseReason::PeerSilent`]. The
 ///   clock restarts at every batch of answers, and when callers start
 ///   waiting on a connection that had none: idle time never counts,
 ///   whatever reservations are left over. (Unless a caller gave up less
@@ -35,15 +35,15 @@ const CHECK_EVERY_MIN: Duration = Duration::from_millis(5);
 ///   that answer, and the silence goes on, so calls one after the other
 ///   that each give up add up to a silent peer.)
 /// * **Not reading** (`write_timeout`): requests wait to be written and
-///   the peer has taken no byte for this long → [`Error::PeerNotReading`].
+///   the peer has taken no byte for this long → [`CloseReason::PeerNotReading`].
 /// * **Timeouts in a row** (`max_consecutive_timeouts`): this many callers
 ///   gave up one after the other with no answer reaching a caller in
-///   between → [`Error::TooManyTimeouts`]. (A late answer shows the peer
+///   between → [`CloseReason::TooManyTimeouts`]. (A late answer shows the peer
 ///   is alive, not that calls succeed: it does not end the streak.)
 ///
 /// The connection is spent ([`Verdict::Retire`]: drain it, so it takes no
 /// new call and ends once its calls in flight are done) when the answers
-/// of calls given up on are overdue → [`Error::AnswersOverdue`]:
+/// of calls given up on are overdue → [`CloseReason::AnswersOverdue`]:
 ///
 /// * **Too many** (`max_abandoned`): this many reservations at once.
 /// * **Too old** (`abandoned_timeout`): a reservation lived through a
@@ -82,9 +82,9 @@ pub(crate) struct Health {
 #[derive(Debug)]
 pub(crate) enum Verdict {
     /// The peer is dead: end the connection with this cause.
-    Dead(Error),
+    Dead(CloseReason),
     /// The connection is spent: drain it, ending with this cause.
-    Retire(Error),
+    Retire(CloseReason),
 }
 
 impl Health {
@@ -143,9 +143,9 @@ impl Health {
 
     /// With `reserved` reservations held: the cause to retire the
     /// connection with, if that is too many.
-    pub(crate) fn too_many_reserved(&self, reserved: usize) -> Option<Error> {
+    pub(crate) fn too_many_reserved(&self, reserved: usize) -> Option<CloseReason> {
         match self.max_abandoned {
-            Some(max) if reserved >= max => Some(Error::AnswersOverdue(reserved)),
+            Some(max) if reserved >= max => Some(CloseReason::AnswersOverdue(reserved)),
             _ => None,
         }
     }
@@ -162,18 +162,20 @@ impl Health {
         if let Some(limit) = self.read_timeout {
             let silent = now.saturating_duration_since(self.last_progress);
             if in_flight.has_callers() && silent >= limit {
-                return Some(Verdict::Dead(Error::PeerSilent(silent)));
+                return Some(Verdict::Dead(CloseReason::PeerSilent(silent)));
             }
         }
         if let (Some(limit), Some(since)) = (self.write_timeout, self.write_blocked_since) {
             let blocked = now.saturating_duration_since(since);
             if blocked >= limit {
-                return Some(Verdict::Dead(Error::PeerNotReading(blocked)));
+                return Some(Verdict::Dead(CloseReason::PeerNotReading(blocked)));
             }
         }
         match self.max_consecutive_timeouts {
             Some(max) if self.abandoned_streak >= max => {
-                return Some(Verdict::Dead(Error::TooManyTimeouts(self.abandoned_streak)));
+                return Some(Verdict::Dead(CloseReason::TooManyTimeouts(
+                    self.abandoned_streak,
+                )));
             }
             _ => {}
         }
@@ -184,7 +186,7 @@ impl Health {
         self.generation_started = now;
         match in_flight.new_generation() {
             0 => None,
-            overdue => Some(Verdict::Retire(Error::AnswersOverdue(overdue))),
+            overdue => Some(Verdict::Retire(CloseReason::AnswersOverdue(overdue))),
         }
     }
 

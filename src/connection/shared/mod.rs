@@ -14,7 +14,7 @@ use super::options::ConnectionOptions;
 use super::queued::Queued;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
-use crate::{Code, Error, Resp};
+use crate::{CloseReason, Code, Error, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
 /// background task and, in a pool, the supervisor that watches it.
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     len: AtomicUsize,
     /// Why the connection ended, recorded *before* the waiters are dropped,
     /// so each of them can report it.
-    cause: OnceLock<Error>,
+    cause: OnceLock<CloseReason>,
     /// Cancelled once `cause` is set: lets watchers await the end.
     ended: CancellationToken,
     /// Cancelled to make the background task stop with `cause` (dead
@@ -39,7 +39,7 @@ pub(crate) struct Shared {
     tags: Option<Tags>,
     /// Set when the connection starts draining (no new call; it ends once
     /// its calls in flight are done): the cause it then ends with.
-    drain_cause: OnceLock<Error>,
+    drain_cause: OnceLock<CloseReason>,
     /// Cancelled when the connection starts draining: lets a pool replace it.
     draining: CancellationToken,
     /// What became of the calls; shared with whoever sums them (a pool).
@@ -131,7 +131,7 @@ impl Shared {
             Refused::Duplicate => Error::DuplicateUid(uid.to_owned()),
             Refused::Closed => self.closed_error(),
             Refused::Draining => match self.drain_cause.get() {
-                Some(cause) => Error::closed(cause.clone()),
+                Some(cause) => Error::Closed(cause.clone()),
                 None => self.closed_error(),
             },
         }
@@ -151,13 +151,19 @@ impl Shared {
         if resp.uid.is_empty() && resp.code == Some(Code::GoingAway) {
             let message = resp.error.unwrap_or_default();
             tracing::debug!(%message, "the server is going away; draining the connection");
-            self.drain(Error::from_answer(resp.code, message));
+            self.drain(CloseReason::Server {
+                code: Code::GoingAway,
+                message,
+            });
             return Routed::Done;
         }
         // Only an error answer without a Uid can be about the connection;
         // keep what it said before the answer is handed over.
         let last_word = match (&resp.uid[..], &resp.error) {
-            ("", Some(msg)) => Some(Error::from_answer(resp.code, msg.clone())),
+            ("", Some(msg)) => Some(CloseReason::Server {
+                code: resp.code.unwrap_or(Code::Unknown),
+                message: msg.clone(),
+            }),
             _ => None,
         };
         let mut table = self.lock();
@@ -264,7 +270,7 @@ impl Shared {
     /// connection ends with), the calls in flight go on, and the
     /// connection ends once no caller waits (reservations aside). Only the
     /// first call counts.
-    pub(crate) fn drain(&self, cause: Error) {
+    pub(crate) fn drain(&self, cause: CloseReason) {
         let mut table = self.lock();
         if table.in_flight.is_draining() || self.is_closed() {
             return;
@@ -327,7 +333,7 @@ impl Shared {
     /// [`Health::check`] at `now`: the cause if the peer is dead (for the
     /// watcher to abort the connection with). A spent connection is
     /// drained here, its replacement the watcher's to dial.
-    pub(crate) fn check(&self, now: Instant) -> Option<Error> {
+    pub(crate) fn check(&self, now: Instant) -> Option<CloseReason> {
         let mut table = self.lock();
         let Table { in_flight, health } = &mut *table;
         let verdict = health.check(now, in_flight);
