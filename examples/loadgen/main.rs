@@ -55,39 +55,26 @@
 //! short) and the results are still printed. Exits 0 if at least one answer
 //! was ok and nothing failed, else 1.
 
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
-use jsonmux::Message;
-use tokio::task::JoinHandle;
-use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 #[path = "../common/client_tls.rs"]
 mod client_tls;
 #[path = "../common/engine.rs"]
 mod engine;
+mod progress;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
 mod ready;
+mod run;
 mod stats;
 mod target;
 
 use engine::EngineArg;
-use stats::{Failure, Interval, Live, Report, Setup, Tally};
-use target::{ClientKind, Target};
-
-/// The most time answers still outstanding at the end get.
-const MAX_DRAIN: Duration = Duration::from_secs(2);
-
-/// What the server must put before the request's `Val`.
-const PREFIX: &str = "server: hello, ";
+use stats::{Report, Setup};
+use target::ClientKind;
 
 /// Load generator for the seed's JSON-over-TCP wire.
 #[derive(Debug, Parser)]
@@ -139,200 +126,18 @@ struct Args {
     buffer: Option<usize>,
 }
 
-/// What every worker needs to know.
-struct Plan {
-    val: String,
-    /// The `Val` a correct answer carries.
-    expected: String,
-    /// Set at the end of `--duration` (or on Ctrl-C): issue no more requests.
-    stop: AtomicBool,
-    live: Live,
-}
-
-/// Issues requests one after another until told to stop (or until its
-/// connection is dead for good).
-///
-/// Outcomes go to `tally` as they come (its lock is never contended), so
-/// nothing is lost when the worker is aborted at the end of the drain.
-async fn worker(mut target: Target, id: usize, plan: Arc<Plan>, tally: Arc<Mutex<Tally>>) {
-    let mut seq = 0u64;
-    while !plan.stop.load(Relaxed) {
-        let uid = format!("w{id}-{seq}");
-        seq += 1;
-        let msg = Message::new(uid.clone(), plan.val.clone());
-        plan.live.sent.fetch_add(1, Relaxed);
-        let start = Instant::now();
-        let outcome = match target.call(msg).await {
-            Ok(resp) if resp.uid == uid && resp.val == plan.expected => Ok(()),
-            Ok(resp) => Err(Failure::wrong_answer(&uid, &resp)),
-            Err(failure) => Err(failure),
-        };
-        let mut tally = tally.lock().expect("only a panic poisons it");
-        match outcome {
-            Ok(()) => {
-                tally.record_ok(start.elapsed());
-                plan.live.ok.fetch_add(1, Relaxed);
-            }
-            Err(failure) => {
-                tally.record_error(failure, start.elapsed());
-                plan.live.errors.fetch_add(1, Relaxed);
-                if target.is_dead() {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Prints the counts of each interval as a JSON line.
-async fn print_intervals(
-    plan: Arc<Plan>,
-    start: Instant,
-    every: Duration,
-    bar: Option<ProgressBar>,
-) {
-    let mut tick = tokio::time::interval_at(start + every, every);
-    let (mut last_ok, mut last_errors, mut last_t) = (0, 0, 0.0);
-    loop {
-        tick.tick().await;
-        let t = start.elapsed().as_secs_f64();
-        let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
-        let line = Interval {
-            t_s: stats::round3(t),
-            ok: ok - last_ok,
-            errors: errors - last_errors,
-            rps: stats::round3((ok - last_ok) as f64 / (t - last_t)),
-        };
-        let line = serde_json::to_string(&line).expect("a line serializes");
-        match &bar {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
-        }
-        (last_ok, last_errors, last_t) = (ok, errors, t);
-    }
-}
-
-/// Shows progress on stderr while the load runs.
-async fn show_progress(plan: Arc<Plan>, start: Instant, bar: ProgressBar) {
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
-    loop {
-        tick.tick().await;
-        let ms = start.elapsed().as_millis() as u64;
-        bar.set_position(ms.min(bar.length().unwrap_or(ms)));
-        let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
-        let rps = ok as f64 / start.elapsed().as_secs_f64();
-        bar.set_message(format!("{ok} ok, {errors} errors, {rps:.0} req/s"));
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    // Client i gets an equal share of the in-flight requests (the
-    // remainder goes to the first ones) and address i mod len; a pool is
-    // one client over every address.
-    let clients = if args.client == ClientKind::Pool {
-        1
-    } else {
-        args.conns
+    let run::Run {
+        total,
+        elapsed,
+        sent,
+        ..
+    } = match run::run(&args).await {
+        Ok(run) => run,
+        Err(code) => return code,
     };
-    if args.conns == 0 || args.inflight < clients || args.addr.is_empty() {
-        eprintln!(
-            "loadgen: need --conns >= 1, --inflight >= --conns (>= 1 for a pool) and an --addr"
-        );
-        return ExitCode::from(2);
-    }
-    let share = |i: usize| args.inflight / clients + usize::from(i < args.inflight % clients);
-    let mut targets = Vec::with_capacity(clients);
-    let deadline = Instant::now() + args.startup_timeout.unwrap_or(args.timeout);
-    for i in 0..clients {
-        let addrs = match args.client {
-            ClientKind::Pool => &args.addr[..],
-            _ => std::slice::from_ref(&args.addr[i % args.addr.len()]),
-        };
-        let addr = addrs.join(",");
-        match Target::connect(&args, addrs, share(i), deadline).await {
-            Ok(t) => targets.push(t),
-            Err(e) => {
-                eprintln!("loadgen: cannot connect to {addr}: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-
-    let val: String = (b'a'..=b'z')
-        .cycle()
-        .take(args.val_size)
-        .map(char::from)
-        .collect();
-    let start = Instant::now();
-    let plan = Arc::new(Plan {
-        expected: format!("{PREFIX}{val}"),
-        val,
-        stop: AtomicBool::new(false),
-        live: Live::default(),
-    });
-    let mut workers = JoinSet::new();
-    let mut tallies = Vec::with_capacity(args.inflight);
-    for (i, target) in targets.iter().enumerate() {
-        for _ in 0..share(i) {
-            let tally = Arc::new(Mutex::new(Tally::new()));
-            let work = worker(target.clone(), tallies.len(), plan.clone(), tally.clone());
-            workers.spawn(work);
-            tallies.push(tally);
-        }
-    }
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {msg}")
-            .expect("a valid template")
-            .progress_chars("=> ");
-        ProgressBar::new(args.duration.as_millis() as u64).with_style(style)
-    });
-    let mut side_tasks = Vec::new();
-    if let Some(bar) = &bar {
-        side_tasks.push(tokio::spawn(show_progress(
-            plan.clone(),
-            start,
-            bar.clone(),
-        )));
-    }
-    if let Some(every) = args.interval {
-        let task = print_intervals(plan.clone(), start, every, bar.clone());
-        side_tasks.push(tokio::spawn(task));
-    }
-
-    // Run for --duration (or until Ctrl-C), then let the workers finish the
-    // requests they have out, for at most the drain time (or until a
-    // second Ctrl-C); abort what is left.
-    tokio::select! {
-        _ = tokio::time::sleep_until(start + args.duration) => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("loadgen: interrupted; draining"),
-    }
-    plan.stop.store(true, Relaxed);
-    let drain = async {
-        while let Some(done) = workers.join_next().await {
-            done.expect("a worker panicked");
-        }
-    };
-    tokio::select! {
-        _ = tokio::time::timeout(args.timeout.min(MAX_DRAIN), drain) => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    workers.shutdown().await;
-    let elapsed = start.elapsed();
-
-    let mut total = Tally::new();
-    for tally in tallies {
-        let tally = Arc::into_inner(tally).expect("every worker is gone");
-        total.merge(tally.into_inner().expect("only a panic poisons it"));
-    }
-    let live = &plan.live;
-    let unfinished = live.sent.load(Relaxed) - live.ok.load(Relaxed) - live.errors.load(Relaxed);
-    total.record_unfinished(unfinished);
-    side_tasks.iter().for_each(JoinHandle::abort);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
 
     total.print_error_samples();
     let setup = Setup {
@@ -352,7 +157,7 @@ async fn main() -> ExitCode {
         inflight: args.inflight,
         val_size: args.val_size,
     };
-    let report = Report::new(setup, elapsed, plan.live.sent.load(Relaxed), &total);
+    let report = Report::new(setup, elapsed, sent, &total);
     println!(
         "{}",
         serde_json::to_string(&report).expect("a report serializes")
