@@ -48,8 +48,10 @@
 //! `{"t_s":..,"ok":..,"errors":..,"rps":..}` (counts for that interval);
 //! at the end, one line with the totals, `errors_by_kind`, latency
 //! percentiles of ok answers and the slowest failure (`error_max_us`), in
-//! microseconds. A progress bar goes to stderr when it is a
-//! terminal. After `--duration`, answers still outstanding get
+//! microseconds. When stderr is a terminal, a progress bar there shows the
+//! answers and errors so far and the rate over the last second and over
+//! the run; piped, there is no bar (the `--interval` lines are the piped
+//! form). After `--duration`, answers still outstanding get
 //! `min(--timeout, 2s)`; those that miss it count as `unfinished` errors.
 //! Ctrl-C ends the run early the same way (a second one cuts the drain
 //! short) and the results are still printed. Exits 0 if at least one answer

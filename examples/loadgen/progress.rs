@@ -1,7 +1,9 @@
 //! What loadgen shows while the load runs: on stderr, when it is a
-//! terminal, a bar with the answers so far; on stdout, with `--interval`,
-//! a JSON line of counts per interval.
+//! terminal, a bar with the answers so far, the errors and the current
+//! rate; on stdout, with `--interval`, a JSON line of counts per interval
+//! (the form for a pipe).
 
+use std::collections::VecDeque;
 use std::io::IsTerminal as _;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -12,6 +14,12 @@ use tokio::time::Instant;
 
 use crate::run::Plan;
 use crate::stats::{self, Interval};
+
+/// How often the bar is redrawn.
+const REDRAW_EVERY: Duration = Duration::from_millis(200);
+
+/// The bar's "now" rate counts the answers of this last stretch of time.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
 
 /// A bar on stderr for a run of `duration`, if stderr is a terminal.
 pub(crate) fn bar(duration: Duration) -> Option<ProgressBar> {
@@ -51,15 +59,31 @@ pub(crate) async fn print_intervals(
     }
 }
 
-/// Shows progress on stderr while the load runs.
+/// Shows progress on stderr while the load runs: answers and errors so
+/// far, the rate over the last [`RATE_WINDOW`] and over the whole run.
 pub(crate) async fn show_progress(plan: Arc<Plan>, start: Instant, bar: ProgressBar) {
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut tick = tokio::time::interval(REDRAW_EVERY);
+    // (seconds since start, ok answers then), oldest first, spanning the window.
+    let mut recent: VecDeque<(f64, u64)> = VecDeque::new();
     loop {
         tick.tick().await;
         let ms = start.elapsed().as_millis() as u64;
         bar.set_position(ms.min(bar.length().unwrap_or(ms)));
         let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
-        let rps = ok as f64 / start.elapsed().as_secs_f64();
-        bar.set_message(format!("{ok} ok, {errors} errors, {rps:.0} req/s"));
+        let t = start.elapsed().as_secs_f64();
+        recent.push_back((t, ok));
+        while recent.len() > 2 && t - recent[1].0 >= RATE_WINDOW.as_secs_f64() {
+            recent.pop_front();
+        }
+        let (t0, ok0) = recent.front().copied().unwrap_or((0.0, 0));
+        let now = if t > t0 {
+            (ok - ok0) as f64 / (t - t0)
+        } else {
+            0.0
+        };
+        let mean = ok as f64 / t;
+        bar.set_message(format!(
+            "{ok} ok, {errors} errors, {now:.0} req/s now, {mean:.0} req/s mean"
+        ));
     }
 }
