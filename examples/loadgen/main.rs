@@ -12,6 +12,10 @@
 //! cargo run --release --features tls --example loadgen -- --addr 127.0.0.1:3443 --inflight 256 \
 //!     --tls-ca /tmp/jsonmux-certs/ca.pem \
 //!     --tls-cert /tmp/jsonmux-certs/client.pem --tls-key /tmp/jsonmux-certs/client.key
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --sweep 1,4,16,64,256 --duration 2s
+//! cargo run --release --example loadgen -- --sweep 1,4,16,64,256 --duration 2s \
+//!     --target jsonmux=127.0.0.1:3000 --target pair=127.0.0.1:3001,127.0.0.1:3002 \
+//!     --target unix=unix:/tmp/jsonmux.sock
 //! ```
 //!
 //! `--addr` takes `host:port` or `unix:/path`; `--tls-ca` (with
@@ -56,6 +60,17 @@
 //! Ctrl-C ends the run early the same way (a second one cuts the drain
 //! short) and the results are still printed. Exits 0 if at least one answer
 //! was ok and nothing failed, else 1.
+//!
+//! `--sweep 1,4,16,64,256` runs the load once per in-flight depth, each run
+//! `--duration` long on connections of its own, against each `--target
+//! LABEL=ADDR` (repeatable, ADDR as `--addr` takes it; without one,
+//! `--addr` is the one target), every target at one depth before the next
+//! depth. Each (target, depth) point prints one line on stdout,
+//! `{"target":..,"inflight":..,"rps":..,"p50_us":..,"p99_us":..,"p999_us":..,"ok":..,"errors":..}`
+//! (latency of ok answers, in microseconds), and the `--interval` lines of
+//! a sweep carry `target` and `inflight` first. Ctrl-C ends a sweep after
+//! the point it cuts short. A sweep exits 0 if every point had ok answers
+//! and nothing failed, else 1.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -72,6 +87,7 @@ mod raw;
 mod ready;
 mod run;
 mod stats;
+mod sweep;
 mod target;
 
 use engine::EngineArg;
@@ -79,7 +95,7 @@ use stats::{Report, Setup};
 use target::ClientKind;
 
 /// Load generator for the seed's JSON-over-TCP wire.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 struct Args {
     /// Server address; a comma-separated list spreads connections over them round-robin.
     #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
@@ -126,17 +142,29 @@ struct Args {
     /// in the stack, in front of the concurrency limit (default: none).
     #[arg(long)]
     buffer: Option<usize>,
+    /// Run the load once per in-flight depth of this list (e.g.
+    /// 1,4,16,64,256), each for --duration, and print one JSON line per
+    /// target and depth.
+    #[arg(long, value_delimiter = ',')]
+    sweep: Vec<usize>,
+    /// `--sweep`: a server to drive, as LABEL=ADDR (ADDR as --addr takes
+    /// it); repeat for several (default: --addr, labelled by itself).
+    #[arg(long, requires = "sweep", value_parser = sweep::parse_target)]
+    target: Vec<sweep::Labelled>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if !args.sweep.is_empty() {
+        return sweep::sweep(&args).await;
+    }
     let run::Run {
         total,
         elapsed,
         sent,
         ..
-    } = match run::run(&args).await {
+    } = match run::run(&args, None).await {
         Ok(run) => run,
         Err(code) => return code,
     };

@@ -21,13 +21,25 @@ const REDRAW_EVERY: Duration = Duration::from_millis(200);
 /// The bar's "now" rate counts the answers of this last stretch of time.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// Which point of a `--sweep` is running; a single run has none.
+#[derive(Clone, Debug)]
+pub(crate) struct Tag {
+    pub(crate) target: String,
+    pub(crate) inflight: usize,
+}
+
 /// A bar on stderr for a run of `duration`, if stderr is a terminal.
-pub(crate) fn bar(duration: Duration) -> Option<ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
-        let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {msg}")
-            .expect("a valid template")
-            .progress_chars("=> ");
-        ProgressBar::new(duration.as_millis() as u64).with_style(style)
+pub(crate) fn bar(duration: Duration, tag: Option<&Tag>) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let style = ProgressStyle::with_template("{prefix}{elapsed:>4} [{bar:30}] {msg}")
+        .expect("a valid template")
+        .progress_chars("=> ");
+    let bar = ProgressBar::new(duration.as_millis() as u64).with_style(style);
+    Some(match tag {
+        Some(tag) => bar.with_prefix(format!("{} at {} in flight ", tag.target, tag.inflight)),
+        None => bar,
     })
 }
 
@@ -37,6 +49,7 @@ pub(crate) async fn print_intervals(
     start: Instant,
     every: Duration,
     bar: Option<ProgressBar>,
+    tag: Option<Tag>,
 ) {
     let mut tick = tokio::time::interval_at(start + every, every);
     let (mut last_ok, mut last_errors, mut last_t) = (0, 0, 0.0);
@@ -45,6 +58,8 @@ pub(crate) async fn print_intervals(
         let t = start.elapsed().as_secs_f64();
         let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
         let line = Interval {
+            target: tag.as_ref().map(|tag| tag.target.as_str()),
+            inflight: tag.as_ref().map(|tag| tag.inflight),
             t_s: stats::round3(t),
             ok: ok - last_ok,
             errors: errors - last_errors,

@@ -1,5 +1,6 @@
 //! One run of the load: connect the clients, keep `--inflight` requests
 //! outstanding for `--duration`, drain, and add up what every worker saw.
+//! A single run is one of these; a `--sweep` is one per point.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -12,7 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::progress;
+use crate::progress::{self, Tag};
 use crate::stats::{Failure, Live, Tally};
 use crate::target::{ClientKind, Target};
 use crate::Args;
@@ -41,6 +42,8 @@ pub(crate) struct Run {
     /// From the first request to the last outcome, drain included.
     pub(crate) elapsed: Duration,
     pub(crate) sent: u64,
+    /// Ctrl-C ended the run before `--duration`.
+    pub(crate) interrupted: bool,
 }
 
 /// Issues requests one after another until told to stop (or until its
@@ -97,13 +100,14 @@ pub(crate) fn check(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the load `args` describe.
+/// Runs the load `args` describe; `tag` names the point of a sweep (on the
+/// bar and on the `--interval` lines).
 ///
 /// # Errors
 ///
 /// The exit code, once the reason is on stderr: 2 for `args` that
 /// [`check`] refuses, 1 for a client that cannot connect.
-pub(crate) async fn run(args: &Args) -> Result<Run, ExitCode> {
+pub(crate) async fn run(args: &Args, tag: Option<Tag>) -> Result<Run, ExitCode> {
     if let Err(e) = check(args) {
         eprintln!("loadgen: {e}");
         return Err(ExitCode::from(2));
@@ -152,23 +156,27 @@ pub(crate) async fn run(args: &Args) -> Result<Run, ExitCode> {
             tallies.push(tally);
         }
     }
-    let bar = progress::bar(args.duration);
+    let bar = progress::bar(args.duration, tag.as_ref());
     let mut side_tasks = Vec::new();
     if let Some(bar) = &bar {
         let task = progress::show_progress(plan.clone(), start, bar.clone());
         side_tasks.push(tokio::spawn(task));
     }
     if let Some(every) = args.interval {
-        let task = progress::print_intervals(plan.clone(), start, every, bar.clone());
+        let task = progress::print_intervals(plan.clone(), start, every, bar.clone(), tag);
         side_tasks.push(tokio::spawn(task));
     }
 
     // Run for --duration (or until Ctrl-C), then let the workers finish the
     // requests they have out, for at most the drain time (or until a
     // second Ctrl-C); abort what is left.
+    let mut interrupted = false;
     tokio::select! {
         _ = tokio::time::sleep_until(start + args.duration) => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("loadgen: interrupted; draining"),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("loadgen: interrupted; draining");
+            interrupted = true;
+        }
     }
     plan.stop.store(true, Relaxed);
     let drain = async {
@@ -199,5 +207,6 @@ pub(crate) async fn run(args: &Args) -> Result<Run, ExitCode> {
         total,
         elapsed,
         sent,
+        interrupted,
     })
 }
