@@ -15,7 +15,7 @@
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --sweep 1,4,16,64,256 --duration 2s
 //! cargo run --release --example loadgen -- --sweep 1,4,16,64,256 --duration 2s \
 //!     --target jsonmux=127.0.0.1:3000 --target pair=127.0.0.1:3001,127.0.0.1:3002 \
-//!     --target unix=unix:/tmp/jsonmux.sock
+//!     --target unix=unix:/tmp/jsonmux.sock --svg /tmp/jsonmux-charts --histogram-depth 64
 //! ```
 //!
 //! `--addr` takes `host:port` or `unix:/path`; `--tls-ca` (with
@@ -68,10 +68,16 @@
 //! depth. Each (target, depth) point prints one line on stdout,
 //! `{"target":..,"inflight":..,"rps":..,"p50_us":..,"p99_us":..,"p999_us":..,"ok":..,"errors":..}`
 //! (latency of ok answers, in microseconds), and the `--interval` lines of
-//! a sweep carry `target` and `inflight` first. Ctrl-C ends a sweep after
-//! the point it cuts short. A sweep exits 0 if every point had ok answers
-//! and nothing failed, else 1.
+//! a sweep carry `target` and `inflight` first. `--svg DIR` then writes
+//! `DIR/throughput-latency.svg` (latency against throughput, median and
+//! p99 per target, each point labelled with its depth) and
+//! `DIR/latency-histogram.svg` (how the latency of ok answers spreads at
+//! the largest depth, or at `--histogram-depth N`); `scripts/plots.sh` draws
+//! them for the servers of this repository. Ctrl-C ends a sweep after the
+//! point it cuts short, and the charts are drawn from the points done. A
+//! sweep exits 0 if every point had ok answers and nothing failed, else 1.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -81,6 +87,7 @@ use clap::Parser;
 mod client_tls;
 #[path = "../common/engine.rs"]
 mod engine;
+mod plot;
 mod progress;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
@@ -151,6 +158,14 @@ struct Args {
     /// it); repeat for several (default: --addr, labelled by itself).
     #[arg(long, requires = "sweep", value_parser = sweep::parse_target)]
     target: Vec<sweep::Labelled>,
+    /// `--sweep`: write throughput-latency.svg and latency-histogram.svg
+    /// into this directory (made if missing).
+    #[arg(long, requires = "sweep")]
+    svg: Option<PathBuf>,
+    /// `--sweep --svg`: the depth whose latency distribution is drawn
+    /// (default: the largest swept).
+    #[arg(long, requires = "svg")]
+    histogram_depth: Option<usize>,
 }
 
 #[tokio::main]

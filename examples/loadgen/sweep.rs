@@ -1,6 +1,6 @@
 //! `--sweep`: the load once per in-flight depth and target, each a run of
 //! its own (fresh connections, `--duration` long), one JSON line per
-//! point on stdout.
+//! point on stdout, and with `--svg` the charts of [`crate::plot`].
 //!
 //! Points run depth by depth, every target at one depth before the next
 //! depth, so that whatever else the machine is doing weighs on the
@@ -8,6 +8,7 @@
 
 use std::process::ExitCode;
 
+use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::progress::Tag;
@@ -69,7 +70,14 @@ impl Point {
     }
 }
 
-/// Runs the sweep `args` ask for; exits 0 if every
+/// The latency of one target's ok answers at the histogram's depth.
+#[derive(Debug)]
+pub(crate) struct Distribution {
+    pub(crate) target: String,
+    pub(crate) latency_us: Histogram<u64>,
+}
+
+/// Runs the sweep `args` ask for and draws its charts; exits 0 if every
 /// point had ok answers and no errors, else 1 (2 for bad flags).
 pub(crate) async fn sweep(args: &Args) -> ExitCode {
     let targets = if args.target.is_empty() {
@@ -80,6 +88,12 @@ pub(crate) async fn sweep(args: &Args) -> ExitCode {
     } else {
         args.target.clone()
     };
+    let deepest = args.sweep.iter().copied().max().unwrap_or_default();
+    let histogram_depth = args.histogram_depth.unwrap_or(deepest);
+    if !args.sweep.contains(&histogram_depth) {
+        eprintln!("loadgen: --histogram-depth {histogram_depth} is not in --sweep");
+        return ExitCode::from(2);
+    }
     // Every point's flags, checked before the first one runs.
     let mut plan = Vec::new();
     for &inflight in &args.sweep {
@@ -101,7 +115,7 @@ pub(crate) async fn sweep(args: &Args) -> ExitCode {
         }
     }
 
-    let mut points = Vec::new();
+    let (mut points, mut distributions) = (Vec::new(), Vec::new());
     for (tag, point_args) in plan {
         let run = match run::run(&point_args, Some(tag.clone())).await {
             Ok(run) => run,
@@ -113,6 +127,12 @@ pub(crate) async fn sweep(args: &Args) -> ExitCode {
                 tag.target, tag.inflight
             );
             run.total.print_error_samples();
+        }
+        if tag.inflight == histogram_depth {
+            distributions.push(Distribution {
+                target: tag.target.clone(),
+                latency_us: run.total.latency_us().clone(),
+            });
         }
         let point = Point::new(tag, &run);
         println!(
@@ -126,6 +146,19 @@ pub(crate) async fn sweep(args: &Args) -> ExitCode {
         }
     }
 
+    if let Some(dir) = &args.svg {
+        match crate::plot::draw(dir, &points, &distributions, histogram_depth) {
+            Ok(files) => {
+                for file in files {
+                    eprintln!("loadgen: wrote {}", file.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("loadgen: cannot draw into {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if points.iter().all(|p| p.ok > 0 && p.errors == 0) {
         ExitCode::SUCCESS
     } else {
