@@ -17,8 +17,9 @@ use serde::{Serialize, Serializer};
 /// | code | `as_str` | who sets it |
 /// |---|---|---|
 /// | [`Handler`](Code::Handler) | `handler` | the server, when a handler fails |
-/// | [`Timeout`](Code::Timeout) | `timeout` | the server, when a handler runs past its time limit |
+/// | [`Timeout`](Code::Timeout) | `timeout` | the server, when a handler runs past its time limit (or its caller's deadline) |
 /// | [`Overloaded`](Code::Overloaded) | `overloaded` | the server, when it sheds a request |
+/// | [`DeadlineExceeded`](Code::DeadlineExceeded) | `deadline_exceeded` | the server, to a jsonmux client whose request arrived with its deadline passed |
 /// | [`InvalidArgument`](Code::InvalidArgument), [`NotFound`](Code::NotFound), [`PermissionDenied`](Code::PermissionDenied), [`Unauthenticated`](Code::Unauthenticated), [`Unavailable`](Code::Unavailable) | `invalid_argument`, … | handlers, with [`Resp::error`](crate::Resp::error) |
 /// | [`BadRequest`](Code::BadRequest), [`FrameTooLarge`](Code::FrameTooLarge), [`FrameTimeout`](Code::FrameTimeout), [`IdleTimeout`](Code::IdleTimeout), [`WriteTimeout`](Code::WriteTimeout), [`TooManyConnections`](Code::TooManyConnections) | `bad_request`, … | the server, about the connection |
 /// | [`GoingAway`](Code::GoingAway) | `going_away` | the server, about the connection, when it starts to drain |
@@ -41,10 +42,16 @@ use serde::{Serialize, Serializer};
 pub enum Code {
     /// The handler failed.
     Handler,
-    /// The handler did not finish within the server's handler timeout.
+    /// The handler did not finish within the server's handler timeout, or
+    /// before its caller's deadline: it was stopped (it may have done part
+    /// of its work).
     Timeout,
-    /// The server shed the request (a server-wide limit, or a service not ready).
+    /// The server shed the request (a server-wide limit, or a service not
+    /// ready): its handler did not run.
     Overloaded,
+    /// The request arrived with its caller's deadline passed: its handler
+    /// did not run. (Only a jsonmux client tells the server its deadline.)
+    DeadlineExceeded,
     /// The handler rejected the request's value.
     InvalidArgument,
     /// The handler found nothing for the request.
@@ -78,10 +85,11 @@ pub enum Code {
 
 impl Code {
     /// Every code, in declaration order.
-    pub(crate) const ALL: [Code; 16] = [
+    pub(crate) const ALL: [Code; 17] = [
         Code::Handler,
         Code::Timeout,
         Code::Overloaded,
+        Code::DeadlineExceeded,
         Code::InvalidArgument,
         Code::NotFound,
         Code::PermissionDenied,
@@ -103,6 +111,7 @@ impl Code {
             Code::Handler => "handler",
             Code::Timeout => "timeout",
             Code::Overloaded => "overloaded",
+            Code::DeadlineExceeded => "deadline_exceeded",
             Code::InvalidArgument => "invalid_argument",
             Code::NotFound => "not_found",
             Code::PermissionDenied => "permission_denied",
@@ -122,9 +131,10 @@ impl Code {
     /// True for the codes that say the request's handler did not run, so
     /// the request can be sent again, here or elsewhere, without running
     /// twice: [`Overloaded`](Code::Overloaded) (shed before its handler
-    /// started) and [`GoingAway`](Code::GoingAway) (the server refused it
-    /// while shutting down). A handler that answers with one of these
-    /// codes itself promises the same.
+    /// started), [`DeadlineExceeded`](Code::DeadlineExceeded) (it arrived
+    /// too late to start) and [`GoingAway`](Code::GoingAway) (the server
+    /// refused it while shutting down). A handler that answers with one of
+    /// these codes itself promises the same.
     ///
     /// ```
     /// use jsonmux::Code;
@@ -133,7 +143,10 @@ impl Code {
     /// assert!(!Code::Timeout.is_not_processed(), "the handler ran, for a while");
     /// ```
     pub const fn is_not_processed(self) -> bool {
-        matches!(self, Code::Overloaded | Code::GoingAway)
+        matches!(
+            self,
+            Code::Overloaded | Code::DeadlineExceeded | Code::GoingAway
+        )
     }
 
     /// Reads a wire code; one this version does not know is [`Code::Unknown`].

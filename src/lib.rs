@@ -95,6 +95,9 @@ pub mod client;
 mod code;
 mod codec;
 pub mod connection;
+mod deadline;
+#[cfg(feature = "tokio-tower")]
+mod deferred_flush;
 mod engine;
 mod error;
 mod hello;

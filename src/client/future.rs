@@ -11,10 +11,7 @@ use tower::Service;
 use super::stack::Stack;
 use crate::{Error, Message, Resp};
 
-/// The future a [`Client`](super::Client) call returns.
-///
-/// The stack's errors come out of it as `BoxError`; this is where they
-/// become an [`Error`] again, once.
+/// The future a [`Client`](crate::Client) call returns.
 #[pin_project]
 pub struct ResponseFuture {
     #[pin]
@@ -37,6 +34,6 @@ impl Future for ResponseFuture {
     type Output = Result<Resp, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx).map_err(Error::from)
+        self.project().inner.poll(cx)
     }
 }

@@ -44,6 +44,7 @@
 use crate::{Client, ClientBuilder, Connection, Pool};
 
 pub(crate) mod builder;
+mod deadline;
 mod future;
 mod options;
 pub(crate) mod service;

@@ -22,6 +22,9 @@ pub(crate) struct ClientOptions {
     pub(crate) concurrency_limit: Option<usize>,
     /// The `Buffer` layer's queue, at least 1; `None`: no layer.
     pub(crate) buffer: Option<usize>,
+    /// A call made from a jsonmux handler keeps to the deadline of the
+    /// request being handled.
+    pub(crate) inherit_deadline: bool,
     pub(crate) pool: PoolOptions,
 }
 
@@ -41,6 +44,7 @@ impl Default for ClientOptions {
             request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
             concurrency_limit: Some(DEFAULT_CONCURRENCY_LIMIT),
             buffer: DEFAULT_BUFFER,
+            inherit_deadline: true,
             pool: PoolOptions::default(),
         }
     }

@@ -223,7 +223,7 @@ impl Service<Message> for Client {
         if self.pool.is_closed() {
             return Poll::Ready(Err(Error::ClientClosed));
         }
-        self.inner.poll_ready(cx).map_err(Error::from)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {

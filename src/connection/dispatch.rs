@@ -1,31 +1,27 @@
-//! [`Dispatch`]: the task that drives one connection's stream: writes
-//! queued requests in batches and routes every answer to its caller.
+//! [`Dispatch`]: jsonmux's engine, the task that drives one connection's
+//! stream: writes queued requests in batches and routes every answer to
+//! its caller; and
+//! [`Background`], that task for the executor of a user's choice.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
-use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::backlog::Backlog;
+use super::link::Queued;
 use super::options::ConnectionOptions;
-use super::queued::Queued;
 use super::shared::Shared;
-use super::write_watch::WriteWatch;
+use super::wire::Wire;
 use crate::busy_poll::BusyPoll;
-use crate::{CloseReason, JsonCodec, Message, Resp};
+use crate::CloseReason;
 
-/// Read buffer of a connection: room for a full batch of answers to small
-/// requests (256 in flight), read with one syscall instead of four with
-/// tokio-util's 8 KiB default.
-pub(crate) const READ_CAPACITY: usize = 32 * 1024;
 /// Requests taken from the queue per round before answers get their turn.
 const BATCH: usize = 256;
 /// Rounds per wake-up before yielding to other tasks.
@@ -37,24 +33,23 @@ const MAX_UNWRITTEN: usize = 64 * 1024;
 /// Drives one connection over `T` until it ends.
 ///
 /// Each round takes every queued request (up to [`BATCH`] requests or
-/// [`MAX_UNWRITTEN`] bytes), encodes those whose caller still waits into
-/// the write buffer and flushes them with one write, then decodes and
-/// routes every answer already received. The stream is always read, even
-/// with nothing in flight, so a peer's close is seen at once. A flush that
-/// leaves bytes unwritten and wrote none is reported to the health as
-/// writes blocked (the peer takes nothing) until the stream takes some.
+/// [`MAX_UNWRITTEN`] bytes), encodes those whose caller still waits, and
+/// the cancels of calls given up on, into the write buffer and flushes
+/// them with one write, then decodes and routes every answer already
+/// received. The stream is always read, even with nothing in flight, so a
+/// peer's close is seen at once. A flush that leaves bytes unwritten and
+/// wrote none is reported to the health as writes blocked (the peer takes
+/// nothing) until the stream takes some.
 ///
 /// A server's going-away notice makes the connection drain (see
 /// [`Shared::route`]): requests already taken are still written and
 /// answered, and the task stops once the last of them is done.
 pub(crate) struct Dispatch<T> {
-    framed: Framed<T, JsonCodec<Resp>>,
+    wire: Wire<T>,
     requests: mpsc::UnboundedReceiver<Queued>,
     shared: Arc<Shared>,
     /// The requests taken in a round (kept for its allocation).
     taken: Vec<Queued>,
-    /// Whether the peer takes what is written, for the health.
-    writes: WriteWatch,
     /// Fires when the connection is aborted from outside (dead peer).
     kill: Pin<Box<WaitForCancellationFutureOwned>>,
     /// Every `Connection` handle is gone: finish what callers still wait
@@ -62,10 +57,6 @@ pub(crate) struct Dispatch<T> {
     draining: bool,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
-    /// The last flush did not finish: bytes may wait below the codec's
-    /// buffer even when it is empty (a TLS session keeps the records it
-    /// could not write until flushed again).
-    unflushed: bool,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
@@ -75,22 +66,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
         shared: Arc<Shared>,
         opts: &ConnectionOptions,
     ) -> Self {
-        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
-        let mut framed = Framed::with_capacity(io, codec, READ_CAPACITY);
-        // `with_capacity` sizes the write buffer too; that one grows to the
-        // batches actually written instead.
-        *framed.write_buffer_mut() = bytes::BytesMut::new();
         let kill = Box::pin(shared.kill().clone().cancelled_owned());
         Dispatch {
-            framed,
+            wire: Wire::new(io, opts),
             requests,
             shared,
             taken: Vec::new(),
-            writes: WriteWatch::default(),
             kill,
             draining: false,
             busy_poll: BusyPoll::new(opts.busy_poll),
-            unflushed: false,
         }
     }
 
@@ -106,27 +90,22 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
                 .cloned()
                 .unwrap_or(CloseReason::ClientClosed)));
         }
+        // Calls that give up leave cancels for the server: wake for them.
+        self.shared.cancels.register(cx.waker());
         for _ in 0..ROUNDS {
-            // 1. Take every queued request; encode those still wanted.
+            // 1. Take every queued request; encode those still wanted, and
+            //    the cancels.
             let took = self.take_requests(cx)?;
+            self.wire.encode_cancels(&self.shared)?;
             // 2. One write for the batch; if the stream is full, keep reading.
-            if self.unflushed || !self.framed.write_buffer().is_empty() {
-                let before = self.framed.write_buffer().len();
-                match Sink::<Message>::poll_flush(Pin::new(&mut self.framed), cx) {
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
-                    flushed => {
-                        self.unflushed = flushed.is_pending();
-                        let wrote_some = self.framed.write_buffer().len() < before;
-                        let blocked = self.unflushed;
-                        self.writes.flushed(&self.shared, blocked, wrote_some);
-                    }
-                }
+            if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
+                return Poll::Ready(Err(e));
             }
             // 3. Route every answer received.
             let mut got = 0;
             let mut heard_at = None;
             while got < BATCH {
-                match Pin::new(&mut self.framed).poll_next(cx) {
+                match self.wire.poll_answer(cx) {
                     Poll::Ready(Some(Ok(resp))) => {
                         // Progress, for the dead-peer check, if it answers
                         // one of our calls: a clock read per batch.
@@ -160,7 +139,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
     /// others' callers gave up while they were queued: they are dropped
     /// unsent. Returns how many were taken.
     fn take_requests(&mut self, cx: &mut Context<'_>) -> Result<usize, CloseReason> {
-        let mut bytes = self.framed.write_buffer().len();
+        let mut bytes = self.wire.unwritten();
         let mut room = 0;
         while !self.draining && self.taken.len() < BATCH && bytes < MAX_UNWRITTEN {
             match self.requests.poll_recv(cx) {
@@ -180,9 +159,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
         }
         self.shared.backlog.give_back(room);
         self.shared.sending(&mut self.taken);
+        let mut deadlines = 0;
         for queued in self.taken.drain(..) {
-            Pin::new(&mut self.framed).start_send(queued.msg)?;
+            deadlines += u64::from(self.wire.encode(&queued.msg, queued.seq)?);
         }
+        self.shared.stats.deadlines_sent(deadlines);
         Ok(took)
     }
 }
@@ -211,5 +192,39 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Future for Dispatch<T> {
         self.shared.set_cause(cause);
         self.shared.close();
         Poll::Ready(())
+    }
+}
+
+/// The task that drives a [`Connection`](super::Connection)'s stream,
+/// from [`Connection::pair`](super::Connection::pair): run it (spawn it,
+/// or poll it yourself) for the connection's calls to be answered.
+///
+/// It writes the queued requests and routes the answers until the
+/// connection ends: the peer closes it, the stream fails, or every
+/// `Connection` clone is gone and the calls in flight are answered.
+/// Dropping it unfinished ends the connection: every call in flight fails
+/// with [`Error::Closed`](crate::Error::Closed) ([`Error::ClientClosed`](crate::Error::ClientClosed)).
+#[must_use = "a connection's calls are answered only while its Background runs"]
+pub struct Background<T> {
+    dispatch: Dispatch<T>,
+}
+
+impl<T> Background<T> {
+    pub(crate) fn new(dispatch: Dispatch<T>) -> Self {
+        Background { dispatch }
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Future for Background<T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.dispatch).poll(cx)
+    }
+}
+
+impl<T> fmt::Debug for Background<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Background").finish_non_exhaustive()
     }
 }

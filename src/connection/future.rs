@@ -6,9 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use tokio::sync::oneshot;
-
 use super::held::Held;
+use super::link::Answer;
 use super::shared::Shared;
 use crate::{Error, Resp};
 
@@ -37,16 +36,6 @@ enum State {
     },
     Failed(Option<Error>),
     Done,
-}
-
-/// Where a call's answer comes from: the connection's engine.
-pub(crate) enum Answer {
-    /// jsonmux's engine: the channel the in-flight table hands it to.
-    Channel(oneshot::Receiver<Resp>),
-    /// tokio-tower's engine: the call through its `Buffer` and multiplex
-    /// client (boxed: jsonmux's calls keep a small future).
-    #[cfg(feature = "tokio-tower")]
-    TokioTower(Box<super::tokio_tower::Call>),
 }
 
 impl ResponseFuture {

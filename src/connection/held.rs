@@ -8,10 +8,9 @@ use std::task::{ready, Context, Poll};
 use tokio::sync::futures::OwnedNotified;
 use tokio::sync::oneshot;
 
-use super::future::Answer;
-use super::link::Link;
+use super::link::{Answer, Link, Queued};
 use super::shared::Shared;
-use crate::{Error, Message, Resp};
+use crate::{Error, Resp};
 
 /// A call whose connection's backlog was full when it was made: its `Uid`
 /// is taken, but its request stays here, in the call's future, until the
@@ -22,7 +21,7 @@ pub(crate) struct Held {
     /// The key its `Uid` was taken with.
     pub(crate) key: Arc<str>,
     /// The request, until it goes to the engine.
-    msg: Option<Message>,
+    request: Option<Queued>,
     /// Its size, as the backlog counts it.
     size: usize,
     link: Link,
@@ -38,16 +37,15 @@ pub(crate) struct Held {
 impl Held {
     pub(super) fn new(
         link: Link,
-        msg: Message,
+        request: Queued,
         size: usize,
         received: Option<oneshot::Receiver<Resp>>,
-        key: Arc<str>,
         shared: &Arc<Shared>,
         caller_uid: Option<String>,
     ) -> Self {
         Held {
-            key,
-            msg: Some(msg),
+            key: request.key.clone(),
+            request: Some(request),
             size,
             link,
             received,
@@ -59,7 +57,7 @@ impl Held {
 
     /// True until the request goes to the engine.
     pub(crate) fn is_held(&self) -> bool {
-        self.msg.is_some()
+        self.request.is_some()
     }
 
     /// Hands the request to the engine once there is room: where its
@@ -75,9 +73,9 @@ impl Held {
             }
             // 3. Room: send the request, and let the next waiter look.
             if self.shared.backlog.try_take(self.size) {
-                let msg = self.msg.take().expect("sent once");
+                let request = self.request.take().expect("sent once");
                 let received = self.received.take();
-                let Some(answer) = self.link.send(msg, received, &self.key, &self.shared) else {
+                let Some(answer) = self.link.send(request, received, &self.shared) else {
                     self.shared.backlog.give_back(self.size);
                     return Poll::Ready(Err(self.fail()));
                 };
@@ -92,7 +90,7 @@ impl Held {
 
     /// The connection ended before the request went to the engine.
     fn fail(&mut self) -> Error {
-        self.msg = None;
+        self.request = None;
         self.shared.cancel(&self.key);
         self.shared.failed(self.shared.closed_error())
     }

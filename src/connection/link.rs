@@ -1,18 +1,56 @@
-//! [`Link`]: how a [`Connection`](super::Connection)'s calls reach its engine.
+//! [`Link`]: how a [`Connection`](super::Connection)'s calls reach its
+//! engine, and what travels on it: the request ([`Queued`]) one way, where
+//! its answer will come from ([`Answer`]) the other.
 
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
-use super::background::Background;
-use super::dispatch::Dispatch;
-use super::future::Answer;
+use super::dispatch::{Background, Dispatch};
 use super::inflight::Caller;
 use super::options::ConnectionOptions;
-use super::queued::Queued;
 use super::shared::Shared;
 use crate::{Engine, Message, Resp};
+
+/// A request on its way to the engine: its `Uid`'s key in the in-flight
+/// table, its number on the connection, and the message. Written only if
+/// its caller still waits (see [`Shared::sending`]).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) key: Arc<str>,
+    pub(crate) seq: u64,
+    pub(crate) msg: Message,
+}
+
+impl Queued {
+    /// The holders of a queued call's key while its caller waits: the
+    /// in-flight table's entry, the call's future and this request.
+    const WAITING: usize = 3;
+
+    /// True if its caller surely still waits, known without the table's
+    /// lock: its key is still held by both the table's entry and the
+    /// call's future (each lets go of it when the answer is taken, the
+    /// call cancelled or the connection closed, and the future when its
+    /// caller gives up, just after leaving a reservation). Only this
+    /// connection's task removes entries of queued requests, so a key
+    /// still held by the table is its own entry. False: ask
+    /// [`Shared::sending`].
+    #[inline]
+    pub(crate) fn surely_wanted(&self) -> bool {
+        Arc::strong_count(&self.key) == Queued::WAITING
+    }
+}
+
+/// Where a call's answer comes from: the connection's engine.
+pub(crate) enum Answer {
+    /// jsonmux's engine: the channel the in-flight table hands it to.
+    Channel(oneshot::Receiver<Resp>),
+    /// tokio-tower's engine: the call through its `Buffer` and multiplex
+    /// client (boxed: jsonmux's calls keep a small future).
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(Box<super::tokio_tower::Call>),
+}
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;
 /// dropping every clone lets the engine finish.
@@ -76,27 +114,25 @@ impl Link {
         }
     }
 
-    /// Hands `msg`, its `Uid` taken with `key`, to the engine; returns
-    /// where its answer comes from (`received`: what
-    /// [`caller`](Self::caller) gave), or `None` if the engine is gone.
+    /// Hands `request` to the engine; returns where its answer comes from
+    /// (`received`: what [`caller`](Self::caller) gave), or `None` if the
+    /// engine is gone.
     #[inline]
     #[cfg_attr(not(feature = "tokio-tower"), allow(unused_variables))]
     pub(super) fn send(
         &self,
-        msg: Message,
+        request: Queued,
         received: Option<oneshot::Receiver<Resp>>,
-        key: &Arc<str>,
         shared: &Arc<Shared>,
     ) -> Option<Answer> {
         match self {
             Link::Jsonmux(requests) => {
-                let key = key.clone();
-                requests.send(Queued { key, msg }).ok()?;
+                requests.send(request).ok()?;
                 received.map(Answer::Channel)
             }
             #[cfg(feature = "tokio-tower")]
             Link::TokioTower(handle) => {
-                let call = handle.send(msg, key.clone(), shared.clone());
+                let call = handle.send(request, shared.clone());
                 Some(Answer::TokioTower(Box::new(call)))
             }
         }

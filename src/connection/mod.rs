@@ -46,8 +46,8 @@
 //! ```
 
 mod ages;
-mod background;
 mod backlog;
+mod cancels;
 pub(crate) mod dial;
 mod dispatch;
 mod future;
@@ -56,7 +56,6 @@ mod held;
 mod inflight;
 mod link;
 pub(crate) mod options;
-mod queued;
 pub(crate) mod service;
 mod shared;
 mod stats;
@@ -64,10 +63,10 @@ mod stats;
 mod tokio_tower;
 pub(crate) mod uid_mode;
 mod watch;
-mod write_watch;
+mod wire;
 
-pub use background::Background;
 pub(crate) use dial::Dialer;
+pub use dispatch::Background;
 pub use future::ResponseFuture;
 pub(crate) use options::ConnectionOptions;
 pub(crate) use service::Connection;

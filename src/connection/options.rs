@@ -56,6 +56,13 @@ pub(crate) struct ConnectionOptions {
     pub(crate) abandoned_timeout: Option<Duration>,
     /// This many late answers due at once: the connection is retired.
     pub(crate) max_abandoned: Option<usize>,
+    /// Requests carry the extension's fields (their number, their
+    /// deadline), and a call given up on is cancelled on a server that
+    /// answers with them.
+    pub(crate) extension: bool,
+    /// A call made from a jsonmux handler with no deadline of its own
+    /// keeps to the deadline of the request being handled.
+    pub(crate) inherit_deadline: bool,
 }
 
 impl ConnectionOptions {
@@ -85,6 +92,8 @@ impl Default for ConnectionOptions {
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             abandoned_timeout: Some(DEFAULT_ABANDONED_TIMEOUT),
             max_abandoned: Some(DEFAULT_MAX_ABANDONED),
+            extension: true,
+            inherit_deadline: true,
         }
     }
 }

@@ -8,13 +8,13 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower::load::Load;
 use tower::Service;
 
-use super::background::Background;
 use super::backlog::Backlog;
 use super::dial::Dialer;
+use super::dispatch::Background;
 use super::future::ResponseFuture;
 use super::held::Held;
 use super::inflight::Refused;
-use super::link::Link;
+use super::link::{Link, Queued};
 use super::options::ConnectionOptions;
 use super::shared::Shared;
 use super::stats::{CallCounts, CallStats};
@@ -170,7 +170,9 @@ impl Connection {
     ///     let mut peer = BufReader::new(theirs);
     ///     let mut request = String::new();
     ///     peer.read_line(&mut request).await?;
-    ///     assert_eq!(request, "{\"Uid\":\"pixel-1\",\"Val\":\"pixelpig!\"}\n");
+    ///     // The Go peers' fields, and jsonmux's number for the request, which
+    ///     // a peer that does not know it ignores.
+    ///     assert_eq!(request, "{\"Uid\":\"pixel-1\",\"Val\":\"pixelpig!\",\"Sq\":0}\n");
     ///     peer.write_all(b"{\"Uid\":\"pixel-1\",\"Val\":\"oink\"}\n").await
     /// });
     /// let resp = Connection::new(ours).oneshot(Message::new("pixel-1", "pixelpig!")).await?;
@@ -286,9 +288,12 @@ impl Connection {
     #[inline]
     pub(crate) fn try_send(&self, mut msg: Message) -> Result<ResponseFuture, Message> {
         let caller_uid = self.shared.tags().map(|tags| tags.tag(&mut msg));
+        if msg.deadline().is_none() && self.shared.inherits_deadline() {
+            msg.set_deadline(crate::deadline::current());
+        }
         let (caller, received) = self.link.caller();
-        let key = match self.shared.begin(&msg.uid, caller) {
-            Ok(key) => key,
+        let (key, seq) = match self.shared.begin(&msg.uid, caller) {
+            Ok(taken) => taken,
             Err(Refused::Duplicate | Refused::Draining) => {
                 if let Some(uid) = caller_uid {
                     msg.uid = uid;
@@ -299,14 +304,19 @@ impl Connection {
         };
         self.shared.stats.call();
         let size = Backlog::size(&msg);
+        let request = Queued {
+            key: key.clone(),
+            seq,
+            msg,
+        };
         if !self.shared.backlog.try_take(size) {
             // The backlog is full (a peer slow to read): the request waits
             // in the call's future, its deadline running.
             let link = self.link.clone();
-            let held = Held::new(link, msg, size, received, key, &self.shared, caller_uid);
+            let held = Held::new(link, request, size, received, &self.shared, caller_uid);
             return Ok(ResponseFuture::held(held));
         }
-        let Some(answer) = self.link.send(msg, received, &key, &self.shared) else {
+        let Some(answer) = self.link.send(request, received, &self.shared) else {
             self.shared.backlog.give_back(size);
             self.shared.cancel(&key);
             let e = self.shared.failed(self.shared.closed_error());

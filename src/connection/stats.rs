@@ -22,6 +22,8 @@ pub(crate) struct CallStats {
     abandoned: AtomicU64,
     closed: AtomicU64,
     duplicate_uid: AtomicU64,
+    deadlines_sent: AtomicU64,
+    cancels_sent: AtomicU64,
     /// Error answers, by [`Code`] (indexed in declaration order).
     answers: [AtomicU64; CODES],
 }
@@ -36,6 +38,23 @@ impl CallStats {
     /// Its caller gave up on a call before its answer.
     pub(crate) fn abandoned(&self) {
         self.abandoned.fetch_add(1, Relaxed);
+    }
+
+    /// `n` requests went on the wire with their deadline.
+    #[inline]
+    pub(crate) fn deadlines_sent(&self, n: u64) {
+        if n > 0 {
+            self.deadlines_sent.fetch_add(n, Relaxed);
+            #[cfg(feature = "metrics")]
+            metrics::counter!(crate::metrics::CLIENT_DEADLINES_SENT_TOTAL).increment(n);
+        }
+    }
+
+    /// A call given up on was cancelled on the server.
+    pub(crate) fn cancel_sent(&self) {
+        self.cancels_sent.fetch_add(1, Relaxed);
+        #[cfg(feature = "metrics")]
+        metrics::counter!(crate::metrics::CLIENT_CANCELS_SENT_TOTAL).increment(1);
     }
 
     /// A call failed with `e`.
@@ -57,6 +76,8 @@ impl CallStats {
             abandoned: self.abandoned.load(Relaxed),
             closed: self.closed.load(Relaxed),
             duplicate_uid: self.duplicate_uid.load(Relaxed),
+            deadlines_sent: self.deadlines_sent.load(Relaxed),
+            cancels_sent: self.cancels_sent.load(Relaxed),
             answers: std::array::from_fn(|i| self.answers[i].load(Relaxed)),
         }
     }
@@ -104,6 +125,12 @@ pub struct CallCounts {
     pub closed: u64,
     /// Calls refused because their `Uid` was taken ([`Error::DuplicateUid`]).
     pub duplicate_uid: u64,
+    /// Requests that told a jsonmux server their deadline (the time left).
+    pub deadlines_sent: u64,
+    /// Calls given up on whose server was told to drop them (a jsonmux
+    /// server; with another, the call's `Uid` stays reserved instead).
+    /// Also counted in [`abandoned`](CallCounts::abandoned).
+    pub cancels_sent: u64,
     answers: [u64; CODES],
 }
 
@@ -150,6 +177,8 @@ impl fmt::Debug for CallCounts {
             .field("abandoned", &self.abandoned)
             .field("closed", &self.closed)
             .field("duplicate_uid", &self.duplicate_uid)
+            .field("deadlines_sent", &self.deadlines_sent)
+            .field("cancels_sent", &self.cancels_sent)
             .field("error_answers", &ByCode(self))
             .finish()
     }
@@ -170,6 +199,8 @@ impl AddAssign for CallCounts {
         self.abandoned += other.abandoned;
         self.closed += other.closed;
         self.duplicate_uid += other.duplicate_uid;
+        self.deadlines_sent += other.deadlines_sent;
+        self.cancels_sent += other.cancels_sent;
         for (mine, theirs) in self.answers.iter_mut().zip(other.answers) {
             *mine += theirs;
         }
@@ -218,7 +249,7 @@ mod tests {
         assert_eq!(
             format!("{:?}", stats.snapshot()),
             "CallCounts { calls: 1, abandoned: 0, closed: 0, duplicate_uid: 0, \
-             error_answers: {\"overloaded\": 1} }"
+             deadlines_sent: 0, cancels_sent: 0, error_answers: {\"overloaded\": 1} }"
         );
     }
 

@@ -64,6 +64,13 @@ pub const SERVER_REQUESTS_TOTAL: &str = "jsonmux_server_requests_total";
 pub const SERVER_ERRORS_TOTAL: &str = "jsonmux_server_errors_total";
 /// Histogram, seconds: from a request's call to its answer.
 pub const SERVER_REQUEST_DURATION_SECONDS: &str = "jsonmux_server_request_duration_seconds";
+/// Counter: requests that came with their caller's deadline (those that
+/// came with it passed are `SERVER_ERRORS_TOTAL{code="deadline_exceeded"}`).
+pub const SERVER_DEADLINES_RECEIVED_TOTAL: &str = "jsonmux_server_deadlines_received_total";
+/// Counter: cancels read from jsonmux clients.
+pub const SERVER_CANCELS_RECEIVED_TOTAL: &str = "jsonmux_server_cancels_received_total";
+/// Counter: handlers stopped by a cancel.
+pub const SERVER_HANDLERS_CANCELLED_TOTAL: &str = "jsonmux_server_handlers_cancelled_total";
 /// Counter, label `endpoint`: calls sent.
 pub const CLIENT_CALLS_TOTAL: &str = "jsonmux_client_calls_total";
 /// Counter, labels `endpoint` and `kind`: calls failed.
@@ -78,3 +85,7 @@ pub const CLIENT_CALL_DURATION_SECONDS: &str = "jsonmux_client_call_duration_sec
 pub const CLIENT_CONNECTIONS: &str = "jsonmux_client_connections";
 /// Counter, label `endpoint`: connections dialed again after one ended.
 pub const CLIENT_RECONNECTS_TOTAL: &str = "jsonmux_client_reconnects_total";
+/// Counter: requests that told a jsonmux server their deadline.
+pub const CLIENT_DEADLINES_SENT_TOTAL: &str = "jsonmux_client_deadlines_sent_total";
+/// Counter: calls given up on that a jsonmux server was told to drop.
+pub const CLIENT_CANCELS_SENT_TOTAL: &str = "jsonmux_client_cancels_sent_total";

@@ -18,6 +18,9 @@ pub(crate) struct ServerMetrics {
     pub(crate) connections_open: Gauge,
     pub(crate) requests: Counter,
     pub(crate) request_duration: Histogram,
+    pub(crate) deadlines_received: Counter,
+    cancels_received: Counter,
+    handlers_cancelled: Counter,
 }
 
 impl Default for ServerMetrics {
@@ -34,7 +37,19 @@ impl Default for ServerMetrics {
             Unit::Seconds,
             "from a request's call to its answer"
         );
+        metrics::describe_counter!(
+            SERVER_DEADLINES_RECEIVED_TOTAL,
+            "requests that came with their caller's deadline"
+        );
+        metrics::describe_counter!(SERVER_CANCELS_RECEIVED_TOTAL, "cancels read");
+        metrics::describe_counter!(
+            SERVER_HANDLERS_CANCELLED_TOTAL,
+            "handlers stopped by a cancel"
+        );
         ServerMetrics {
+            deadlines_received: metrics::counter!(SERVER_DEADLINES_RECEIVED_TOTAL),
+            cancels_received: metrics::counter!(SERVER_CANCELS_RECEIVED_TOTAL),
+            handlers_cancelled: metrics::counter!(SERVER_HANDLERS_CANCELLED_TOTAL),
             connections_total: metrics::counter!(SERVER_CONNECTIONS_TOTAL),
             connections_open: metrics::gauge!(SERVER_CONNECTIONS_OPEN),
             requests: metrics::counter!(SERVER_REQUESTS_TOTAL),
@@ -48,6 +63,14 @@ impl ServerMetrics {
     /// up at each error, so only the codes that occur show.)
     pub(crate) fn error(&self, code: Code) {
         metrics::counter!(SERVER_ERRORS_TOTAL, "code" => code.as_str()).increment(1);
+    }
+
+    /// Counts a cancel read, and whether it stopped a handler.
+    pub(crate) fn cancel_received(&self, stopped: bool) {
+        self.cancels_received.increment(1);
+        if stopped {
+            self.handlers_cancelled.increment(1);
+        }
     }
 }
 

@@ -7,15 +7,17 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::sync::futures::OwnedNotified;
+use tokio::time::Sleep;
 use tokio_util::sync::DropGuard;
 
 use super::call::Call;
 use super::set::Set;
 use crate::{Error, Message, Resp};
 
-/// The future a [`Pool`](super::Pool) call returns: the connection's
+/// The future a [`Pool`](crate::Pool) call returns: the connection's
 /// answer, or, while no connection is up, the wait for one (which ends with
-/// [`Error::ClientClosed`] if the pool is closed).
+/// [`Error::ClientClosed`] if the pool is closed, and at the call's
+/// deadline with [`Error::Timeout`] carrying the last connect error).
 pub struct ResponseFuture {
     inner: Inner,
 }
@@ -29,6 +31,8 @@ enum Inner {
         set: Arc<Set>,
         /// Wakes us when the set of connections changes.
         changed: Option<Pin<Box<OwnedNotified>>>,
+        /// Fires at the call's deadline, if it has one.
+        deadline: Option<Pin<Box<Sleep>>>,
         /// Keeps the supervisors dialing even if every `Pool` clone is gone.
         _keep: Arc<DropGuard>,
     },
@@ -44,6 +48,9 @@ impl ResponseFuture {
     pub(crate) fn waiting(msg: Message, set: Arc<Set>, keep: Arc<DropGuard>) -> Self {
         ResponseFuture {
             inner: Inner::Waiting {
+                deadline: msg
+                    .deadline()
+                    .map(|d| Box::pin(tokio::time::sleep_until(d))),
                 msg: Some(msg),
                 set,
                 changed: None,
@@ -71,11 +78,15 @@ impl Future for ResponseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = &mut self.get_mut().inner;
         loop {
-            let (msg, set, changed) = match inner {
+            let (msg, set, changed, deadline) = match inner {
                 Inner::Sent(f) => return Pin::new(f).poll(cx),
                 Inner::Waiting {
-                    msg, set, changed, ..
-                } => (msg, set, changed),
+                    msg,
+                    set,
+                    changed,
+                    deadline,
+                    ..
+                } => (msg, set, changed, deadline),
             };
             // Register for changes first, then look, so a connection that
             // comes up in between is not missed.
@@ -96,6 +107,13 @@ impl Future for ResponseFuture {
             if set.opts.fail_fast {
                 if let Some(cause) = set.last_error() {
                     return Poll::Ready(Err(Error::Unavailable(Arc::new(cause))));
+                }
+            }
+            // Out of time with no connection: say why none is up.
+            if let Some(deadline) = deadline {
+                if deadline.as_mut().poll(cx).is_ready() {
+                    let cause = set.last_error().map(Arc::new);
+                    return Poll::Ready(Err(Error::Timeout(cause)));
                 }
             }
             match changed.as_mut().poll(cx) {

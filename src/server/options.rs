@@ -53,6 +53,8 @@ pub(crate) struct ServerOptions {
     pub(crate) tls: Option<crate::transport::tls::TlsAcceptor>,
     pub(crate) overload: Overload,
     pub(crate) span_level: tracing::Level,
+    /// Deadlines, cancels and request numbers of jsonmux clients are kept.
+    pub(crate) extension: bool,
 }
 
 impl Default for ServerOptions {
@@ -74,6 +76,7 @@ impl Default for ServerOptions {
             tls: None,
             overload: DEFAULT_OVERLOAD,
             span_level: DEFAULT_SPAN_LEVEL,
+            extension: true,
         }
     }
 }

@@ -5,7 +5,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 
-use super::connection::serve_connection;
+use std::sync::Arc;
+
+use super::connection::{serve_connection, Framing};
+use super::layers::Cancellations;
 use super::options::ServerOptions;
 use super::stack::Stack;
 use super::stats::StatsHandle;
@@ -60,13 +63,16 @@ where
         self.serve_plain(io, info).await
     }
 
-    /// Serves the connection's own service over `io`.
+    /// Serves the connection's own service over `io`: its requests, which
+    /// its cancels can stop, through the per-request rules.
     async fn serve_plain<T>(&self, io: T, info: ConnInfo)
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let svc = self.stack.service((self.make)(&info), info.peer_addr);
+        let cancellations = Arc::new(Cancellations::default());
+        let svc = (self.stack).service((self.make)(&info), info.peer_addr, cancellations.clone());
         let drain = self.drain.clone();
-        serve_connection(io, svc, &info, &self.opts, &self.stats, drain).await
+        let framing = Framing::new(io, &self.opts, &self.stats, drain, cancellations);
+        serve_connection(framing, svc, &info, &self.opts).await
     }
 }

@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 
 use tower::{BoxError, Service, ServiceBuilder};
 
-use super::layers::{AdmissionLayer, CatchErrorsLayer, HandlerTimeoutLayer};
+use std::sync::Arc;
+
+use super::layers::{
+    AdmissionLayer, CancelLayer, Cancellations, CatchErrorsLayer, HandlerTimeoutLayer,
+};
 use super::options::ServerOptions;
 use super::stats::StatsHandle;
 use crate::{Message, Resp};
@@ -16,19 +20,23 @@ use crate::{Message, Resp};
 /// Outermost first:
 ///
 /// ```text
-/// CatchErrors          every failure or panic below becomes an error answer to its
-///                      request; every answer gets its request's Uid
-///  HandlerTimeout      handler_timeout, from the handler's first Pending: `timeout`
-///   Admission          max_concurrent_requests handlers at work, all connections, or
+/// Cancel               a jsonmux client's cancel drops the handler (every place below
+///                      freed with it) and nothing is answered
+///  CatchErrors         every failure or panic below becomes an error answer to its
+///                      request; every answer gets its request's Uid (and number)
+///   HandlerTimeout     handler_timeout, from the handler's first Pending, or the caller's
+///                      deadline, whichever comes first: `timeout`; a deadline passed
+///                      before it starts: `deadline_exceeded`, the handler not called
+///    Admission         max_concurrent_requests handlers at work, all connections, or
 ///                      the service not ready: `overloaded` (Shed) or wait (Queue)
-///    svc
+///     svc
 /// ```
 ///
 /// A handler that answers on its first poll (the driver polls each one as
-/// soon as it is called) starts no timer and holds no place under the cap:
-/// only handlers that wait pay for those rules.
+/// soon as it is called) starts no timer, holds no place under the cap and
+/// cannot be cancelled: only handlers that wait pay for those rules.
 ///
-/// The per-connection limit (`max_in_flight`) is not a layer: the driver
+/// The per-connection limit (`max_in_flight`) is not a layer: the framing
 /// stops reading a connection with that many requests in flight, which is
 /// backpressure (the client waits). By default the server-wide cap sheds
 /// instead (the client is told `overloaded`), so one busy connection cannot
@@ -64,11 +72,13 @@ impl Stack {
         }
     }
 
-    /// Wraps the user's service for one connection, from `peer`.
+    /// Wraps the user's service for one connection, from `peer`, whose
+    /// cancels reach its requests through `cancellations`.
     pub(crate) fn service<S>(
         &self,
         svc: S,
         peer: Option<SocketAddr>,
+        cancellations: Arc<Cancellations>,
     ) -> impl Service<Message, Response = Resp, Error = BoxError, Future = impl Send> + Send
     where
         S: Service<Message, Response = Resp> + Send + 'static,
@@ -76,6 +86,7 @@ impl Stack {
         S::Future: Send + 'static,
     {
         let svc = ServiceBuilder::new()
+            .layer(CancelLayer::new(cancellations))
             .layer(CatchErrorsLayer::new(peer, self.span_level))
             .layer(self.handler_timeout)
             .layer(self.admission.clone())

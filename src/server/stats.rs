@@ -44,6 +44,10 @@ struct Counters {
     idle_closed: AtomicU64,
     tls_handshake_failures: AtomicU64,
     tls_handshake_timeouts: AtomicU64,
+    deadlines_received: AtomicU64,
+    expired_on_arrival: AtomicU64,
+    cancels_received: AtomicU64,
+    handlers_cancelled: AtomicU64,
 }
 
 /// What a server's counters read at one moment, from
@@ -82,6 +86,17 @@ pub struct ServerStats {
     /// Connections whose TLS handshake did not finish within the
     /// handshake timeout (silent or slow clients).
     pub tls_handshake_timeouts: u64,
+    /// Requests that came with their caller's deadline (from jsonmux clients).
+    pub deadlines_received: u64,
+    /// Requests that arrived with their deadline passed: answered
+    /// `deadline_exceeded`, their handler not started.
+    pub expired_on_arrival: u64,
+    /// Cancels read: jsonmux clients that gave up on a call.
+    pub cancels_received: u64,
+    /// Handlers stopped by a cancel (dropped, their places freed, nothing
+    /// written for them); the other cancels came for requests already
+    /// answered, or never sent.
+    pub handlers_cancelled: u64,
 }
 
 impl StatsHandle {
@@ -103,6 +118,10 @@ impl StatsHandle {
             idle_closed: c.idle_closed.load(Relaxed),
             tls_handshake_failures: c.tls_handshake_failures.load(Relaxed),
             tls_handshake_timeouts: c.tls_handshake_timeouts.load(Relaxed),
+            deadlines_received: c.deadlines_received.load(Relaxed),
+            expired_on_arrival: c.expired_on_arrival.load(Relaxed),
+            cancels_received: c.cancels_received.load(Relaxed),
+            handlers_cancelled: c.handlers_cancelled.load(Relaxed),
         }
     }
 
@@ -134,6 +153,25 @@ impl StatsHandle {
         }
     }
 
+    /// Counts `n` requests that came with a deadline.
+    pub(crate) fn deadlines_received(&self, n: u64) {
+        if n > 0 {
+            self.inner.deadlines_received.fetch_add(n, Relaxed);
+            #[cfg(feature = "metrics")]
+            self.inner.metrics.deadlines_received.increment(n);
+        }
+    }
+
+    /// Counts a cancel read, and whether it stopped a handler.
+    pub(crate) fn cancel_received(&self, stopped: bool) {
+        self.inner.cancels_received.fetch_add(1, Relaxed);
+        if stopped {
+            self.inner.handlers_cancelled.fetch_add(1, Relaxed);
+        }
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.cancel_received(stopped);
+    }
+
     /// Counts a connection the server ended (a failed socket, the peer's
     /// network rather than the server's doing, is not counted).
     pub(crate) fn closed(&self, why: &Close) {
@@ -160,6 +198,7 @@ impl StatsHandle {
         let counter = match code {
             Code::Timeout => &c.timeouts,
             Code::Overloaded => &c.shed,
+            Code::DeadlineExceeded => &c.expired_on_arrival,
             Code::BadRequest => &c.bad_requests,
             Code::FrameTooLarge => &c.frames_too_large,
             Code::FrameTimeout => &c.frame_timeouts,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use jsonmux::{ClientBuilder, Error, ServerBuilder};
+use tower::ServiceExt;
 
 /// The option `e` names, if it is an `InvalidOption`.
 fn refused(e: Error) -> &'static str {
@@ -106,4 +107,39 @@ async fn the_first_invalid_option_is_named_with_its_value() {
         e.to_string(),
         "invalid backoff (2s, 1s): min must not exceed max"
     );
+}
+
+/// A call to a server that is not there, with the default of waiting for
+/// a connection, times out with the last connect error as its cause.
+#[test]
+fn a_call_that_waited_for_a_connection_times_out_with_the_last_connect_error() {
+    crate::support::time::with_paused_clock(|| async {
+        let gone = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let client = ClientBuilder::new()
+            .request_timeout(Some(Duration::from_millis(300)))
+            .connect_lazy([gone])
+            .unwrap();
+        let started = tokio::time::Instant::now();
+        let err = client
+            .oneshot(jsonmux::Message::new("pixel-1", "pixelpig!"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(300),
+            "at its deadline"
+        );
+        let refused = matches!(&err, Error::Timeout(Some(cause))
+            if matches!(&**cause, Error::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused));
+        assert!(refused, "{err:?}");
+        assert!(
+            err.report()
+                .ends_with("connect failed: Connection refused (os error 111)"),
+            "{}",
+            err.report()
+        );
+    });
 }

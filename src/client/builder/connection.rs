@@ -9,6 +9,23 @@ use crate::client::UidMode;
 use crate::Engine;
 
 impl ClientBuilder {
+    /// Speaks jsonmux's extension with jsonmux servers: every request
+    /// carries its number on the connection and the time left to its
+    /// deadline (fields a Go server ignores), so the server can keep to the
+    /// deadline; once a server answers with the numbers (a jsonmux server
+    /// does), a call given up on is cancelled on it (its handler stopped,
+    /// its `Uid` free again at once) instead of keeping its `Uid` reserved
+    /// for a late answer. Nothing is sent that a Go server would answer.
+    /// `false` sends the Go peers' requests only. Default: `true`.
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().extension(false);
+    /// ```
+    pub fn extension(mut self, on: bool) -> Self {
+        self.opts.pool.connection.extension = on;
+        self
+    }
+
     /// What drives each connection: jsonmux's own engine, or tokio-tower's
     /// `multiplex::Client` behind a `Buffer` ([`Engine::TokioTower`], with
     /// the cargo feature `tokio-tower`). Every guarantee, option, the pool,

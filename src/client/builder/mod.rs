@@ -81,11 +81,12 @@ impl ClientBuilder {
         ClientBuilder::default()
     }
 
-    /// Deadline for a call, from `call` to its answer, waiting for a
-    /// connection to come up included; `None` for none. (A caller past the
-    /// concurrency limit first waits in `poll_ready` for a permit; every
-    /// call holding one ends by its own deadline, so that wait is bounded
-    /// too.) Default: 5 s.
+    /// Time limit for a call, from `call` to its answer, waiting for a
+    /// connection to come up included; `None` for none. A call's own
+    /// deadline ([`Message::with_deadline`](crate::Message::with_deadline))
+    /// is kept when it is earlier. (A caller past the concurrency limit
+    /// first waits in `poll_ready` for a permit; every call holding one
+    /// ends by its own deadline, so that wait is bounded too.) Default: 5 s.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -93,6 +94,22 @@ impl ClientBuilder {
     /// ```
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.opts.request_timeout = timeout;
+        self
+    }
+
+    /// A call made from inside a jsonmux handler keeps to the deadline of
+    /// the request being handled, when that is earlier than its own: so in
+    /// a chain of services A → B → C, every hop stops when A's caller gives
+    /// up, and none starts work for a caller gone. (A call made from a task
+    /// the handler spawned does not see it: give it
+    /// [`Message::deadline`](crate::Message::deadline) yourself.)
+    /// Default: `true`.
+    ///
+    /// ```
+    /// let b = jsonmux::ClientBuilder::new().inherit_deadline(false);
+    /// ```
+    pub fn inherit_deadline(mut self, inherit: bool) -> Self {
+        self.opts.inherit_deadline = inherit;
         self
     }
 

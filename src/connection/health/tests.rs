@@ -30,6 +30,7 @@ fn waiting(f: &mut InFlight, n: usize) -> Vec<Arc<str>> {
                 &format!("c{}-{i}", f.len()),
                 Caller::Channel(tokio::sync::oneshot::channel().0),
             )
+            .map(|(key, _)| key)
         })
         .collect::<Result<_, _>>()
         .unwrap()
@@ -276,7 +277,7 @@ fn a_late_answer_within_the_abandoned_timeout_retires_nothing() {
     f.abandon(&keys[0]);
     assert!(h.check(t0 + 10 * SEC, &mut f).is_none());
     assert!(matches!(
-        f.answer("c0-0"),
+        f.answer("c0-0", None),
         crate::connection::inflight::Answered::Late
     ));
     assert!(h.check(t0 + 20 * SEC, &mut f).is_none());

@@ -1,6 +1,6 @@
 //! [`InFlight`]: who is waiting for which `Uid` on one connection.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::{Entry as Slot, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
@@ -23,6 +23,14 @@ pub(crate) enum Caller {
     Sent(::tokio_tower::multiplex::client::Pending<Resp>),
 }
 
+/// A `Uid` in flight: who waits for it, and the number its request got on
+/// the connection (what the extension puts on the wire as `Sq`).
+#[derive(Debug)]
+struct Entry {
+    waiter: Waiter,
+    seq: u64,
+}
+
 /// What stands behind a `Uid` in flight.
 #[derive(Debug)]
 enum Waiter {
@@ -43,7 +51,8 @@ pub(crate) enum Answered {
     /// A caller that gave up: the late answer of one of this connection's
     /// own calls, dropped.
     Late,
-    /// No call of this connection's (an unknown or empty `Uid`): dropped.
+    /// No call of this connection's (an unknown or empty `Uid`, or the
+    /// number of an earlier request with that `Uid`, cancelled): dropped.
     Unknown,
 }
 
@@ -81,7 +90,9 @@ pub(crate) enum Refused {
 /// the connection ends once [`has_callers`](Self::has_callers) is false.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
-    waiters: HashMap<Arc<str>, Waiter>,
+    waiters: HashMap<Arc<str>, Entry>,
+    /// The number the next request gets.
+    next_seq: u64,
     /// Entries whose caller waits (the rest are reservations).
     callers: usize,
     /// How many reservations, by age.
@@ -95,9 +106,10 @@ pub(crate) struct InFlight {
 impl InFlight {
     /// Takes `uid` for a request whose answer goes to `caller`; returns
     /// the key to give back to [`abandon`](Self::abandon),
-    /// [`cancel`](Self::cancel), [`sending`](Self::sending) or `sent`.
+    /// [`cancel`](Self::cancel), [`sending`](Self::sending) or `sent`, and
+    /// the request's number on the connection (never given twice).
     #[inline]
-    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
+    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<(Arc<str>, u64), Refused> {
         if self.closed {
             return Err(Refused::Closed);
         }
@@ -107,32 +119,44 @@ impl InFlight {
         // One lookup for both the check and the insert (a duplicate, the
         // rare case, costs the key's allocation).
         match self.waiters.entry(Arc::from(uid)) {
-            Entry::Occupied(_) => Err(Refused::Duplicate),
-            Entry::Vacant(free) => {
+            Slot::Occupied(_) => Err(Refused::Duplicate),
+            Slot::Vacant(free) => {
                 let key = free.key().clone();
-                free.insert(Waiter::Caller(caller));
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                free.insert(Entry {
+                    waiter: Waiter::Caller(caller),
+                    seq,
+                });
                 self.callers += 1;
-                Ok(key)
+                Ok((key, seq))
             }
         }
     }
 
-    /// An answer for `uid` arrived: frees the `Uid` and says who it was for
-    /// (its caller, a caller who gave up, or nobody). An answer for a
-    /// request not on the wire yet is not its: the `Uid` stays taken.
+    /// An answer for `uid` (for the request numbered `seq`, if the answer
+    /// says) arrived: frees the `Uid` and says who it was for (its caller,
+    /// a caller who gave up, or nobody). An answer for a request not on the
+    /// wire yet, or for another request with the same `Uid`, is not its:
+    /// the `Uid` stays taken.
     #[inline]
-    pub(crate) fn answer(&mut self, uid: &str) -> Answered {
-        match self.waiters.remove_entry(uid) {
-            #[cfg(feature = "tokio-tower")]
-            Some((key, Waiter::Caller(Caller::Queued))) => {
-                self.waiters.insert(key, Waiter::Caller(Caller::Queued));
-                Answered::Unknown
-            }
-            Some((_, Waiter::Caller(caller))) => {
+    pub(crate) fn answer(&mut self, uid: &str, seq: Option<u64>) -> Answered {
+        let Some(entry) = self.waiters.get(uid) else {
+            return Answered::Unknown;
+        };
+        #[cfg(feature = "tokio-tower")]
+        if let Waiter::Caller(Caller::Queued) = entry.waiter {
+            return Answered::Unknown;
+        }
+        if seq.is_some_and(|seq| seq != entry.seq) {
+            return Answered::Unknown;
+        }
+        match self.waiters.remove(uid).map(|e| e.waiter) {
+            Some(Waiter::Caller(caller)) => {
                 self.callers -= 1;
                 Answered::Wanted(caller)
             }
-            Some((_, Waiter::Abandoned { generation })) => {
+            Some(Waiter::Abandoned { generation }) => {
                 self.reserved.remove(generation);
                 Answered::Late
             }
@@ -146,7 +170,11 @@ impl InFlight {
     /// late answer.)
     #[cfg(feature = "tokio-tower")]
     pub(crate) fn sent(&mut self, key: &Arc<str>, caller: Caller) {
-        if let Some(Waiter::Caller(waiting @ Caller::Queued)) = self.own(key) {
+        if let Some(Entry {
+            waiter: Waiter::Caller(waiting @ Caller::Queued),
+            ..
+        }) = self.own(key)
+        {
             *waiting = caller;
         }
     }
@@ -154,7 +182,7 @@ impl InFlight {
     /// The entry `key` (from [`begin`](Self::begin)) took, if it is still
     /// there: not answered, cancelled or closed since, and not a later
     /// call's with the same `Uid`.
-    fn own(&mut self, key: &Arc<str>) -> Option<&mut Waiter> {
+    fn own(&mut self, key: &Arc<str>) -> Option<&mut Entry> {
         match self.waiters.get_key_value(&**key) {
             Some((taken, _)) if Arc::ptr_eq(taken, key) => self.waiters.get_mut(&**key),
             _ => None,
@@ -166,13 +194,35 @@ impl InFlight {
     /// or it gave up before: nothing changes).
     pub(crate) fn abandon(&mut self, key: &Arc<str>) -> bool {
         let generation = self.reserved.generation();
-        let Some(w @ Waiter::Caller(_)) = self.own(key) else {
+        let Some(Entry {
+            waiter: w @ Waiter::Caller(_),
+            ..
+        }) = self.own(key)
+        else {
             return false;
         };
         *w = Waiter::Abandoned { generation };
         self.reserved.add();
         self.callers -= 1;
         true
+    }
+
+    /// The caller of `key` gave up before its answer, and the server will
+    /// be told to drop its request (it speaks the extension): frees the
+    /// `Uid` at once, as a late answer can no longer reach a later call
+    /// (its number is another's). Returns the request's number to cancel,
+    /// if a caller was waiting.
+    pub(crate) fn give_up(&mut self, key: &Arc<str>) -> Option<u64> {
+        let Some(Entry {
+            waiter: Waiter::Caller(_),
+            seq,
+        }) = self.own(key)
+        else {
+            return None;
+        };
+        let seq = *seq;
+        self.forget(key);
+        Some(seq)
     }
 
     /// The request of `key` never reached the wire: forgets it (waiting or
@@ -191,7 +241,7 @@ impl InFlight {
     pub(crate) fn sending(&mut self, key: &Arc<str>) -> bool {
         // One lookup in the common case (the caller still waits).
         match self.waiters.get_key_value(&**key) {
-            Some((taken, w)) if Arc::ptr_eq(taken, key) => match w {
+            Some((taken, entry)) if Arc::ptr_eq(taken, key) => match entry.waiter {
                 Waiter::Caller(_) => true,
                 Waiter::Abandoned { .. } => {
                     self.forget(key);
@@ -205,7 +255,7 @@ impl InFlight {
     }
 
     fn forget(&mut self, key: &Arc<str>) {
-        match self.waiters.remove(&**key) {
+        match self.waiters.remove(&**key).map(|e| e.waiter) {
             Some(Waiter::Caller(_)) => self.callers -= 1,
             Some(Waiter::Abandoned { generation }) => self.reserved.remove(generation),
             None => {}

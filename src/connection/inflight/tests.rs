@@ -10,14 +10,11 @@ fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused
 /// Like [`begin`], returning the key instead of the receiver (dropped).
 fn key(f: &mut InFlight, uid: &str) -> Arc<str> {
     let (tx, _) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx)).unwrap()
+    f.begin(uid, Caller::Channel(tx)).unwrap().0
 }
 
 fn hand_over(answered: Answered, uid: &str) -> bool {
-    let resp = Resp {
-        uid: uid.into(),
-        ..Resp::default()
-    };
+    let resp = Resp::new(uid, "");
     match answered {
         Answered::Wanted(Caller::Channel(c)) => c.send(resp).is_ok(),
         _ => false,
@@ -30,7 +27,7 @@ fn a_uid_in_flight_is_refused_until_its_answer_arrives() {
     let mut rx = begin(&mut f, "a").unwrap();
     assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
     begin(&mut f, "b").unwrap();
-    assert!(hand_over(f.answer("a"), "a"));
+    assert!(hand_over(f.answer("a", None), "a"));
     assert_eq!(rx.try_recv().unwrap().uid, "a");
     begin(&mut f, "a").unwrap();
     assert_eq!((f.len(), f.callers()), (2, 2));
@@ -48,7 +45,10 @@ fn an_abandoned_uid_stays_reserved_until_its_late_answer_is_dropped() {
         Refused::Duplicate,
         "a late answer could reach the new request"
     );
-    assert!(matches!(f.answer("a"), Answered::Late), "goes nowhere");
+    assert!(
+        matches!(f.answer("a", None), Answered::Late),
+        "goes nowhere"
+    );
     assert_eq!(f.reserved(), 0);
     begin(&mut f, "a").unwrap();
 }
@@ -57,7 +57,7 @@ fn an_abandoned_uid_stays_reserved_until_its_late_answer_is_dropped() {
 fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
     let mut f = InFlight::default();
     let a = key(&mut f, "a");
-    assert!(matches!(f.answer("a"), Answered::Wanted(_)));
+    assert!(matches!(f.answer("a", None), Answered::Wanted(_)));
     assert!(!f.abandon(&a));
     assert_eq!(f.len(), 0);
     let b = key(&mut f, "b");
@@ -70,12 +70,15 @@ fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
 fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
     let mut f = InFlight::default();
     let first = key(&mut f, "a");
-    assert!(matches!(f.answer("a"), Answered::Wanted(_)));
+    assert!(matches!(f.answer("a", None), Answered::Wanted(_)));
     let mut second = begin(&mut f, "a").unwrap();
     assert!(!f.abandon(&first), "not the first call's entry any more");
     f.cancel(&first);
     assert!(!f.sending(&first));
-    assert!(hand_over(f.answer("a"), "a"), "the later call still waits");
+    assert!(
+        hand_over(f.answer("a", None), "a"),
+        "the later call still waits"
+    );
     assert_eq!(second.try_recv().unwrap().uid, "a");
 }
 
@@ -83,23 +86,23 @@ fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
 #[test]
 fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
     let mut f = InFlight::default();
-    let a = f.begin("a", Caller::Queued).unwrap();
+    let (a, _) = f.begin("a", Caller::Queued).unwrap();
     assert!(f.has_callers());
     assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
     assert!(
-        matches!(f.answer("a"), Answered::Unknown),
+        matches!(f.answer("a", None), Answered::Unknown),
         "not on the wire: not its answer"
     );
     assert_eq!(f.len(), 1, "still taken");
     let (tx, mut rx) = oneshot::channel();
     f.sent(&a, Caller::Channel(tx));
-    assert!(hand_over(f.answer("a"), "a"));
+    assert!(hand_over(f.answer("a", None), "a"));
     assert_eq!(rx.try_recv().unwrap().uid, "a");
-    let b = f.begin("b", Caller::Queued).unwrap();
+    let (b, _) = f.begin("b", Caller::Queued).unwrap();
     assert!(f.abandon(&b), "its caller gave up while it was queued");
     f.sent(&b, Caller::Channel(oneshot::channel().0));
     assert!(
-        matches!(f.answer("b"), Answered::Late),
+        matches!(f.answer("b", None), Answered::Late),
         "the reservation swallows the answer"
     );
     assert_eq!((f.len(), f.callers(), f.reserved()), (0, 0, 0));
@@ -109,8 +112,8 @@ fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
 fn an_answer_for_an_unknown_or_empty_uid_is_unknown_and_changes_nothing() {
     let mut f = InFlight::default();
     let _a = key(&mut f, "a");
-    assert!(matches!(f.answer("ghost"), Answered::Unknown));
-    assert!(matches!(f.answer(""), Answered::Unknown));
+    assert!(matches!(f.answer("ghost", None), Answered::Unknown));
+    assert!(matches!(f.answer("", None), Answered::Unknown));
     assert_eq!((f.len(), f.callers()), (1, 1));
 }
 
@@ -137,7 +140,10 @@ fn only_a_request_whose_caller_still_waits_is_sent() {
     assert_eq!((f.len(), f.reserved()), (1, 0), "its reservation is gone");
     begin(&mut f, "b").unwrap();
     let c = key(&mut f, "c");
-    assert!(matches!(f.answer("c"), Answered::Wanted(_)), "made up");
+    assert!(
+        matches!(f.answer("c", None), Answered::Wanted(_)),
+        "made up"
+    );
     let later = key(&mut f, "c");
     assert!(!f.sending(&c), "answered before it was sent: not sent");
     assert!(f.sending(&later), "the later call's own entry is untouched");
@@ -152,10 +158,10 @@ fn reservations_that_live_through_a_whole_generation_are_counted_as_old() {
     assert_eq!(f.new_generation(), 0, "young ones are not old yet");
     let c = key(&mut f, "c");
     f.abandon(&c);
-    assert!(matches!(f.answer("a"), Answered::Late));
+    assert!(matches!(f.answer("a", None), Answered::Late));
     assert_eq!(f.new_generation(), 1, "b lived through a generation");
-    assert!(matches!(f.answer("b"), Answered::Late));
-    assert!(matches!(f.answer("c"), Answered::Late));
+    assert!(matches!(f.answer("b", None), Answered::Late));
+    assert!(matches!(f.answer("c", None), Answered::Late));
     assert_eq!(f.reserved(), 0);
     assert_eq!(f.new_generation(), 0);
 }
@@ -191,7 +197,7 @@ fn a_draining_table_refuses_new_calls_and_keeps_those_in_flight() {
     assert!(f.is_draining());
     assert_eq!(begin(&mut f, "b").unwrap_err(), Refused::Draining);
     assert!(f.has_callers());
-    assert!(hand_over(f.answer("a"), "a"));
+    assert!(hand_over(f.answer("a", None), "a"));
     assert_eq!(rx.try_recv().unwrap().uid, "a");
     assert!(!f.has_callers(), "drained");
 }

@@ -1,6 +1,6 @@
 //! [`Shared`]: what a connection's handles, its task and its watcher share.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -8,10 +8,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backlog::Backlog;
+use super::cancels::{Cancel, Cancels};
 use super::health::{Health, Verdict};
 use super::inflight::{Answered, Caller, InFlight, Refused};
+use super::link::Queued;
 use super::options::ConnectionOptions;
-use super::queued::Queued;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
 use crate::{CloseReason, Code, Error, Resp};
@@ -46,6 +47,15 @@ pub(crate) struct Shared {
     pub(crate) stats: Arc<CallStats>,
     /// The bytes of requests taken and not yet written, bounded.
     pub(crate) backlog: Backlog,
+    /// The server answered with the extension's request numbers: it
+    /// speaks the extension, so a call given up on is cancelled on it
+    /// rather than reserved.
+    peer_cancels: AtomicBool,
+    /// The cancels for the engine to write.
+    pub(crate) cancels: Cancels,
+    /// A call with no deadline of its own takes the one of the request
+    /// being handled, if any.
+    inherit_deadline: bool,
 }
 
 /// What [`Shared::route`] leaves to the engine.
@@ -83,6 +93,9 @@ impl Shared {
             draining: CancellationToken::new(),
             stats: Arc::default(),
             backlog: Backlog::new(opts.max_queued_bytes),
+            peer_cancels: AtomicBool::new(false),
+            cancels: Cancels::default(),
+            inherit_deadline: opts.inherit_deadline,
         }
     }
 
@@ -97,12 +110,12 @@ impl Shared {
     }
 
     /// Takes `uid` for a new request whose answer goes to `caller`;
-    /// returns the key, or why it was refused ([`Refused::Duplicate`]:
+    /// returns the key and the request's number, or why it was refused ([`Refused::Duplicate`]:
     /// `uid` is taken; [`Refused::Closed`]: the connection has ended;
     /// [`Refused::Draining`]: it takes no new call); [`Shared::refusal`]
     /// turns that into the caller's error.
     #[inline]
-    pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<Arc<str>, Refused> {
+    pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<(Arc<str>, u64), Refused> {
         // Calls start waiting on an idle connection: the silence counts
         // from now, not from the last answer (one clock read, outside the
         // lock, when nothing at all is in flight; reservations left over
@@ -112,9 +125,9 @@ impl Shared {
         if !table.in_flight.has_callers() {
             table.health.busy(now.unwrap_or_else(Instant::now));
         }
-        let key = table.in_flight.begin(uid, caller)?;
+        let taken = table.in_flight.begin(uid, caller)?;
         self.sync_len(&table);
-        Ok(key)
+        Ok(taken)
     }
 
     /// The request of `key` went on the wire (tokio-tower's engine): its
@@ -147,7 +160,7 @@ impl Shared {
     /// connection, the server's word: a going-away notice starts the drain,
     /// any other that no caller claims is the cause every call in flight
     /// will see.
-    pub(crate) fn route(&self, resp: Resp, heard_at: Option<Instant>) -> Routed {
+    pub(crate) fn route(&self, mut resp: Resp, heard_at: Option<Instant>) -> Routed {
         if resp.uid.is_empty() && resp.code == Some(Code::GoingAway) {
             let message = resp.error.unwrap_or_default();
             tracing::debug!(%message, "the server is going away; draining the connection");
@@ -166,8 +179,13 @@ impl Shared {
             }),
             _ => None,
         };
+        // The request's number is the connection's business, not the caller's.
+        let seq = resp.seq.take();
+        if seq.is_some() && !self.peer_cancels.load(Ordering::Relaxed) {
+            self.peer_cancels.store(true, Ordering::Relaxed);
+        }
         let mut table = self.lock();
-        let caller = match table.in_flight.answer(&resp.uid) {
+        let caller = match table.in_flight.answer(&resp.uid, seq) {
             Answered::Wanted(caller) => {
                 table.health.answered(heard_at, true);
                 Some(caller)
@@ -209,11 +227,15 @@ impl Shared {
         Routed::Done
     }
 
-    /// The caller of `key` gave up before its answer: a reservation, one
-    /// more timeout in a row, and, if that makes too many reservations,
-    /// the connection retires (drains).
+    /// The caller of `key` gave up before its answer: one more timeout in
+    /// a row, and either a cancel for the server (it speaks the extension:
+    /// the `Uid` is free at once) or a reservation (if that makes too many
+    /// reservations, the connection retires: it drains).
     pub(crate) fn abandon(&self, key: &Arc<str>) {
         let now = Instant::now();
+        if self.peer_cancels.load(Ordering::Relaxed) {
+            return self.cancel_on_peer(key, now);
+        }
         let mut table = self.lock();
         if !table.in_flight.abandon(key) {
             return;
@@ -226,6 +248,29 @@ impl Shared {
             Some(cause) => self.drain(cause),
             None if drained => self.drained(),
             None => {}
+        }
+    }
+
+    /// [`abandon`](Self::abandon) on a connection whose server speaks the
+    /// extension: the `Uid` is freed and the server told to drop the request.
+    fn cancel_on_peer(&self, key: &Arc<str>, now: Instant) {
+        let mut table = self.lock();
+        let Some(seq) = table.in_flight.give_up(key) else {
+            return;
+        };
+        // The server answers a cancelled request with nothing: it owes no
+        // answer, so the silence does not count against it.
+        table.health.abandoned(now, false);
+        self.sync_len(&table);
+        let drained = table.in_flight.is_drained();
+        drop(table);
+        self.cancels.push(Cancel {
+            uid: key.clone(),
+            seq,
+        });
+        self.stats.cancel_sent();
+        if drained {
+            self.drained();
         }
     }
 
@@ -357,6 +402,13 @@ impl Shared {
     pub(crate) fn failed(&self, e: Error) -> Error {
         self.stats.failed(&e);
         e
+    }
+
+    /// True if a call with no deadline of its own takes the one of the
+    /// request being handled.
+    #[inline]
+    pub(crate) fn inherits_deadline(&self) -> bool {
+        self.inherit_deadline
     }
 
     /// The wire tags, in [`UidMode::Tagged`].

@@ -11,7 +11,7 @@ fn shared() -> Shared {
 
 fn begin(s: &Shared, uid: &str) -> Result<(Arc<str>, oneshot::Receiver<Resp>), Refused> {
     let (tx, rx) = oneshot::channel();
-    s.begin(uid, Caller::Channel(tx)).map(|key| (key, rx))
+    s.begin(uid, Caller::Channel(tx)).map(|(key, _)| (key, rx))
 }
 
 fn answer_to(uid: &str) -> Resp {
@@ -186,6 +186,7 @@ fn only_requests_whose_callers_still_wait_are_written() {
         .into_iter()
         .map(|key| Queued {
             msg: Message::new(&*key, "x"),
+            seq: 0,
             key,
         })
         .collect();
@@ -200,6 +201,7 @@ fn a_queued_request_is_known_wanted_without_the_lock_only_while_entry_and_future
     let s = shared();
     let queue = |key: &Arc<str>| Queued {
         msg: Message::new(&**key, "x"),
+        seq: 0,
         key: key.clone(),
     };
     let (a, _a) = begin(&s, "a").unwrap();

@@ -18,9 +18,10 @@ use super::pending::PendingInTable;
 use super::tags::Tagged;
 use super::transport::Transport;
 use super::until_ended::UntilEnded;
+use crate::connection::link::Queued;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::Shared;
-use crate::{Error, Message, Resp};
+use crate::{Error, Resp};
 
 /// Requests queued per connection in front of its multiplex client: room
 /// for the client's default concurrency limit. A caller past it waits for
@@ -61,11 +62,11 @@ impl Handle {
         }
     }
 
-    /// Hands `msg`, its `Uid` taken in `shared` with `key`, to the
-    /// `Buffer`: now, as `call` promises, if its queue has room; else the
-    /// returned call waits for room first (its deadline runs).
-    pub(crate) fn send(&self, msg: Message, key: Arc<str>, shared: Arc<Shared>) -> Call {
-        let request = Tagged::new(msg, key, shared);
+    /// Hands `request`, its `Uid` taken in `shared`, to the `Buffer`: now,
+    /// as `call` promises, if its queue has room; else the returned call
+    /// waits for room first (its deadline runs).
+    pub(crate) fn send(&self, request: Queued, shared: Arc<Shared>) -> Call {
+        let request = Tagged::new(request, shared);
         let mut buffer = self.buffer.clone();
         // Nobody to wake yet: a full queue is polled again, with the
         // caller's waker, by the call's future.

@@ -247,6 +247,23 @@ impl ServerBuilder {
         self
     }
 
+    /// Speaks jsonmux's extension with the jsonmux clients that do (they
+    /// say so on every request): a request's deadline is kept (the handler
+    /// gets it from [`Message::deadline`](crate::Message::deadline), is not
+    /// started once it has passed, and is stopped at it), a client that
+    /// gives up on a call cancels it (its handler is dropped at once and
+    /// nothing is answered), and answers carry the request's number back.
+    /// A Go client never sends any of it and sees nothing new. `false`
+    /// ignores the extension's fields, as any unknown key. Default: `true`.
+    ///
+    /// ```
+    /// let b = jsonmux::Server::builder().extension(false);
+    /// ```
+    pub fn extension(mut self, on: bool) -> Self {
+        self.opts.extension = on;
+        self
+    }
+
     /// Every option, checked: what the terminal calls serve with.
     fn options(self) -> Result<ServerOptions, crate::Error> {
         self.opts.check()?;

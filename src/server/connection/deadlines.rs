@@ -83,6 +83,11 @@ impl Deadlines {
         self.current = None;
     }
 
+    /// How long the peer gets to take a write, if it is limited.
+    pub(crate) fn write_timeout(&self) -> Option<Duration> {
+        self.write_timeout
+    }
+
     /// What the connection waits for now, if a wait has begun since the
     /// last activity.
     pub(crate) fn waiting(&self) -> Option<Wait> {

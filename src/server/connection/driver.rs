@@ -8,13 +8,10 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 
 use super::framing::{Framing, Read};
 use crate::server::close::Close;
-use crate::server::options::ServerOptions;
-use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// Spare future slots a connection keeps for reuse.
@@ -32,9 +29,8 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// write buffer, without a task, an allocation or a wake-up. Only a handler
 /// still working is parked, in a `FuturesUnordered` that wakes the
 /// connection when it finishes. Everything read in one go is answered with
-/// one write: the framing flushes when reading runs dry. Requests are
-/// counted once per batch, error answers by their code, and the end by its
-/// reason.
+/// one write: the framing flushes when reading runs dry. The framing keeps
+/// the books (requests in flight against the limit, the counters).
 ///
 /// Whatever ends the reading (the peer, the drain, bad input, a timeout),
 /// the requests read before are answered and flushed first, and a reason
@@ -43,36 +39,25 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// connection is quiet or its grace is over (see [`Framing`]). A socket that
 /// fails or stops taking answers, or a service that fails (its readiness:
 /// requests' failures are answers), ends the connection at once.
-pub(crate) async fn serve<S, T>(
-    stream: T,
-    svc: S,
-    opts: &ServerOptions,
-    stats: &StatsHandle,
-    shutdown: CancellationToken,
-) -> Option<Close>
+pub(crate) async fn serve<S, T>(framing: Framing<T>, svc: S) -> Option<Close>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let mut driver = Driver {
-        framing: Framing::new(stream, opts, shutdown),
+        framing,
         svc,
-        stats,
-        max_in_flight: opts.max_in_flight,
         working: FuturesUnordered::new(),
         spare: Vec::new(),
         end: None,
     };
     let ended = std::future::poll_fn(|cx| driver.poll(cx)).await;
-    driver.framing.end(ended, stats, opts.write_timeout).await
+    driver.framing.end(ended).await
 }
 
-struct Driver<'a, S: Service<Message>, T> {
+struct Driver<S: Service<Message>, T> {
     framing: Framing<T>,
     svc: S,
-    stats: &'a StatsHandle,
-    /// At this many requests in flight, stop reading (backpressure).
-    max_in_flight: usize,
     /// Handlers that did not answer on their first poll. These are the
     /// requests in flight: every other request read has its answer
     /// buffered already.
@@ -83,7 +68,7 @@ struct Driver<'a, S: Service<Message>, T> {
     end: Option<Option<Close>>,
 }
 
-impl<S, T> Driver<'_, S, T>
+impl<S, T> Driver<S, T>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
@@ -136,7 +121,7 @@ where
     fn read(&mut self, cx: &mut Context<'_>) -> Result<usize, Close> {
         let mut read = 0;
         while self.end.is_none() && self.framing.poll_ready(cx)?.is_ready() {
-            if self.working.len() >= self.max_in_flight {
+            if self.framing.at_limit() {
                 // Read nothing more until answers go out (finishing
                 // handlers wake the connection); the drain still runs (its
                 // notice goes out with the flush below).
@@ -158,7 +143,7 @@ where
                 }
                 break;
             }
-            match self.framing.poll_read(cx, self.working.is_empty()) {
+            match self.framing.poll_read(cx) {
                 Poll::Ready(Read::Request(msg)) => {
                     read += 1;
                     let fut = self.svc.call(msg);
@@ -168,7 +153,6 @@ where
                 Poll::Pending => break,
             }
         }
-        self.stats.requests(read as u64);
         Ok(read)
     }
 
@@ -196,11 +180,8 @@ where
         }
     }
 
-    /// Queues an answer for the next write, counting it if it is an error.
+    /// Queues an answer for the next write.
     fn send(&mut self, resp: Resp) -> Result<(), Close> {
-        if let Some(code) = resp.code {
-            self.stats.error_code(code);
-        }
         self.framing.send(resp)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -16,9 +17,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::deadlines::{Deadlines, Due, Wait};
 use super::readable::Readable;
+use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
 use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
+use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
 use crate::server::shutdown::{self, Drain};
 use crate::server::stats::StatsHandle;
@@ -79,10 +82,18 @@ pub(crate) struct Framing<T> {
     reads_unchecked: u32,
     /// The time on this write's answers that came without one.
     stamp: Stamp,
+    /// The requests in flight, the counters, the extension.
+    requests: Requests,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
-    pub(crate) fn new(stream: T, opts: &ServerOptions, shutdown: CancellationToken) -> Self {
+    pub(crate) fn new(
+        stream: T,
+        opts: &ServerOptions,
+        stats: &StatsHandle,
+        shutdown: CancellationToken,
+        cancellations: Arc<Cancellations>,
+    ) -> Self {
         let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
         // No buffers until there is something to read or write: a
         // connection that never speaks costs no buffer memory.
@@ -98,15 +109,26 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             busy_poll: BusyPoll::new(opts.busy_poll),
             reads_unchecked: 0,
             stamp: Stamp::default(),
+            requests: Requests::new(opts, stats, cancellations),
         }
     }
 
-    /// Reads the next request; `idle`: nothing is in flight, so waiting for
-    /// one is idle time.
+    /// Reads the next request (obeying the cancels read on the way).
     ///
     /// `Pending` once nothing complete is left to read: the answers
     /// buffered have then been written and the clock of the wait runs.
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, idle: bool) -> Poll<Read> {
+    /// Whatever ends the reading, the requests read are counted.
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
+        let read = self.poll_frame(cx);
+        if !matches!(read, Poll::Ready(Read::Request(_))) {
+            self.requests.reading_stopped();
+        }
+        read
+    }
+
+    /// [`poll_read`](Self::poll_read), before the counting.
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
+        let idle = self.requests.is_idle();
         // Checking the shutdown signal takes a lock: do it before waiting
         // and every `SHUTDOWN_CHECK_EVERY` requests, not for each one.
         self.reads_unchecked += 1;
@@ -126,17 +148,32 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
                 Poll::Pending => return self.poll_wait(cx, idle),
             }
         }
-        // 2. Read and decode.
-        match Pin::new(&mut self.framed).poll_next(cx) {
-            Poll::Ready(Some(Ok(msg))) => {
-                self.deadlines.activity();
-                Poll::Ready(Read::Request(msg))
+        // 2. Read and decode; a cancel is done here, and reading goes on.
+        for _ in 0..MAX_CANCELS_IN_A_ROW {
+            match Pin::new(&mut self.framed).poll_next(cx) {
+                Poll::Ready(Some(Ok(msg))) => {
+                    self.deadlines.activity();
+                    match self.requests.read(msg) {
+                        Frame::Request(msg) => return Poll::Ready(Read::Request(msg)),
+                        Frame::Cancelled => continue,
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Read::End(Some(e.into()))),
+                Poll::Ready(None) => return Poll::Ready(Read::End(None)),
+                // 3. Nothing complete yet.
+                Poll::Pending => return self.poll_wait(cx, idle),
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Read::End(Some(e.into()))),
-            Poll::Ready(None) => Poll::Ready(Read::End(None)),
-            // 3. Nothing complete yet.
-            Poll::Pending => self.poll_wait(cx, idle),
         }
+        // Cancels and nothing else for a while: other tasks' turn.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// True at `max_in_flight` requests in flight: read nothing more until
+    /// answers go out.
+    #[inline]
+    pub(crate) fn at_limit(&self) -> bool {
+        self.requests.at_limit()
     }
 
     /// Follows the server's shutdown: when it begins, buffers the
@@ -148,7 +185,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.drain.poll_begin(cx) {
             // Encoding an answer cannot fail; a write error shows at the flush.
-            let _ = self.send(shutdown::notice());
+            let _ = self.write(shutdown::notice());
             self.deadlines.going_away();
         }
         self.drain.poll_over(cx)
@@ -193,8 +230,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         self.stalled(polled, cx)
     }
 
-    /// Buffers an answer for the next write; call [`poll_ready`](Framing::poll_ready) first.
-    pub(crate) fn send(&mut self, mut resp: Resp) -> Result<(), Close> {
+    /// Buffers a request's answer for the next write (the request no
+    /// longer in flight; a cancelled request's stand-in is not written);
+    /// call [`poll_ready`](Framing::poll_ready) first.
+    pub(crate) fn send(&mut self, resp: Resp) -> Result<(), Close> {
+        match self.requests.answered(&resp) {
+            true => self.write(resp),
+            false => Ok(()),
+        }
+    }
+
+    /// Buffers `resp` for the next write, with this write's time if it
+    /// has none.
+    fn write(&mut self, mut resp: Resp) -> Result<(), Close> {
         self.stamp.fill(&mut resp);
         Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), resp)?)
     }
@@ -291,18 +339,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     }
 
     /// Ends the connection once its engine is done with it, counting the
-    /// reason in `stats`; returns it.
+    /// reason; returns it.
     ///
     /// `ended`: `Ok` once reading ended and every request read was answered
     /// (with the reason to tell the peer, if any: it is sent, then the
     /// socket closes, within the write timeout); `Err` if the socket or the
     /// service failed, which ends the connection at once.
-    pub(crate) async fn end(
-        self,
-        ended: Result<Option<Close>, Close>,
-        stats: &StatsHandle,
-        write_timeout: Option<Duration>,
-    ) -> Option<Close> {
+    pub(crate) async fn end(mut self, ended: Result<Option<Close>, Close>) -> Option<Close> {
+        self.requests.reading_stopped();
+        let stats = self.requests.stats().clone();
+        let write_timeout = self.deadlines.write_timeout();
         match ended {
             Ok(why) => {
                 // Counted before the last words, so a peer that has read

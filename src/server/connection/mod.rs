@@ -13,35 +13,35 @@ mod deadlines;
 mod driver;
 mod framing;
 mod readable;
+mod requests;
 mod stamp;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 
+pub(crate) use framing::Framing;
+
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 use tracing::Instrument;
 
 use super::options::ServerOptions;
-use super::stats::StatsHandle;
 use crate::trace::span_at;
 use crate::{ConnInfo, Engine, Message, Resp};
 
-/// Serves one connection until the peer closes it, it sends bad input, a
-/// timeout ends it, or `shutdown` fires; in every case but a failed socket
-/// the requests already read are answered and flushed before the socket
-/// closes, and a reason other than the peer's own close is sent as a last
-/// error answer.
+/// Serves one connection, over its `framing`, until the peer closes it,
+/// it sends bad input, a timeout ends it, or the server's shutdown does; in
+/// every case but a failed socket the requests already read are answered
+/// and flushed before the socket closes, and a reason other than the
+/// peer's own close is sent as a last error answer.
 ///
-/// This is the one place that picks the engine; each keeps the books in
-/// `stats` and returns why it ended the connection.
+/// This is the one place that picks the engine; the framing keeps the
+/// books (requests in flight, counters, the extension) for both, and each
+/// returns why it ended the connection.
 pub(crate) async fn serve_connection<S, T>(
-    stream: T,
+    framing: Framing<T>,
     svc: S,
     info: &ConnInfo,
     opts: &ServerOptions,
-    stats: &StatsHandle,
-    shutdown: CancellationToken,
 ) where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,
     S::Future: Send,
@@ -50,9 +50,9 @@ pub(crate) async fn serve_connection<S, T>(
     let span = span_at!(opts.span_level, "connection", peer = ?info.peer_addr);
     async move {
         let ended = match opts.engine {
-            Engine::Jsonmux => driver::serve(stream, svc, opts, stats, shutdown).await,
+            Engine::Jsonmux => driver::serve(framing, svc).await,
             #[cfg(feature = "tokio-tower")]
-            Engine::TokioTower => tokio_tower::serve(stream, svc, opts, stats, shutdown).await,
+            Engine::TokioTower => tokio_tower::serve(framing, svc).await,
         };
         if let Some(why) = ended {
             tracing::debug!(error = %why, "connection ended");

@@ -5,9 +5,11 @@
 //! `future.rs`, and its tests.
 
 mod admission;
+mod cancel;
 mod catch_errors;
 mod handler_timeout;
 
 pub(crate) use admission::AdmissionLayer;
+pub(crate) use cancel::{CancelLayer, Cancellations};
 pub(crate) use catch_errors::CatchErrorsLayer;
 pub(crate) use handler_timeout::HandlerTimeoutLayer;

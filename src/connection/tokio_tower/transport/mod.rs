@@ -8,32 +8,27 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ::tokio_tower::multiplex::client::Pending;
+use ::tokio_tower::multiplex::TagStore;
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
-use tokio_util::codec::Framed;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::tags::Tagged;
 use crate::busy_poll::BusyPoll;
-use crate::connection::dispatch::READ_CAPACITY;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::{Routed, Shared};
-use crate::connection::write_watch::WriteWatch;
-use crate::{CloseReason, Error, JsonCodec, Message, Resp};
-
-/// Flushes deferred in a row, at most, while requests keep coming: a
-/// write waits for at most this many wake-ups of the client's task (and
-/// for no more than the codec's write buffer holds before it must write).
-const MAX_DEFERRED: usize = 64;
+use crate::connection::wire::Wire;
+use crate::deferred_flush::DeferredFlush;
+use crate::{CloseReason, Error, Resp};
 
 /// Answers routed per wake-up, at most, when none is for tokio-tower to
 /// hand over (late, unknown, the server's word): then other tasks get a turn.
 const MAX_ROUTED: usize = 256;
 
-/// Framed JSON over the connection's stream, with what tokio-tower's
-/// client does not do itself:
+/// The connection's [`Wire`], with what tokio-tower's client does not do
+/// itself:
 ///
 /// * **Routes every answer through [`Shared::route`]**, as jsonmux's
 ///   engine does, before tokio-tower sees it: a going-away notice drains
@@ -49,41 +44,33 @@ const MAX_ROUTED: usize = 256;
 ///   error.
 /// * **Batches writes with a deferred flush.** The client takes one
 ///   request per wake-up from its one-slot hand-off, then flushes. While
-///   requests keep coming, `poll_flush` wakes its task and returns
-///   `Pending` instead of writing (at most [`MAX_DEFERRED`] times in a
-///   row), so the next wake-up adds the next request to the same write.
-///   The `Sink` contract holds: a `Pending` flush has arranged its wake-up.
-///   A flush that did not finish is done again even with the codec's
-///   buffer empty (a TLS session keeps the records it could not write).
-/// * **Tells the health when the peer takes nothing**: a flush that
-///   leaves bytes unwritten without writing any starts the write timeout's
-///   clock, as in jsonmux's engine (see `WriteWatch`); each answer of a
-///   batch carries the batch's time, so the first answer to one of our
-///   calls in it is progress, whatever came before it.
+///   requests keep coming, `poll_flush` is held back ([`DeferredFlush`]),
+///   so the next wake-up adds the next request to the same write.
+/// * **Writes the cancels** of calls given up on, woken for them while it
+///   reads; like jsonmux's engine it shares the [`Wire`] (the extension's
+///   fields, the health's write timeout, a flush finished after one that
+///   did not).
 /// * **Is read while idle**, with the pending store's help (see
 ///   `PendingInTable::in_flight`), so a peer's close is seen at once; and
-///   busy-polls for answers like jsonmux's engine when asked to.
+///   busy-polls for answers like jsonmux's engine when asked to. Each
+///   answer of a batch carries the batch's time, so the first answer to
+///   one of our calls in it is progress, whatever came before it.
 pub(crate) struct Transport<T> {
-    framed: Framed<T, JsonCodec<Resp>>,
+    wire: Wire<T>,
     shared: Arc<Shared>,
     /// Fires when the connection is aborted from outside (dead peer, or drained).
     kill: Pin<Box<WaitForCancellationFutureOwned>>,
     /// The client closed its sink: its handles are gone, and only the
     /// calls still waited for keep the connection.
     closing: bool,
-    /// A request was encoded since the flush was last deferred.
+    /// A request was encoded since the flush was last held back.
     fresh: bool,
-    /// Flushes deferred in a row.
-    deferred: usize,
-    /// The last flush did not finish: bytes may wait below the codec's
-    /// buffer even when it is empty.
-    unflushed: bool,
+    /// Holds a flush back while requests keep coming.
+    deferred: DeferredFlush,
     /// When the current batch of answers was read (one clock read per
     /// batch, for the dead-peer check); `None` once the stream returned
     /// `Pending`: the next answer starts a batch.
     batch_at: Option<Instant>,
-    /// Whether the peer takes what is written, for the health.
-    writes: WriteWatch,
     /// The handle on the call the answer coming out of the stream is for,
     /// until the pending store takes it.
     handover: Option<Pending<Resp>>,
@@ -93,24 +80,31 @@ pub(crate) struct Transport<T> {
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
     pub(crate) fn new(io: T, shared: Arc<Shared>, opts: &ConnectionOptions) -> Self {
-        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
-        let mut framed = Framed::with_capacity(io, codec, READ_CAPACITY);
-        // As in jsonmux's engine: the write buffer grows to the batches written.
-        *framed.write_buffer_mut() = bytes::BytesMut::new();
         let kill = Box::pin(shared.kill().clone().cancelled_owned());
         Transport {
-            framed,
+            wire: Wire::new(io, opts),
             shared,
             kill,
             closing: false,
             fresh: false,
-            deferred: 0,
-            unflushed: false,
+            deferred: DeferredFlush::default(),
             batch_at: None,
-            writes: WriteWatch::default(),
             handover: None,
             busy_poll: BusyPoll::new(opts.busy_poll),
         }
+    }
+
+    /// Writes the cancels calls have left, if any: encoded and flushed now,
+    /// since the client flushes only after a request.
+    fn write_cancels(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        self.shared.cancels.register(cx.waker());
+        self.wire
+            .encode_cancels(&self.shared)
+            .map_err(|e| self.fail(e))?;
+        if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
+            return Err(self.fail(e));
+        }
+        Ok(())
     }
 }
 
@@ -143,9 +137,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
         if this.kill.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err(this.shared.closed_error())));
         }
-        // 2. The next answer for a call on the wire, or why there is none.
+        // 2. The cancels of calls given up on go out.
+        if let Err(e) = this.write_cancels(cx) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        // 3. The next answer for a call on the wire, or why there is none.
         for _ in 0..MAX_ROUTED {
-            match Pin::new(&mut this.framed).poll_next(cx) {
+            match this.wire.poll_answer(cx) {
                 Poll::Ready(Some(Ok(resp))) => {
                     let heard_at = *this.batch_at.get_or_insert_with(Instant::now);
                     this.busy_poll.restart();
@@ -181,50 +179,36 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        // Writes once the buffer passes its boundary: memory stays bounded.
-        let before = this.framed.write_buffer().len();
-        let ready = Sink::<Message>::poll_ready(Pin::new(&mut this.framed), cx);
-        let wrote_some = this.framed.write_buffer().len() < before;
-        if wrote_some || ready.is_pending() {
-            // It flushed: all of it (ready), or not (the peer is slow).
-            this.writes
-                .flushed(&this.shared, ready.is_pending(), wrote_some);
-        }
-        ready.map_err(|e| this.fail(e))
+        this.wire
+            .poll_ready(cx, &this.shared)
+            .map_err(|e| this.fail(e))
     }
 
     fn start_send(self: Pin<&mut Self>, item: Tagged) -> Result<(), Error> {
         let this = self.get_mut();
         this.fresh = true;
         this.busy_poll.restart();
-        Pin::new(&mut this.framed)
-            .start_send(item.into_message())
-            .map_err(|e| this.fail(e))
+        let (msg, seq) = item.into_request();
+        let with_deadline = this.wire.encode(&msg, seq).map_err(|e| this.fail(e))?;
+        this.shared.stats.deadlines_sent(u64::from(with_deadline));
+        Ok(())
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if !this.unflushed && this.framed.write_buffer().is_empty() {
+        if !this.wire.has_unwritten() {
             return Poll::Ready(Ok(()));
         }
         // 1. A request came since the last look: give the next one a
         //    wake-up to join this write.
-        if this.fresh && this.deferred < MAX_DEFERRED && !this.closing {
-            this.fresh = false;
-            this.deferred += 1;
-            cx.waker().wake_by_ref();
+        let more_coming = std::mem::take(&mut this.fresh) && !this.closing;
+        if this.deferred.hold(more_coming, cx) {
             return Poll::Pending;
         }
         // 2. None came, or enough rounds passed: write (or finish writing).
-        this.fresh = false;
-        this.deferred = 0;
-        let before = this.framed.write_buffer().len();
-        let flushed = Sink::<Message>::poll_flush(Pin::new(&mut this.framed), cx);
-        this.unflushed = flushed.is_pending();
-        let wrote_some = this.framed.write_buffer().len() < before;
-        this.writes
-            .flushed(&this.shared, this.unflushed, wrote_some);
-        flushed.map_err(|e| this.fail(e))
+        this.wire
+            .poll_flush(cx, &this.shared)
+            .map_err(|e| this.fail(e))
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -233,6 +217,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         // (the stream closes when the transport is dropped).
         self.as_mut().get_mut().closing = true;
         self.poll_flush(cx)
+    }
+}
+
+/// A request's tag is the key its `Uid` was taken with, which the pending
+/// store needs to name the call's caller in the in-flight table. An
+/// answer needs none: the transport routed it before tokio-tower sees it
+/// (and holds its caller for the pending store).
+impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> {
+    type Tag = Option<Arc<str>>;
+
+    /// The request goes on the wire now: its `Uid` stays taken until its
+    /// answer arrives (or the connection ends).
+    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<str>> {
+        Some(r.take_key())
+    }
+
+    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<str>> {
+        None
     }
 }
 

@@ -2,14 +2,11 @@
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tower::multiplex;
-use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
 
 use super::super::framing::Framing;
 use super::transport::Transport;
 use crate::server::close::Close;
-use crate::server::options::ServerOptions;
-use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
 
 /// Serves one connection with tokio-tower's `multiplex::Server` until it
@@ -22,27 +19,17 @@ use crate::{Message, Resp};
 /// going-away notice and reading goes on until the connection is quiet or
 /// its grace is over. A socket that fails or stops taking answers, or a
 /// service whose readiness fails, ends the connection at once.
-pub(crate) async fn serve<S, T>(
-    stream: T,
-    svc: S,
-    opts: &ServerOptions,
-    stats: &StatsHandle,
-    shutdown: CancellationToken,
-) -> Option<Close>
+pub(crate) async fn serve<S, T>(framing: Framing<T>, svc: S) -> Option<Close>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let framing = Framing::new(stream, opts, shutdown);
-    let mut transport = Transport::new(framing, stats, opts.max_in_flight);
+    let mut transport = Transport::new(framing);
     let ended = match multiplex::Server::new(&mut transport, svc).await {
         Ok(()) => Ok(transport.end_reason()),
         Err(failed) => Err(close_for(failed)),
     };
-    transport
-        .into_framing()
-        .end(ended, stats, opts.write_timeout)
-        .await
+    transport.into_framing().end(ended).await
 }
 
 /// Why a connection failed, from tokio-tower's error.

@@ -1,4 +1,5 @@
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_sink::Sink;
@@ -9,36 +10,46 @@ use tokio_test::task::Spawn;
 use tokio_test::{assert_pending, assert_ready_ok};
 use tokio_util::sync::CancellationToken;
 
-use super::transport::{Transport, MAX_DEFERRED_FLUSHES};
+use super::transport::Transport;
+use crate::deferred_flush::MAX_DEFERRED;
 use crate::server::connection::framing::Framing;
+use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
 use crate::server::stats::StatsHandle;
 use crate::Message;
 
 /// A transport over one end of a loopback connection, in a test task,
 /// once the peer at the other end (returned too) has sent `requests`.
-async fn transport<'a>(
-    stats: &'a StatsHandle,
+async fn transport(
+    stats: &StatsHandle,
     requests: &[u8],
-) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
+) -> (Spawn<Transport<TcpStream>>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
         .unwrap();
     let (stream, _) = listener.accept().await.unwrap();
     peer.write_all(requests).await.unwrap();
-    let framing = Framing::new(stream, &ServerOptions::default(), CancellationToken::new());
-    (
-        tokio_test::task::spawn(Transport::new(framing, stats, 8)),
-        peer,
-    )
+    let opts = ServerOptions {
+        max_in_flight: 8,
+        ..ServerOptions::default()
+    };
+    let cancellations = Arc::new(Cancellations::default());
+    let framing = Framing::new(
+        stream,
+        &opts,
+        stats,
+        CancellationToken::new(),
+        cancellations,
+    );
+    (tokio_test::task::spawn(Transport::new(framing)), peer)
 }
 
 /// Two requests in one write.
 const TWO: &[u8] = br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#;
 
 /// Reads the next request and buffers its answer.
-async fn answer_next(transport: &mut Transport<'_, TcpStream>) -> Message {
+async fn answer_next(transport: &mut Transport<TcpStream>) -> Message {
     let msg = transport.next().await.unwrap().unwrap();
     let mut sink = Pin::new(transport);
     std::future::poll_fn(|cx| sink.as_mut().poll_ready(cx))
@@ -74,7 +85,7 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_
     let (mut task, mut peer) = transport(&stats, TWO).await;
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
-    for _ in 0..MAX_DEFERRED_FLUSHES {
+    for _ in 0..MAX_DEFERRED {
         assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
         assert!(task.is_woken(), "a deferred flush wakes its task");
     }

@@ -9,13 +9,9 @@ use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::super::framing::{Framing, Read};
+use crate::deferred_flush::DeferredFlush;
 use crate::server::close::Close;
-use crate::server::stats::StatsHandle;
 use crate::{Message, Resp};
-
-/// Flushes deferred in a row, while requests are still being read, before
-/// one is done anyway.
-pub(super) const MAX_DEFERRED_FLUSHES: u32 = 64;
 
 /// The framed socket with the rules tokio-tower's server does not have.
 ///
@@ -25,46 +21,33 @@ pub(super) const MAX_DEFERRED_FLUSHES: u32 = 64;
 ///   are answered first. Only a socket that fails or stops taking answers
 ///   fails the stream or the sink, which ends the connection at once.
 /// * **Backpressure**: at `max_in_flight` requests read and not yet
-///   answered, or while the socket takes no more answers, nothing more is
-///   read. (Finishing handlers wake the server, which sends their answers
-///   and reads again.)
+///   answered (the framing's books), or while the socket takes no more
+///   answers, nothing more is read. (Finishing handlers wake the server,
+///   which sends their answers and reads again.)
 /// * **Batched writes**: the server flushes after every request; while
-///   more requests are read and waiting to be decoded, a flush is deferred
-///   (`Pending`, after waking the task so the contract holds) up to
-///   [`MAX_DEFERRED_FLUSHES`] times in a row. When reading runs dry the
-///   framing writes everything buffered, in one write.
-/// * **Stats**: requests are counted each time reading stops, error
-///   answers by their code as they are sent.
+///   more requests are read and waiting to be decoded, a flush is held
+///   back ([`DeferredFlush`]). When reading runs dry the framing writes
+///   everything buffered, in one write.
+/// * The framing counts requests and error answers, obeys cancels, and
+///   writes nothing for a cancelled request, as with the jsonmux engine.
 #[derive(Debug)]
-pub(super) struct Transport<'a, T> {
+pub(super) struct Transport<T> {
     framing: Framing<T>,
-    stats: &'a StatsHandle,
-    /// At this many requests in flight, stop reading.
-    max_in_flight: usize,
-    /// Requests read and not answered yet (every request gets exactly one
-    /// answer: the stack catches handlers' errors).
-    in_flight: usize,
-    /// Requests read and not counted in `stats` yet.
-    uncounted: u64,
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
-    /// Flushes deferred since the last one done.
-    deferred: u32,
+    /// Holds a flush back while requests are still read.
+    deferred: DeferredFlush,
     /// Reading has ended, and why (`Some(None)`: the peer closed).
     end: Option<Option<Close>>,
 }
 
-impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
-    pub(super) fn new(framing: Framing<T>, stats: &'a StatsHandle, max_in_flight: usize) -> Self {
+impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
+    pub(super) fn new(framing: Framing<T>) -> Self {
         Transport {
             framing,
-            stats,
-            max_in_flight,
-            in_flight: 0,
-            uncounted: 0,
             reading: false,
-            deferred: 0,
+            deferred: DeferredFlush::default(),
             end: None,
         }
     }
@@ -74,22 +57,15 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         self.end.take().flatten()
     }
 
-    /// The framing back, to end the connection; counts the requests read.
-    pub(super) fn into_framing(mut self) -> Framing<T> {
-        self.count_reads();
+    /// The framing back, to end the connection.
+    pub(super) fn into_framing(self) -> Framing<T> {
         self.framing
     }
 
-    /// Reading has stopped: the requests read since the last count are
-    /// counted, and the answers held back are being written.
+    /// Reading has stopped: the answers held back are being written.
     fn stopped_reading(&mut self) {
         self.reading = false;
-        self.deferred = 0;
-        self.count_reads();
-    }
-
-    fn count_reads(&mut self) {
-        self.stats.requests(std::mem::take(&mut self.uncounted));
+        self.deferred.reset();
     }
 
     /// The next request, if reading may go on now.
@@ -105,7 +81,7 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         //    those buffered now (no read is coming to do it). The drain
         //    still runs: its notice goes out with that write, and the end
         //    of its grace ends the reading.
-        if self.in_flight >= self.max_in_flight {
+        if self.framing.at_limit() {
             self.stopped_reading();
             if self.framing.poll_drain(cx).is_ready() {
                 self.end = Some(Some(Close::Drained));
@@ -118,10 +94,8 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         }
         // 3. Read (running dry writes the answers buffered, and runs the
         //    clock of what the connection now waits for).
-        match self.framing.poll_read(cx, self.in_flight == 0) {
+        match self.framing.poll_read(cx) {
             Poll::Ready(Read::Request(msg)) => {
-                self.in_flight += 1;
-                self.uncounted += 1;
                 self.reading = true;
                 Poll::Ready(Some(Ok(msg)))
             }
@@ -138,7 +112,7 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
     type Item = Result<Message, Close>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -146,7 +120,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<T> {
     type Error = Close;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
@@ -154,12 +128,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     }
 
     fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
-        let this = self.get_mut();
-        if let Some(code) = resp.code {
-            this.stats.error_code(code);
-        }
-        this.in_flight -= 1;
-        this.framing.send(resp)
+        self.get_mut().framing.send(resp)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
@@ -167,16 +136,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
         // More requests are read already: their answers can join these in
         // one write once reading runs dry. (With nothing more read, waiting
         // could only gain answers to requests still on their way, and costs
-        // the task a wake-up.) Waking the task keeps the contract (a
-        // `Pending` flush is polled again) for a caller that does not read
-        // next; the bound keeps such a caller from spinning.
+        // the task a wake-up.)
         let more_read = this.reading && this.framing.has_unread();
-        if more_read && this.deferred < MAX_DEFERRED_FLUSHES && this.framing.has_unwritten() {
-            this.deferred += 1;
-            cx.waker().wake_by_ref();
+        if this
+            .deferred
+            .hold(more_read && this.framing.has_unwritten(), cx)
+        {
             return Poll::Pending;
         }
-        this.deferred = 0;
         this.framing.poll_flush(cx)
     }
 

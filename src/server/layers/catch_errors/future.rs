@@ -28,6 +28,8 @@ pub(crate) struct ResponseFuture<F> {
     inner: Option<F>,
     /// The request's `Uid`, to address the answer; taken when done.
     uid: Option<String>,
+    /// The request's number, for a jsonmux client: its answer carries it back.
+    seq: Option<u64>,
     /// The connection's peer, named in the log of a panic.
     peer: Option<SocketAddr>,
     span: tracing::Span,
@@ -37,12 +39,14 @@ impl<F> ResponseFuture<F> {
     pub(super) fn new(
         inner: Option<F>,
         uid: String,
+        seq: Option<u64>,
         peer: Option<SocketAddr>,
         span: tracing::Span,
     ) -> Self {
         ResponseFuture {
             inner,
             uid: Some(uid),
+            seq,
             peer,
             span,
         }
@@ -82,7 +86,7 @@ where
         }
         // 2. The answer, addressed to the request whatever the handler said.
         let uid = this.uid.take().expect("polled after completion");
-        Poll::Ready(Ok(match out {
+        let mut resp = match out {
             Some(Ok(mut resp)) => {
                 resp.uid = uid;
                 resp
@@ -93,7 +97,9 @@ where
                 Resp::error(uid, code, message)
             }
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
-        }))
+        };
+        resp.seq = *this.seq;
+        Poll::Ready(Ok(resp))
     }
 }
 

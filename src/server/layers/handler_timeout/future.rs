@@ -1,4 +1,4 @@
-//! [`ResponseFuture`] of [`HandlerTimeout`](super::HandlerTimeout).
+//! [`ResponseFuture`]: one handler under its limit and its caller's deadline.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -6,30 +6,47 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use pin_project::pin_project;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tower::timeout::error::Elapsed;
 use tower::BoxError;
 
-/// The handler's output, or `Elapsed` once it has taken too long.
-#[pin_project]
+use crate::{Code, Error};
+
+/// What a request whose deadline passed before its handler started is told.
+const TOO_LATE: &str = "the caller's deadline passed before the handler started";
+/// What a request whose handler was stopped at its caller's deadline is told.
+const STOPPED: &str = "the caller's deadline passed; the handler was stopped";
+
+/// A handler's future, failed with tower's `Elapsed` at its limit or with
+/// a `timeout` error at its caller's deadline, both counted from its first
+/// `Pending`; or a request too late to start.
+#[pin_project(project = ResponseFutureProj)]
 #[derive(Debug)]
-pub(crate) struct ResponseFuture<F> {
-    /// The handler at work.
-    #[pin]
-    inner: F,
-    /// The time limit, if any, armed on the handler's first `Pending`.
-    limit: Option<Duration>,
-    /// The armed limit (boxed: only handlers that wait pay for it).
-    clock: Option<Pin<Box<Sleep>>>,
+pub(crate) enum ResponseFuture<F> {
+    Running {
+        #[pin]
+        inner: F,
+        limit: Option<Duration>,
+        deadline: Option<Instant>,
+        /// Armed on the first `Pending`: when, and whether it is the
+        /// deadline's (not the limit's).
+        clock: Option<(Pin<Box<Sleep>>, bool)>,
+    },
+    Expired,
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: F, limit: Option<Duration>) -> Self {
-        ResponseFuture {
+    pub(super) fn new(inner: F, limit: Option<Duration>, deadline: Option<Instant>) -> Self {
+        ResponseFuture::Running {
             inner,
             limit,
+            deadline,
             clock: None,
         }
+    }
+
+    pub(super) fn expired() -> Self {
+        ResponseFuture::Expired
     }
 }
 
@@ -40,20 +57,50 @@ where
     type Output = Result<T, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        // 1. The handler first: an answer ready now needs no clock.
-        if let Poll::Ready(out) = this.inner.poll(cx) {
+        let ResponseFutureProj::Running {
+            inner,
+            limit,
+            deadline,
+            clock,
+        } = self.project()
+        else {
+            let too_late = Error::Server {
+                code: Code::DeadlineExceeded,
+                message: TOO_LATE.to_owned(),
+            };
+            return Poll::Ready(Err(too_late.into()));
+        };
+        // 1. The handler, with its caller's deadline for the calls it makes.
+        let polled = match *deadline {
+            Some(d) => crate::deadline::within(d, || inner.poll(cx)),
+            None => inner.poll(cx),
+        };
+        if let Poll::Ready(out) = polled {
             return Poll::Ready(out);
         }
-        // 2. Still working: the clock starts now, if it has not yet.
-        let Some(limit) = *this.limit else {
-            return Poll::Pending;
+        // 2. Still working: the clock, armed now, at the limit or the
+        //    deadline, whichever comes first.
+        let (sleep, at_deadline) = match clock {
+            Some(armed) => armed,
+            None => {
+                let until_limit = limit.map(|l| Instant::now() + l);
+                let (at, at_deadline) = match (until_limit, *deadline) {
+                    (None, None) => return Poll::Pending,
+                    (Some(l), Some(d)) if d <= l => (d, true),
+                    (Some(l), _) => (l, false),
+                    (None, Some(d)) => (d, true),
+                };
+                clock.insert((Box::pin(tokio::time::sleep_until(at)), at_deadline))
+            }
         };
-        let clock = this
-            .clock
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        // 3. Out of time: the handler is given up (dropped with this future).
-        ready!(clock.as_mut().poll(cx));
+        ready!(sleep.as_mut().poll(cx));
+        if *at_deadline {
+            let stopped = Error::Server {
+                code: Code::Timeout,
+                message: STOPPED.to_owned(),
+            };
+            return Poll::Ready(Err(stopped.into()));
+        }
         Poll::Ready(Err(Elapsed::new().into()))
     }
 }

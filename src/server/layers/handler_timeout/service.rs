@@ -3,13 +3,15 @@
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tower::{BoxError, Service};
 
 use super::future::ResponseFuture;
+use crate::Message;
 
-/// Fails a call whose handler has not answered within `limit` of its
-/// first poll, with tower's `Elapsed` (a `timeout` answer, once caught);
-/// with no limit, passes calls through.
+/// Fails a call whose handler is still working `limit` after it was first
+/// found working, or at its caller's deadline, whichever comes first; and
+/// one whose deadline has passed before its handler starts.
 #[derive(Clone, Debug)]
 pub(crate) struct HandlerTimeout<S> {
     inner: S,
@@ -22,19 +24,26 @@ impl<S> HandlerTimeout<S> {
     }
 }
 
-impl<S, R> Service<R> for HandlerTimeout<S>
+impl<S> Service<Message> for HandlerTimeout<S>
 where
-    S: Service<R, Error = BoxError>,
+    S: Service<Message, Error = BoxError>,
 {
     type Response = S::Response;
     type Error = BoxError;
     type Future = ResponseFuture<S::Future>;
 
+    #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: R) -> Self::Future {
-        ResponseFuture::new(self.inner.call(req), self.limit)
+    #[inline]
+    fn call(&mut self, msg: Message) -> Self::Future {
+        let deadline = msg.deadline();
+        if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+            // Too late to start: the handler is not called.
+            return ResponseFuture::expired();
+        }
+        ResponseFuture::new(self.inner.call(msg), self.limit, deadline)
     }
 }

@@ -6,11 +6,16 @@ use tower::timeout::error::Elapsed;
 use tower_test::mock;
 
 use super::HandlerTimeoutLayer;
+use crate::{Code, Error, Message};
 
 const LIMIT: Duration = Duration::from_secs(2);
 
-type Svc = mock::Spawn<super::HandlerTimeout<mock::Mock<&'static str, &'static str>>>;
-type Handle = mock::Handle<&'static str, &'static str>;
+type Svc = mock::Spawn<super::HandlerTimeout<mock::Mock<Message, &'static str>>>;
+type Handle = mock::Handle<Message, &'static str>;
+
+fn req() -> Message {
+    Message::new("pixel-1", "pixelpig!")
+}
 
 fn service() -> (Svc, Handle) {
     let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Some(LIMIT)));
@@ -23,7 +28,7 @@ fn service() -> (Svc, Handle) {
 #[tokio::test(start_paused = true)]
 async fn a_handler_that_answers_in_time_gets_its_answer_through() {
     let (mut svc, mut handle) = service();
-    let mut answer = task::spawn(svc.call("req"));
+    let mut answer = task::spawn(svc.call(req()));
     assert_pending!(answer.poll());
     advance(LIMIT - Duration::from_millis(1)).await;
     assert_pending!(answer.poll());
@@ -35,7 +40,7 @@ async fn a_handler_that_answers_in_time_gets_its_answer_through() {
 #[tokio::test(start_paused = true)]
 async fn a_handler_past_the_limit_fails_with_elapsed() {
     let (mut svc, _handle) = service();
-    let mut answer = task::spawn(svc.call("req"));
+    let mut answer = task::spawn(svc.call(req()));
     assert_pending!(answer.poll());
     advance(LIMIT).await;
     assert!(answer.is_woken(), "the clock wakes the caller");
@@ -48,7 +53,7 @@ async fn a_handler_past_the_limit_fails_with_elapsed() {
 #[tokio::test(start_paused = true)]
 async fn the_clock_starts_when_the_handler_is_first_found_working() {
     let (mut svc, _handle) = service();
-    let mut answer = task::spawn(svc.call("req"));
+    let mut answer = task::spawn(svc.call(req()));
     advance(LIMIT * 2).await;
     assert_pending!(answer.poll(), "armed only now");
     advance(LIMIT - Duration::from_millis(1)).await;
@@ -63,7 +68,7 @@ async fn an_answer_ready_at_once_wins_over_any_limit() {
     let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(Some(Duration::ZERO)));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
-    let mut answer = task::spawn(svc.call("req"));
+    let mut answer = task::spawn(svc.call(req()));
     handle.next_request().await.unwrap().1.send_response("done");
     assert_eq!(assert_ready_ok!(answer.poll()), "done");
 }
@@ -74,10 +79,81 @@ async fn with_no_limit_a_handler_is_never_failed() {
     let (mut svc, mut handle) = mock::spawn_layer(HandlerTimeoutLayer::new(None));
     handle.allow(1);
     assert_ready_ok!(svc.poll_ready());
-    let mut answer = task::spawn(svc.call("req"));
+    let mut answer = task::spawn(svc.call(req()));
     assert_pending!(answer.poll());
     advance(Duration::from_secs(24 * 3600)).await;
     assert_pending!(answer.poll());
     handle.next_request().await.unwrap().1.send_response("done");
     assert_eq!(assert_ready_ok!(answer.poll()), "done");
+}
+
+/// A request whose deadline has passed is failed with `deadline_exceeded`
+/// without calling its handler.
+#[tokio::test(start_paused = true)]
+async fn a_request_whose_deadline_has_passed_is_not_started() {
+    let (mut svc, mut handle) = service();
+    let late = req().with_deadline(tokio::time::Instant::now());
+    let mut answer = task::spawn(svc.call(late));
+    let err = assert_ready!(answer.poll()).expect_err("too late");
+    let code = err.downcast_ref::<Error>().and_then(|e| match e {
+        Error::Server { code, .. } => Some(*code),
+        _ => None,
+    });
+    assert_eq!(code, Some(Code::DeadlineExceeded));
+    drop(svc);
+    assert!(
+        handle.next_request().await.is_none(),
+        "the handler was not called"
+    );
+}
+
+/// A handler still working at its caller's deadline, before its own limit,
+/// is stopped then with a `timeout` error.
+#[tokio::test(start_paused = true)]
+async fn a_handler_is_stopped_at_its_callers_deadline_before_its_limit() {
+    let (mut svc, _handle) = service();
+    let soon = req().with_timeout(Duration::from_millis(500));
+    let mut answer = task::spawn(svc.call(soon));
+    assert_pending!(answer.poll());
+    advance(Duration::from_millis(500)).await;
+    let err = assert_ready!(answer.poll()).expect_err("past the deadline");
+    assert!(
+        matches!(
+            err.downcast_ref::<Error>(),
+            Some(Error::Server {
+                code: Code::Timeout,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+/// While the handler is polled, its request's deadline is the one a
+/// client called from it keeps to.
+#[tokio::test(start_paused = true)]
+async fn the_handler_runs_with_its_requests_deadline_current() {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let saw = seen.clone();
+    let svc = tower::service_fn(move |_: Message| {
+        *saw.lock().unwrap() = crate::deadline::current();
+        std::future::ready(Ok::<_, tower::BoxError>("done"))
+    });
+    let mut svc = tower::Layer::layer(&HandlerTimeoutLayer::new(Some(LIMIT)), svc);
+    let mut answer = task::spawn(tower::Service::call(
+        &mut svc,
+        req().with_deadline(deadline),
+    ));
+    assert_ready_ok!(answer.poll());
+    assert_eq!(*seen.lock().unwrap(), None, "set while polled, not at call");
+    let svc = tower::service_fn(move |_: Message| async {
+        Ok::<_, tower::BoxError>(crate::deadline::current())
+    });
+    let mut svc = tower::Layer::layer(&HandlerTimeoutLayer::new(Some(LIMIT)), svc);
+    let mut answer = task::spawn(tower::Service::call(
+        &mut svc,
+        req().with_deadline(deadline),
+    ));
+    assert_eq!(assert_ready_ok!(answer.poll()), Some(deadline));
 }
