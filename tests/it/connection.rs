@@ -17,7 +17,7 @@ use tower::discover::ServiceList;
 use tower::{Service, ServiceExt};
 
 use crate::support::engines::per_engine;
-use crate::support::peers::{dying_server, hand_written, HangUp, Then};
+use crate::support::peers::{HangUp, Mode, Peer, Then, LAST_WORD};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, eventually};
 
@@ -107,21 +107,22 @@ per_engine! {
 
 async fn every_call_fails_promptly_when_the_server_dies(engine: Engine, how: HangUp) -> Vec<Error> {
     let n = 20;
-    let (addr, all_read) = dying_server(n, how).await;
+    let peer = Peer::start(Mode::Dies(n, how)).await;
     let client = ClientBuilder::new()
         .engine(engine)
         .pool_size(1)
         .request_timeout(None)
         .fail_fast(true)
-        .connect(addr)
+        .connect(peer.addr)
         .await
         .unwrap();
     let calls: Vec<_> = (0..n)
         .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("c{i}"), "x"))))
         .collect();
-    bounded("the server read every request", all_read)
-        .await
-        .unwrap();
+    peer.until("the server read every request and hung up", |s| {
+        s.read.len() == n && s.hung_up >= 1
+    })
+    .await;
     let mut errors = Vec::new();
     for call in calls {
         let out = bounded("a call on a dead connection", call).await.unwrap();
@@ -161,9 +162,9 @@ per_engine! {
 per_engine! {
     /// A connection with nothing in flight notices its peer closing.
     async fn an_idle_connection_notices_the_peer_closing_without_a_request(engine: Engine) {
-        let (addr, all_read) = dying_server(0, HangUp::Close).await;
-        let conn = connect(engine, addr).await;
-        bounded("the server hung up", all_read).await.unwrap();
+        let peer = Peer::start(Mode::AcceptThenClose).await;
+        let conn = connect(engine, peer.addr).await;
+        peer.until("the server hung up", |s| s.hung_up >= 1).await;
         eventually("the close is noticed", || conn.is_closed()).await;
     }
 }
@@ -213,17 +214,12 @@ per_engine! {
 per_engine! {
     /// An answer for a `Uid` nobody sent is dropped: the connection lives and the real answers arrive.
     async fn an_answer_for_a_uid_nobody_sent_is_dropped_and_the_connection_lives(engine: Engine) {
-        let addr = hand_written(|msg| {
-            let ghost = r#"{"Uid":"ghost","Val":"boo","Ts":""}"#.to_string();
-            let real = format!(r#"{{"Uid":"{}","Val":"re: {}","Ts":""}}"#, msg.uid, msg.val);
-            (vec![ghost, real], Then::Stay)
-        })
-        .await;
-        let mut conn = connect(engine, addr).await;
+        let peer = Peer::start(Mode::GhostThenAnswer).await;
+        let mut conn = connect(engine, peer.addr).await;
         for uid in ["a", "b"] {
             let call = send(&mut conn, uid, "x").await;
             let resp = bounded("the real answer", call).await.unwrap();
-            assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "re: x"));
+            assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "server: hello, x"));
         }
         assert!(!conn.is_closed());
         assert_eq!(conn.in_flight(), 0);
@@ -233,15 +229,8 @@ per_engine! {
 per_engine! {
     /// The server's last word (an error answer without a `Uid`) is the cause every call in flight gets.
     async fn the_servers_last_word_is_the_cause_every_call_in_flight_gets(engine: Engine) {
-        let addr = hand_written(|msg| match msg.uid.as_str() {
-            "second" => {
-                let last = r#"{"Uid":"","Val":"","Ts":"","Error":"no more","Code":"bad_request"}"#;
-                (vec![last.to_string()], Then::Close)
-            }
-            _ => (vec![], Then::Stay),
-        })
-        .await;
-        let mut conn = connect(engine, addr).await;
+        let peer = Peer::start(Mode::LastWord(Then::Close)).await;
+        let mut conn = connect(engine, peer.addr).await;
         let first = send(&mut conn, "first", "x").await;
         let second = send(&mut conn, "second", "x").await;
         for call in [first, second] {
@@ -249,7 +238,7 @@ per_engine! {
                 .await
                 .unwrap_err();
             let cause = err.source().and_then(|c| c.downcast_ref::<CloseReason>());
-            let last_word = matches!(cause, Some(CloseReason::Server { code: Code::BadRequest, message }) if message == "no more");
+            let last_word = matches!(cause, Some(CloseReason::Server { code: Code::BadRequest, message }) if message == LAST_WORD);
             assert!(err.is_closed() && last_word, "{err:?}");
         }
     }

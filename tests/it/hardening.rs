@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use crate::support::engines::per_engine;
+use crate::support::peers::{Mode, Peer, Wrong};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use crate::support::unruly::{small_send_buffer, unruly, Peer, Unruly};
 use jsonmux::{Client, ClientBuilder, CloseReason, Connection, Engine, Error, Message, Resp};
 use tokio::time::timeout;
 use tower::ServiceExt;
@@ -33,19 +33,29 @@ fn cause(e: &Error) -> Option<&CloseReason> {
 }
 
 /// Waits (in the test's time) for the peer to see the connection replaced.
-async fn replaced_within(peer: &mut Peer, limit: Duration) {
-    let again = timeout(limit, peer.accepted.recv()).await;
+async fn replaced_within(peer: &Peer, limit: Duration) {
+    let again = timeout(
+        limit,
+        peer.until("a second connection", |s| s.accepted >= 2),
+    )
+    .await;
     assert!(
-        matches!(again, Ok(Some(()))),
+        again.is_ok(),
         "the connection was not replaced within {limit:?}"
     );
 }
 
+/// Waits for the peer's first connection.
+async fn first_connection(peer: &Peer) {
+    peer.until("the first connection", |s| s.accepted >= 1)
+        .await;
+}
+
 /// A call waits on a peer that sends only answers to `Uid`s never sent
-/// (`how`), while other calls keep it talking: the silence is still seen,
+/// (`mode`), while other calls keep it talking: the silence is still seen,
 /// and the connection replaced.
-async fn silence_is_seen_through(engine: Engine, how: Unruly) {
-    let mut peer = unruly(how).await;
+async fn silence_is_seen_through(engine: Engine, mode: Mode) {
+    let peer = Peer::start(mode).await;
     let client = quick(engine)
         .request_timeout(None)
         .read_timeout(Some(Duration::from_millis(100)))
@@ -53,7 +63,7 @@ async fn silence_is_seen_through(engine: Engine, how: Unruly) {
         .connect(peer.addr)
         .await
         .unwrap();
-    peer.accepted.recv().await.unwrap();
+    first_connection(&peer).await;
     let waiting = tokio::spawn({
         let client = client.clone();
         async move { call(&client, "waits").await }
@@ -61,7 +71,7 @@ async fn silence_is_seen_through(engine: Engine, how: Unruly) {
     // 40 × 25 ms: ten times the read timeout.
     let mut replaced = false;
     for i in 0..40 {
-        if let Ok(()) = peer.accepted.try_recv() {
+        if peer.seen().accepted >= 2 {
             replaced = true;
             break;
         }
@@ -86,15 +96,17 @@ async fn silence_is_seen_through(engine: Engine, how: Unruly) {
 per_engine! {
     /// Unsolicited answers (to `Uid`s never sent) are not progress: a flood of them does not hide the silence.
     fn a_flood_of_unsolicited_answers_does_not_keep_a_silent_connection_alive(engine: Engine) {
-        let flood = Unruly::Floods(Duration::from_millis(10));
-        with_paused_clock(move || silence_is_seen_through(engine, flood));
+        with_paused_clock(move || silence_is_seen_through(engine, Mode::Flood));
     }
 }
 
 per_engine! {
     /// Answers with `"Uid": null` or an unknown `Uid` are not progress: the silence is still seen.
     fn answers_with_a_null_or_unknown_uid_do_not_keep_a_silent_connection_alive(engine: Engine) {
-        with_paused_clock(move || silence_is_seen_through(engine, Unruly::AnswersNotOurs));
+        with_paused_clock(move || async move {
+            silence_is_seen_through(engine, Mode::WrongType(Wrong::UidNull)).await;
+            silence_is_seen_through(engine, Mode::UnknownUids).await;
+        });
     }
 }
 
@@ -102,31 +114,29 @@ per_engine! {
     /// Answers to `Uid`s never sent do not end a streak of timeouts: `TooManyTimeouts` still fires.
     fn answers_not_to_our_calls_do_not_end_a_streak_of_timeouts(engine: Engine) {
         with_paused_clock(move || async move {
-            let mut peer = unruly(Unruly::AnswersNotOurs).await;
-            let client = quick(engine)
-                .request_timeout(Some(Duration::from_millis(20)))
-                .read_timeout(None)
-                .max_consecutive_timeouts(Some(3))
-                .connect(peer.addr)
-                .await
-                .unwrap();
-            peer.accepted.recv().await.unwrap();
-            for i in 0..3 {
-                let err = call(&client, &format!("t{i}")).await.unwrap_err();
-                assert!(err.is_timeout(), "{err:?}");
+            for mode in [Mode::WrongType(Wrong::UidNull), Mode::UnknownUids] {
+                let peer = Peer::start(mode).await;
+                let client = quick(engine)
+                    .request_timeout(Some(Duration::from_millis(20)))
+                    .read_timeout(None)
+                    .max_consecutive_timeouts(Some(3))
+                    .connect(peer.addr)
+                    .await
+                    .unwrap();
+                first_connection(&peer).await;
+                for i in 0..3 {
+                    let err = call(&client, &format!("t{i}")).await.unwrap_err();
+                    assert!(err.is_timeout(), "{err:?}");
+                }
+                replaced_within(&peer, Duration::from_secs(1)).await;
+                let cause = client.endpoints().status()[0].last_error.clone();
+                assert!(
+                    matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),
+                    "{cause:?}"
+                );
             }
-            replaced_within(&mut peer, Duration::from_secs(1)).await;
-            let cause = client.endpoints().status()[0].last_error.clone();
-            assert!(
-                matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),
-                "{cause:?}"
-            );
         });
     }
-}
-
-fn never(_: &Message) -> bool {
-    false
 }
 
 fn not_lost(msg: &Message) -> bool {
@@ -137,7 +147,7 @@ per_engine! {
     /// Calls given up on keep their `Uid`s reserved up to `max_abandoned`; then the connection retires (`AnswersOverdue`).
     fn reservations_of_calls_given_up_on_are_bounded_by_max_abandoned(engine: Engine) {
         with_paused_clock(move || async move {
-            let peer = unruly(Unruly::Drops(never)).await;
+            let peer = Peer::start(Mode::Silent).await;
             let conn = ClientBuilder::new()
                 .engine(engine)
                 .max_abandoned(Some(4))
@@ -174,14 +184,14 @@ per_engine! {
     /// A server that drops some requests gets its connection replaced once their reservations pile up; the others are answered.
     fn a_pool_replaces_a_connection_whose_lost_answers_pile_up(engine: Engine) {
         with_paused_clock(move || async move {
-            let mut peer = unruly(Unruly::Drops(not_lost)).await;
+            let peer = Peer::start(Mode::Drops(not_lost)).await;
             let client = quick(engine)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .max_abandoned(Some(4))
                 .connect(peer.addr)
                 .await
                 .unwrap();
-            peer.accepted.recv().await.unwrap();
+            first_connection(&peer).await;
             for i in 0..4 {
                 assert!(call(&client, &format!("lost{i}"))
                     .await
@@ -190,7 +200,7 @@ per_engine! {
                 assert!(client.endpoints().status()[0].in_flight <= 4);
                 call(&client, &format!("kept{i}")).await.unwrap();
             }
-            replaced_within(&mut peer, Duration::from_secs(1)).await;
+            replaced_within(&peer, Duration::from_secs(1)).await;
             call(&client, "after").await.unwrap();
         });
     }
@@ -200,7 +210,7 @@ per_engine! {
     /// A late answer gets `abandoned_timeout` to come, the idle connection meanwhile healthy; then it retires and frees the `Uid`.
     fn a_reservation_lives_at_most_twice_the_abandoned_timeout_and_leaves_an_idle_connection_healthy(engine: Engine) {
         with_paused_clock(move || async move {
-            let mut peer = unruly(Unruly::Drops(not_lost)).await;
+            let peer = Peer::start(Mode::Drops(not_lost)).await;
             let client = quick(engine)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .read_timeout(Some(Duration::from_millis(100)))
@@ -208,18 +218,18 @@ per_engine! {
                 .connect(peer.addr)
                 .await
                 .unwrap();
-            peer.accepted.recv().await.unwrap();
+            first_connection(&peer).await;
             assert!(call(&client, "lost").await.unwrap_err().is_timeout());
             let reserved = call(&client, "lost").await.unwrap_err();
             assert!(matches!(reserved, Error::DuplicateUid(_)), "{reserved:?}");
             // Idle with the reservation left over: not a silent peer.
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert!(peer.accepted.try_recv().is_err(), "replaced while idle");
+            assert_eq!(peer.seen().accepted, 1, "replaced while idle");
             call(&client, "kept").await.unwrap();
-            replaced_within(&mut peer, Duration::from_millis(1600)).await;
+            replaced_within(&peer, Duration::from_millis(1600)).await;
             // The `Uid` is free on the new connection: it goes out again.
             assert!(call(&client, "lost").await.unwrap_err().is_timeout());
-            let read = peer.read_so_far();
+            let read = peer.seen().read;
             assert_eq!(read.iter().filter(|u| *u == "lost").count(), 2, "{read:?}");
         });
     }
@@ -229,9 +239,9 @@ per_engine! {
     /// A peer that stops reading gets its connection replaced after `write_timeout` (`PeerNotReading`).
     fn a_peer_that_stops_reading_gets_its_connection_replaced_after_the_write_timeout(engine: Engine) {
         with_paused_clock(move || async move {
-            let mut peer = unruly(Unruly::ReadsWhenTold).await;
+            let peer = Peer::start(Mode::StopsReading).await;
             let client = quick(engine)
-                .connector(small_send_buffer(peer.addr))
+                .connector(peer.small_send_buffer())
                 .request_timeout(None)
                 .read_timeout(None)
                 .max_consecutive_timeouts(None)
@@ -239,12 +249,12 @@ per_engine! {
                 .connect("unread.example:1")
                 .await
                 .unwrap();
-            peer.accepted.recv().await.unwrap();
+            first_connection(&peer).await;
             let big = "x".repeat(64 * 1024);
             let calls: Vec<_> = (0..8)
                 .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("w{i}"), &big))))
                 .collect();
-            replaced_within(&mut peer, Duration::from_millis(1500)).await;
+            replaced_within(&peer, Duration::from_millis(1500)).await;
             for c in calls {
                 let err = bounded("a call", c).await.unwrap().unwrap_err();
                 let why = cause(&err);
@@ -260,10 +270,10 @@ per_engine! {
         const VAL: usize = 32 * 1024;
         const MAX: usize = 128 * 1024;
         with_paused_clock(move || async move {
-            let mut peer = unruly(Unruly::ReadsWhenTold).await;
+            let peer = Peer::start(Mode::StopsReading).await;
             let conn: Connection = ClientBuilder::new()
                 .engine(engine)
-                .connector(small_send_buffer(peer.addr))
+                .connector(peer.small_send_buffer())
                 .max_queued_bytes(MAX)
                 .dial("unread.example:1")
                 .await
@@ -289,7 +299,7 @@ per_engine! {
             })
             .await;
             assert_eq!(after.unwrap().uid, "after");
-            let read = peer.read_so_far();
+            let read = peer.seen().read;
             assert_eq!(read.last().map(String::as_str), Some("after"));
             // What the sockets and the task's write buffer held when the
             // calls gave up went out; nothing queued behind it did.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::support::calls::{all_answered, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
-use crate::support::peers::silent_server;
+use crate::support::peers::{Mode, Peer};
 use crate::support::server::{scripted, PerConnection, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
 use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp, ServerBuilder};
@@ -97,15 +97,15 @@ per_engine! {
     /// Calls that give up one after the other add up to a silent peer: `read_timeout` with no answer replaces it (`PeerSilent`).
     fn a_server_that_never_answers_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
-            let (addr, mut accepted) = silent_server().await;
+            let peer = Peer::start(Mode::Silent).await;
             let client = quick(engine)
                 .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(20)))
                 .read_timeout(Some(Duration::from_millis(100)))
-                .connect(addr)
+                .connect(peer.addr)
                 .await
                 .unwrap();
-            bounded("first accept", accepted.recv()).await.unwrap();
+            peer.until("the first connection", |s| s.accepted >= 1).await;
             // Each call gives up after 20 ms; the silence is noticed while
             // one waits, 100 ms after the first: the connection is dropped
             // (that call with it) and redialed.
@@ -123,9 +123,7 @@ per_engine! {
                 err.is_closed() && (4..=6).contains(&timeouts),
                 "{err:?} after {timeouts}"
             );
-            bounded("a second connection", accepted.recv())
-                .await
-                .unwrap();
+            peer.until("a second connection", |s| s.accepted >= 2).await;
             let cause = client.endpoints().status()[0].last_error.clone();
             assert!(matches!(cause, Some(Error::Closed(CloseReason::PeerSilent(_)))), "{cause:?}");
         });
@@ -136,25 +134,23 @@ per_engine! {
     /// `max_consecutive_timeouts` timeouts in a row replace the connection (`TooManyTimeouts`).
     fn timeouts_in_a_row_replace_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let (addr, mut accepted) = silent_server().await;
+            let peer = Peer::start(Mode::Silent).await;
             let client = quick(engine)
                 .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(5)))
                 .read_timeout(None)
                 .max_consecutive_timeouts(Some(3))
-                .connect(addr)
+                .connect(peer.addr)
                 .await
                 .unwrap();
-            bounded("first accept", accepted.recv()).await.unwrap();
+            peer.until("the first connection", |s| s.accepted >= 1).await;
             for i in 0..3 {
                 assert!(call(&client, &format!("t{i}"), "x")
                     .await
                     .unwrap_err()
                     .is_timeout());
             }
-            bounded("a second connection", accepted.recv())
-                .await
-                .unwrap();
+            peer.until("a second connection", |s| s.accepted >= 2).await;
             let cause = client.endpoints().status()[0].last_error.clone();
             assert!(
                 matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),

@@ -3,14 +3,14 @@
 //! that sends nothing else is deemed dead like a silent one.
 
 use super::*;
-use crate::support::hostile::{Hostile, Mode, Wrong};
+use crate::support::peers::{Mode, Peer, Wrong};
 use crate::support::time::with_paused_clock;
 
 /// Three calls to a peer in `mode`, which answers them with nothing of
 /// theirs: each ends by its deadline, no answer reaches it, and the
 /// client holds no more than their own reservations.
-async fn reach_no_call(engine: Engine, mode: Mode) -> Hostile {
-    let hostile = Hostile::start(mode).await;
+async fn reach_no_call(engine: Engine, mode: Mode) -> Peer {
+    let hostile = Peer::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
     let outcomes = calls(&client, "c", 3).await;
     outcomes.iter().for_each(Outcome::timed_out_or_silent);
@@ -24,7 +24,7 @@ async fn reach_no_call(engine: Engine, mode: Mode) -> Hostile {
 /// would, until its first connection is replaced: within a few calls,
 /// for one of the dead-peer rules.
 async fn gets_replaced(engine: Engine, mode: Mode) {
-    let hostile = Hostile::start(mode).await;
+    let hostile = Peer::start(mode).await;
     let builder = builder(engine).max_consecutive_timeouts(Some(3));
     let client = connect(builder, &[hostile.addr]).await;
     for i in 0..20 {
@@ -50,7 +50,7 @@ per_engine! {
     fn answers_to_unknown_uids_reach_no_call(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = reach_no_call(engine, Mode::UnknownUids).await;
-            assert_eq!(hostile.seen().requests, 3, "each was answered with a ghost");
+            assert_eq!(hostile.seen().read.len(), 3, "each was answered with a ghost");
         })
     }
 }
@@ -103,7 +103,7 @@ per_engine! {
     /// Each answer sent twice reaches its call once; the copy is dropped, never handed to a reuse.
     fn an_answer_sent_twice_reaches_its_call_once(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::DuplicateAnswers).await;
+            let hostile = Peer::start(Mode::DuplicateAnswers).await;
             let client = connect(builder(engine), &[hostile.addr]).await;
             let mut outcomes = calls(&client, "d", 8).await;
             outcomes.iter().for_each(Outcome::answered);

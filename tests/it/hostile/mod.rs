@@ -1,4 +1,4 @@
-//! The client against a hostile server ([`Hostile`]), one [`Mode`] at a
+//! The client against a misbehaving peer ([`Peer`]), one [`Mode`] at a
 //! time: every call ends in exactly one typed outcome by its deadline,
 //! nothing the peer sends makes the client hold more memory, the bad
 //! connection is replaced, and calls to a good server in the same pool
@@ -7,8 +7,8 @@
 //! Paused clocks throughout, except where a test says why not: a call's
 //! deadline is exact in the test's own time.
 //!
-//! [`Hostile`]: crate::support::hostile::Hostile
-//! [`Mode`]: crate::support::hostile::Mode
+//! [`Peer`]: crate::support::peers::Peer
+//! [`Mode`]: crate::support::peers::Mode
 
 mod answers;
 mod frames;
@@ -25,7 +25,7 @@ use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-use crate::support::hostile::Hostile;
+use crate::support::peers::Peer;
 use crate::support::time::{bounded, eventually};
 
 pub(crate) use crate::support::engines::per_engine;
@@ -161,7 +161,7 @@ fn endpoint(client: &Client, addr: SocketAddr) -> EndpointStatus {
 
 /// Waits until the client has dropped its first connection to `hostile`
 /// and dialed another, and returns why the first one ended.
-async fn replaced(client: &Client, hostile: &Hostile) -> CloseReason {
+async fn replaced(client: &Client, hostile: &Peer) -> CloseReason {
     hostile
         .until("a second connection", |s| s.accepted >= 2)
         .await;

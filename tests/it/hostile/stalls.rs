@@ -4,7 +4,7 @@
 //! overdue), its reservations with it.
 
 use super::*;
-use crate::support::hostile::{Hostile, Mode};
+use crate::support::peers::{Mode, Peer};
 use crate::support::time::with_paused_clock;
 
 /// A request value large enough that a few fill a socket nobody reads.
@@ -21,8 +21,8 @@ fn rules_off(engine: Engine) -> ClientBuilder {
 /// Eight calls with `val` to a peer in `mode` that answers none: each
 /// ends by its deadline, and the connection is replaced for
 /// `PeerSilent`, the calls' reservations with it.
-async fn deemed_silent(engine: Engine, mode: Mode, val: &str) -> Hostile {
-    let hostile = Hostile::start(mode).await;
+async fn deemed_silent(engine: Engine, mode: Mode, val: &str) -> Peer {
+    let hostile = Peer::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
     let outcomes = calls_with(&client, "s", 8, val).await;
     outcomes.iter().for_each(Outcome::timed_out_or_silent);
@@ -46,7 +46,7 @@ per_engine! {
     /// Answers that never come, dead-peer rules off: the reservations retire the connection (`AnswersOverdue`).
     fn reservations_for_answers_that_never_come_retire_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::Silent).await;
+            let hostile = Peer::start(Mode::Silent).await;
             let builder = rules_off(engine).abandoned_timeout(Some(Duration::from_secs(1)));
             let client = connect(builder, &[hostile.addr]).await;
             let outcomes = calls(&client, "l", 8).await;
@@ -82,7 +82,7 @@ per_engine! {
     /// A peer that takes nothing, dead-peer rules off: the write timeout replaces the connection (`PeerNotReading`).
     fn a_peer_that_takes_nothing_is_replaced_by_the_write_timeout(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::StopsReading).await;
+            let hostile = Peer::start(Mode::StopsReading).await;
             let builder = rules_off(engine).write_timeout(Some(READ_TIMEOUT));
             let client = connect(builder, &[hostile.addr]).await;
             let not_reading = |e: &CloseReason| matches!(e, CloseReason::PeerNotReading(_));
