@@ -5,24 +5,13 @@
 
 use std::time::Duration;
 
+use crate::support::calls::{call, quick};
 use crate::support::engines::per_engine;
 use crate::support::peers::{Mode, Peer, Wrong};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, CloseReason, Connection, Engine, Error, Message, Resp};
+use jsonmux::{ClientBuilder, CloseReason, Connection, Engine, Error, Message};
 use tokio::time::timeout;
 use tower::ServiceExt;
-
-/// A one-connection pool on `engine` that redials quickly.
-fn quick(engine: Engine) -> ClientBuilder {
-    ClientBuilder::new()
-        .engine(engine)
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .pool_size(1)
-}
-
-async fn call(client: &Client, uid: &str) -> Result<Resp, Error> {
-    client.clone().oneshot(Message::new(uid, "x")).await
-}
 
 /// Why the connection ended, for an [`Error::Closed`].
 fn cause(e: &Error) -> Option<&CloseReason> {
@@ -57,6 +46,7 @@ async fn first_connection(peer: &Peer) {
 async fn silence_is_seen_through(engine: Engine, mode: Mode) {
     let peer = Peer::start(mode).await;
     let client = quick(engine)
+        .pool_size(1)
         .request_timeout(None)
         .read_timeout(Some(Duration::from_millis(100)))
         .max_consecutive_timeouts(None)
@@ -66,7 +56,7 @@ async fn silence_is_seen_through(engine: Engine, mode: Mode) {
     first_connection(&peer).await;
     let waiting = tokio::spawn({
         let client = client.clone();
-        async move { call(&client, "waits").await }
+        async move { call(&client, "waits", "x").await }
     });
     // 40 × 25 ms: ten times the read timeout.
     let mut replaced = false;
@@ -77,7 +67,7 @@ async fn silence_is_seen_through(engine: Engine, mode: Mode) {
         }
         let poke = timeout(
             Duration::from_millis(25),
-            call(&client, &format!("poke{i}")),
+            call(&client, &format!("poke{i}"), "x"),
         )
         .await;
         assert!(!matches!(poke, Ok(Ok(_))), "the peer answers no call");
@@ -117,6 +107,7 @@ per_engine! {
             for mode in [Mode::WrongType(Wrong::UidNull), Mode::UnknownUids] {
                 let peer = Peer::start(mode).await;
                 let client = quick(engine)
+                .pool_size(1)
                     .request_timeout(Some(Duration::from_millis(20)))
                     .read_timeout(None)
                     .max_consecutive_timeouts(Some(3))
@@ -125,7 +116,7 @@ per_engine! {
                     .unwrap();
                 first_connection(&peer).await;
                 for i in 0..3 {
-                    let err = call(&client, &format!("t{i}")).await.unwrap_err();
+                    let err = call(&client, &format!("t{i}"), "x").await.unwrap_err();
                     assert!(err.is_timeout(), "{err:?}");
                 }
                 replaced_within(&peer, Duration::from_secs(1)).await;
@@ -186,6 +177,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let peer = Peer::start(Mode::Drops(not_lost)).await;
             let client = quick(engine)
+                .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .max_abandoned(Some(4))
                 .connect(peer.addr)
@@ -193,15 +185,15 @@ per_engine! {
                 .unwrap();
             first_connection(&peer).await;
             for i in 0..4 {
-                assert!(call(&client, &format!("lost{i}"))
+                assert!(call(&client, &format!("lost{i}"), "x")
                     .await
                     .unwrap_err()
                     .is_timeout());
                 assert!(client.endpoints().status()[0].in_flight <= 4);
-                call(&client, &format!("kept{i}")).await.unwrap();
+                call(&client, &format!("kept{i}"), "x").await.unwrap();
             }
             replaced_within(&peer, Duration::from_secs(1)).await;
-            call(&client, "after").await.unwrap();
+            call(&client, "after", "x").await.unwrap();
         });
     }
 }
@@ -212,6 +204,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let peer = Peer::start(Mode::Drops(not_lost)).await;
             let client = quick(engine)
+                .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(10)))
                 .read_timeout(Some(Duration::from_millis(100)))
                 .abandoned_timeout(Some(Duration::from_secs(1)))
@@ -219,16 +212,16 @@ per_engine! {
                 .await
                 .unwrap();
             first_connection(&peer).await;
-            assert!(call(&client, "lost").await.unwrap_err().is_timeout());
-            let reserved = call(&client, "lost").await.unwrap_err();
+            assert!(call(&client, "lost", "x").await.unwrap_err().is_timeout());
+            let reserved = call(&client, "lost", "x").await.unwrap_err();
             assert!(matches!(reserved, Error::DuplicateUid(_)), "{reserved:?}");
             // Idle with the reservation left over: not a silent peer.
             tokio::time::sleep(Duration::from_millis(500)).await;
             assert_eq!(peer.seen().accepted, 1, "replaced while idle");
-            call(&client, "kept").await.unwrap();
+            call(&client, "kept", "x").await.unwrap();
             replaced_within(&peer, Duration::from_millis(1600)).await;
             // The `Uid` is free on the new connection: it goes out again.
-            assert!(call(&client, "lost").await.unwrap_err().is_timeout());
+            assert!(call(&client, "lost", "x").await.unwrap_err().is_timeout());
             let read = peer.seen().read;
             assert_eq!(read.iter().filter(|u| *u == "lost").count(), 2, "{read:?}");
         });
@@ -241,6 +234,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let peer = Peer::start(Mode::StopsReading).await;
             let client = quick(engine)
+                .pool_size(1)
                 .connector(peer.small_send_buffer())
                 .request_timeout(None)
                 .read_timeout(None)

@@ -4,19 +4,18 @@
 
 use std::time::Duration;
 
+use crate::support::calls::quick;
 use crate::support::peers::{Mode, Peer};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock, PATIENCE};
-use jsonmux::ClientBuilder;
+use jsonmux::{ClientBuilder, Engine};
 use tokio::time::Instant;
 
 #[path = "../../examples/loadgen/ready.rs"]
 mod ready;
 
 fn pool_of_three() -> ClientBuilder {
-    ClientBuilder::new()
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .pool_size(3)
+    quick(Engine::default()).pool_size(3)
 }
 
 /// A pool that cannot fill (its server accepts and closes at once) ends the wait at the deadline, with the count and the last error.

@@ -3,16 +3,13 @@
 
 use std::time::Duration;
 
+use crate::support::calls::call;
 use crate::support::engines::per_engine;
 use crate::support::logs::Logs;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Code, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use tower::ServiceExt;
-
-async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
-    client.clone().oneshot(Message::new(uid, val)).await
-}
 
 per_engine! {
     /// Calls, error answers by code, duplicate `Uid`s and calls given up are counted, per endpoint and in total.

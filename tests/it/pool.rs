@@ -4,26 +4,15 @@ use std::error::Error as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, spawn_calls};
+use crate::support::calls::{all_answered, call, quick, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
 use crate::support::peers::{Mode, Peer};
 use crate::support::server::{scripted, PerConnection, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, CloseReason, Error, Message, Resp, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
-
-/// A builder on `engine` that redials quickly.
-fn quick(engine: Engine) -> ClientBuilder {
-    ClientBuilder::new()
-        .engine(engine)
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
-}
-
-async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
-    client.clone().oneshot(Message::new(uid, val)).await
-}
 
 /// Calls until one succeeds; panics if none does within the test patience.
 async fn until_ok(client: &Client, what: &str) -> Resp {

@@ -25,6 +25,7 @@ use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
+use crate::support::calls::quick;
 use crate::support::peers::Peer;
 use crate::support::time::{bounded, eventually};
 
@@ -39,10 +40,8 @@ const READ_TIMEOUT: Duration = Duration::from_millis(100);
 /// The client options of this suite, on `engine`: the one place the
 /// engine reaches the client.
 fn builder(engine: Engine) -> ClientBuilder {
-    ClientBuilder::new()
-        .engine(engine)
+    quick(engine)
         .pool_size(1)
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
         .request_timeout(Some(DEADLINE))
         .read_timeout(Some(READ_TIMEOUT))
 }

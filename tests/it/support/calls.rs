@@ -1,10 +1,26 @@
-//! Calls on tasks of their own, and waiting for their answers.
+//! Clients and calls: a client that redials quickly, one call, calls on
+//! tasks of their own, and waiting for their answers.
 
-use jsonmux::{Client, Error, Message, Resp};
+use std::time::Duration;
+
+use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use super::time::bounded;
+
+/// A client on `engine` that redials quickly: its backoff runs from 5 to
+/// 50 ms, so a test sees a connection replaced within a few milliseconds
+/// of the test's time.
+pub(crate) fn quick(engine: Engine) -> ClientBuilder {
+    let builder = ClientBuilder::new().engine(engine);
+    builder.backoff(Duration::from_millis(5), Duration::from_millis(50))
+}
+
+/// One call `uid` with value `val`.
+pub(crate) async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
+    client.clone().oneshot(Message::new(uid, val)).await
+}
 
 /// A call running on a task of its own.
 pub(crate) type Call = JoinHandle<Result<Resp, Error>>;
