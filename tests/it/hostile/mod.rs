@@ -1,8 +1,9 @@
 //! The client against a misbehaving peer ([`Peer`]), one [`Mode`] at a
 //! time: every call ends in exactly one typed outcome by its deadline,
-//! nothing the peer sends makes the client hold more memory, the bad
-//! connection is replaced, and calls to a good server in the same pool
-//! are unaffected (`neighbours`).
+//! nothing the peer sends makes the client hold more memory (`answers`,
+//! `frames`), the answers it owes are bounded (`owed`), the bad
+//! connection is replaced (`hangups`, `stalls`), and calls to a good
+//! server in the same pool are unaffected (`neighbours`).
 //!
 //! Paused clocks throughout, except where a test says why not: a call's
 //! deadline is exact in the test's own time.
@@ -14,6 +15,7 @@ mod answers;
 mod frames;
 mod hangups;
 mod neighbours;
+mod owed;
 mod stalls;
 
 use std::fmt;
@@ -44,6 +46,13 @@ fn builder(engine: Engine) -> ClientBuilder {
         .pool_size(1)
         .request_timeout(Some(DEADLINE))
         .read_timeout(Some(READ_TIMEOUT))
+}
+
+/// This suite's options with both dead-peer rules (the read timeout and
+/// the streak of timeouts) off.
+fn rules_off(engine: Engine) -> ClientBuilder {
+    let builder = builder(engine).read_timeout(None);
+    builder.max_consecutive_timeouts(None)
 }
 
 /// A client of `builder` over `addrs`, once a first connection is up.
@@ -171,4 +180,10 @@ async fn replaced(client: &Client, hostile: &Peer) -> CloseReason {
         Some(Error::Closed(reason)) => reason,
         other => panic!("the first connection did not end: {other:?}"),
     }
+}
+
+/// [`replaced`], within `limit` of the test's time.
+async fn replaced_within(client: &Client, hostile: &Peer, limit: Duration) -> CloseReason {
+    let replaced = tokio::time::timeout(limit, replaced(client, hostile)).await;
+    replaced.unwrap_or_else(|_| panic!("the connection was not replaced within {limit:?}"))
 }
