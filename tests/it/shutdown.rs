@@ -19,16 +19,6 @@ use tower::ServiceExt;
 /// flight, nothing sent) before it closes it.
 const QUIET: Duration = Duration::from_secs(1);
 
-/// Reads the going-away notice: an error answer with no `Uid`.
-async fn expect_notice(raw: &mut Raw) {
-    let r = raw.resp().await;
-    assert_eq!(
-        (r.uid.as_str(), r.code),
-        ("", Some(Code::GoingAway)),
-        "{r:?}"
-    );
-}
-
 per_engine! {
     /// A request in flight at shutdown is answered after the notice; the listener is closed at once.
     fn shutdown_answers_requests_in_flight_then_closes(engine: Engine) {
@@ -40,7 +30,7 @@ per_engine! {
             assert_eq!(raw.resp().await.uid, "quick");
             server.gates.arrived("slow", 1).await;
             server.signal_stop();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             let refused = tokio::net::TcpStream::connect(server.addr).await;
             assert!(refused.is_err(), "the listener is closed once draining");
             server.gates.open("slow");
@@ -62,7 +52,7 @@ per_engine! {
                 .await;
             server.gates.arrived("held", 1).await;
             server.signal_stop();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             server.gates.open("held");
             assert_eq!(raw.resp().await.uid, "held");
             assert_eq!(raw.resp().await.uid, "behind", "read during the grace");
@@ -87,7 +77,7 @@ per_engine! {
             let started = Instant::now();
             server.stop().await;
             assert_eq!(started.elapsed(), drain, "cut at the drain deadline");
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             raw.expect_eof().await;
         });
     }
@@ -102,7 +92,7 @@ per_engine! {
             raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
             server.gates.arrived("held", 1).await;
             server.signal_stop();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             // It keeps sending, as the seed's Go client does.
             for i in 0..3 {
                 tokio::time::sleep(QUIET / 2).await;
@@ -132,7 +122,7 @@ per_engine! {
             server.gates.arrived("held", 1).await;
             server.signal_stop();
             let notice = Instant::now();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             // Busy through the grace: never quiet.
             let mut i = 0;
             while notice.elapsed() + QUIET / 2 < grace {
@@ -169,7 +159,7 @@ per_engine! {
         raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
         old.gates.arrived("held", 1).await;
         old.signal_stop();
-        expect_notice(&mut raw).await;
+        raw.expect_connection_error(Code::GoingAway).await;
 
         let builder = ServerBuilder::new().engine(engine);
         let new = TestServer::start_at(old.addr, builder, scripted).await;
@@ -303,10 +293,7 @@ per_engine! {
             s.gates.open("held");
             all_answered(held).await;
             bounded("the close", closing).await.unwrap();
-            eventually("the server sees them go", || {
-                s.stats.snapshot().connections_open == 0
-            })
-            .await;
+            s.all_closed().await;
             s.stop().await;
         });
     }

@@ -13,7 +13,7 @@ use tower::util::BoxCloneService;
 use tower::Service;
 
 use super::gates::Gates;
-use super::time::bounded;
+use super::time::{bounded, eventually};
 
 /// A service scripted by the request's `Val`:
 /// `wait:<name>` answers like the seed once the test opens gate `<name>`,
@@ -123,6 +123,12 @@ impl TestServer {
             stop: Some(stop),
             task,
         }
+    }
+
+    /// Waits until the server counts no connection open.
+    pub(crate) async fn all_closed(&self) {
+        let closed = || self.stats.snapshot().connections_open == 0;
+        eventually("every connection closed at the server", closed).await;
     }
 
     /// Signals shutdown without waiting for the drain.
