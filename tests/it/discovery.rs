@@ -23,13 +23,13 @@ use crate::support::time::{bounded, eventually, with_paused_clock};
 
 type Item = Result<Change<&'static str, SocketAddr>, &'static str>;
 
-/// A discovery stream the test feeds by hand, like a registry's watch.
-fn registry() -> (mpsc::UnboundedSender<Item>, impl Stream<Item = Item>) {
+/// A pool (one connection per endpoint) fed by a discovery stream the
+/// test feeds by hand, like a registry's watch.
+fn registry() -> (mpsc::UnboundedSender<Item>, Client) {
     let (changes, mut rx) = mpsc::unbounded_channel();
-    (
-        changes,
-        futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)),
-    )
+    let discovery = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let builder = quick(Engine::default()).pool_size(1);
+    (changes, builder.discover(discovery).unwrap())
 }
 
 /// The pool's endpoints that have their connection up.
@@ -60,11 +60,7 @@ async fn call_ok(client: &Client, uid: &str) {
 #[tokio::test]
 async fn the_pool_follows_a_discovery_streams_inserts_and_removes() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
-    let (changes, discovery) = registry();
-    let client = quick(Engine::default())
-        .pool_size(1)
-        .discover(discovery)
-        .unwrap();
+    let (changes, client) = registry();
 
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     eventually("a up", || up(&client) == [a.addr.into()]).await;
@@ -89,11 +85,7 @@ async fn the_pool_follows_a_discovery_streams_inserts_and_removes() {
 fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backoff() {
     with_paused_clock(|| async {
         let (a, b) = (TestServer::start().await, TestServer::start().await);
-        let (changes, discovery) = registry();
-        let client = quick(Engine::default())
-            .pool_size(1)
-            .discover(discovery)
-            .unwrap();
+        let (changes, client) = registry();
         changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
         eventually("a up", || up(&client) == [a.addr.into()]).await;
 
@@ -117,11 +109,7 @@ fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backof
 #[tokio::test]
 async fn the_end_of_the_discovery_stream_keeps_the_endpoints_it_gave() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
-    let (changes, discovery) = registry();
-    let client = quick(Engine::default())
-        .pool_size(1)
-        .discover(discovery)
-        .unwrap();
+    let (changes, client) = registry();
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     drop(changes);
     eventually("a up", || up(&client) == [a.addr.into()]).await;
