@@ -19,6 +19,17 @@ use tower::ServiceExt;
 /// flight, nothing sent) before it closes it.
 const QUIET: Duration = Duration::from_secs(1);
 
+/// A raw connection whose request `held` waits at `server`'s gate when
+/// the drain starts; returned once it has read the going-away notice.
+async fn held_through_the_notice(server: &mut TestServer) -> Raw {
+    let mut raw = Raw::connect(server.addr).await;
+    raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
+    server.gates.arrived("held", 1).await;
+    server.signal_stop();
+    raw.expect_connection_error(Code::GoingAway).await;
+    raw
+}
+
 per_engine! {
     /// A request in flight at shutdown is answered after the notice; the listener is closed at once.
     fn shutdown_answers_requests_in_flight_then_closes(engine: Engine) {
@@ -88,11 +99,7 @@ per_engine! {
     fn a_client_that_ignores_the_notice_is_answered_until_it_goes_quiet(engine: Engine) {
         with_paused_clock(move || async move {
             let mut server = TestServer::start_on(engine).await;
-            let mut raw = Raw::connect(server.addr).await;
-            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-            server.gates.arrived("held", 1).await;
-            server.signal_stop();
-            raw.expect_connection_error(Code::GoingAway).await;
+            let mut raw = held_through_the_notice(&mut server).await;
             // It keeps sending, as the seed's Go client does.
             for i in 0..3 {
                 tokio::time::sleep(QUIET / 2).await;
@@ -117,12 +124,8 @@ per_engine! {
             let grace = Duration::from_secs(3);
             let builder = ServerBuilder::new().engine(engine).drain_grace(grace);
             let mut server = TestServer::start_with(builder).await;
-            let mut raw = Raw::connect(server.addr).await;
-            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-            server.gates.arrived("held", 1).await;
-            server.signal_stop();
+            let mut raw = held_through_the_notice(&mut server).await;
             let notice = Instant::now();
-            raw.expect_connection_error(Code::GoingAway).await;
             // Busy through the grace: never quiet.
             let mut i = 0;
             while notice.elapsed() + QUIET / 2 < grace {
@@ -155,11 +158,7 @@ per_engine! {
     /// The listener closes at once: a new server takes the port while the old one still drains.
     async fn a_new_server_takes_the_port_while_the_old_one_drains(engine: Engine) {
         let mut old = TestServer::start_on(engine).await;
-        let mut raw = Raw::connect(old.addr).await;
-        raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-        old.gates.arrived("held", 1).await;
-        old.signal_stop();
-        raw.expect_connection_error(Code::GoingAway).await;
+        let mut raw = held_through_the_notice(&mut old).await;
 
         let builder = ServerBuilder::new().engine(engine);
         let new = TestServer::start_at(old.addr, builder, scripted).await;
