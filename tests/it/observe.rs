@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::calls::call;
+use crate::support::calls::{call, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::logs::Logs;
 use crate::support::server::{scripted, TestServer};
@@ -72,15 +72,7 @@ per_engine! {
                 .connect(addr)
                 .await
                 .unwrap();
-            let calls: Vec<_> = (0..3)
-                .map(|i| {
-                    tokio::spawn(
-                        client
-                            .clone()
-                            .oneshot(Message::new(format!("k{i}"), "wait:k")),
-                    )
-                })
-                .collect();
+            let calls = spawn_calls(&client, "k", 3, "wait:k");
             s.gates.arrived("k", 3).await;
             s.stop().await;
             for c in calls {

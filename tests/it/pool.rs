@@ -8,11 +8,10 @@ use crate::support::calls::{all_answered, call, quick, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
 use crate::support::peers::{Mode, Peer};
-use crate::support::server::{scripted, PerConnection, TestServer};
+use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, CloseReason, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, CloseReason, Error, Resp, ServerBuilder};
 use tokio::time::Instant;
-use tower::ServiceExt;
 
 /// Calls until one succeeds; panics if none does within the test patience.
 async fn until_ok(client: &Client, what: &str) -> Resp {
@@ -200,9 +199,7 @@ async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
 per_engine! {
     /// 300 calls in flight at once go 100 to each of the pool's three connections.
     async fn load_is_spread_over_the_pools_connections(engine: Engine) {
-        let per_conn = PerConnection::default();
-        let svc = |gates: &_| per_conn.counting(scripted(gates));
-        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let (server, per_conn) = TestServer::counting().await;
         let client = three_up(quick(engine), server.addr).await;
 
         let calls = spawn_calls(&client, "l", 300, "wait:l");
@@ -217,9 +214,7 @@ per_engine! {
 per_engine! {
     /// With `pack_up_to(4)`, six calls in flight fill one connection with four, the next with two.
     async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next(engine: Engine) {
-        let per_conn = PerConnection::default();
-        let svc = |gates: &_| per_conn.counting(scripted(gates));
-        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let (server, per_conn) = TestServer::counting().await;
         let client = three_up(quick(engine).pack_up_to(Some(4)), server.addr).await;
 
         let calls = spawn_calls(&client, "p", 6, "wait:p");
@@ -236,11 +231,8 @@ per_engine! {
 per_engine! {
     /// With two endpoints and `pack_up_to(4)`, six calls go three to each, on one connection.
     async fn packing_spreads_over_endpoints_and_packs_each_ones_connections(engine: Engine) {
-        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-        let svc_a = |gates: &_| per_a.counting(scripted(gates));
-        let svc_b = |gates: &_| per_b.counting(scripted(gates));
-        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let (a, per_a) = TestServer::counting().await;
+        let (b, per_b) = TestServer::counting().await;
         let client = quick(engine)
             .pool_size(2)
             .pack_up_to(Some(4))
@@ -276,11 +268,8 @@ per_engine! {
 per_engine! {
     /// Calls split over the endpoints that are up, and follow `remove` and `add`.
     async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes(engine: Engine) {
-        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-        let svc_a = |gates: &_| per_a.counting(scripted(gates));
-        let svc_b = |gates: &_| per_b.counting(scripted(gates));
-        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let (a, per_a) = TestServer::counting().await;
+        let (b, per_b) = TestServer::counting().await;
         let down = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
@@ -347,14 +336,7 @@ per_engine! {
         use tower::load::Load;
         let server = TestServer::start().await;
         let pool = quick(engine).pool([server.addr]).unwrap();
-        let held: Vec<_> = (0..2)
-            .map(|i| {
-                tokio::spawn(
-                    pool.clone()
-                        .oneshot(Message::new(format!("h{i}"), "wait:h")),
-                )
-            })
-            .collect();
+        let held = spawn_calls(&pool, "h", 2, "wait:h");
         server.gates.arrived("h", 2).await;
         assert_eq!((pool.load(), pool.in_flight()), (2, 2));
         server.gates.open("h");

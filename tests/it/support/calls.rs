@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp};
 use tokio::task::JoinHandle;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use super::time::bounded;
 
@@ -25,8 +25,13 @@ pub(crate) async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, 
 /// A call running on a task of its own.
 pub(crate) type Call = JoinHandle<Result<Resp, Error>>;
 
-/// `n` calls `{tag}{i}` with value `val`, each on a task of its own.
-pub(crate) fn spawn_calls(client: &Client, tag: &str, n: usize, val: &str) -> Vec<Call> {
+/// `n` calls `{tag}{i}` with value `val` to `client` (a [`Client`], a
+/// pool or a connection), each on a task of its own.
+pub(crate) fn spawn_calls<S>(client: &S, tag: &str, n: usize, val: &str) -> Vec<Call>
+where
+    S: Service<Message, Response = Resp, Error = Error> + Clone + Send + 'static,
+    S::Future: Send,
+{
     (0..n)
         .map(|i| {
             let msg = Message::new(format!("{tag}{i}"), val);
@@ -35,9 +40,12 @@ pub(crate) fn spawn_calls(client: &Client, tag: &str, n: usize, val: &str) -> Ve
         .collect()
 }
 
-/// Awaits every call, each of which must succeed.
-pub(crate) async fn all_answered(calls: Vec<Call>) {
+/// Awaits every call, each of which must succeed; returns the answers,
+/// in the calls' order.
+pub(crate) async fn all_answered(calls: Vec<Call>) -> Vec<Resp> {
+    let mut answers = Vec::with_capacity(calls.len());
     for c in calls {
-        bounded("a call", c).await.unwrap().unwrap();
+        answers.push(bounded("a call", c).await.unwrap().unwrap());
     }
+    answers
 }
