@@ -189,6 +189,15 @@ mod tests {
     }
 
     #[test]
+    fn codes_key_an_ordered_map_in_declaration_order() {
+        let mut seen = std::collections::BTreeMap::new();
+        seen.insert(Code::GoingAway, 1);
+        seen.insert(Code::Handler, 2);
+        let order: Vec<Code> = seen.into_keys().collect();
+        assert_eq!(order, [Code::Handler, Code::GoingAway]);
+    }
+
+    #[test]
     fn an_unknown_wire_code_reads_as_unknown() {
         assert_eq!(Code::from_wire("teapot"), Code::Unknown);
         assert!("teapot".parse::<Code>().is_err());

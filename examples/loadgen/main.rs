@@ -12,6 +12,10 @@
 //! cargo run --release --features tls --example loadgen -- --addr 127.0.0.1:3443 --inflight 256 \
 //!     --tls-ca /tmp/jsonmux-certs/ca.pem \
 //!     --tls-cert /tmp/jsonmux-certs/client.pem --tls-key /tmp/jsonmux-certs/client.key
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:3000 --sweep 1,4,16,64,256 --duration 2s
+//! cargo run --release --example loadgen -- --sweep 1,4,16,64,256 --duration 2s \
+//!     --target jsonmux=127.0.0.1:3000 --target pair=127.0.0.1:3001,127.0.0.1:3002 \
+//!     --target unix=unix:/tmp/jsonmux.sock --svg /tmp/jsonmux-charts --histogram-depth 64
 //! ```
 //!
 //! `--addr` takes `host:port` or `unix:/path`; `--tls-ca` (with
@@ -48,49 +52,57 @@
 //! `{"t_s":..,"ok":..,"errors":..,"rps":..}` (counts for that interval);
 //! at the end, one line with the totals, `errors_by_kind`, latency
 //! percentiles of ok answers and the slowest failure (`error_max_us`), in
-//! microseconds. A progress bar goes to stderr when it is a
-//! terminal. After `--duration`, answers still outstanding get
+//! microseconds. When stderr is a terminal, a progress bar there shows the
+//! answers and errors so far and the rate over the last second and over
+//! the run; piped, there is no bar (the `--interval` lines are the piped
+//! form). After `--duration`, answers still outstanding get
 //! `min(--timeout, 2s)`; those that miss it count as `unfinished` errors.
 //! Ctrl-C ends the run early the same way (a second one cuts the drain
 //! short) and the results are still printed. Exits 0 if at least one answer
 //! was ok and nothing failed, else 1.
+//!
+//! `--sweep 1,4,16,64,256` runs the load once per in-flight depth, each run
+//! `--duration` long on connections of its own, against each `--target
+//! LABEL=ADDR` (repeatable, ADDR as `--addr` takes it; without one,
+//! `--addr` is the one target), every target at one depth before the next
+//! depth. Each (target, depth) point prints one line on stdout,
+//! `{"target":..,"inflight":..,"rps":..,"p50_us":..,"p99_us":..,"p999_us":..,"ok":..,"errors":..}`
+//! (latency of ok answers, in microseconds), and the `--interval` lines of
+//! a sweep carry `target` and `inflight` first. `--svg DIR` then writes
+//! `DIR/throughput-latency.svg` (latency against throughput, median and
+//! p99 per target, each point labelled with its depth) and
+//! `DIR/latency-histogram.svg` (how the latency of ok answers spreads at
+//! the largest depth, or at `--histogram-depth N`); `scripts/plots.sh` draws
+//! them for the servers of this repository. Ctrl-C ends a sweep after the
+//! point it cuts short, and the charts are drawn from the points done. A
+//! sweep exits 0 if every point had ok answers and nothing failed, else 1.
 
-use std::io::IsTerminal as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
-use jsonmux::Message;
-use tokio::task::JoinHandle;
-use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 #[path = "../common/client_tls.rs"]
 mod client_tls;
 #[path = "../common/engine.rs"]
 mod engine;
+mod plot;
+mod progress;
 #[path = "../../benches/support/raw.rs"]
 mod raw;
 mod ready;
+mod run;
 mod stats;
+mod sweep;
 mod target;
 
 use engine::EngineArg;
-use stats::{Failure, Interval, Live, Report, Setup, Tally};
-use target::{ClientKind, Target};
-
-/// The most time answers still outstanding at the end get.
-const MAX_DRAIN: Duration = Duration::from_secs(2);
-
-/// What the server must put before the request's `Val`.
-const PREFIX: &str = "server: hello, ";
+use stats::{Report, Setup};
+use target::ClientKind;
 
 /// Load generator for the seed's JSON-over-TCP wire.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 struct Args {
     /// Server address; a comma-separated list spreads connections over them round-robin.
     #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
@@ -137,202 +149,40 @@ struct Args {
     /// in the stack, in front of the concurrency limit (default: none).
     #[arg(long)]
     buffer: Option<usize>,
-}
-
-/// What every worker needs to know.
-struct Plan {
-    val: String,
-    /// The `Val` a correct answer carries.
-    expected: String,
-    /// Set at the end of `--duration` (or on Ctrl-C): issue no more requests.
-    stop: AtomicBool,
-    live: Live,
-}
-
-/// Issues requests one after another until told to stop (or until its
-/// connection is dead for good).
-///
-/// Outcomes go to `tally` as they come (its lock is never contended), so
-/// nothing is lost when the worker is aborted at the end of the drain.
-async fn worker(mut target: Target, id: usize, plan: Arc<Plan>, tally: Arc<Mutex<Tally>>) {
-    let mut seq = 0u64;
-    while !plan.stop.load(Relaxed) {
-        let uid = format!("w{id}-{seq}");
-        seq += 1;
-        let msg = Message::new(uid.clone(), plan.val.clone());
-        plan.live.sent.fetch_add(1, Relaxed);
-        let start = Instant::now();
-        let outcome = match target.call(msg).await {
-            Ok(resp) if resp.uid == uid && resp.val == plan.expected => Ok(()),
-            Ok(resp) => Err(Failure::wrong_answer(&uid, &resp)),
-            Err(failure) => Err(failure),
-        };
-        let mut tally = tally.lock().expect("only a panic poisons it");
-        match outcome {
-            Ok(()) => {
-                tally.record_ok(start.elapsed());
-                plan.live.ok.fetch_add(1, Relaxed);
-            }
-            Err(failure) => {
-                tally.record_error(failure, start.elapsed());
-                plan.live.errors.fetch_add(1, Relaxed);
-                if target.is_dead() {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Prints the counts of each interval as a JSON line.
-async fn print_intervals(
-    plan: Arc<Plan>,
-    start: Instant,
-    every: Duration,
-    bar: Option<ProgressBar>,
-) {
-    let mut tick = tokio::time::interval_at(start + every, every);
-    let (mut last_ok, mut last_errors, mut last_t) = (0, 0, 0.0);
-    loop {
-        tick.tick().await;
-        let t = start.elapsed().as_secs_f64();
-        let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
-        let line = Interval {
-            t_s: stats::round3(t),
-            ok: ok - last_ok,
-            errors: errors - last_errors,
-            rps: stats::round3((ok - last_ok) as f64 / (t - last_t)),
-        };
-        let line = serde_json::to_string(&line).expect("a line serializes");
-        match &bar {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
-        }
-        (last_ok, last_errors, last_t) = (ok, errors, t);
-    }
-}
-
-/// Shows progress on stderr while the load runs.
-async fn show_progress(plan: Arc<Plan>, start: Instant, bar: ProgressBar) {
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
-    loop {
-        tick.tick().await;
-        let ms = start.elapsed().as_millis() as u64;
-        bar.set_position(ms.min(bar.length().unwrap_or(ms)));
-        let (ok, errors) = (plan.live.ok.load(Relaxed), plan.live.errors.load(Relaxed));
-        let rps = ok as f64 / start.elapsed().as_secs_f64();
-        bar.set_message(format!("{ok} ok, {errors} errors, {rps:.0} req/s"));
-    }
+    /// Run the load once per in-flight depth of this list (e.g.
+    /// 1,4,16,64,256), each for --duration, and print one JSON line per
+    /// target and depth.
+    #[arg(long, value_delimiter = ',')]
+    sweep: Vec<usize>,
+    /// `--sweep`: a server to drive, as LABEL=ADDR (ADDR as --addr takes
+    /// it); repeat for several (default: --addr, labelled by itself).
+    #[arg(long, requires = "sweep", value_parser = sweep::parse_target)]
+    target: Vec<sweep::Labelled>,
+    /// `--sweep`: write throughput-latency.svg and latency-histogram.svg
+    /// into this directory (made if missing).
+    #[arg(long, requires = "sweep")]
+    svg: Option<PathBuf>,
+    /// `--sweep --svg`: the depth whose latency distribution is drawn
+    /// (default: the largest swept).
+    #[arg(long, requires = "svg")]
+    histogram_depth: Option<usize>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    // Client i gets an equal share of the in-flight requests (the
-    // remainder goes to the first ones) and address i mod len; a pool is
-    // one client over every address.
-    let clients = if args.client == ClientKind::Pool {
-        1
-    } else {
-        args.conns
+    if !args.sweep.is_empty() {
+        return sweep::sweep(&args).await;
+    }
+    let run::Run {
+        total,
+        elapsed,
+        sent,
+        ..
+    } = match run::run(&args, None).await {
+        Ok(run) => run,
+        Err(code) => return code,
     };
-    if args.conns == 0 || args.inflight < clients || args.addr.is_empty() {
-        eprintln!(
-            "loadgen: need --conns >= 1, --inflight >= --conns (>= 1 for a pool) and an --addr"
-        );
-        return ExitCode::from(2);
-    }
-    let share = |i: usize| args.inflight / clients + usize::from(i < args.inflight % clients);
-    let mut targets = Vec::with_capacity(clients);
-    let deadline = Instant::now() + args.startup_timeout.unwrap_or(args.timeout);
-    for i in 0..clients {
-        let addrs = match args.client {
-            ClientKind::Pool => &args.addr[..],
-            _ => std::slice::from_ref(&args.addr[i % args.addr.len()]),
-        };
-        let addr = addrs.join(",");
-        match Target::connect(&args, addrs, share(i), deadline).await {
-            Ok(t) => targets.push(t),
-            Err(e) => {
-                eprintln!("loadgen: cannot connect to {addr}: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-
-    let val: String = (b'a'..=b'z')
-        .cycle()
-        .take(args.val_size)
-        .map(char::from)
-        .collect();
-    let start = Instant::now();
-    let plan = Arc::new(Plan {
-        expected: format!("{PREFIX}{val}"),
-        val,
-        stop: AtomicBool::new(false),
-        live: Live::default(),
-    });
-    let mut workers = JoinSet::new();
-    let mut tallies = Vec::with_capacity(args.inflight);
-    for (i, target) in targets.iter().enumerate() {
-        for _ in 0..share(i) {
-            let tally = Arc::new(Mutex::new(Tally::new()));
-            let work = worker(target.clone(), tallies.len(), plan.clone(), tally.clone());
-            workers.spawn(work);
-            tallies.push(tally);
-        }
-    }
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {msg}")
-            .expect("a valid template")
-            .progress_chars("=> ");
-        ProgressBar::new(args.duration.as_millis() as u64).with_style(style)
-    });
-    let mut side_tasks = Vec::new();
-    if let Some(bar) = &bar {
-        side_tasks.push(tokio::spawn(show_progress(
-            plan.clone(),
-            start,
-            bar.clone(),
-        )));
-    }
-    if let Some(every) = args.interval {
-        let task = print_intervals(plan.clone(), start, every, bar.clone());
-        side_tasks.push(tokio::spawn(task));
-    }
-
-    // Run for --duration (or until Ctrl-C), then let the workers finish the
-    // requests they have out, for at most the drain time (or until a
-    // second Ctrl-C); abort what is left.
-    tokio::select! {
-        _ = tokio::time::sleep_until(start + args.duration) => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("loadgen: interrupted; draining"),
-    }
-    plan.stop.store(true, Relaxed);
-    let drain = async {
-        while let Some(done) = workers.join_next().await {
-            done.expect("a worker panicked");
-        }
-    };
-    tokio::select! {
-        _ = tokio::time::timeout(args.timeout.min(MAX_DRAIN), drain) => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    workers.shutdown().await;
-    let elapsed = start.elapsed();
-
-    let mut total = Tally::new();
-    for tally in tallies {
-        let tally = Arc::into_inner(tally).expect("every worker is gone");
-        total.merge(tally.into_inner().expect("only a panic poisons it"));
-    }
-    let live = &plan.live;
-    let unfinished = live.sent.load(Relaxed) - live.ok.load(Relaxed) - live.errors.load(Relaxed);
-    total.record_unfinished(unfinished);
-    side_tasks.iter().for_each(JoinHandle::abort);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
 
     total.print_error_samples();
     let setup = Setup {
@@ -352,7 +202,7 @@ async fn main() -> ExitCode {
         inflight: args.inflight,
         val_size: args.val_size,
     };
-    let report = Report::new(setup, elapsed, plan.live.sent.load(Relaxed), &total);
+    let report = Report::new(setup, elapsed, sent, &total);
     println!(
         "{}",
         serde_json::to_string(&report).expect("a report serializes")

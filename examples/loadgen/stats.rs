@@ -112,6 +112,16 @@ impl Tally {
         }
     }
 
+    /// Latency of ok answers, in microseconds.
+    pub(crate) fn latency_us(&self) -> &Histogram<u64> {
+        &self.latency_us
+    }
+
+    /// Failed requests of every kind.
+    pub(crate) fn error_count(&self) -> u64 {
+        self.errors.values().map(|(n, _)| n).sum()
+    }
+
     /// Tells, on stderr, what each kind of error looked like.
     pub(crate) fn print_error_samples(&self) {
         for (kind, (n, detail)) in &self.errors {
@@ -122,7 +132,13 @@ impl Tally {
 
 /// The JSON line printed every `--interval`: counts for that interval.
 #[derive(Debug, Serialize)]
-pub(crate) struct Interval {
+pub(crate) struct Interval<'a> {
+    /// In a `--sweep`, the target's label (absent in a single run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) target: Option<&'a str>,
+    /// In a `--sweep`, the depth being run (absent in a single run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) inflight: Option<usize>,
     pub(crate) t_s: f64,
     pub(crate) ok: u64,
     pub(crate) errors: u64,

@@ -1,6 +1,7 @@
 //! [`CallStats`]: what became of the calls made on one connection, counted
 //! as it happens; [`CallCounts`]: a snapshot of them, summed as needed.
 
+use std::fmt;
 use std::ops::{Add, AddAssign};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -90,7 +91,7 @@ impl CallStats {
 /// assert_eq!(counts.answered_with(Code::Overloaded), 0);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallCounts {
     /// Calls started on a connection.
@@ -130,6 +131,27 @@ impl CallCounts {
             .zip(self.answers)
             .filter(|(_, n)| *n > 0)
             .map(|(code, n)| (*code, n))
+    }
+}
+
+/// The counts with their names; error answers by code, the codes seen only.
+impl fmt::Debug for CallCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct ByCode<'a>(&'a CallCounts);
+        impl fmt::Debug for ByCode<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.error_answers_by_code().map(|(c, n)| (c.as_str(), n)))
+                    .finish()
+            }
+        }
+        f.debug_struct("CallCounts")
+            .field("calls", &self.calls)
+            .field("abandoned", &self.abandoned)
+            .field("closed", &self.closed)
+            .field("duplicate_uid", &self.duplicate_uid)
+            .field("error_answers", &ByCode(self))
+            .finish()
     }
 }
 
@@ -186,6 +208,18 @@ mod tests {
         assert_eq!((counts.error_answers(), counts.errors()), (2, 4));
         let seen: Vec<_> = counts.error_answers_by_code().collect();
         assert_eq!(seen, [(Code::Overloaded, 1), (Code::NotFound, 1)]);
+    }
+
+    #[test]
+    fn counts_print_with_their_names_and_error_answers_by_code() {
+        let stats = CallStats::default();
+        stats.call();
+        stats.failed(&Error::Overloaded);
+        assert_eq!(
+            format!("{:?}", stats.snapshot()),
+            "CallCounts { calls: 1, abandoned: 0, closed: 0, duplicate_uid: 0, \
+             error_answers: {\"overloaded\": 1} }"
+        );
     }
 
     #[test]

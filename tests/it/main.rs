@@ -4,6 +4,7 @@
 
 mod busy_poll;
 mod client;
+mod compose;
 mod connection;
 mod discovery;
 mod faultproxy;
@@ -15,6 +16,7 @@ mod loadgen;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod observe;
+mod options;
 mod overload;
 mod pool;
 mod server;

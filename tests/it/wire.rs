@@ -184,3 +184,24 @@ per_engine! {
         server.stop().await;
     }
 }
+
+per_engine! {
+    /// A handler that leaves `Ts` empty gets the time of the write its answer goes out in.
+    async fn a_handler_that_leaves_ts_empty_gets_the_time_of_its_write(engine: Engine) {
+        let builder = ServerBuilder::new().engine(engine);
+        let server = TestServer::start_at("127.0.0.1:0", builder, |_| {
+            tower::service_fn(|msg: jsonmux::Message| async move {
+                Ok::<_, std::convert::Infallible>(jsonmux::Resp::new(msg.uid, "oink"))
+            })
+        })
+        .await;
+        let mut raw = Raw::connect(server.addr).await;
+        raw.send(br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#).await;
+        for _ in 0..2 {
+            let resp = raw.resp().await;
+            assert_eq!(resp.val, "oink");
+            assert_go_timestamp(&resp.ts);
+        }
+        server.stop().await;
+    }
+}

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::deadlines::{Deadlines, Due, Wait};
 use super::readable::Readable;
+use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
 use crate::server::close::Close;
 use crate::server::options::ServerOptions;
@@ -76,6 +77,8 @@ pub(crate) struct Framing<T> {
     busy_poll: BusyPoll,
     /// Requests read since the shutdown signal was last checked.
     reads_unchecked: u32,
+    /// The time on this write's answers that came without one.
+    stamp: Stamp,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
@@ -94,6 +97,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
             busy_poll: BusyPoll::new(opts.busy_poll),
             reads_unchecked: 0,
+            stamp: Stamp::default(),
         }
     }
 
@@ -160,6 +164,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             Poll::Ready(Err(e)) => return Poll::Ready(Read::End(Some(e.into()))),
             flushed => flushed.is_ready(),
         };
+        if flushed {
+            self.stamp.written();
+        }
         // A flush that cannot finish (answers in our buffer, or records a
         // TLS session holds below it): the peer is not taking them, and
         // that clock comes first.
@@ -187,7 +194,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     }
 
     /// Buffers an answer for the next write; call [`poll_ready`](Framing::poll_ready) first.
-    pub(crate) fn send(&mut self, resp: Resp) -> Result<(), Close> {
+    pub(crate) fn send(&mut self, mut resp: Resp) -> Result<(), Close> {
+        self.stamp.fill(&mut resp);
         Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), resp)?)
     }
 
@@ -216,6 +224,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     /// As [`poll_ready`](Framing::poll_ready).
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let polled = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
+        if let Poll::Ready(Ok(())) = polled {
+            self.stamp.written();
+        }
         self.stalled(polled, cx)
     }
 

@@ -4,7 +4,8 @@
 //! serve_connection ─ Engine::Jsonmux ─ driver: read, call, answer, write
 //!                  │                     └ framing: Framed<any stream, JsonCodec> + the one timer
 //!                  │                         ├ deadlines: what the connection waits for, and until when
-//!                  │                         └ readable: waits for bytes before taking a read buffer
+//!                  │                         ├ readable: waits for bytes before taking a read buffer
+//!                  │                         └ stamp: the Ts of the answers one write carries
 //!                  └ Engine::TokioTower ─ tokio_tower: multiplex::Server over the same framing
 //! ```
 
@@ -12,6 +13,7 @@ mod deadlines;
 mod driver;
 mod framing;
 mod readable;
+mod stamp;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 
