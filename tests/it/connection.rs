@@ -3,19 +3,18 @@
 //! and connections under tower's balancer.
 
 use std::error::Error as _;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonmux::{
-    ClientBuilder, CloseReason, Code, CodecError, Connection, Engine, Error, Message, Resp,
-    ServerBuilder,
+    ClientBuilder, CloseReason, Code, CodecError, Connection, Engine, Error, Message, ServerBuilder,
 };
 use tower::balance::p2c::Balance;
 use tower::discover::ServiceList;
 use tower::{Service, ServiceExt};
 
+use crate::support::calls::send;
 use crate::support::engines::per_engine;
 use crate::support::peers::{HangUp, Mode, Peer, Then, LAST_WORD};
 use crate::support::server::TestServer;
@@ -27,25 +26,16 @@ async fn connect(engine: Engine, addr: SocketAddr) -> Connection {
     bounded("a connection", builder.dial(addr)).await.unwrap()
 }
 
-/// Sends a request on `conn` once it is ready, returning the call.
-async fn send(
-    conn: &mut Connection,
-    uid: &str,
-    val: &str,
-) -> impl Future<Output = Result<Resp, Error>> {
-    conn.ready().await.unwrap().call(Message::new(uid, val))
-}
-
 per_engine! {
     /// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
     async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer(
         engine: Engine,
     ) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let first = send(&mut conn, "dup", "wait:first").await;
+        let conn = connect(engine, server.addr).await;
+        let first = send(&conn, "dup", "wait:first").await;
         server.gates.arrived("first", 1).await;
-        let second = send(&mut conn, "dup", "other").await;
+        let second = send(&conn, "dup", "other").await;
         let err = bounded("the duplicate", second).await.unwrap_err();
         assert!(
             matches!(&err, Error::DuplicateUid(u) if u == "dup"),
@@ -62,23 +52,23 @@ per_engine! {
     /// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
     async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands(engine: Engine) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let slow = send(&mut conn, "x", "wait:late").await;
+        let conn = connect(engine, server.addr).await;
+        let slow = send(&conn, "x", "wait:late").await;
         server.gates.arrived("late", 1).await;
         drop(slow);
         assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
 
-        let reuse = send(&mut conn, "x", "fresh").await;
+        let reuse = send(&conn, "x", "fresh").await;
         assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
         // Another call's answer goes by; the held one cannot have: still taken.
-        let probe = send(&mut conn, "p", "x").await;
+        let probe = send(&conn, "p", "x").await;
         bounded("the probe", probe).await.unwrap();
         assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
 
         server.gates.open("late");
         eventually("the late answer lands", || conn.in_flight() == 0).await;
         assert!(!conn.is_closed(), "freed by the answer, not by a close");
-        let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
+        let resp = send(&conn, "x", "fresh").await.await.unwrap();
         assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
         server.stop().await;
     }
@@ -88,18 +78,18 @@ per_engine! {
     /// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
     async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind(engine: Engine) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let call = send(&mut conn, "y", "x").await;
+        let conn = connect(engine, server.addr).await;
+        let call = send(&conn, "y", "x").await;
         // The probe is answered after y (the server holds it until y's answer
         // is out), so once the probe's answer is here, y's is too.
-        let probe = send(&mut conn, "probe", "wait:probe").await;
+        let probe = send(&conn, "probe", "wait:probe").await;
         server.gates.arrived("probe", 1).await;
         server.gates.open("probe");
         bounded("probe", probe).await.unwrap();
         assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
         drop(call);
         assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
-        let resp = send(&mut conn, "y", "again").await.await.unwrap();
+        let resp = send(&conn, "y", "again").await.await.unwrap();
         assert_eq!(resp.val, "server: hello, again");
         server.stop().await;
     }
@@ -198,8 +188,8 @@ per_engine! {
         engine: Engine,
     ) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let call = send(&mut conn, "last", "wait:last").await;
+        let conn = connect(engine, server.addr).await;
+        let call = send(&conn, "last", "wait:last").await;
         server.gates.arrived("last", 1).await;
         drop(conn);
         server.gates.open("last");
@@ -215,9 +205,9 @@ per_engine! {
     /// An answer for a `Uid` nobody sent is dropped: the connection lives and the real answers arrive.
     async fn an_answer_for_a_uid_nobody_sent_is_dropped_and_the_connection_lives(engine: Engine) {
         let peer = Peer::start(Mode::GhostThenAnswer).await;
-        let mut conn = connect(engine, peer.addr).await;
+        let conn = connect(engine, peer.addr).await;
         for uid in ["a", "b"] {
-            let call = send(&mut conn, uid, "x").await;
+            let call = send(&conn, uid, "x").await;
             let resp = bounded("the real answer", call).await.unwrap();
             assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "server: hello, x"));
         }
@@ -230,9 +220,9 @@ per_engine! {
     /// The server's last word (an error answer without a `Uid`) is the cause every call in flight gets.
     async fn the_servers_last_word_is_the_cause_every_call_in_flight_gets(engine: Engine) {
         let peer = Peer::start(Mode::LastWord(Then::Close)).await;
-        let mut conn = connect(engine, peer.addr).await;
-        let first = send(&mut conn, "first", "x").await;
-        let second = send(&mut conn, "second", "x").await;
+        let conn = connect(engine, peer.addr).await;
+        let first = send(&conn, "first", "x").await;
+        let second = send(&conn, "second", "x").await;
         for call in [first, second] {
             let err = bounded("a call on a closed connection", call)
                 .await
@@ -250,11 +240,11 @@ per_engine! {
         engine: Engine,
     ) {
         let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
-        let mut conn = connect(engine, server.addr).await;
+        let conn = connect(engine, server.addr).await;
         let vals = ["x", "fail:no pigs", "wait:held"];
         let mut calls = Vec::new();
         for i in 0..30 {
-            let call = send(&mut conn, &format!("c{i}"), vals[i % 3]).await;
+            let call = send(&conn, &format!("c{i}"), vals[i % 3]).await;
             calls.push(tokio::spawn(call));
         }
         server.gates.arrived("held", 10).await;

@@ -1,16 +1,15 @@
 //! The pool on loopback: reconnect, dead peers, load spread, many endpoints.
 
 use std::error::Error as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, call, quick, spawn_calls};
+use crate::support::calls::{all_answered, call, quick, spawn_calls, three_up};
 use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
 use crate::support::peers::{Mode, Peer};
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, CloseReason, Error, Resp, ServerBuilder};
+use jsonmux::{Client, CloseReason, Error, Resp, ServerBuilder};
 use tokio::time::Instant;
 
 /// Calls until one succeeds; panics if none does within the test patience.
@@ -184,16 +183,6 @@ per_engine! {
             assert_eq!(started.elapsed(), deadline);
         });
     }
-}
-
-/// A client with a pool of three connections to `addr`, once all are up.
-async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
-    let client = builder.pool_size(3).connect(addr).await.unwrap();
-    eventually("3 connections up", || {
-        client.endpoints().status()[0].connections == 3
-    })
-    .await;
-    client
 }
 
 per_engine! {

@@ -1,13 +1,15 @@
 //! Clients and calls: a client that redials quickly, one call, calls on
 //! tasks of their own, and waiting for their answers.
 
+use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonmux::{Client, ClientBuilder, Engine, Error, Message, Resp};
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
-use super::time::bounded;
+use super::time::{bounded, eventually};
 
 /// A client on `engine` that redials quickly: its backoff runs from 5 to
 /// 50 ms, so a test sees a connection replaced within a few milliseconds
@@ -24,6 +26,27 @@ pub(crate) async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, 
 
 /// A call running on a task of its own.
 pub(crate) type Call = JoinHandle<Result<Resp, Error>>;
+
+/// A client of `builder` with a pool of three connections to `addr`,
+/// once all three are up.
+pub(crate) async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
+    let client = builder.pool_size(3).connect(addr).await.unwrap();
+    let up = || client.endpoints().status()[0].connections == 3;
+    eventually("3 connections up", up).await;
+    client
+}
+
+/// Makes a call `uid` with value `val` on `svc` (a [`Client`], a pool or
+/// a connection) once it is ready: the request is on its way when this
+/// returns, its answer to come in the future it returns.
+pub(crate) async fn send<S>(svc: &S, uid: &str, val: &str) -> S::Future
+where
+    S: Service<Message> + Clone,
+    S::Error: fmt::Debug,
+{
+    let mut svc = svc.clone();
+    svc.ready().await.unwrap().call(Message::new(uid, val))
+}
 
 /// `n` calls `{tag}{i}` with value `val` to `client` (a [`Client`], a
 /// pool or a connection), each on a task of its own.
