@@ -1,5 +1,6 @@
-//! Clients and calls: a client that redials quickly, one call, calls on
-//! tasks of their own, and waiting for their answers.
+//! Clients and calls: a client that redials quickly, a pool of three
+//! once all are up, one call, a call sent now and answered later, calls
+//! on tasks of their own, and waiting for their answers.
 
 use std::fmt;
 use std::net::SocketAddr;

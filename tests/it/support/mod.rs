@@ -1,7 +1,8 @@
 //! Shared test helpers: a server on 127.0.0.1:0 whose handlers wait at
-//! gates the test opens, raw sockets, misbehaving peers (one type, a mode
-//! per way of breaking the protocol), and bounded waits on a real or a
-//! paused clock.
+//! gates the test opens (`server`, `gates`), clients and calls (`calls`),
+//! raw sockets (`raw`), misbehaving peers (`peers`: one type, a mode per
+//! way of breaking the protocol), one test per engine (`engines`), and
+//! bounded waits on a real or a paused clock (`time`).
 
 pub(crate) mod calls;
 #[cfg(feature = "tls")]
