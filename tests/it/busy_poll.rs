@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use crate::server::{expect_error_then_close, still_serves};
 use crate::support::engines::per_engine;
-use crate::support::raw::Raw;
+use crate::support::raw::{still_serves, Raw};
 use crate::support::server::TestServer;
 use crate::support::time::{with_paused_clock, with_real_clock};
 use jsonmux::{Code, Engine, ServerBuilder};
@@ -49,7 +48,7 @@ per_engine! {
         with_real_clock(move || async move {
             let idle = Some(Duration::from_millis(50));
             let (_s, mut polling) = busy_polling(engine, Duration::from_secs(60), idle).await;
-            expect_error_then_close(&mut polling, Code::IdleTimeout).await;
+            polling.expect_error_then_close(Code::IdleTimeout).await;
         });
     }
 }
@@ -62,7 +61,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let idle = Some(Duration::from_millis(300));
             let (_s, mut polling) = busy_polling(engine, Duration::from_micros(50), idle).await;
-            expect_error_then_close(&mut polling, Code::IdleTimeout).await;
+            polling.expect_error_then_close(Code::IdleTimeout).await;
         });
     }
 }

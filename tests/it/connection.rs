@@ -3,21 +3,20 @@
 //! and connections under tower's balancer.
 
 use std::error::Error as _;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonmux::{
-    ClientBuilder, CloseReason, Code, CodecError, Connection, Engine, Error, Message, Resp,
-    ServerBuilder,
+    ClientBuilder, CloseReason, Code, CodecError, Connection, Engine, Error, Message, ServerBuilder,
 };
 use tower::balance::p2c::Balance;
 use tower::discover::ServiceList;
 use tower::{Service, ServiceExt};
 
+use crate::support::calls::send;
 use crate::support::engines::per_engine;
-use crate::support::peers::{dying_server, hand_written, HangUp, Then};
+use crate::support::peers::{HangUp, Mode, Peer, Then, LAST_WORD};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, eventually};
 
@@ -27,25 +26,16 @@ async fn connect(engine: Engine, addr: SocketAddr) -> Connection {
     bounded("a connection", builder.dial(addr)).await.unwrap()
 }
 
-/// Sends a request on `conn` once it is ready, returning the call.
-async fn send(
-    conn: &mut Connection,
-    uid: &str,
-    val: &str,
-) -> impl Future<Output = Result<Resp, Error>> {
-    conn.ready().await.unwrap().call(Message::new(uid, val))
-}
-
 per_engine! {
     /// A second call with a `Uid` in flight gets `DuplicateUid`; the first gets its answer.
     async fn a_second_call_with_a_uid_in_flight_is_refused_and_the_first_keeps_its_answer(
         engine: Engine,
     ) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let first = send(&mut conn, "dup", "wait:first").await;
+        let conn = connect(engine, server.addr).await;
+        let first = send(&conn, "dup", "wait:first").await;
         server.gates.arrived("first", 1).await;
-        let second = send(&mut conn, "dup", "other").await;
+        let second = send(&conn, "dup", "other").await;
         let err = bounded("the duplicate", second).await.unwrap_err();
         assert!(
             matches!(&err, Error::DuplicateUid(u) if u == "dup"),
@@ -62,23 +52,23 @@ per_engine! {
     /// A dropped call's `Uid` stays taken until its late answer lands and is thrown away.
     async fn an_abandoned_uid_never_receives_a_stale_answer_and_is_freed_when_it_lands(engine: Engine) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let slow = send(&mut conn, "x", "wait:late").await;
+        let conn = connect(engine, server.addr).await;
+        let slow = send(&conn, "x", "wait:late").await;
         server.gates.arrived("late", 1).await;
         drop(slow);
         assert_eq!(conn.in_flight(), 1, "a tombstone waits for the late answer");
 
-        let reuse = send(&mut conn, "x", "fresh").await;
+        let reuse = send(&conn, "x", "fresh").await;
         assert!(matches!(reuse.await, Err(Error::DuplicateUid(_))));
         // Another call's answer goes by; the held one cannot have: still taken.
-        let probe = send(&mut conn, "p", "x").await;
+        let probe = send(&conn, "p", "x").await;
         bounded("the probe", probe).await.unwrap();
         assert_eq!(conn.in_flight(), 1, "taken until its own answer lands");
 
         server.gates.open("late");
         eventually("the late answer lands", || conn.in_flight() == 0).await;
         assert!(!conn.is_closed(), "freed by the answer, not by a close");
-        let resp = send(&mut conn, "x", "fresh").await.await.unwrap();
+        let resp = send(&conn, "x", "fresh").await.await.unwrap();
         assert_eq!(resp.val, "server: hello, fresh", "never the stale answer");
         server.stop().await;
     }
@@ -88,18 +78,18 @@ per_engine! {
     /// Dropping a call whose answer already arrived leaves no tombstone: its `Uid` is free.
     async fn a_dropped_call_whose_answer_already_arrived_leaves_nothing_behind(engine: Engine) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let call = send(&mut conn, "y", "x").await;
+        let conn = connect(engine, server.addr).await;
+        let call = send(&conn, "y", "x").await;
         // The probe is answered after y (the server holds it until y's answer
         // is out), so once the probe's answer is here, y's is too.
-        let probe = send(&mut conn, "probe", "wait:probe").await;
+        let probe = send(&conn, "probe", "wait:probe").await;
         server.gates.arrived("probe", 1).await;
         server.gates.open("probe");
         bounded("probe", probe).await.unwrap();
         assert_eq!(conn.in_flight(), 0, "y's answer is in, waiting to be read");
         drop(call);
         assert_eq!(conn.in_flight(), 0, "dropping it left no tombstone");
-        let resp = send(&mut conn, "y", "again").await.await.unwrap();
+        let resp = send(&conn, "y", "again").await.await.unwrap();
         assert_eq!(resp.val, "server: hello, again");
         server.stop().await;
     }
@@ -107,21 +97,22 @@ per_engine! {
 
 async fn every_call_fails_promptly_when_the_server_dies(engine: Engine, how: HangUp) -> Vec<Error> {
     let n = 20;
-    let (addr, all_read) = dying_server(n, how).await;
+    let peer = Peer::start(Mode::Dies(n, how)).await;
     let client = ClientBuilder::new()
         .engine(engine)
         .pool_size(1)
         .request_timeout(None)
         .fail_fast(true)
-        .connect(addr)
+        .connect(peer.addr)
         .await
         .unwrap();
     let calls: Vec<_> = (0..n)
         .map(|i| tokio::spawn(client.clone().oneshot(Message::new(format!("c{i}"), "x"))))
         .collect();
-    bounded("the server read every request", all_read)
-        .await
-        .unwrap();
+    peer.until("the server read every request and hung up", |s| {
+        s.read.len() == n && s.hung_up >= 1
+    })
+    .await;
     let mut errors = Vec::new();
     for call in calls {
         let out = bounded("a call on a dead connection", call).await.unwrap();
@@ -161,9 +152,9 @@ per_engine! {
 per_engine! {
     /// A connection with nothing in flight notices its peer closing.
     async fn an_idle_connection_notices_the_peer_closing_without_a_request(engine: Engine) {
-        let (addr, all_read) = dying_server(0, HangUp::Close).await;
-        let conn = connect(engine, addr).await;
-        bounded("the server hung up", all_read).await.unwrap();
+        let peer = Peer::start(Mode::AcceptThenClose).await;
+        let conn = connect(engine, peer.addr).await;
+        peer.until("the server hung up", |s| s.hung_up >= 1).await;
         eventually("the close is noticed", || conn.is_closed()).await;
     }
 }
@@ -197,8 +188,8 @@ per_engine! {
         engine: Engine,
     ) {
         let server = TestServer::start().await;
-        let mut conn = connect(engine, server.addr).await;
-        let call = send(&mut conn, "last", "wait:last").await;
+        let conn = connect(engine, server.addr).await;
+        let call = send(&conn, "last", "wait:last").await;
         server.gates.arrived("last", 1).await;
         drop(conn);
         server.gates.open("last");
@@ -213,17 +204,12 @@ per_engine! {
 per_engine! {
     /// An answer for a `Uid` nobody sent is dropped: the connection lives and the real answers arrive.
     async fn an_answer_for_a_uid_nobody_sent_is_dropped_and_the_connection_lives(engine: Engine) {
-        let addr = hand_written(|msg| {
-            let ghost = r#"{"Uid":"ghost","Val":"boo","Ts":""}"#.to_string();
-            let real = format!(r#"{{"Uid":"{}","Val":"re: {}","Ts":""}}"#, msg.uid, msg.val);
-            (vec![ghost, real], Then::Stay)
-        })
-        .await;
-        let mut conn = connect(engine, addr).await;
+        let peer = Peer::start(Mode::GhostThenAnswer).await;
+        let conn = connect(engine, peer.addr).await;
         for uid in ["a", "b"] {
-            let call = send(&mut conn, uid, "x").await;
+            let call = send(&conn, uid, "x").await;
             let resp = bounded("the real answer", call).await.unwrap();
-            assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "re: x"));
+            assert_eq!((resp.uid.as_str(), resp.val.as_str()), (uid, "server: hello, x"));
         }
         assert!(!conn.is_closed());
         assert_eq!(conn.in_flight(), 0);
@@ -233,23 +219,16 @@ per_engine! {
 per_engine! {
     /// The server's last word (an error answer without a `Uid`) is the cause every call in flight gets.
     async fn the_servers_last_word_is_the_cause_every_call_in_flight_gets(engine: Engine) {
-        let addr = hand_written(|msg| match msg.uid.as_str() {
-            "second" => {
-                let last = r#"{"Uid":"","Val":"","Ts":"","Error":"no more","Code":"bad_request"}"#;
-                (vec![last.to_string()], Then::Close)
-            }
-            _ => (vec![], Then::Stay),
-        })
-        .await;
-        let mut conn = connect(engine, addr).await;
-        let first = send(&mut conn, "first", "x").await;
-        let second = send(&mut conn, "second", "x").await;
+        let peer = Peer::start(Mode::LastWord(Then::Close)).await;
+        let conn = connect(engine, peer.addr).await;
+        let first = send(&conn, "first", "x").await;
+        let second = send(&conn, "second", "x").await;
         for call in [first, second] {
             let err = bounded("a call on a closed connection", call)
                 .await
                 .unwrap_err();
             let cause = err.source().and_then(|c| c.downcast_ref::<CloseReason>());
-            let last_word = matches!(cause, Some(CloseReason::Server { code: Code::BadRequest, message }) if message == "no more");
+            let last_word = matches!(cause, Some(CloseReason::Server { code: Code::BadRequest, message }) if message == LAST_WORD);
             assert!(err.is_closed() && last_word, "{err:?}");
         }
     }
@@ -261,11 +240,11 @@ per_engine! {
         engine: Engine,
     ) {
         let server = TestServer::start_with(ServerBuilder::new().drain_timeout(Duration::ZERO)).await;
-        let mut conn = connect(engine, server.addr).await;
+        let conn = connect(engine, server.addr).await;
         let vals = ["x", "fail:no pigs", "wait:held"];
         let mut calls = Vec::new();
         for i in 0..30 {
-            let call = send(&mut conn, &format!("c{i}"), vals[i % 3]).await;
+            let call = send(&conn, &format!("c{i}"), vals[i % 3]).await;
             calls.push(tokio::spawn(call));
         }
         server.gates.arrived("held", 10).await;

@@ -10,30 +10,26 @@ use std::time::Duration;
 use futures_core::Stream;
 use futures_util::StreamExt;
 use jsonmux::pool::DnsDiscover;
-use jsonmux::{Addr, Client, ClientBuilder, Message, ServerBuilder};
+use jsonmux::{Addr, Client, Engine, Message, ServerBuilder};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tower::discover::Change;
 use tower::util::BoxService;
 use tower::ServiceExt;
 
+use crate::support::calls::{call, quick};
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
 
 type Item = Result<Change<&'static str, SocketAddr>, &'static str>;
 
-/// A discovery stream the test feeds by hand, like a registry's watch.
-fn registry() -> (mpsc::UnboundedSender<Item>, impl Stream<Item = Item>) {
+/// A pool (one connection per endpoint) fed by a discovery stream the
+/// test feeds by hand, like a registry's watch.
+fn registry() -> (mpsc::UnboundedSender<Item>, Client) {
     let (changes, mut rx) = mpsc::unbounded_channel();
-    (
-        changes,
-        futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)),
-    )
-}
-
-fn quick() -> ClientBuilder {
-    let b = ClientBuilder::new().pool_size(1);
-    b.backoff(Duration::from_millis(5), Duration::from_millis(50))
+    let discovery = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let builder = quick(Engine::default()).pool_size(1);
+    (changes, builder.discover(discovery).unwrap())
 }
 
 /// The pool's endpoints that have their connection up.
@@ -56,7 +52,7 @@ fn endpoints(client: &Client) -> Vec<Addr> {
 }
 
 async fn call_ok(client: &Client, uid: &str) {
-    let resp = client.clone().oneshot(Message::new(uid, "x")).await;
+    let resp = call(client, uid, "x").await;
     assert_eq!(resp.unwrap().uid, uid);
 }
 
@@ -64,8 +60,7 @@ async fn call_ok(client: &Client, uid: &str) {
 #[tokio::test]
 async fn the_pool_follows_a_discovery_streams_inserts_and_removes() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
-    let (changes, discovery) = registry();
-    let client = quick().discover(discovery).unwrap();
+    let (changes, client) = registry();
 
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     eventually("a up", || up(&client) == [a.addr.into()]).await;
@@ -90,8 +85,7 @@ async fn the_pool_follows_a_discovery_streams_inserts_and_removes() {
 fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backoff() {
     with_paused_clock(|| async {
         let (a, b) = (TestServer::start().await, TestServer::start().await);
-        let (changes, discovery) = registry();
-        let client = quick().discover(discovery).unwrap();
+        let (changes, client) = registry();
         changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
         eventually("a up", || up(&client) == [a.addr.into()]).await;
 
@@ -115,8 +109,7 @@ fn a_discovery_error_changes_nothing_and_the_stream_is_read_again_after_a_backof
 #[tokio::test]
 async fn the_end_of_the_discovery_stream_keeps_the_endpoints_it_gave() {
     let (a, b) = (TestServer::start().await, TestServer::start().await);
-    let (changes, discovery) = registry();
-    let client = quick().discover(discovery).unwrap();
+    let (changes, client) = registry();
     changes.send(Ok(Change::Insert("a", a.addr))).unwrap();
     drop(changes);
     eventually("a up", || up(&client) == [a.addr.into()]).await;
@@ -200,7 +193,8 @@ fn a_pool_follows_a_dns_name_over_loopback_servers() {
         let two = TestServer::start_at("127.0.0.2:0", ServerBuilder::new(), scripted).await;
         let three = TestServer::start_at("127.0.0.3:0", ServerBuilder::new(), scripted).await;
         let answer: Answer = Arc::new(Mutex::new(Ok(vec![two.addr, three.addr])));
-        let client = quick()
+        let client = quick(Engine::default())
+            .pool_size(1)
             .discover(dns(&answer, Duration::from_secs(5)))
             .unwrap();
         eventually("both up", || up(&client).len() == 2).await;

@@ -2,24 +2,16 @@
 //! error answer, an answer without its `Uid` still reaches its caller, and
 //! the server's books stay right, on each server engine.
 
-use std::net::SocketAddr;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::support::engines::per_engine;
-use crate::support::raw::Raw;
+use crate::support::raw::{still_serves, Raw};
 use crate::support::server::TestServer;
 use crate::support::time::{eventually, with_paused_clock};
 use jsonmux::{Client, Code, Message, ServerBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
-
-/// A normal client still gets its answer.
-async fn still_serves(addr: SocketAddr) {
-    let mut raw = Raw::connect(addr).await;
-    raw.send(br#"{"Uid":"normal","Val":"client"}"#).await;
-    assert_eq!(raw.resp().await.val, "server: hello, client");
-}
 
 per_engine! {
     /// A handler that panics, in `call` or while polled, costs one `handler` answer; the rest is served.
@@ -50,10 +42,7 @@ per_engine! {
         let snap = s.stats.snapshot();
         assert_eq!((snap.requests, snap.handler_errors), (6, 2));
         drop(raw);
-        eventually("every connection closed", || {
-            s.stats.snapshot().connections_open == 0
-        })
-        .await;
+        s.all_closed().await;
         s.stop().await;
     }
 }
@@ -98,10 +87,7 @@ per_engine! {
         eventually("all connected", || s.stats.snapshot().connections_open >= 3).await;
         client.close().await;
         drop((raw, idle));
-        eventually("every connection closed", || {
-            s.stats.snapshot().connections_open == 0
-        })
-        .await;
+        s.all_closed().await;
         s.stop().await;
     }
 }

@@ -4,27 +4,26 @@
 
 use std::time::Duration;
 
-use crate::support::peers::closing_server;
+use crate::support::calls::quick;
+use crate::support::peers::{Mode, Peer};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock, PATIENCE};
-use jsonmux::ClientBuilder;
+use jsonmux::{ClientBuilder, Engine};
 use tokio::time::Instant;
 
 #[path = "../../examples/loadgen/ready.rs"]
 mod ready;
 
 fn pool_of_three() -> ClientBuilder {
-    ClientBuilder::new()
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .pool_size(3)
+    quick(Engine::default()).pool_size(3)
 }
 
 /// A pool that cannot fill (its server accepts and closes at once) ends the wait at the deadline, with the count and the last error.
 #[test]
 fn the_wait_for_a_pool_that_cannot_fill_ends_at_its_deadline_with_the_cause() {
     with_paused_clock(|| async {
-        let addr = closing_server().await;
-        let client = pool_of_three().connect_lazy([addr]).unwrap();
+        let peer = Peer::start(Mode::AcceptThenClose).await;
+        let client = pool_of_three().connect_lazy([peer.addr]).unwrap();
         let timeout = Duration::from_secs(5);
         let started = Instant::now();
         let err = ready::wait_connected(client.endpoints(), 3, started + timeout)

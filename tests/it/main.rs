@@ -9,7 +9,6 @@ mod connection;
 mod discovery;
 mod faultproxy;
 mod handlers;
-mod hardening;
 mod hostile;
 mod http_gateway;
 mod interop;

@@ -3,16 +3,13 @@
 
 use std::time::Duration;
 
+use crate::support::calls::{call, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::logs::Logs;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, Code, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use tower::ServiceExt;
-
-async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
-    client.clone().oneshot(Message::new(uid, val)).await
-}
 
 per_engine! {
     /// Calls, error answers by code, duplicate `Uid`s and calls given up are counted, per endpoint and in total.
@@ -74,15 +71,7 @@ per_engine! {
                 .connect(addr)
                 .await
                 .unwrap();
-            let calls: Vec<_> = (0..3)
-                .map(|i| {
-                    tokio::spawn(
-                        client
-                            .clone()
-                            .oneshot(Message::new(format!("k{i}"), "wait:k")),
-                    )
-                })
-                .collect();
+            let calls = spawn_calls(&client, "k", 3, "wait:k");
             s.gates.arrived("k", 3).await;
             s.stop().await;
             for c in calls {

@@ -1,29 +1,16 @@
 //! The pool on loopback: reconnect, dead peers, load spread, many endpoints.
 
 use std::error::Error as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, spawn_calls};
+use crate::support::calls::{all_answered, call, quick, spawn_calls, three_up};
 use crate::support::engines::per_engine;
 use crate::support::gates::Gates;
-use crate::support::peers::silent_server;
-use crate::support::server::{scripted, PerConnection, TestServer};
+use crate::support::peers::{Mode, Peer};
+use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually, with_paused_clock};
-use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp, ServerBuilder};
+use jsonmux::{Client, CloseReason, Error, Resp, ServerBuilder};
 use tokio::time::Instant;
-use tower::ServiceExt;
-
-/// A builder on `engine` that redials quickly.
-fn quick(engine: Engine) -> ClientBuilder {
-    ClientBuilder::new()
-        .engine(engine)
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
-}
-
-async fn call(client: &Client, uid: &str, val: &str) -> Result<Resp, Error> {
-    client.clone().oneshot(Message::new(uid, val)).await
-}
 
 /// Calls until one succeeds; panics if none does within the test patience.
 async fn until_ok(client: &Client, what: &str) -> Resp {
@@ -97,15 +84,15 @@ per_engine! {
     /// Calls that give up one after the other add up to a silent peer: `read_timeout` with no answer replaces it (`PeerSilent`).
     fn a_server_that_never_answers_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
-            let (addr, mut accepted) = silent_server().await;
+            let peer = Peer::start(Mode::Silent).await;
             let client = quick(engine)
                 .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(20)))
                 .read_timeout(Some(Duration::from_millis(100)))
-                .connect(addr)
+                .connect(peer.addr)
                 .await
                 .unwrap();
-            bounded("first accept", accepted.recv()).await.unwrap();
+            peer.until("the first connection", |s| s.accepted >= 1).await;
             // Each call gives up after 20 ms; the silence is noticed while
             // one waits, 100 ms after the first: the connection is dropped
             // (that call with it) and redialed.
@@ -123,9 +110,7 @@ per_engine! {
                 err.is_closed() && (4..=6).contains(&timeouts),
                 "{err:?} after {timeouts}"
             );
-            bounded("a second connection", accepted.recv())
-                .await
-                .unwrap();
+            peer.until("a second connection", |s| s.accepted >= 2).await;
             let cause = client.endpoints().status()[0].last_error.clone();
             assert!(matches!(cause, Some(Error::Closed(CloseReason::PeerSilent(_)))), "{cause:?}");
         });
@@ -136,25 +121,23 @@ per_engine! {
     /// `max_consecutive_timeouts` timeouts in a row replace the connection (`TooManyTimeouts`).
     fn timeouts_in_a_row_replace_the_connection(engine: Engine) {
         with_paused_clock(move || async move {
-            let (addr, mut accepted) = silent_server().await;
+            let peer = Peer::start(Mode::Silent).await;
             let client = quick(engine)
                 .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(5)))
                 .read_timeout(None)
                 .max_consecutive_timeouts(Some(3))
-                .connect(addr)
+                .connect(peer.addr)
                 .await
                 .unwrap();
-            bounded("first accept", accepted.recv()).await.unwrap();
+            peer.until("the first connection", |s| s.accepted >= 1).await;
             for i in 0..3 {
                 assert!(call(&client, &format!("t{i}"), "x")
                     .await
                     .unwrap_err()
                     .is_timeout());
             }
-            bounded("a second connection", accepted.recv())
-                .await
-                .unwrap();
+            peer.until("a second connection", |s| s.accepted >= 2).await;
             let cause = client.endpoints().status()[0].last_error.clone();
             assert!(
                 matches!(cause, Some(Error::Closed(CloseReason::TooManyTimeouts(3)))),
@@ -202,22 +185,10 @@ per_engine! {
     }
 }
 
-/// A client with a pool of three connections to `addr`, once all are up.
-async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client {
-    let client = builder.pool_size(3).connect(addr).await.unwrap();
-    eventually("3 connections up", || {
-        client.endpoints().status()[0].connections == 3
-    })
-    .await;
-    client
-}
-
 per_engine! {
     /// 300 calls in flight at once go 100 to each of the pool's three connections.
     async fn load_is_spread_over_the_pools_connections(engine: Engine) {
-        let per_conn = PerConnection::default();
-        let svc = |gates: &_| per_conn.counting(scripted(gates));
-        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let (server, per_conn) = TestServer::counting().await;
         let client = three_up(quick(engine), server.addr).await;
 
         let calls = spawn_calls(&client, "l", 300, "wait:l");
@@ -232,9 +203,7 @@ per_engine! {
 per_engine! {
     /// With `pack_up_to(4)`, six calls in flight fill one connection with four, the next with two.
     async fn packing_fills_one_connection_up_to_the_limit_before_using_the_next(engine: Engine) {
-        let per_conn = PerConnection::default();
-        let svc = |gates: &_| per_conn.counting(scripted(gates));
-        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        let (server, per_conn) = TestServer::counting().await;
         let client = three_up(quick(engine).pack_up_to(Some(4)), server.addr).await;
 
         let calls = spawn_calls(&client, "p", 6, "wait:p");
@@ -251,11 +220,8 @@ per_engine! {
 per_engine! {
     /// With two endpoints and `pack_up_to(4)`, six calls go three to each, on one connection.
     async fn packing_spreads_over_endpoints_and_packs_each_ones_connections(engine: Engine) {
-        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-        let svc_a = |gates: &_| per_a.counting(scripted(gates));
-        let svc_b = |gates: &_| per_b.counting(scripted(gates));
-        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let (a, per_a) = TestServer::counting().await;
+        let (b, per_b) = TestServer::counting().await;
         let client = quick(engine)
             .pool_size(2)
             .pack_up_to(Some(4))
@@ -291,11 +257,8 @@ per_engine! {
 per_engine! {
     /// Calls split over the endpoints that are up, and follow `remove` and `add`.
     async fn traffic_flows_to_the_healthy_endpoints_and_follows_adds_and_removes(engine: Engine) {
-        let (per_a, per_b) = (PerConnection::default(), PerConnection::default());
-        let svc_a = |gates: &_| per_a.counting(scripted(gates));
-        let svc_b = |gates: &_| per_b.counting(scripted(gates));
-        let a = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_a).await;
-        let b = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc_b).await;
+        let (a, per_a) = TestServer::counting().await;
+        let (b, per_b) = TestServer::counting().await;
         let down = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
@@ -362,14 +325,7 @@ per_engine! {
         use tower::load::Load;
         let server = TestServer::start().await;
         let pool = quick(engine).pool([server.addr]).unwrap();
-        let held: Vec<_> = (0..2)
-            .map(|i| {
-                tokio::spawn(
-                    pool.clone()
-                        .oneshot(Message::new(format!("h{i}"), "wait:h")),
-                )
-            })
-            .collect();
+        let held = spawn_calls(&pool, "h", 2, "wait:h");
         server.gates.arrived("h", 2).await;
         assert_eq!((pool.load(), pool.in_flight()), (2, 2));
         server.gates.open("h");

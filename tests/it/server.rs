@@ -2,31 +2,16 @@
 //! clear error answer, and the server keeps serving everyone else. Every
 //! test runs on each server engine.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::engines::per_engine;
-use crate::support::raw::Raw;
+use crate::support::raw::{still_serves, Raw};
 use crate::support::server::TestServer;
 use crate::support::time::{bounded, eventually, with_paused_clock};
 use jsonmux::{Client, ClientBuilder, Code, Error, Message, ServerBuilder};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tower::ServiceExt;
-
-/// A normal client still gets its answer.
-pub(crate) async fn still_serves(addr: SocketAddr) {
-    let mut raw = Raw::connect(addr).await;
-    raw.send(br#"{"Uid":"normal","Val":"client"}"#).await;
-    assert_eq!(raw.resp().await.val, "server: hello, client");
-}
-
-pub(crate) async fn expect_error_then_close(raw: &mut Raw, code: Code) -> String {
-    let r = raw.resp().await;
-    assert_eq!((r.uid.as_str(), r.code), ("", Some(code)), "{r:?}");
-    raw.expect_eof().await;
-    r.error.unwrap()
-}
 
 per_engine! {
     /// A frame left unfinished gets `FrameTimeout` and a close exactly at the frame timeout.
@@ -38,7 +23,7 @@ per_engine! {
             let mut raw = Raw::connect(s.addr).await;
             raw.send(br#"{"Uid":"slow","Va"#).await;
             let started = Instant::now();
-            let msg = expect_error_then_close(&mut raw, Code::FrameTimeout).await;
+            let msg = raw.expect_error_then_close(Code::FrameTimeout).await;
             assert_eq!(
                 started.elapsed(),
                 limit,
@@ -64,7 +49,7 @@ per_engine! {
             busy.send(br#"{"Uid":"long","Val":"wait:long"}"#).await;
             s.gates.arrived("long", 1).await;
 
-            expect_error_then_close(&mut quiet, Code::IdleTimeout).await;
+            quiet.expect_error_then_close(Code::IdleTimeout).await;
             assert_eq!(
                 started.elapsed(),
                 idle,
@@ -74,7 +59,7 @@ per_engine! {
             s.gates.open("long");
             assert_eq!(busy.resp().await.uid, "long", "answered, not cut as idle");
             let answered = Instant::now();
-            expect_error_then_close(&mut busy, Code::IdleTimeout).await;
+            busy.expect_error_then_close(Code::IdleTimeout).await;
             assert_eq!(answered.elapsed(), idle, "idle from its answer on");
             assert_eq!(s.stats.snapshot().idle_closed, 2);
         });
@@ -98,7 +83,7 @@ per_engine! {
                 assert_eq!((resp.uid, resp.code), (format!("r{n}"), None));
             }
             let answered = Instant::now();
-            expect_error_then_close(&mut raw, Code::IdleTimeout).await;
+            raw.expect_error_then_close(Code::IdleTimeout).await;
             assert_eq!(answered.elapsed(), idle);
             assert_eq!(s.stats.snapshot().idle_closed, 1);
         });
@@ -150,7 +135,7 @@ per_engine! {
             raw.resp().await;
         }
         let mut c = Raw::connect(s.addr).await;
-        let msg = expect_error_then_close(&mut c, Code::TooManyConnections).await;
+        let msg = c.expect_error_then_close(Code::TooManyConnections).await;
         assert!(msg.contains("limit of 2"), "{msg}");
         assert_eq!(s.stats.snapshot().connections_rejected, 1);
 
@@ -336,11 +321,8 @@ per_engine! {
         raw.resp().await;
         raw.resp().await;
         raw.send(b"]").await;
-        expect_error_then_close(&mut raw, Code::BadRequest).await;
-        eventually("the connection is gone", || {
-            s.stats.snapshot().connections_open == 0
-        })
-        .await;
+        raw.expect_error_then_close(Code::BadRequest).await;
+        s.all_closed().await;
         let snap = s.stats.snapshot();
         assert_eq!(snap.connections_total, 1);
         assert_eq!(snap.requests, 2);

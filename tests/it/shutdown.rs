@@ -19,14 +19,15 @@ use tower::ServiceExt;
 /// flight, nothing sent) before it closes it.
 const QUIET: Duration = Duration::from_secs(1);
 
-/// Reads the going-away notice: an error answer with no `Uid`.
-async fn expect_notice(raw: &mut Raw) {
-    let r = raw.resp().await;
-    assert_eq!(
-        (r.uid.as_str(), r.code),
-        ("", Some(Code::GoingAway)),
-        "{r:?}"
-    );
+/// A raw connection whose request `held` waits at `server`'s gate when
+/// the drain starts; returned once it has read the going-away notice.
+async fn held_through_the_notice(server: &mut TestServer) -> Raw {
+    let mut raw = Raw::connect(server.addr).await;
+    raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
+    server.gates.arrived("held", 1).await;
+    server.signal_stop();
+    raw.expect_connection_error(Code::GoingAway).await;
+    raw
 }
 
 per_engine! {
@@ -40,7 +41,7 @@ per_engine! {
             assert_eq!(raw.resp().await.uid, "quick");
             server.gates.arrived("slow", 1).await;
             server.signal_stop();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             let refused = tokio::net::TcpStream::connect(server.addr).await;
             assert!(refused.is_err(), "the listener is closed once draining");
             server.gates.open("slow");
@@ -62,7 +63,7 @@ per_engine! {
                 .await;
             server.gates.arrived("held", 1).await;
             server.signal_stop();
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             server.gates.open("held");
             assert_eq!(raw.resp().await.uid, "held");
             assert_eq!(raw.resp().await.uid, "behind", "read during the grace");
@@ -87,7 +88,7 @@ per_engine! {
             let started = Instant::now();
             server.stop().await;
             assert_eq!(started.elapsed(), drain, "cut at the drain deadline");
-            expect_notice(&mut raw).await;
+            raw.expect_connection_error(Code::GoingAway).await;
             raw.expect_eof().await;
         });
     }
@@ -98,11 +99,7 @@ per_engine! {
     fn a_client_that_ignores_the_notice_is_answered_until_it_goes_quiet(engine: Engine) {
         with_paused_clock(move || async move {
             let mut server = TestServer::start_on(engine).await;
-            let mut raw = Raw::connect(server.addr).await;
-            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-            server.gates.arrived("held", 1).await;
-            server.signal_stop();
-            expect_notice(&mut raw).await;
+            let mut raw = held_through_the_notice(&mut server).await;
             // It keeps sending, as the seed's Go client does.
             for i in 0..3 {
                 tokio::time::sleep(QUIET / 2).await;
@@ -127,12 +124,8 @@ per_engine! {
             let grace = Duration::from_secs(3);
             let builder = ServerBuilder::new().engine(engine).drain_grace(grace);
             let mut server = TestServer::start_with(builder).await;
-            let mut raw = Raw::connect(server.addr).await;
-            raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-            server.gates.arrived("held", 1).await;
-            server.signal_stop();
+            let mut raw = held_through_the_notice(&mut server).await;
             let notice = Instant::now();
-            expect_notice(&mut raw).await;
             // Busy through the grace: never quiet.
             let mut i = 0;
             while notice.elapsed() + QUIET / 2 < grace {
@@ -165,11 +158,7 @@ per_engine! {
     /// The listener closes at once: a new server takes the port while the old one still drains.
     async fn a_new_server_takes_the_port_while_the_old_one_drains(engine: Engine) {
         let mut old = TestServer::start_on(engine).await;
-        let mut raw = Raw::connect(old.addr).await;
-        raw.send(br#"{"Uid":"held","Val":"wait:held"}"#).await;
-        old.gates.arrived("held", 1).await;
-        old.signal_stop();
-        expect_notice(&mut raw).await;
+        let mut raw = held_through_the_notice(&mut old).await;
 
         let builder = ServerBuilder::new().engine(engine);
         let new = TestServer::start_at(old.addr, builder, scripted).await;
@@ -303,10 +292,7 @@ per_engine! {
             s.gates.open("held");
             all_answered(held).await;
             bounded("the close", closing).await.unwrap();
-            eventually("the server sees them go", || {
-                s.stats.snapshot().connections_open == 0
-            })
-            .await;
+            s.all_closed().await;
             s.stop().await;
         });
     }

@@ -2,36 +2,18 @@
 //! `Uid` is free, and the tagged mode puts the connection's own tags on
 //! the wire.
 
-use std::future::Future;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use jsonmux::client::UidMode;
-use jsonmux::{Client, ClientBuilder, Error, JsonCodec, Message, Resp};
+use jsonmux::{ClientBuilder, Error, JsonCodec, Message, Resp};
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
-use tower::{Service, ServiceExt};
 
+use crate::support::calls::{send, three_up};
 use crate::support::engines::per_engine;
 use crate::support::server::TestServer;
-use crate::support::time::{bounded, eventually, with_paused_clock};
-
-/// A client of `builder` with three connections to `server`, once all are up.
-async fn three_up(builder: ClientBuilder, server: &TestServer) -> Client {
-    let client = builder.pool_size(3).connect(server.addr).await;
-    let client = client.unwrap();
-    eventually("3 connections up", || {
-        client.endpoints().status()[0].connections == 3
-    })
-    .await;
-    client
-}
-
-/// Makes a call on `client` (it is sent on a connection at once), returning its answer to come.
-async fn send(client: &Client, uid: &str, val: &str) -> impl Future<Output = Result<Resp, Error>> {
-    let mut client = client.clone();
-    client.ready().await.unwrap().call(Message::new(uid, val))
-}
+use crate::support::time::{bounded, with_paused_clock};
 
 per_engine! {
     /// A timed-out call's `Uid` is retried on another of the 3 connections, even where its own is least loaded.
@@ -41,7 +23,7 @@ per_engine! {
             let deadline = Duration::from_secs(1);
             let client = three_up(
                 ClientBuilder::new().engine(engine).request_timeout(Some(deadline)),
-                &server,
+                server.addr,
             )
             .await;
 
@@ -82,7 +64,7 @@ per_engine! {
     /// A `Uid` goes to each of the 3 connections in turn, and only a fourth call with it is refused.
     async fn a_uid_in_flight_on_every_connection_is_refused_with_duplicate_uid(engine: Engine) {
         let server = TestServer::start().await;
-        let client = three_up(ClientBuilder::new().engine(engine), &server).await;
+        let client = three_up(ClientBuilder::new().engine(engine), server.addr).await;
         let mut held = Vec::new();
         for _ in 0..3 {
             held.push(send(&client, "d", "wait:d").await);

@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::support::calls::{all_answered, spawn_calls};
 use crate::support::engines::{client_on, per_engine};
 use crate::support::time::bounded;
 use jsonmux::{Addr, Client, Connection, HelloService, Message, Server};
@@ -35,20 +36,8 @@ per_engine! {
         let path = socket_path(&format!("pool-{engine:?}"));
         let (stop, serving) = serve_at(&path).await;
         let client: Client = client_on(engine, format!("unix:{}", path.display())).await;
-        let calls: Vec<_> = (0..100)
-            .map(|i| {
-                tokio::spawn(
-                    client
-                        .clone()
-                        .oneshot(Message::new(format!("u{i}"), "sock")),
-                )
-            })
-            .collect();
-        for call in calls {
-            let resp = bounded("a call over a unix socket", call)
-                .await
-                .unwrap()
-                .unwrap();
+        let calls = spawn_calls(&client, "u", 100, "sock");
+        for resp in all_answered(calls).await {
             assert_eq!(resp.val, "server: hello, sock");
         }
         drop(client);

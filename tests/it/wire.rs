@@ -2,9 +2,9 @@
 //! the Go peers send.
 
 use crate::support::engines::per_engine;
-use crate::support::raw::Raw;
+use crate::support::raw::{still_serves, Raw};
 use crate::support::server::TestServer;
-use jsonmux::ServerBuilder;
+use jsonmux::{Code, ServerBuilder};
 use tokio::io::AsyncWriteExt;
 
 /// `Ts` looks like Go's RFC3339Nano in UTC: `2006-01-02T15:04:05[.fraction]Z`.
@@ -110,17 +110,12 @@ per_engine! {
             .await;
         hostile.send(&[b'x'; 4096]).await;
         assert_eq!(hostile.resp().await.val, "server: hello, first");
-        let err = hostile.resp().await;
-        assert_eq!(err.uid, "");
-        let msg = err.error.expect("an error answer");
+        let msg = hostile.expect_error_then_close(Code::FrameTooLarge).await;
         assert!(msg.contains("1024 byte limit"), "{msg}");
-        hostile.expect_eof().await;
 
         bystander.send(br#"{"Uid":"still","Val":"here"}"#).await;
         assert_eq!(bystander.resp().await.val, "server: hello, here");
-        let mut newcomer = Raw::connect(server.addr).await;
-        newcomer.send(br#"{"Uid":"new","Val":"conn"}"#).await;
-        assert_eq!(newcomer.resp().await.uid, "new");
+        still_serves(server.addr).await;
         server.stop().await;
     }
 }
@@ -138,9 +133,8 @@ per_engine! {
         server.gates.arrived("slow", 1).await;
         server.gates.open("slow");
         assert_eq!(raw.resp().await.uid, "slow", "before the error");
-        let err = raw.resp().await;
-        assert!(err.error.unwrap().starts_with("invalid message"));
-        raw.expect_eof().await;
+        let msg = raw.expect_error_then_close(Code::BadRequest).await;
+        assert!(msg.starts_with("invalid message"), "{msg}");
         server.stop().await;
     }
 }
@@ -152,16 +146,9 @@ per_engine! {
         for bad in [&br#"{"Uid":1,"Val":"x"}"#[..], b"[1,2]", b"\"str\""] {
             let mut raw = Raw::connect(server.addr).await;
             raw.send(bad).await;
-            assert!(
-                raw.resp().await.error.is_some(),
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
-            raw.expect_eof().await;
+            raw.expect_error_then_close(Code::BadRequest).await;
         }
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"after","Val":"all"}"#).await;
-        assert_eq!(raw.resp().await.uid, "after");
+        still_serves(server.addr).await;
         server.stop().await;
     }
 }
@@ -177,13 +164,9 @@ per_engine! {
             .await;
         raw.writer.shutdown().await.unwrap();
         assert_eq!(raw.resp().await.uid, "whole");
-        let err = raw.resp().await.error.unwrap();
-        assert!(err.contains("middle of a frame"), "{err}");
-        raw.expect_eof().await;
-
-        let mut raw = Raw::connect(server.addr).await;
-        raw.send(br#"{"Uid":"next","Val":"b"}"#).await;
-        assert_eq!(raw.resp().await.uid, "next");
+        let msg = raw.expect_error_then_close(Code::BadRequest).await;
+        assert!(msg.contains("middle of a frame"), "{msg}");
+        still_serves(server.addr).await;
         server.stop().await;
     }
 }

@@ -3,14 +3,14 @@
 //! that sends nothing else is deemed dead like a silent one.
 
 use super::*;
-use crate::support::hostile::{Hostile, Mode, Wrong};
+use crate::support::peers::{Mode, Peer, Wrong};
 use crate::support::time::with_paused_clock;
 
 /// Three calls to a peer in `mode`, which answers them with nothing of
 /// theirs: each ends by its deadline, no answer reaches it, and the
 /// client holds no more than their own reservations.
-async fn reach_no_call(engine: Engine, mode: Mode) -> Hostile {
-    let hostile = Hostile::start(mode).await;
+async fn reach_no_call(engine: Engine, mode: Mode) -> Peer {
+    let hostile = Peer::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
     let outcomes = calls(&client, "c", 3).await;
     outcomes.iter().for_each(Outcome::timed_out_or_silent);
@@ -20,29 +20,53 @@ async fn reach_no_call(engine: Engine, mode: Mode) -> Hostile {
     hostile
 }
 
-/// Calls to a peer in `mode`, one after the other as a steady client
-/// would, until its first connection is replaced: within a few calls,
-/// for one of the dead-peer rules.
+/// A peer in `mode`, which answers nothing of the calls', is found dead
+/// by each dead-peer rule alone: what it sends is not progress.
 async fn gets_replaced(engine: Engine, mode: Mode) {
-    let hostile = Hostile::start(mode).await;
-    let builder = builder(engine).max_consecutive_timeouts(Some(3));
-    let client = connect(builder, &[hostile.addr]).await;
-    for i in 0..20 {
+    silence_is_seen_through(engine, mode).await;
+    a_streak_of_timeouts_goes_on(engine, mode).await;
+}
+
+/// The read timeout alone: a call with no deadline waits while calls
+/// given up on one after the other keep the peer talking; the silence is
+/// seen, the connection replaced for `PeerSilent`, the waiting call ended
+/// with that cause.
+async fn silence_is_seen_through(engine: Engine, mode: Mode) {
+    let hostile = Peer::start(mode).await;
+    let builder = builder(engine).request_timeout(None);
+    let client = connect(builder.max_consecutive_timeouts(None), &[hostile.addr]).await;
+    let waiting = tokio::spawn(client.clone().oneshot(Message::new("waits", "x")));
+    // 40 pokes of a quarter of the read timeout each: ten read timeouts.
+    for i in 0..40 {
         if hostile.seen().accepted >= 2 {
             break;
         }
-        calls(&client, &format!("c{i}-"), 1).await[0].timed_out_or_silent();
+        let poke = client
+            .clone()
+            .oneshot(Message::new(format!("poke{i}"), "x"));
+        let poke = tokio::time::timeout(READ_TIMEOUT / 4, poke).await;
+        assert!(!matches!(poke, Ok(Ok(_))), "the peer answers no call");
     }
-    assert!(
-        hostile.seen().accepted >= 2,
-        "still the first connection after 20 calls"
-    );
+    assert!(hostile.seen().accepted >= 2, "still the first connection");
     let why = replaced(&client, &hostile).await;
-    let dead = matches!(
-        why,
-        CloseReason::PeerSilent(_) | CloseReason::TooManyTimeouts(_)
-    );
-    assert!(dead, "{why:?}");
+    assert!(matches!(why, CloseReason::PeerSilent(_)), "{why:?}");
+    let waited = bounded("the waiting call", waiting).await.unwrap();
+    let silent = matches!(&waited, Err(Error::Closed(CloseReason::PeerSilent(_))));
+    assert!(silent, "{waited:?}");
+}
+
+/// `max_consecutive_timeouts` alone: three calls in a row time out, what
+/// the peer sends between them does not end the streak, and the
+/// connection is replaced for `TooManyTimeouts`.
+async fn a_streak_of_timeouts_goes_on(engine: Engine, mode: Mode) {
+    let hostile = Peer::start(mode).await;
+    let builder = builder(engine).read_timeout(None);
+    let client = connect(builder.max_consecutive_timeouts(Some(3)), &[hostile.addr]).await;
+    for i in 0..3 {
+        calls(&client, &format!("t{i}-"), 1).await[0].timed_out();
+    }
+    let why = replaced_within(&client, &hostile, Duration::from_secs(1)).await;
+    assert!(matches!(why, CloseReason::TooManyTimeouts(3)), "{why:?}");
 }
 
 per_engine! {
@@ -50,13 +74,13 @@ per_engine! {
     fn answers_to_unknown_uids_reach_no_call(engine: Engine) {
         with_paused_clock(move || async move {
             let hostile = reach_no_call(engine, Mode::UnknownUids).await;
-            assert_eq!(hostile.seen().requests, 3, "each was answered with a ghost");
+            assert_eq!(hostile.seen().read.len(), 3, "each was answered with a ghost");
         })
     }
 }
 
 per_engine! {
-    /// A peer that answers only `Uid`s nobody sent gets its connection replaced.
+    /// A peer that answers only `Uid`s nobody sent is found silent, and ends no streak of timeouts: its connection is replaced.
     fn a_peer_answering_only_unknown_uids_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move { gets_replaced(engine, Mode::UnknownUids).await })
     }
@@ -72,7 +96,7 @@ per_engine! {
 }
 
 per_engine! {
-    /// A peer that answers only with `"Uid":null` gets its connection replaced.
+    /// A peer that answers only with `"Uid":null` is found silent, and ends no streak of timeouts: its connection is replaced.
     fn a_peer_answering_only_null_uids_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move {
             gets_replaced(engine, Mode::WrongType(Wrong::UidNull)).await
@@ -93,7 +117,7 @@ per_engine! {
 }
 
 per_engine! {
-    /// A peer that floods unsolicited answers and answers no call gets its connection replaced.
+    /// A peer that floods unsolicited answers and answers no call is found silent, and ends no streak of timeouts: its connection is replaced.
     fn a_flooding_peer_gets_its_connection_replaced(engine: Engine) {
         with_paused_clock(move || async move { gets_replaced(engine, Mode::Flood).await })
     }
@@ -103,7 +127,7 @@ per_engine! {
     /// Each answer sent twice reaches its call once; the copy is dropped, never handed to a reuse.
     fn an_answer_sent_twice_reaches_its_call_once(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::DuplicateAnswers).await;
+            let hostile = Peer::start(Mode::DuplicateAnswers).await;
             let client = connect(builder(engine), &[hostile.addr]).await;
             let mut outcomes = calls(&client, "d", 8).await;
             outcomes.iter().for_each(Outcome::answered);

@@ -9,7 +9,7 @@ use jsonmux::{CloseReason, CodecError};
 const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
 
 use super::*;
-use crate::support::hostile::{Hostile, Mode, Wrong};
+use crate::support::peers::{Mode, Peer, Wrong};
 use crate::support::time::with_paused_clock;
 
 /// Makes `n` calls at once over one connection to a peer in `mode`:
@@ -20,8 +20,8 @@ async fn costs_its_connection(
     mode: Mode,
     n: usize,
     cause: fn(&CloseReason) -> bool,
-) -> Hostile {
-    let hostile = Hostile::start(mode).await;
+) -> Peer {
+    let hostile = Peer::start(mode).await;
     let client = connect(builder(engine), &[hostile.addr]).await;
     let outcomes = calls(&client, "c", n).await;
     outcomes.iter().for_each(|o| o.closed_by(cause));

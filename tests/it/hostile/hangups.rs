@@ -9,7 +9,7 @@ use jsonmux::{CloseReason, Code};
 
 use super::*;
 use crate::support::calls::spawn_calls;
-use crate::support::hostile::{Hostile, Mode};
+use crate::support::peers::{Mode, Peer, Then};
 use crate::support::time::with_paused_clock;
 
 fn reset(e: &CloseReason) -> bool {
@@ -20,7 +20,7 @@ per_engine! {
     /// A reset after two answers fails only the calls in flight (`Closed(Io(reset))`); the next connection serves.
     fn a_reset_after_two_answers_fails_only_the_calls_in_flight(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::ResetAfter(2)).await;
+            let hostile = Peer::start(Mode::ResetAfter(2)).await;
             let client = connect(builder(engine), &[hostile.addr]).await;
             let mut outcomes = Vec::new();
             for tag in ["a", "b"] {
@@ -44,7 +44,7 @@ per_engine! {
     /// A peer that accepts then closes: calls end by their deadline, redials keep the backoff's pace.
     fn a_peer_that_accepts_then_closes_is_redialed_at_the_backoffs_pace(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::AcceptThenClose).await;
+            let hostile = Peer::start(Mode::AcceptThenClose).await;
             let (min, max) = (Duration::from_millis(10), Duration::from_millis(100));
             let builder = builder(engine).backoff(min, max);
             let client = connect(builder, &[hostile.addr]).await;
@@ -73,7 +73,7 @@ per_engine! {
     /// A peer that goes away on every call: under a steady load, redials keep the backoff's pace.
     fn a_peer_going_away_on_every_call_is_redialed_at_the_backoffs_pace(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::GoingAway).await;
+            let hostile = Peer::start(Mode::GoingAway).await;
             let (min, max) = (Duration::from_millis(10), Duration::from_millis(100));
             let builder = builder(engine).backoff(min, max);
             let client = connect(builder, &[hostile.addr]).await;
@@ -99,7 +99,7 @@ per_engine! {
     /// A peer's last word on a connection it keeps open: calls with no deadline end with it as the cause.
     fn a_last_word_on_a_connection_left_open_ends_the_calls_in_flight(engine: Engine) {
         with_paused_clock(move || async move {
-            let hostile = Hostile::start(Mode::LastWord).await;
+            let hostile = Peer::start(Mode::LastWord(Then::StayOpen)).await;
             let builder = builder(engine).request_timeout(None);
             let client = connect(builder, &[hostile.addr]).await;
             let last_word =

@@ -1,19 +1,21 @@
-//! The client against a hostile server ([`Hostile`]), one [`Mode`] at a
+//! The client against a misbehaving peer ([`Peer`]), one [`Mode`] at a
 //! time: every call ends in exactly one typed outcome by its deadline,
-//! nothing the peer sends makes the client hold more memory, the bad
-//! connection is replaced, and calls to a good server in the same pool
-//! are unaffected (`neighbours`).
+//! nothing the peer sends makes the client hold more memory (`answers`,
+//! `frames`), the answers it owes are bounded (`owed`), the bad
+//! connection is replaced (`hangups`, `stalls`), and calls to a good
+//! server in the same pool are unaffected (`neighbours`).
 //!
 //! Paused clocks throughout, except where a test says why not: a call's
 //! deadline is exact in the test's own time.
 //!
-//! [`Hostile`]: crate::support::hostile::Hostile
-//! [`Mode`]: crate::support::hostile::Mode
+//! [`Peer`]: crate::support::peers::Peer
+//! [`Mode`]: crate::support::peers::Mode
 
 mod answers;
 mod frames;
 mod hangups;
 mod neighbours;
+mod owed;
 mod stalls;
 
 use std::fmt;
@@ -25,7 +27,8 @@ use jsonmux::{Client, ClientBuilder, CloseReason, Engine, Error, Message, Resp};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-use crate::support::hostile::Hostile;
+use crate::support::calls::quick;
+use crate::support::peers::Peer;
 use crate::support::time::{bounded, eventually};
 
 pub(crate) use crate::support::engines::per_engine;
@@ -39,12 +42,17 @@ const READ_TIMEOUT: Duration = Duration::from_millis(100);
 /// The client options of this suite, on `engine`: the one place the
 /// engine reaches the client.
 fn builder(engine: Engine) -> ClientBuilder {
-    ClientBuilder::new()
-        .engine(engine)
+    quick(engine)
         .pool_size(1)
-        .backoff(Duration::from_millis(5), Duration::from_millis(50))
         .request_timeout(Some(DEADLINE))
         .read_timeout(Some(READ_TIMEOUT))
+}
+
+/// This suite's options with both dead-peer rules (the read timeout and
+/// the streak of timeouts) off.
+fn rules_off(engine: Engine) -> ClientBuilder {
+    let builder = builder(engine).read_timeout(None);
+    builder.max_consecutive_timeouts(None)
 }
 
 /// A client of `builder` over `addrs`, once a first connection is up.
@@ -161,7 +169,7 @@ fn endpoint(client: &Client, addr: SocketAddr) -> EndpointStatus {
 
 /// Waits until the client has dropped its first connection to `hostile`
 /// and dialed another, and returns why the first one ended.
-async fn replaced(client: &Client, hostile: &Hostile) -> CloseReason {
+async fn replaced(client: &Client, hostile: &Peer) -> CloseReason {
     hostile
         .until("a second connection", |s| s.accepted >= 2)
         .await;
@@ -172,4 +180,10 @@ async fn replaced(client: &Client, hostile: &Hostile) -> CloseReason {
         Some(Error::Closed(reason)) => reason,
         other => panic!("the first connection did not end: {other:?}"),
     }
+}
+
+/// [`replaced`], within `limit` of the test's time.
+async fn replaced_within(client: &Client, hostile: &Peer, limit: Duration) -> CloseReason {
+    let replaced = tokio::time::timeout(limit, replaced(client, hostile)).await;
+    replaced.unwrap_or_else(|_| panic!("the connection was not replaced within {limit:?}"))
 }

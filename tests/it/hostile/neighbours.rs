@@ -5,7 +5,7 @@
 use jsonmux::ServerBuilder;
 
 use super::*;
-use crate::support::hostile::{Hostile, Mode, Wrong};
+use crate::support::peers::{Mode, Peer, Then, Wrong};
 use crate::support::server::TestServer;
 use crate::support::time::with_paused_clock;
 
@@ -15,7 +15,7 @@ use crate::support::time::with_paused_clock;
 /// replaced.
 fn beside_a_good_server(engine: Engine, mode: Mode) {
     with_paused_clock(move || async move {
-        let hostile = Hostile::start(mode).await;
+        let hostile = Peer::start(mode).await;
         let good = TestServer::start_with(ServerBuilder::new()).await;
         let client = connect(builder(engine), &[hostile.addr, good.addr]).await;
         let up = || endpoint(&client, good.addr).connections == 1;
@@ -91,7 +91,7 @@ beside_a_good_server! {
     /// Beside a peer that accepts then closes, the good server's calls are all answered.
     accept_then_close: Mode::AcceptThenClose;
     /// Beside a peer whose last word is left on an open connection, the good server's calls are all answered.
-    last_word_left_open: Mode::LastWord;
+    last_word_left_open: Mode::LastWord(Then::StayOpen);
     /// Beside a peer going away on every call, the good server's calls are all answered.
     going_away_on_every_call: Mode::GoingAway;
     /// Beside a peer that stops reading, the good server's calls are all answered.

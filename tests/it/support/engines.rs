@@ -4,7 +4,7 @@
 /// `<name>::jsonmux` and `<name>::tokio_tower` (the latter with the
 /// `tokio-tower` feature):
 ///
-/// ```ignore
+/// ```text
 /// per_engine! {
 ///     /// What it shows.
 ///     async fn name(engine: Engine) { .. }        // each on a #[tokio::test] runtime
@@ -15,34 +15,10 @@
 /// }
 /// ```
 ///
-/// A leading `#[ignore = "why"]` ignores each of them (sync form only).
-///
 /// Which side the engine drives (the client's connections or the
 /// server's) is the test's to say: it passes `engine` to the builder it
 /// means.
 macro_rules! per_engine {
-    (#[ignore = $why:literal] $(#[$doc:meta])* fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
-        $(#[$doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn run($engine: ::jsonmux::Engine) $body
-
-            #[test]
-            #[ignore = $why]
-            fn jsonmux() {
-                run(::jsonmux::Engine::Jsonmux)
-            }
-
-            #[cfg(feature = "tokio-tower")]
-            #[test]
-            #[ignore = $why]
-            fn tokio_tower() {
-                run(::jsonmux::Engine::TokioTower)
-            }
-        }
-    };
     ($(#[$doc:meta])* async fn $name:ident($engine:ident: Engine $(,)?) $body:block) => {
         $(#[$doc])*
         mod $name {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use jsonmux::Resp;
+use jsonmux::{Code, Resp};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -57,4 +57,27 @@ impl Raw {
     pub(crate) async fn expect_eof(&mut self) {
         assert_eq!(self.line().await, None, "expected the server to close");
     }
+
+    /// Reads an error answer about the whole connection (no `Uid`) with
+    /// `code`; returns its message.
+    pub(crate) async fn expect_connection_error(&mut self, code: Code) -> String {
+        let r = self.resp().await;
+        assert_eq!((r.uid.as_str(), r.code), ("", Some(code)), "{r:?}");
+        r.error.expect("an error answer has a message")
+    }
+
+    /// [`expect_connection_error`](Self::expect_connection_error), then
+    /// the close that follows it.
+    pub(crate) async fn expect_error_then_close(&mut self, code: Code) -> String {
+        let message = self.expect_connection_error(code).await;
+        self.expect_eof().await;
+        message
+    }
+}
+
+/// A new connection to the server at `addr` still gets its answer.
+pub(crate) async fn still_serves(addr: SocketAddr) {
+    let mut raw = Raw::connect(addr).await;
+    raw.send(br#"{"Uid":"normal","Val":"client"}"#).await;
+    assert_eq!(raw.resp().await.val, "server: hello, client");
 }

@@ -13,7 +13,7 @@ use tower::util::BoxCloneService;
 use tower::Service;
 
 use super::gates::Gates;
-use super::time::bounded;
+use super::time::{bounded, eventually};
 
 /// A service scripted by the request's `Val`:
 /// `wait:<name>` answers like the seed once the test opens gate `<name>`,
@@ -77,6 +77,15 @@ impl TestServer {
         TestServer::start_at("127.0.0.1:0", builder, scripted).await
     }
 
+    /// Starts the [`scripted`] service with default limits, counting the
+    /// requests each of its connections serves.
+    pub(crate) async fn counting() -> (TestServer, PerConnection) {
+        let per_conn = PerConnection::default();
+        let svc = |gates: &Gates| per_conn.counting(scripted(gates));
+        let server = TestServer::start_at("127.0.0.1:0", ServerBuilder::new(), svc).await;
+        (server, per_conn)
+    }
+
     /// Starts the service `make` builds over the server's gates, on `addr`
     /// (port 0 for an ephemeral one), with the given limits.
     pub(crate) async fn start_at<S>(
@@ -123,6 +132,12 @@ impl TestServer {
             stop: Some(stop),
             task,
         }
+    }
+
+    /// Waits until the server counts no connection open.
+    pub(crate) async fn all_closed(&self) {
+        let closed = || self.stats.snapshot().connections_open == 0;
+        eventually("every connection closed at the server", closed).await;
     }
 
     /// Signals shutdown without waiting for the drain.

@@ -87,10 +87,7 @@ fn a_plaintext_client_on_the_tls_port_is_closed_at_once_holding_no_slot() {
         );
         let snap = s.stats.snapshot();
         assert_eq!((snap.tls_handshake_failures, snap.requests), (1, 0));
-        eventually("its slot freed", || {
-            s.stats.snapshot().connections_open == 0
-        })
-        .await;
+        s.all_closed().await;
 
         let client = client(&pki, None).connect(s.addr).await.unwrap();
         assert_eq!(

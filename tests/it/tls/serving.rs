@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{client, Pki};
+use crate::support::calls::{all_answered, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::server::{scripted, TestServer};
 use crate::support::time::{bounded, eventually};
@@ -22,20 +23,8 @@ per_engine! {
             .connect(s.addr)
             .await
             .unwrap();
-        let calls: Vec<_> = (0..100)
-            .map(|i| {
-                tokio::spawn(
-                    client
-                        .clone()
-                        .oneshot(Message::new(format!("t{i}"), "sealed")),
-                )
-            })
-            .collect();
-        for call in calls {
-            let resp = bounded("a call over mutual TLS", call)
-                .await
-                .unwrap()
-                .unwrap();
+        let calls = spawn_calls(&client, "t", 100, "sealed");
+        for resp in all_answered(calls).await {
             assert_eq!(resp.val, "server: hello, sealed");
         }
         assert_eq!(s.stats.snapshot().tls_handshake_failures, 0);
@@ -182,17 +171,8 @@ per_engine! {
             .connect("pipe:0")
             .await
             .unwrap();
-        let calls: Vec<_> = (0..512)
-            .map(|i| {
-                tokio::spawn(
-                    client
-                        .clone()
-                        .oneshot(Message::new(format!("b{i}"), "burst")),
-                )
-            })
-            .collect();
-        for call in calls {
-            let resp = bounded("a call of the burst", call).await.unwrap().unwrap();
+        let calls = spawn_calls(&client, "b", 512, "burst");
+        for resp in all_answered(calls).await {
             assert_eq!(resp.val, "server: hello, burst");
         }
     }
