@@ -201,3 +201,20 @@ fn a_draining_table_refuses_new_calls_and_keeps_those_in_flight() {
     assert_eq!(rx.try_recv().unwrap().uid, "a");
     assert!(!f.has_callers(), "drained");
 }
+
+#[test]
+fn an_answer_numbered_for_another_request_with_the_uid_is_not_its() {
+    let mut f = InFlight::default();
+    let (tx, _) = oneshot::channel();
+    let (a, first) = f.begin("a", Caller::Channel(tx)).unwrap();
+    assert_eq!(f.give_up(&a), Some(first), "cancelled: the Uid is free");
+    let (tx, mut rx) = oneshot::channel();
+    let (_, second) = f.begin("a", Caller::Channel(tx)).unwrap();
+    assert_ne!(first, second, "numbers are never given twice");
+    assert!(
+        matches!(f.answer("a", Some(first)), Answered::Unknown),
+        "the cancelled request's late answer"
+    );
+    assert!(hand_over(f.answer("a", Some(second)), "a"));
+    assert_eq!(rx.try_recv().unwrap().uid, "a");
+}
