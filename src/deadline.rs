@@ -7,22 +7,36 @@
 //! while it is polled). A call made from a task the handler spawned does
 //! not see it: pass [`Message::deadline`](crate::Message::deadline) on.
 
+use std::cell::Cell;
+
 use tokio::time::Instant;
 
-tokio::task_local! {
-    static CURRENT: Instant;
+thread_local! {
+    /// Set while a handler is polled (a poll runs on one thread, start to
+    /// end): a task-local for the length of each poll, at the cost of two
+    /// writes to a thread-local cell.
+    static CURRENT: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 /// The deadline of the request being handled, when called from its handler.
 #[inline]
 pub(crate) fn current() -> Option<Instant> {
-    CURRENT.try_with(|d| *d).ok()
+    CURRENT.with(Cell::get)
 }
 
-/// Runs `f` (a poll of a handler) with `deadline` as the current one.
+/// Runs `f` (a poll of a handler) with `deadline` as the current one; the
+/// one before is current again after it (polls nest: a handler may poll
+/// another server's handler in a test).
 #[inline]
 pub(crate) fn within<R>(deadline: Instant, f: impl FnOnce() -> R) -> R {
-    CURRENT.sync_scope(deadline, f)
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CURRENT.with(|c| c.replace(Some(deadline))));
+    f()
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! A load generator for any server speaking the seed's wire: keeps
+//! A load generator for any server speaking the Go peers' wire: keeps
 //! `--inflight` requests outstanding over `--conns` connections for
 //! `--duration`, checks every answer, and prints one JSON line of results.
 //!
@@ -101,7 +101,7 @@ use engine::EngineArg;
 use stats::{Report, Setup};
 use target::ClientKind;
 
-/// Load generator for the seed's JSON-over-TCP wire.
+/// Load generator for the JSON-over-TCP wire of the Go peers.
 #[derive(Clone, Debug, Parser)]
 struct Args {
     /// Server address; a comma-separated list spreads connections over them round-robin.
@@ -149,6 +149,10 @@ struct Args {
     /// in the stack, in front of the concurrency limit (default: none).
     #[arg(long)]
     buffer: Option<usize>,
+    /// `--client stack|pool|dial`: speak jsonmux's extension with a jsonmux
+    /// server (request numbers and deadlines on the wire, cancels).
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    extension: Switch,
     /// Run the load once per in-flight depth of this list (e.g.
     /// 1,4,16,64,256), each for --duration, and print one JSON line per
     /// target and depth.
@@ -166,6 +170,13 @@ struct Args {
     /// (default: the largest swept).
     #[arg(long, requires = "svg")]
     histogram_depth: Option<usize>,
+}
+
+/// An option on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[tokio::main]

@@ -58,7 +58,8 @@ impl Target {
                 .request_timeout(Some(args.timeout))
                 .busy_poll(
                     (args.busy_poll_us > 0).then(|| Duration::from_micros(args.busy_poll_us)),
-                );
+                )
+                .extension(args.extension == crate::Switch::On);
             args.tls.apply(builder)
         };
         match args.client {

@@ -96,7 +96,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
             // 1. Take every queued request; encode those still wanted, and
             //    the cancels.
             let took = self.take_requests(cx)?;
-            self.wire.encode_cancels(&self.shared)?;
+            self.wire.encode_cancels(&self.shared);
             // 2. One write for the batch; if the stream is full, keep reading.
             if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
                 return Poll::Ready(Err(e));
@@ -161,7 +161,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Dispatch<T> {
         self.shared.sending(&mut self.taken);
         let mut deadlines = 0;
         for queued in self.taken.drain(..) {
-            deadlines += u64::from(self.wire.encode(&queued.msg, queued.seq)?);
+            deadlines += u64::from(self.wire.encode(&queued.msg, queued.seq));
         }
         self.shared.stats.deadlines_sent(deadlines);
         Ok(took)

@@ -15,7 +15,7 @@ use tokio_util::codec::Framed;
 use super::cancels::Cancel;
 use super::options::ConnectionOptions;
 use super::shared::Shared;
-use crate::proto::ClientFrame;
+use crate::proto::{budget_ms, write};
 use crate::{CloseReason, CodecError, JsonCodec, Message, Resp};
 
 /// Read buffer of a connection: room for a full batch of answers to small
@@ -44,7 +44,8 @@ pub(crate) struct Wire<T> {
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
     pub(crate) fn new(io: T, opts: &ConnectionOptions) -> Self {
-        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        let codec =
+            JsonCodec::with_max_frame_len(opts.max_frame_len).with_fast_read(Resp::read_fast);
         let mut framed = Framed::with_capacity(io, codec, READ_CAPACITY);
         // `with_capacity` sizes the write buffer too; that one grows to the
         // batches actually written instead.
@@ -62,36 +63,26 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
     /// Encodes `msg`, numbered `seq` on the connection, into the write
     /// buffer; with the extension, its number and the time left to its
     /// deadline go with it. Returns true if it carried a deadline.
-    pub(crate) fn encode(&mut self, msg: &Message, seq: u64) -> Result<bool, CodecError> {
-        let (seq, budget_ms) = match (self.extension, msg.deadline()) {
+    pub(crate) fn encode(&mut self, msg: &Message, seq: u64) -> bool {
+        let (seq, budget) = match (self.extension, msg.deadline()) {
             (false, _) => (None, None),
             (true, None) => (Some(seq), None),
             (true, Some(deadline)) => {
                 let now = *self.now.get_or_insert_with(Instant::now);
                 let left = deadline.saturating_duration_since(now);
-                (Some(seq), Some(ClientFrame::budget_ms(left)))
+                (Some(seq), Some(budget_ms(left)))
             }
         };
-        let frame = ClientFrame::Request {
-            msg,
-            seq,
-            budget_ms,
-        };
-        Pin::new(&mut self.framed).start_send(frame)?;
-        Ok(budget_ms.is_some())
+        write::request(self.framed.write_buffer_mut(), msg, seq, budget);
+        budget.is_some()
     }
 
     /// Encodes the cancels the calls of `shared` have left for the server.
-    pub(crate) fn encode_cancels(&mut self, shared: &Shared) -> Result<(), CodecError> {
+    pub(crate) fn encode_cancels(&mut self, shared: &Shared) {
         shared.cancels.take(&mut self.cancels);
         for cancel in self.cancels.drain(..) {
-            let frame = ClientFrame::Cancel {
-                uid: &cancel.uid,
-                seq: cancel.seq,
-            };
-            Pin::new(&mut self.framed).start_send(frame)?;
+            write::cancel(self.framed.write_buffer_mut(), &cancel.uid, cancel.seq);
         }
-        Ok(())
     }
 
     /// True if a flush has something to do.
@@ -110,7 +101,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
             return Poll::Ready(Ok(()));
         }
         let before = self.framed.write_buffer().len();
-        let flushed = Sink::<ClientFrame<'_>>::poll_flush(Pin::new(&mut self.framed), cx);
+        let flushed = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
         self.unflushed = flushed.is_pending();
         let wrote_some = self.framed.write_buffer().len() < before;
         self.flushed(shared, self.unflushed, wrote_some);
@@ -129,7 +120,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
         shared: &Shared,
     ) -> Poll<Result<(), CloseReason>> {
         let before = self.framed.write_buffer().len();
-        let ready = Sink::<ClientFrame<'_>>::poll_ready(Pin::new(&mut self.framed), cx);
+        let ready = Sink::<Resp>::poll_ready(Pin::new(&mut self.framed), cx);
         let wrote_some = self.framed.write_buffer().len() < before;
         if wrote_some || ready.is_pending() {
             // It flushed: all of it (ready), or not (the peer is slow).

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tokio::time::Instant;
 
 use super::ext::RequestExt;
-use super::read::{Field, GoObject};
+use super::read::{Field, Fields, GoObject};
 
 /// A request: the caller's correlation id and a value, and the time by
 /// which the caller needs the answer, if it says.
@@ -154,14 +154,19 @@ impl Hash for Message {
     }
 }
 
-impl<'de> Deserialize<'de> for Message {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        const WANTED: &[Field] = &[Field::Uid, Field::Val, Field::Sq, Field::Dl, Field::Cancel];
-        let read = d.deserialize_map(GoObject {
-            what: "Message",
-            wanted: WANTED,
-        })?;
-        Ok(Message {
+/// The fields a request has.
+const WANTED: &[Field] = &[Field::Uid, Field::Val, Field::Sq, Field::Dl, Field::Cancel];
+
+impl Message {
+    /// The request at the start of `buf`, if it is in the common shape (see
+    /// `fast`), and the bytes it took.
+    pub(crate) fn read_fast(buf: &[u8], max: usize) -> Option<(Message, usize)> {
+        let (read, len) = super::fast::read(buf, WANTED, max)?;
+        Some((Message::from_fields(read), len))
+    }
+
+    fn from_fields(read: Fields) -> Message {
+        Message {
             uid: read.uid.unwrap_or_default(),
             val: read.val.unwrap_or_default(),
             deadline: None,
@@ -170,7 +175,17 @@ impl<'de> Deserialize<'de> for Message {
                 budget_ms: read.dl,
                 cancel: read.cancel,
             },
-        })
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let read = d.deserialize_map(GoObject {
+            what: "Message",
+            wanted: WANTED,
+        })?;
+        Ok(Message::from_fields(read))
     }
 }
 

@@ -20,10 +20,12 @@
 //! specifies the whole protocol.
 
 mod ext;
+mod fast;
 mod message;
 mod read;
 mod resp;
+pub(crate) mod write;
 
-pub(crate) use ext::ClientFrame;
+pub(crate) use ext::budget_ms;
 pub use message::Message;
 pub use resp::Resp;

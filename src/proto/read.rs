@@ -25,7 +25,7 @@ pub(super) enum Field {
 }
 
 impl Field {
-    fn of(key: &str) -> Field {
+    pub(super) fn of(key: &str) -> Field {
         // The common keys first: most frames carry only those.
         const KEYS: [(&str, Field); 8] = [
             ("uid", Field::Uid),

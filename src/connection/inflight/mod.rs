@@ -141,26 +141,27 @@ impl InFlight {
     /// the `Uid` stays taken.
     #[inline]
     pub(crate) fn answer(&mut self, uid: &str, seq: Option<u64>) -> Answered {
-        let Some(entry) = self.waiters.get(uid) else {
+        // One lookup in the common case (the answer is its caller's).
+        let Some((key, entry)) = self.waiters.remove_entry(uid) else {
             return Answered::Unknown;
         };
         #[cfg(feature = "tokio-tower")]
-        if let Waiter::Caller(Caller::Queued) = entry.waiter {
+        let on_the_wire = !matches!(entry.waiter, Waiter::Caller(Caller::Queued));
+        #[cfg(not(feature = "tokio-tower"))]
+        let on_the_wire = true;
+        if !on_the_wire || seq.is_some_and(|seq| seq != entry.seq) {
+            self.waiters.insert(key, entry);
             return Answered::Unknown;
         }
-        if seq.is_some_and(|seq| seq != entry.seq) {
-            return Answered::Unknown;
-        }
-        match self.waiters.remove(uid).map(|e| e.waiter) {
-            Some(Waiter::Caller(caller)) => {
+        match entry.waiter {
+            Waiter::Caller(caller) => {
                 self.callers -= 1;
                 Answered::Wanted(caller)
             }
-            Some(Waiter::Abandoned { generation }) => {
+            Waiter::Abandoned { generation } => {
                 self.reserved.remove(generation);
                 Answered::Late
             }
-            None => Answered::Unknown,
         }
     }
 

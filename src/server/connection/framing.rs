@@ -20,6 +20,7 @@ use super::readable::Readable;
 use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
 use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
+use crate::proto::write;
 use crate::server::close::Close;
 use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
@@ -94,7 +95,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         shutdown: CancellationToken,
         cancellations: Arc<Cancellations>,
     ) -> Self {
-        let codec = JsonCodec::with_max_frame_len(opts.max_frame_len);
+        let codec =
+            JsonCodec::with_max_frame_len(opts.max_frame_len).with_fast_read(Message::read_fast);
         // No buffers until there is something to read or write: a
         // connection that never speaks costs no buffer memory.
         let mut framed = Framed::with_capacity(Readable::new(stream), codec, 0);
@@ -156,6 +158,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
                     match self.requests.read(msg) {
                         Frame::Request(msg) => return Poll::Ready(Read::Request(msg)),
                         Frame::Cancelled => continue,
+                        Frame::Expired(answer) => match self.write(answer) {
+                            Ok(()) => continue,
+                            Err(broken) => return Poll::Ready(Read::End(Some(broken))),
+                        },
                     }
                 }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Read::End(Some(e.into()))),
@@ -242,9 +248,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
 
     /// Buffers `resp` for the next write, with this write's time if it
     /// has none.
-    fn write(&mut self, mut resp: Resp) -> Result<(), Close> {
-        self.stamp.fill(&mut resp);
-        Ok(Sink::<Resp>::start_send(Pin::new(&mut self.framed), resp)?)
+    fn write(&mut self, resp: Resp) -> Result<(), Close> {
+        let ts = match resp.ts.is_empty() {
+            true => self.stamp.now(),
+            false => "",
+        };
+        write::answer(self.framed.write_buffer_mut(), &resp, ts);
+        Ok(())
     }
 
     /// Answers are buffered that have not been written yet.

@@ -9,7 +9,7 @@ use tokio::time::{Duration, Instant};
 use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
 use crate::server::stats::StatsHandle;
-use crate::{Message, Resp};
+use crate::{Code, Message, Resp};
 
 /// Cancels read in a row, at most, before the connection lets other tasks
 /// run: a peer that floods them gets no more of the connection's time than
@@ -46,7 +46,13 @@ pub(super) enum Frame {
     Request(Message),
     /// A cancel, done: read on.
     Cancelled,
+    /// A request whose deadline had passed when it was read: its answer,
+    /// to write without calling its handler.
+    Expired(Resp),
 }
+
+/// What a request whose deadline passed before its handler started is told.
+const TOO_LATE: &str = "the caller's deadline passed before the handler started";
 
 impl Requests {
     pub(super) fn new(
@@ -79,13 +85,20 @@ impl Requests {
             self.stats.cancel_received(stopped);
             return Frame::Cancelled;
         }
+        self.uncounted += 1;
         if let Some(ms) = msg.ext.budget_ms {
+            self.uncounted_deadlines += 1;
+            if ms == 0 {
+                // Spent on arrival: the handler is not started.
+                self.stats.error_code(Code::DeadlineExceeded);
+                let mut late = Resp::error(msg.uid, Code::DeadlineExceeded, TOO_LATE);
+                late.seq = msg.ext.seq;
+                return Frame::Expired(late);
+            }
             let now = *self.now.get_or_insert_with(Instant::now);
             msg.set_deadline(Some(now + Duration::from_millis(ms)));
-            self.uncounted_deadlines += 1;
         }
         self.in_flight += 1;
-        self.uncounted += 1;
         Frame::Request(msg)
     }
 

@@ -1,7 +1,5 @@
 //! [`Stamp`]: the `Ts` of the answers a connection writes together.
 
-use crate::Resp;
-
 /// The time stamped on answers whose handler left `Ts` empty: read from
 /// the clock and formatted once for all the answers of one write (they
 /// leave together, so their times could not differ by more than the
@@ -13,12 +11,10 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
-    /// Puts this write's time on `resp` if its handler left `Ts` empty.
+    /// This write's time, formatted like Go's `time.RFC3339Nano`.
     #[inline]
-    pub(crate) fn fill(&mut self, resp: &mut Resp) {
-        if resp.ts.is_empty() {
-            resp.ts = self.now.get_or_insert_with(crate::timestamp::now).clone();
-        }
+    pub(crate) fn now(&mut self) -> &str {
+        self.now.get_or_insert_with(crate::timestamp::now)
     }
 
     /// The write went out: the next answers get a new time.
@@ -33,15 +29,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_ts_gets_the_writes_time_and_a_handlers_own_is_kept() {
+    fn the_answers_of_one_write_share_its_time_and_the_next_write_gets_its_own() {
         let mut stamp = Stamp::default();
-        let (mut a, mut b) = (Resp::new("a", "x"), Resp::new("b", "y"));
-        stamp.fill(&mut a);
-        stamp.fill(&mut b);
-        assert!(a.ts.ends_with('Z') && a.ts == b.ts, "{a:?} {b:?}");
-        let mut own = Resp::new("c", "z");
-        own.ts = "2006-01-02T15:04:05Z".into();
-        stamp.fill(&mut own);
-        assert_eq!(own.ts, "2006-01-02T15:04:05Z");
+        let first = stamp.now().to_owned();
+        assert!(first.ends_with('Z'), "{first}");
+        assert_eq!(stamp.now(), first, "read once per write");
+        stamp.written();
+        std::thread::sleep(std::time::Duration::from_micros(10));
+        assert_ne!(stamp.now(), first);
     }
 }

@@ -98,9 +98,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
     /// since the client flushes only after a request.
     fn write_cancels(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         self.shared.cancels.register(cx.waker());
-        self.wire
-            .encode_cancels(&self.shared)
-            .map_err(|e| self.fail(e))?;
+        self.wire.encode_cancels(&self.shared);
         if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
             return Err(self.fail(e));
         }
@@ -189,7 +187,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         this.fresh = true;
         this.busy_poll.restart();
         let (msg, seq) = item.into_request();
-        let with_deadline = this.wire.encode(&msg, seq).map_err(|e| this.fail(e))?;
+        let with_deadline = this.wire.encode(&msg, seq);
         this.shared.stats.deadlines_sent(u64::from(with_deadline));
         Ok(())
     }

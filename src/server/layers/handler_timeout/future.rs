@@ -12,41 +12,32 @@ use tower::BoxError;
 
 use crate::{Code, Error};
 
-/// What a request whose deadline passed before its handler started is told.
-const TOO_LATE: &str = "the caller's deadline passed before the handler started";
 /// What a request whose handler was stopped at its caller's deadline is told.
 const STOPPED: &str = "the caller's deadline passed; the handler was stopped";
 
 /// A handler's future, failed with tower's `Elapsed` at its limit or with
-/// a `timeout` error at its caller's deadline, both counted from its first
-/// `Pending`; or a request too late to start.
-#[pin_project(project = ResponseFutureProj)]
+/// a `timeout` error at its caller's deadline, counted from its first
+/// `Pending` (a deadline already passed then stops it at once).
+#[pin_project]
 #[derive(Debug)]
-pub(crate) enum ResponseFuture<F> {
-    Running {
-        #[pin]
-        inner: F,
-        limit: Option<Duration>,
-        deadline: Option<Instant>,
-        /// Armed on the first `Pending`: when, and whether it is the
-        /// deadline's (not the limit's).
-        clock: Option<(Pin<Box<Sleep>>, bool)>,
-    },
-    Expired,
+pub(crate) struct ResponseFuture<F> {
+    #[pin]
+    inner: F,
+    limit: Option<Duration>,
+    deadline: Option<Instant>,
+    /// Armed on the first `Pending`: when, and whether it is the
+    /// deadline's (not the limit's).
+    clock: Option<(Pin<Box<Sleep>>, bool)>,
 }
 
 impl<F> ResponseFuture<F> {
     pub(super) fn new(inner: F, limit: Option<Duration>, deadline: Option<Instant>) -> Self {
-        ResponseFuture::Running {
+        ResponseFuture {
             inner,
             limit,
             deadline,
             clock: None,
         }
-    }
-
-    pub(super) fn expired() -> Self {
-        ResponseFuture::Expired
     }
 }
 
@@ -57,19 +48,8 @@ where
     type Output = Result<T, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let ResponseFutureProj::Running {
-            inner,
-            limit,
-            deadline,
-            clock,
-        } = self.project()
-        else {
-            let too_late = Error::Server {
-                code: Code::DeadlineExceeded,
-                message: TOO_LATE.to_owned(),
-            };
-            return Poll::Ready(Err(too_late.into()));
-        };
+        let this = self.project();
+        let (inner, limit, deadline, clock) = (this.inner, this.limit, this.deadline, this.clock);
         // 1. The handler, with its caller's deadline for the calls it makes.
         let polled = match *deadline {
             Some(d) => crate::deadline::within(d, || inner.poll(cx)),

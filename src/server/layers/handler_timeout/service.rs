@@ -3,15 +3,15 @@
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::time::Instant;
 use tower::{BoxError, Service};
 
 use super::future::ResponseFuture;
 use crate::Message;
 
 /// Fails a call whose handler is still working `limit` after it was first
-/// found working, or at its caller's deadline, whichever comes first; and
-/// one whose deadline has passed before its handler starts.
+/// found working, or at its caller's deadline, whichever comes first. (A
+/// request whose deadline has passed before its handler starts never gets
+/// here: the connection answers it.)
 #[derive(Clone, Debug)]
 pub(crate) struct HandlerTimeout<S> {
     inner: S,
@@ -40,10 +40,6 @@ where
     #[inline]
     fn call(&mut self, msg: Message) -> Self::Future {
         let deadline = msg.deadline();
-        if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
-            // Too late to start: the handler is not called.
-            return ResponseFuture::expired();
-        }
         ResponseFuture::new(self.inner.call(msg), self.limit, deadline)
     }
 }
