@@ -17,10 +17,13 @@ pub(crate) enum Shape {
     Compute { slice: Duration },
 }
 
+/// When a handler started working, and when it stopped if it has.
+type Span = (Instant, Option<Instant>);
+
 /// When each handler, by `Uid`, started and stopped working.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Log {
-    spans: Arc<Mutex<HashMap<String, (Instant, Option<Instant>)>>>,
+    spans: Arc<Mutex<HashMap<String, Span>>>,
 }
 
 impl Log {
