@@ -30,7 +30,7 @@ impl BusyPoll {
     /// Activity: the window starts again from now (no clock read when off).
     pub(crate) fn restart(&mut self) {
         if let Some(window) = self.window {
-            self.until = Some(Instant::now() + window);
+            self.until = Instant::now().checked_add(window);
         }
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tokio::time::Instant;
 
 use super::ext::RequestExt;
-use super::read::{Field, Fields, GoObject};
+use super::read::{Field, Fields, GoObject, Wanted};
 
 /// A request: the caller's correlation id and a value, and the time by
 /// which the caller needs the answer, if it says.
@@ -107,9 +107,13 @@ impl Message {
     }
 
     /// The call must be answered within `timeout` from now; see
-    /// [`with_deadline`](Message::with_deadline).
+    /// [`with_deadline`](Message::with_deadline). A timeout longer than
+    /// the clock can count (`Duration::MAX`) sets no deadline.
     pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.with_deadline(Instant::now() + timeout)
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.with_deadline(deadline),
+            None => self,
+        }
     }
 
     /// When the caller gives up, if it said: on the client, what
@@ -155,13 +159,14 @@ impl Hash for Message {
 }
 
 /// The fields a request has.
-const WANTED: &[Field] = &[Field::Uid, Field::Val, Field::Sq, Field::Dl, Field::Cancel];
+const WANTED: Wanted = Wanted::of(&[Field::Uid, Field::Val, Field::Sq, Field::Dl, Field::Cancel]);
 
 impl Message {
     /// The request at the start of `buf`, if it is in the common shape (see
     /// `fast`), and the bytes it took.
     pub(crate) fn read_fast(buf: &[u8], max: usize) -> Option<(Message, usize)> {
-        let (read, len) = super::fast::read(buf, WANTED, max)?;
+        let (read, len) = super::fast::written_request(buf, max)
+            .or_else(|| super::fast::read(buf, WANTED, max))?;
         Some((Message::from_fields(read), len))
     }
 
@@ -213,6 +218,12 @@ mod tests {
     fn missing_and_null_fields_are_empty_and_last_duplicate_wins() {
         let m: Message = serde_json::from_str(r#"{"Uid":null,"Val":"a","val":"b"}"#).unwrap();
         assert_eq!(m, Message::new("", "b"));
+    }
+
+    #[tokio::test]
+    async fn a_timeout_no_clock_can_hold_sets_no_deadline() {
+        let msg = Message::new("u", "v").with_timeout(Duration::MAX);
+        assert_eq!(msg.deadline(), None);
     }
 
     #[test]

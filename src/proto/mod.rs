@@ -22,6 +22,7 @@
 mod ext;
 mod fast;
 mod message;
+mod plain;
 mod read;
 mod resp;
 pub(crate) mod write;

@@ -26,20 +26,58 @@ pub(super) enum Field {
 
 impl Field {
     pub(super) fn of(key: &str) -> Field {
-        // The common keys first: most frames carry only those.
-        const KEYS: [(&str, Field); 8] = [
-            ("uid", Field::Uid),
-            ("val", Field::Val),
-            ("ts", Field::Ts),
-            ("sq", Field::Sq),
-            ("dl", Field::Dl),
-            ("error", Field::Error),
-            ("code", Field::Code),
-            ("cancel", Field::Cancel),
-        ];
-        KEYS.iter()
-            .find(|(name, _)| key.eq_ignore_ascii_case(name))
-            .map_or(Field::Other, |(_, field)| *field)
+        Field::of_bytes(key.as_bytes())
+    }
+
+    /// The field `key` names, its ASCII letters matched in any case; a key
+    /// with any other byte is no field of ours.
+    pub(super) fn of_bytes(key: &[u8]) -> Field {
+        // `b | 0x20` is `b` in lower case when `b` is an ASCII letter, and
+        // equals a lower-case letter only when `b` is that letter.
+        let lower = |i: usize| key[i] | 0x20;
+        match key.len() {
+            2 => match [lower(0), lower(1)] {
+                [b't', b's'] => Field::Ts,
+                [b's', b'q'] => Field::Sq,
+                [b'd', b'l'] => Field::Dl,
+                _ => Field::Other,
+            },
+            3 => match [lower(0), lower(1), lower(2)] {
+                [b'u', b'i', b'd'] => Field::Uid,
+                [b'v', b'a', b'l'] => Field::Val,
+                _ => Field::Other,
+            },
+            4 if key.eq_ignore_ascii_case(b"code") => Field::Code,
+            5 if key.eq_ignore_ascii_case(b"error") => Field::Error,
+            6 if key.eq_ignore_ascii_case(b"cancel") => Field::Cancel,
+            _ => Field::Other,
+        }
+    }
+
+    /// This field's bit in a [`Wanted`] set.
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// The fields a type keeps, as a set.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Wanted(u16);
+
+impl Wanted {
+    pub(super) const fn of(fields: &[Field]) -> Wanted {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < fields.len() {
+            bits |= fields[i].bit();
+            i += 1;
+        }
+        Wanted(bits)
+    }
+
+    #[inline]
+    pub(super) fn has(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
     }
 }
 
@@ -78,7 +116,7 @@ pub(super) struct Fields {
 pub(super) struct GoObject {
     /// What is read, for errors.
     pub(super) what: &'static str,
-    pub(super) wanted: &'static [Field],
+    pub(super) wanted: Wanted,
 }
 
 impl<'de> Visitor<'de> for GoObject {
@@ -91,7 +129,7 @@ impl<'de> Visitor<'de> for GoObject {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
         let mut out = Fields::default();
         while let Some(key) = map.next_key::<Field>()? {
-            if key == Field::Other || !self.wanted.contains(&key) {
+            if !self.wanted.has(key) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
@@ -165,5 +203,52 @@ impl<'de> Deserialize<'de> for Lenient {
             }
         }
         d.deserialize_any(LenientVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_matched_in_any_case_and_nothing_else_matches() {
+        const NAMES: [(&str, Field); 8] = [
+            ("uid", Field::Uid),
+            ("val", Field::Val),
+            ("ts", Field::Ts),
+            ("sq", Field::Sq),
+            ("dl", Field::Dl),
+            ("error", Field::Error),
+            ("code", Field::Code),
+            ("cancel", Field::Cancel),
+        ];
+        let by_name = |key: &[u8]| {
+            NAMES
+                .iter()
+                .find(|(name, _)| key.eq_ignore_ascii_case(name.as_bytes()))
+                .map_or(Field::Other, |(_, field)| *field)
+        };
+        // Every key of two and three printable bytes, and each name with
+        // each of its bytes replaced by every printable byte.
+        let printable = 0x20u8..0x7f;
+        for a in printable.clone() {
+            for b in printable.clone() {
+                assert_eq!(Field::of_bytes(&[a, b]), by_name(&[a, b]));
+                for c in printable.clone() {
+                    assert_eq!(Field::of_bytes(&[a, b, c]), by_name(&[a, b, c]));
+                }
+            }
+        }
+        for (name, _) in NAMES {
+            for i in 0..name.len() {
+                for b in printable.clone() {
+                    let mut key = name.as_bytes().to_vec();
+                    key[i] = b;
+                    assert_eq!(Field::of_bytes(&key), by_name(&key), "{key:?}");
+                }
+            }
+        }
+        assert_eq!(Field::of("CaNcEl"), Field::Cancel);
+        assert_eq!(Field::of("ſq"), Field::Other);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::read::{Field, Fields, GoObject};
+use super::read::{Field, Fields, GoObject, Wanted};
 use crate::Code;
 
 /// A response: the request's `Uid`, a value, a timestamp and, when the server
@@ -109,20 +109,21 @@ impl Resp {
 }
 
 /// The fields an answer has.
-const WANTED: &[Field] = &[
+const WANTED: Wanted = Wanted::of(&[
     Field::Uid,
     Field::Val,
     Field::Ts,
     Field::Error,
     Field::Code,
     Field::Sq,
-];
+]);
 
 impl Resp {
     /// The answer at the start of `buf`, if it is in the common shape (see
     /// `fast`), and the bytes it took.
     pub(crate) fn read_fast(buf: &[u8], max: usize) -> Option<(Resp, usize)> {
-        let (read, len) = super::fast::read(buf, WANTED, max)?;
+        let (read, len) = super::fast::written_answer(buf, max)
+            .or_else(|| super::fast::read(buf, WANTED, max))?;
         Some((Resp::from_fields(read), len))
     }
 

@@ -64,7 +64,8 @@ fn string(buf: &mut BytesMut, s: &str) {
     buf.put_u8(b'"');
     let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let plain = super::plain::run(bytes);
+    for (i, &b) in bytes.iter().enumerate().skip(plain) {
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -99,18 +100,8 @@ fn string(buf: &mut BytesMut, s: &str) {
 
 /// A whole number in decimal.
 #[inline]
-fn number(buf: &mut BytesMut, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.put_slice(&digits[at..]);
+fn number(buf: &mut BytesMut, n: u64) {
+    buf.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 #[cfg(test)]
@@ -129,6 +120,21 @@ mod tests {
         let odd = "q\"b\\n\nr\rt\tb\u{8}f\u{c}x\u{1}\u{1f}é😀<>&/";
         let mine = written(|b| string(b, odd));
         assert_eq!(mine, serde_json::to_string(odd).unwrap());
+    }
+
+    #[test]
+    fn strings_of_every_length_and_escape_position_are_written_as_serde_writes_them() {
+        for len in 0..20 {
+            for at in 0..len {
+                for odd in ['"', '\\', '\n', '\u{1}', '\u{1f}', 'é', ' ', '\u{7f}'] {
+                    let s: String = (0..len).map(|i| if i == at { odd } else { 'a' }).collect();
+                    assert_eq!(
+                        written(|b| string(b, &s)),
+                        serde_json::to_string(&s).unwrap()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -238,3 +238,18 @@ per_engine! {
         s.stop().await;
     }
 }
+
+per_engine! {
+    /// Timeouts longer than any clock can count (a client's, a call's, a handler's) are no deadline: calls are answered as without one.
+    async fn timeouts_no_clock_can_hold_are_no_deadline(engine: Engine) {
+        let builder = ServerBuilder::new()
+            .engine(engine)
+            .handler_timeout(Some(Duration::MAX));
+        let s = TestServer::start_with(builder).await;
+        let client = client(engine, s.addr, Duration::MAX).await;
+        let msg = Message::new("pixel-1", "x").with_timeout(Duration::MAX);
+        let resp = client.clone().oneshot(msg).await.unwrap();
+        assert_eq!(resp.val, "server: hello, x");
+        s.stop().await;
+    }
+}

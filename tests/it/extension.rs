@@ -148,3 +148,24 @@ per_engine! {
         server.stop().await;
     }
 }
+
+per_engine! {
+    /// Budgets too long for a clock, or not numbers at all, are no deadline: the request is answered and the connection goes on.
+    async fn budgets_no_clock_can_hold_are_no_deadline(engine: Engine) {
+        let server = TestServer::start_on(engine).await;
+        let mut raw = Raw::connect(server.addr).await;
+        raw.send(br#"{"Uid":"huge","Val":"a","Sq":1,"Dl":18446744073709551615}"#).await;
+        raw.send(br#"{"Uid":"long","Val":"b","Sq":2,"Dl":9999999999999999999}"#).await;
+        raw.send(br#"{"Uid":"text","Val":"c","Sq":3,"Dl":"soon"}"#).await;
+        raw.send(br#"{"Uid":"real","Val":"d","Sq":4,"Dl":1.5}"#).await;
+        let mut answered = Vec::new();
+        for _ in 0..4 {
+            let answer = raw.resp().await;
+            assert_eq!(answer.error, None, "{answer:?}");
+            answered.push(answer.uid);
+        }
+        answered.sort();
+        assert_eq!(answered, ["huge", "long", "real", "text"]);
+        server.stop().await;
+    }
+}

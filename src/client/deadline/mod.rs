@@ -62,7 +62,7 @@ where
         let mut deadline = earliest(msg.deadline(), inherited);
         let now = (deadline.is_some() || self.timeout.is_some()).then(Instant::now);
         if let (Some(timeout), Some(now)) = (self.timeout, now) {
-            deadline = earliest(deadline, Some(now + timeout));
+            deadline = earliest(deadline, now.checked_add(timeout));
         }
         let Some(deadline) = deadline else {
             return ResponseFuture::unbounded(self.inner.call(msg));

@@ -96,7 +96,8 @@ impl Requests {
                 return Frame::Expired(late);
             }
             let now = *self.now.get_or_insert_with(Instant::now);
-            msg.set_deadline(Some(now + Duration::from_millis(ms)));
+            // A budget longer than the clock can count is none.
+            msg.set_deadline(now.checked_add(Duration::from_millis(ms)));
         }
         self.in_flight += 1;
         Frame::Request(msg)

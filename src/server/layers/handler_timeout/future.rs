@@ -63,7 +63,7 @@ where
         let (sleep, at_deadline) = match clock {
             Some(armed) => armed,
             None => {
-                let until_limit = limit.map(|l| Instant::now() + l);
+                let until_limit = limit.and_then(|l| Instant::now().checked_add(l));
                 let (at, at_deadline) = match (until_limit, *deadline) {
                     (None, None) => return Poll::Pending,
                     (Some(l), Some(d)) if d <= l => (d, true),
