@@ -54,6 +54,7 @@ mod future;
 mod health;
 mod held;
 mod inflight;
+pub(crate) mod latency;
 mod link;
 pub(crate) mod options;
 pub(crate) mod service;

@@ -250,6 +250,43 @@ impl Connection {
         self.shared.len()
     }
 
+    /// What the next call can expect to wait on this connection, in
+    /// microseconds: `(in_flight + 1) × latency`, where latency is the
+    /// delay per request its server reports (a jsonmux server tells a
+    /// jsonmux client on every answer, the same for every client) or else
+    /// this client's own recent round trips on it (a slower one counts at
+    /// once, faster ones bring the average down gradually, as tower's
+    /// `PeakEwma`). Before any answer, latency counts as 1 µs: the cost is
+    /// the load. It is what tower's balancers and a [`Pool`](crate::Pool)
+    /// pick by: a server that is slow for everybody is avoided, not only
+    /// one that is busy with this client's calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jsonmux::{Connection, Message};
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), tower::BoxError> {
+    /// # let server = jsonmux::Server::builder().bind("127.0.0.1:0").await?;
+    /// # let addr = server.local_addr().unwrap();
+    /// # tokio::spawn(server.serve(jsonmux::HelloService, std::future::pending::<()>()));
+    /// let conn = Connection::connect(addr).await?;
+    /// assert_eq!(conn.cost(), 1, "nothing known yet: one call's worth");
+    /// conn.clone().oneshot(Message::new("pixel-1", "pixelpig!")).await?;
+    /// assert!(conn.cost() >= 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn cost(&self) -> u64 {
+        let latency = self.shared.latency.expected_us().unwrap_or(1);
+        super::latency::cost(self.in_flight(), latency)
+    }
+
+    /// How long calls take on it, as the answers tell.
+    pub(crate) fn latency(&self) -> &super::latency::Latency {
+        &self.shared.latency
+    }
+
     /// Bytes of requests taken by this connection and not yet written
     /// (requests waiting in their calls' futures for room aside): at most
     /// [`max_queued_bytes`](crate::ClientBuilder::max_queued_bytes), give
@@ -376,13 +413,12 @@ impl Service<Message> for Connection {
     }
 }
 
-/// A balancer's view of a connection: its requests in flight, as
-/// [`Connection::in_flight`] counts them (abandoned calls whose answer is
-/// due included: they still occupy the peer).
+/// A balancer's view of a connection: the wait the next call can expect,
+/// in microseconds, as [`Connection::cost`] reckons it.
 impl Load for Connection {
-    type Metric = usize;
+    type Metric = u64;
 
-    fn load(&self) -> usize {
-        self.in_flight()
+    fn load(&self) -> u64 {
+        self.cost()
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -48,6 +49,14 @@ pub struct EndpointStatus {
     pub calls: CallCounts,
     /// Connections dialed again after one to it ended.
     pub reconnects: u64,
+    /// The delay per request the server reports (a jsonmux server tells
+    /// a jsonmux client on every answer): how loaded it is, for every
+    /// client. `None` from a server that does not report it.
+    pub server_delay: Option<Duration>,
+    /// This client's recent round trips to it: a moving average that
+    /// takes a slower trip at once and faster ones gradually. `None`
+    /// before any answer.
+    pub round_trip: Option<Duration>,
 }
 
 impl Endpoint {
@@ -60,6 +69,8 @@ impl Endpoint {
             in_flight: 0,
             calls: CallCounts::default(),
             reconnects: 0,
+            server_delay: None,
+            round_trip: None,
         };
         Endpoint {
             #[cfg(feature = "metrics")]
@@ -119,8 +130,9 @@ impl Endpoint {
         h.last_error = Some(e);
     }
 
-    /// Its health and call counts; `in_flight` is the caller's to fill in
-    /// (the set knows the connections).
+    /// Its health and call counts; `in_flight`, `server_delay` and
+    /// `round_trip` are the caller's to fill in (the set knows the
+    /// connections).
     pub(crate) fn status(&self) -> EndpointStatus {
         let calls = self
             .tally

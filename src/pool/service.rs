@@ -19,7 +19,11 @@ use super::worker::PoolWorker;
 use crate::{Addr, Error, Message, Resp};
 
 /// Connections to one or more endpoints, as one `Service`: each request
-/// goes to the live connection with the fewest requests in flight.
+/// goes to the live connection where it is expected to wait least (see
+/// [`Connection::cost`](crate::Connection::cost): its requests in flight
+/// times the delay its server reports, or this client's round trips to
+/// it), and one in 64 to any live connection, so that one avoided for
+/// being slow is tried again and taken back once it has recovered.
 ///
 /// Every endpoint gets `pool_size` connections, each kept alive by a
 /// supervisor that redials with exponential backoff and jitter when it
@@ -56,9 +60,9 @@ use crate::{Addr, Error, Message, Resp};
 /// `tower::discover::Discover` stream of addresses given to
 /// [`Endpoints::discover`] (such as [`DnsDiscover`](super::DnsDiscover)).
 ///
-/// As a `tower::load::Load`, a pool's load is its requests in flight over
-/// every connection, so a balancer can pick between pools (one per
-/// region, say).
+/// As a `tower::load::Load`, a pool's load is the wait the next call can
+/// expect on its cheapest connection, so a balancer can pick between pools
+/// (one per region, say).
 ///
 /// [`Pool::new`] and [`Pool::pair`] take the default options;
 /// [`ClientBuilder::pool`](crate::ClientBuilder::pool) and
@@ -165,8 +169,7 @@ impl Pool {
     }
 
     /// Requests in flight over every connection in rotation, as
-    /// [`Connection::in_flight`](crate::Connection::in_flight) counts them;
-    /// also the pool's `tower::load::Load`.
+    /// [`Connection::in_flight`](crate::Connection::in_flight) counts them.
     pub fn in_flight(&self) -> usize {
         self.set.in_flight()
     }
@@ -246,12 +249,14 @@ impl fmt::Debug for Pool {
     }
 }
 
-/// A balancer's view of a pool: its requests in flight, over every
-/// connection in rotation (abandoned calls whose answer is due included).
+/// A balancer's view of a pool: what the next call is expected to wait
+/// on its cheapest connection, in microseconds (see
+/// [`Connection::cost`](crate::Connection::cost)); `u64::MAX` while no
+/// connection is up.
 impl Load for Pool {
-    type Metric = usize;
+    type Metric = u64;
 
-    fn load(&self) -> usize {
-        self.in_flight()
+    fn load(&self) -> u64 {
+        self.set.cost()
     }
 }

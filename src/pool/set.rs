@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::call::Call;
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::options::PoolOptions;
-use super::pick::{others_by_load, pick, Candidate};
+use super::pick::{others_by_cost, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
 use crate::{Addr, CloseReason, Error, Message};
 
@@ -33,9 +33,23 @@ impl Candidate for Live {
         self.conn.in_flight()
     }
 
+    fn latency_us(&self) -> Option<u64> {
+        self.conn.latency().expected_us()
+    }
+
     fn usable(&self) -> bool {
         !self.conn.is_closed() && !self.conn.is_draining() && !self.endpoint.is_retired()
     }
+}
+
+/// One call in this many goes to a connection picked at random, not the
+/// cheapest: a connection avoided for being slow is tried now and then.
+const PROBE_ONE_IN: u32 = 64;
+
+/// This call is a probe.
+#[inline]
+fn probe() -> bool {
+    fastrand::u32(..PROBE_ONE_IN) == 0
 }
 
 /// Background work for the [`PoolWorker`](super::PoolWorker) to run.
@@ -129,7 +143,7 @@ impl Set {
     #[inline]
     pub(crate) fn send(&self, msg: Message) -> Result<Call, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        let Some(first) = pick(&conns, self.opts.pack_up_to) else {
+        let Some(first) = pick(&conns, self.opts.pack_up_to, probe()) else {
             return Err(msg);
         };
         let span = Call::span(self.opts.span_level, &msg.uid);
@@ -153,7 +167,7 @@ impl Set {
     ) -> Result<(ResponseFuture, &'a Live), Message> {
         // Whether a connection that takes calls had the `Uid` taken.
         let mut taken = !tried.conn.is_draining();
-        for live in others_by_load(conns, tried) {
+        for live in others_by_cost(conns, tried) {
             match live.conn.try_send(msg) {
                 Ok(sent) => return Ok((sent, live)),
                 Err(back) => msg = back,
@@ -164,6 +178,13 @@ impl Set {
             true => Ok((tried.conn.refuse_duplicate(msg), tried)),
             false => Err(msg),
         }
+    }
+
+    /// What the next call is expected to wait on the cheapest usable
+    /// connection, in microseconds (`u64::MAX` with none usable).
+    pub(crate) fn cost(&self) -> u64 {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        pick(&conns, None, false).map_or(u64::MAX, |l| l.conn.cost())
     }
 
     /// Requests in flight over every connection in rotation.
@@ -244,10 +265,10 @@ impl Set {
             .collect();
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
         for (endpoint, status) in &mut statuses {
-            status.in_flight = (conns.iter())
-                .filter(|l| Arc::ptr_eq(&l.endpoint, endpoint))
-                .map(|l| l.conn.in_flight())
-                .sum();
+            let its = || conns.iter().filter(|l| Arc::ptr_eq(&l.endpoint, endpoint));
+            status.in_flight = its().map(|l| l.conn.in_flight()).sum();
+            status.server_delay = its().filter_map(|l| l.conn.latency().server_delay()).max();
+            status.round_trip = its().filter_map(|l| l.conn.latency().round_trips()).max();
         }
         statuses.into_iter().map(|(_, status)| status).collect()
     }

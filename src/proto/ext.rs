@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 /// What the extension adds to a request, as a server read it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RequestExt {
@@ -20,6 +22,9 @@ pub(crate) struct RequestExt {
     pub(crate) budget_ms: Option<u64>,
     /// The frame cancels the request numbered `seq` instead of being one.
     pub(crate) cancel: bool,
+    /// When the server read it (for a jsonmux client's request): its
+    /// answer's delay counts from then.
+    pub(crate) read_at: Option<Instant>,
 }
 
 /// Milliseconds left, rounded up: a deadline that has not passed never

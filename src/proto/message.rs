@@ -179,6 +179,7 @@ impl Message {
                 seq: read.sq,
                 budget_ms: read.dl,
                 cancel: read.cancel,
+                read_at: None,
             },
         }
     }
@@ -244,6 +245,7 @@ mod tests {
             seq: Some(7),
             budget_ms: Some(4990),
             cancel: false,
+            read_at: None,
         };
         assert_eq!(m.ext, want);
         let cancel: Message = serde_json::from_str(r#"{"Uid":"a","Sq":7,"Cancel":true}"#).unwrap();

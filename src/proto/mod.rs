@@ -27,6 +27,6 @@ mod read;
 mod resp;
 pub(crate) mod write;
 
-pub(crate) use ext::budget_ms;
+pub(crate) use ext::{budget_ms, RequestExt};
 pub use message::Message;
 pub use resp::Resp;

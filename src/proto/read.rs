@@ -19,6 +19,8 @@ pub(super) enum Field {
     Sq,
     /// The extension's deadline, in milliseconds from now (`Dl`), on requests.
     Dl,
+    /// The extension's server load (`Ld`), on answers.
+    Ld,
     /// The extension's cancellation (`Cancel`), on a cancel frame.
     Cancel,
     Other,
@@ -40,6 +42,7 @@ impl Field {
                 [b't', b's'] => Field::Ts,
                 [b's', b'q'] => Field::Sq,
                 [b'd', b'l'] => Field::Dl,
+                [b'l', b'd'] => Field::Ld,
                 _ => Field::Other,
             },
             3 => match [lower(0), lower(1), lower(2)] {
@@ -108,6 +111,7 @@ pub(super) struct Fields {
     pub(super) code: Option<String>,
     pub(super) sq: Option<u64>,
     pub(super) dl: Option<u64>,
+    pub(super) ld: Option<u64>,
     pub(super) cancel: bool,
 }
 
@@ -139,13 +143,14 @@ impl<'de> Visitor<'de> for GoObject {
                 Field::Ts => &mut out.ts,
                 Field::Error => &mut out.error,
                 Field::Code => &mut out.code,
-                Field::Sq | Field::Dl | Field::Cancel => {
+                Field::Sq | Field::Dl | Field::Ld | Field::Cancel => {
                     // The extension's numbers: anything else in their
                     // place is passed over, as an unknown key would be.
                     if let Lenient(Some(n)) = map.next_value()? {
                         match key {
                             Field::Sq => out.sq = Some(n),
                             Field::Dl => out.dl = Some(n),
+                            Field::Ld => out.ld = Some(n),
                             _ => out.cancel = n != 0,
                         }
                     }
@@ -212,12 +217,13 @@ mod tests {
 
     #[test]
     fn keys_are_matched_in_any_case_and_nothing_else_matches() {
-        const NAMES: [(&str, Field); 8] = [
+        const NAMES: [(&str, Field); 9] = [
             ("uid", Field::Uid),
             ("val", Field::Val),
             ("ts", Field::Ts),
             ("sq", Field::Sq),
             ("dl", Field::Dl),
+            ("ld", Field::Ld),
             ("error", Field::Error),
             ("code", Field::Code),
             ("cancel", Field::Cancel),

@@ -1,6 +1,7 @@
 //! [`Resp`]: an answer.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use tokio::time::Instant;
 
 use super::read::{Field, Fields, GoObject, Wanted};
 use crate::Code;
@@ -51,6 +52,13 @@ pub struct Resp {
     /// the jsonmux client that numbered it.
     #[serde(rename = "Sq", skip_serializing_if = "Option::is_none")]
     pub(crate) seq: Option<u64>,
+    /// The extension: the server's recent delay per request, in
+    /// microseconds, on the answers to a jsonmux client.
+    #[serde(rename = "Ld", skip_serializing_if = "Option::is_none")]
+    pub(crate) load: Option<u64>,
+    /// On the server: when the request was read, for the server's delay.
+    #[serde(skip)]
+    pub(crate) read_at: Option<Instant>,
     /// Not an answer: the request was cancelled by its caller, and nothing
     /// is written for it.
     #[serde(skip)]
@@ -116,6 +124,7 @@ const WANTED: Wanted = Wanted::of(&[
     Field::Error,
     Field::Code,
     Field::Sq,
+    Field::Ld,
 ]);
 
 impl Resp {
@@ -138,6 +147,8 @@ impl Resp {
                 .filter(|c| !c.is_empty())
                 .map(|c| Code::from_wire(&c)),
             seq: read.sq,
+            load: read.ld,
+            read_at: None,
             cancelled: false,
         }
     }

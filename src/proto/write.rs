@@ -54,6 +54,10 @@ pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str) {
         buf.put_slice(b",\"Sq\":");
         number(buf, seq);
     }
+    if let Some(load) = resp.load {
+        buf.put_slice(b",\"Ld\":");
+        number(buf, load);
+    }
     buf.put_slice(b"}\n");
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::close::Close;
 use crate::Code;
@@ -48,6 +49,9 @@ struct Counters {
     expired_on_arrival: AtomicU64,
     cancels_received: AtomicU64,
     handlers_cancelled: AtomicU64,
+    /// The recent delay per request, in microseconds: a moving average
+    /// over the writes of every connection.
+    delay_us: AtomicU64,
 }
 
 /// What a server's counters read at one moment, from
@@ -97,6 +101,11 @@ pub struct ServerStats {
     /// written for them); the other cancels came for requests already
     /// answered, or never sent.
     pub handlers_cancelled: u64,
+    /// The server's recent delay per request, from reading a request to
+    /// writing its answer: a moving average over its last few hundred
+    /// writes to jsonmux clients, which is what their answers tell those
+    /// clients to balance by.
+    pub delay: Duration,
 }
 
 impl StatsHandle {
@@ -122,7 +131,27 @@ impl StatsHandle {
             expired_on_arrival: c.expired_on_arrival.load(Relaxed),
             cancels_received: c.cancels_received.load(Relaxed),
             handlers_cancelled: c.handlers_cancelled.load(Relaxed),
+            delay: Duration::from_micros(c.delay_us.load(Relaxed)),
         }
+    }
+
+    /// The recent delay per request, in microseconds.
+    #[inline]
+    pub(crate) fn delay_us(&self) -> u64 {
+        self.inner.delay_us.load(Relaxed)
+    }
+
+    /// A write went out whose answers waited `mean_us` on average: moves
+    /// the delay an eighth of the way to it. (Connections update it
+    /// without a lock; one update lost to a race is one sample less.)
+    #[inline]
+    pub(crate) fn delayed(&self, mean_us: u64) {
+        let old = self.inner.delay_us.load(Relaxed);
+        let new = match old {
+            0 => mean_us,
+            _ => old - old / 8 + mean_us / 8,
+        };
+        self.inner.delay_us.store(new, Relaxed);
     }
 
     /// Counts a connection opened; it counts as closed when the guard is

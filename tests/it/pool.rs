@@ -320,17 +320,20 @@ async fn burst(client: &Client, tag: &str, gates: &[&Gates]) {
 }
 
 per_engine! {
-    /// A pool's `Load` is its calls in flight over every connection.
-    async fn a_pools_load_counts_its_calls_in_flight(engine: Engine) {
+    /// A pool's `Load` is the wait a call can expect on its cheapest connection: its calls in flight, then times the delay the server reports.
+    async fn a_pools_load_is_its_calls_in_flight_times_the_servers_delay(engine: Engine) {
         use tower::load::Load;
         let server = TestServer::start().await;
-        let pool = quick(engine).pool([server.addr]).unwrap();
+        let pool = quick(engine).pool_size(1).pool([server.addr]).unwrap();
         let held = spawn_calls(&pool, "h", 2, "wait:h");
         server.gates.arrived("h", 2).await;
-        assert_eq!((pool.load(), pool.in_flight()), (2, 2));
+        assert_eq!((pool.load(), pool.in_flight()), (3, 2), "1 µs a call before any answer");
         server.gates.open("h");
         all_answered(held).await;
-        assert_eq!(pool.load(), 0);
+        let status = &pool.endpoints().status()[0];
+        let delay = status.server_delay.expect("a jsonmux server reports its delay");
+        assert!(status.round_trip.is_some());
+        assert_eq!(pool.load(), u64::try_from(delay.as_micros()).unwrap().max(1));
         server.stop().await;
     }
 }

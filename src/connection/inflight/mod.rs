@@ -4,6 +4,7 @@ use std::collections::hash_map::{Entry as Slot, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::ages::Ages;
 use crate::Resp;
@@ -29,6 +30,8 @@ pub(crate) enum Caller {
 struct Entry {
     waiter: Waiter,
     seq: u64,
+    /// When the call began: its answer tells how long it took.
+    began: Instant,
 }
 
 /// What stands behind a `Uid` in flight.
@@ -46,8 +49,8 @@ enum Waiter {
 /// What an answer found in the table: see [`InFlight::answer`].
 #[derive(Debug)]
 pub(crate) enum Answered {
-    /// Its caller, who waits for it.
-    Wanted(Caller),
+    /// Its caller, who waits for it, and when the call began.
+    Wanted(Caller, Instant),
     /// A caller that gave up: the late answer of one of this connection's
     /// own calls, dropped.
     Late,
@@ -109,7 +112,12 @@ impl InFlight {
     /// [`cancel`](Self::cancel), [`sending`](Self::sending) or `sent`, and
     /// the request's number on the connection (never given twice).
     #[inline]
-    pub(crate) fn begin(&mut self, uid: &str, caller: Caller) -> Result<(Arc<str>, u64), Refused> {
+    pub(crate) fn begin(
+        &mut self,
+        uid: &str,
+        caller: Caller,
+        now: Instant,
+    ) -> Result<(Arc<str>, u64), Refused> {
         if self.closed {
             return Err(Refused::Closed);
         }
@@ -127,6 +135,7 @@ impl InFlight {
                 free.insert(Entry {
                     waiter: Waiter::Caller(caller),
                     seq,
+                    began: now,
                 });
                 self.callers += 1;
                 Ok((key, seq))
@@ -156,7 +165,7 @@ impl InFlight {
         match entry.waiter {
             Waiter::Caller(caller) => {
                 self.callers -= 1;
-                Answered::Wanted(caller)
+                Answered::Wanted(caller, entry.began)
             }
             Waiter::Abandoned { generation } => {
                 self.reserved.remove(generation);
@@ -217,6 +226,7 @@ impl InFlight {
         let Some(Entry {
             waiter: Waiter::Caller(_),
             seq,
+            ..
         }) = self.own(key)
         else {
             return None;

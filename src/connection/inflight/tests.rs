@@ -4,19 +4,19 @@ use super::*;
 
 fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
     let (tx, rx) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx)).map(|_| rx)
+    f.begin(uid, Caller::Channel(tx), Instant::now()).map(|_| rx)
 }
 
 /// Like [`begin`], returning the key instead of the receiver (dropped).
 fn key(f: &mut InFlight, uid: &str) -> Arc<str> {
     let (tx, _) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx)).unwrap().0
+    f.begin(uid, Caller::Channel(tx), Instant::now()).unwrap().0
 }
 
 fn hand_over(answered: Answered, uid: &str) -> bool {
     let resp = Resp::new(uid, "");
     match answered {
-        Answered::Wanted(Caller::Channel(c)) => c.send(resp).is_ok(),
+        Answered::Wanted(Caller::Channel(c), _) => c.send(resp).is_ok(),
         _ => false,
     }
 }
@@ -57,7 +57,7 @@ fn an_abandoned_uid_stays_reserved_until_its_late_answer_is_dropped() {
 fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
     let mut f = InFlight::default();
     let a = key(&mut f, "a");
-    assert!(matches!(f.answer("a", None), Answered::Wanted(_)));
+    assert!(matches!(f.answer("a", None), Answered::Wanted(..)));
     assert!(!f.abandon(&a));
     assert_eq!(f.len(), 0);
     let b = key(&mut f, "b");
@@ -70,7 +70,7 @@ fn abandoning_after_the_answer_arrived_or_twice_changes_nothing() {
 fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
     let mut f = InFlight::default();
     let first = key(&mut f, "a");
-    assert!(matches!(f.answer("a", None), Answered::Wanted(_)));
+    assert!(matches!(f.answer("a", None), Answered::Wanted(..)));
     let mut second = begin(&mut f, "a").unwrap();
     assert!(!f.abandon(&first), "not the first call's entry any more");
     f.cancel(&first);
@@ -86,7 +86,7 @@ fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
 #[test]
 fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
     let mut f = InFlight::default();
-    let (a, _) = f.begin("a", Caller::Queued).unwrap();
+    let (a, _) = f.begin("a", Caller::Queued, Instant::now()).unwrap();
     assert!(f.has_callers());
     assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
     assert!(
@@ -98,7 +98,7 @@ fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
     f.sent(&a, Caller::Channel(tx));
     assert!(hand_over(f.answer("a", None), "a"));
     assert_eq!(rx.try_recv().unwrap().uid, "a");
-    let (b, _) = f.begin("b", Caller::Queued).unwrap();
+    let (b, _) = f.begin("b", Caller::Queued, Instant::now()).unwrap();
     assert!(f.abandon(&b), "its caller gave up while it was queued");
     f.sent(&b, Caller::Channel(oneshot::channel().0));
     assert!(
@@ -141,7 +141,7 @@ fn only_a_request_whose_caller_still_waits_is_sent() {
     begin(&mut f, "b").unwrap();
     let c = key(&mut f, "c");
     assert!(
-        matches!(f.answer("c", None), Answered::Wanted(_)),
+        matches!(f.answer("c", None), Answered::Wanted(..)),
         "made up"
     );
     let later = key(&mut f, "c");
@@ -206,10 +206,10 @@ fn a_draining_table_refuses_new_calls_and_keeps_those_in_flight() {
 fn an_answer_numbered_for_another_request_with_the_uid_is_not_its() {
     let mut f = InFlight::default();
     let (tx, _) = oneshot::channel();
-    let (a, first) = f.begin("a", Caller::Channel(tx)).unwrap();
+    let (a, first) = f.begin("a", Caller::Channel(tx), Instant::now()).unwrap();
     assert_eq!(f.give_up(&a), Some(first), "cancelled: the Uid is free");
     let (tx, mut rx) = oneshot::channel();
-    let (_, second) = f.begin("a", Caller::Channel(tx)).unwrap();
+    let (_, second) = f.begin("a", Caller::Channel(tx), Instant::now()).unwrap();
     assert_ne!(first, second, "numbers are never given twice");
     assert!(
         matches!(f.answer("a", Some(first)), Answered::Unknown),

@@ -11,6 +11,7 @@ use super::backlog::Backlog;
 use super::cancels::{Cancel, Cancels};
 use super::health::{Health, Verdict};
 use super::inflight::{Answered, Caller, InFlight, Refused};
+use super::latency::Latency;
 use super::link::Queued;
 use super::options::ConnectionOptions;
 use super::stats::CallStats;
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     /// A call with no deadline of its own takes the one of the request
     /// being handled, if any.
     inherit_deadline: bool,
+    /// How long calls take on it, as the answers tell.
+    pub(crate) latency: Latency,
 }
 
 /// What [`Shared::route`] leaves to the engine.
@@ -96,6 +99,7 @@ impl Shared {
             peer_cancels: AtomicBool::new(false),
             cancels: Cancels::default(),
             inherit_deadline: opts.inherit_deadline,
+            latency: Latency::default(),
         }
     }
 
@@ -116,16 +120,15 @@ impl Shared {
     /// turns that into the caller's error.
     #[inline]
     pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<(Arc<str>, u64), Refused> {
-        // Calls start waiting on an idle connection: the silence counts
-        // from now, not from the last answer (one clock read, outside the
-        // lock, when nothing at all is in flight; reservations left over
-        // do not make a connection busy).
-        let now = (self.len() == 0).then(Instant::now);
+        // The call's start, for how long it takes (and, for calls that
+        // start waiting on an idle connection, where the silence counts
+        // from; reservations left over do not make a connection busy).
+        let now = Instant::now();
         let mut table = self.lock();
         if !table.in_flight.has_callers() {
-            table.health.busy(now.unwrap_or_else(Instant::now));
+            table.health.busy(now);
         }
-        let taken = table.in_flight.begin(uid, caller)?;
+        let taken = table.in_flight.begin(uid, caller, now)?;
         self.sync_len(&table);
         Ok(taken)
     }
@@ -184,10 +187,15 @@ impl Shared {
         if seq.is_some() && !self.peer_cancels.load(Ordering::Relaxed) {
             self.peer_cancels.store(true, Ordering::Relaxed);
         }
+        if let Some(us) = resp.load.take() {
+            self.latency.server(us);
+        }
         let mut table = self.lock();
         let caller = match table.in_flight.answer(&resp.uid, seq) {
-            Answered::Wanted(caller) => {
-                table.health.answered(heard_at, true);
+            Answered::Wanted(caller, began) => {
+                let heard_at = heard_at.unwrap_or_else(Instant::now);
+                self.latency.round_trip(heard_at.saturating_duration_since(began));
+                table.health.answered(Some(heard_at), true);
                 Some(caller)
             }
             Answered::Late => {

@@ -155,6 +155,7 @@ impl<'a> Cursor<'a> {
             Field::Code => &mut fields.code,
             Field::Sq => return self.whole_number().map(|n| fields.sq = Some(n)),
             Field::Dl => return self.whole_number().map(|n| fields.dl = Some(n)),
+            Field::Ld => return self.whole_number().map(|n| fields.ld = Some(n)),
             Field::Cancel => {
                 if self.word(b"true") {
                     fields.cancel = true;

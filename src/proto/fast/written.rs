@@ -26,8 +26,8 @@ pub(in crate::proto) fn written_request(buf: &[u8], max: usize) -> Option<(Field
     Some((fields, at.i))
 }
 
-/// An answer as written: `{"Uid":…,"Val":…,"Ts":…}`, with `Error`, `Code`
-/// and `Sq` before the `}` if given.
+/// An answer as written: `{"Uid":…,"Val":…,"Ts":…}`, with `Error`, `Code`,
+/// `Sq` and `Ld` before the `}` if given.
 #[inline]
 pub(in crate::proto) fn written_answer(buf: &[u8], max: usize) -> Option<(Fields, usize)> {
     let mut at = Cursor::new(buf);
@@ -48,6 +48,9 @@ pub(in crate::proto) fn written_answer(buf: &[u8], max: usize) -> Option<(Fields
     }
     if at.literal(b",\"Sq\":").is_some() {
         fields.sq = Some(at.digits()?);
+    }
+    if at.literal(b",\"Ld\":").is_some() {
+        fields.ld = Some(at.digits()?);
     }
     at.literal(b"}")?;
     at.within(start, max)?;

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::deadlines::{Deadlines, Due, Wait};
 use super::readable::Readable;
 use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
+use super::delay::Delays;
 use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
 use crate::proto::write;
@@ -83,6 +84,8 @@ pub(crate) struct Framing<T> {
     reads_unchecked: u32,
     /// The time on this write's answers that came without one.
     stamp: Stamp,
+    /// How long this write's answers waited, for the server's delay.
+    delays: Delays,
     /// The requests in flight, the counters, the extension.
     requests: Requests,
 }
@@ -111,6 +114,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             busy_poll: BusyPoll::new(opts.busy_poll),
             reads_unchecked: 0,
             stamp: Stamp::default(),
+            delays: Delays::default(),
             requests: Requests::new(opts, stats, cancellations),
         }
     }
@@ -208,7 +212,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             flushed => flushed.is_ready(),
         };
         if flushed {
-            self.stamp.written();
+            self.written();
         }
         // A flush that cannot finish (answers in our buffer, or records a
         // TLS session holds below it): the peer is not taking them, and
@@ -247,14 +251,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     }
 
     /// Buffers `resp` for the next write, with this write's time if it
-    /// has none.
-    fn write(&mut self, resp: Resp) -> Result<(), Close> {
+    /// has none, and the server's delay for a jsonmux client.
+    fn write(&mut self, mut resp: Resp) -> Result<(), Close> {
         let ts = match resp.ts.is_empty() {
             true => self.stamp.now(),
             false => "",
         };
+        if let Some(read_at) = resp.read_at {
+            resp.load = Some(self.delays.answered(read_at, self.requests.stats()));
+        }
         write::answer(self.framed.write_buffer_mut(), &resp, ts);
         Ok(())
+    }
+
+    /// The answers buffered went out: the next ones get a new time, and
+    /// their delays count in the server's.
+    fn written(&mut self) {
+        self.stamp.written();
+        self.delays.written(self.requests.stats());
     }
 
     /// Answers are buffered that have not been written yet.
@@ -283,7 +297,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let polled = Sink::<Resp>::poll_flush(Pin::new(&mut self.framed), cx);
         if let Poll::Ready(Ok(())) = polled {
-            self.stamp.written();
+            self.written();
         }
         self.stalled(polled, cx)
     }

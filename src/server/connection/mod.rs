@@ -10,6 +10,7 @@
 //! ```
 
 mod deadlines;
+mod delay;
 mod driver;
 mod framing;
 mod readable;

@@ -34,8 +34,8 @@ pub(super) struct Requests {
     extension: bool,
     /// The handlers a cancel can stop.
     cancellations: Arc<Cancellations>,
-    /// When this batch of requests was read, for their deadlines: one clock
-    /// read per batch.
+    /// When this batch of requests was read, for their deadlines and the
+    /// server's delay: one clock read per batch.
     now: Option<Instant>,
 }
 
@@ -86,6 +86,9 @@ impl Requests {
             return Frame::Cancelled;
         }
         self.uncounted += 1;
+        if msg.ext.seq.is_some() {
+            msg.ext.read_at = Some(*self.now.get_or_insert_with(Instant::now));
+        }
         if let Some(ms) = msg.ext.budget_ms {
             self.uncounted_deadlines += 1;
             if ms == 0 {

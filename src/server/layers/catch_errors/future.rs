@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
+use crate::proto::RequestExt;
 use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
@@ -28,8 +29,9 @@ pub(crate) struct ResponseFuture<F> {
     inner: Option<F>,
     /// The request's `Uid`, to address the answer; taken when done.
     uid: Option<String>,
-    /// The request's number, for a jsonmux client: its answer carries it back.
-    seq: Option<u64>,
+    /// What the extension added to the request, for a jsonmux client: its
+    /// number, which the answer carries back, and when it was read.
+    ext: RequestExt,
     /// The connection's peer, named in the log of a panic.
     peer: Option<SocketAddr>,
     span: tracing::Span,
@@ -39,14 +41,14 @@ impl<F> ResponseFuture<F> {
     pub(super) fn new(
         inner: Option<F>,
         uid: String,
-        seq: Option<u64>,
+        ext: RequestExt,
         peer: Option<SocketAddr>,
         span: tracing::Span,
     ) -> Self {
         ResponseFuture {
             inner,
             uid: Some(uid),
-            seq,
+            ext,
             peer,
             span,
         }
@@ -98,7 +100,8 @@ where
             }
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         };
-        resp.seq = *this.seq;
+        resp.seq = this.ext.seq;
+        resp.read_at = this.ext.read_at;
         Poll::Ready(Ok(resp))
     }
 }
