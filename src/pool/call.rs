@@ -23,6 +23,9 @@ use crate::{Error, Resp};
 pub(crate) struct Call {
     inner: ResponseFuture,
     span: tracing::Span,
+    /// The endpoint it went to, by identity only (never dereferenced): a
+    /// call sent again prefers another.
+    pub(crate) endpoint: usize,
     #[cfg(feature = "metrics")]
     measured: crate::metrics::Measured,
 }
@@ -42,6 +45,7 @@ impl Call {
         Call {
             inner,
             span,
+            endpoint: endpoint.id(),
             #[cfg(feature = "metrics")]
             measured: crate::metrics::Measured::start(&endpoint.metrics),
         }

@@ -90,6 +90,17 @@ impl Endpoint {
         self.token.cancel();
     }
 
+    /// Tells this endpoint from the others in the pool while it is in it.
+    pub(crate) fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Calls sent to it so far, over all its connections.
+    pub(crate) fn calls(&self) -> u64 {
+        let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
+        tally.counts().calls
+    }
+
     /// True once [`Endpoint::retire`] was called.
     pub(crate) fn is_retired(&self) -> bool {
         self.retired.load(Ordering::Acquire)

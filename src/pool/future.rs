@@ -4,27 +4,36 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use tokio::sync::futures::OwnedNotified;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::DropGuard;
 
 use super::call::Call;
 use super::set::Set;
-use crate::{Error, Message, Resp};
+use crate::{CloseReason, Code, Error, Message, Resp};
+
+/// Times a call is sent again, at most, after answers that say nothing ran.
+const MAX_RETRIES: u8 = 2;
 
 /// The future a [`Pool`](crate::Pool) call returns: the connection's
 /// answer, or, while no connection is up, the wait for one (which ends with
 /// [`Error::ClientClosed`] if the pool is closed, and at the call's
 /// deadline with [`Error::Timeout`] carrying the last connect error).
+///
+/// A call the server answers without running it (it was shed as
+/// overloaded, or the server is going away) is sent again, on a connection
+/// to another endpoint if there is one, while its deadline allows and the
+/// pool's retry budget has room (see
+/// [`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)).
 pub struct ResponseFuture {
     inner: Inner,
 }
 
 enum Inner {
     /// Sent on a connection.
-    Sent(Call),
+    Sent { call: Call, again: Option<Again> },
     /// No connection was up: waiting for one.
     Waiting {
         msg: Option<Message>,
@@ -38,10 +47,19 @@ enum Inner {
     },
 }
 
+/// What a call needs to be sent again: a copy of its request, and the pool.
+struct Again {
+    msg: Message,
+    set: Arc<Set>,
+    left: u8,
+}
+
 impl ResponseFuture {
-    pub(crate) fn sent(sent: Call) -> Self {
+    /// `sent`, with what it takes to send it again if the pool retries.
+    pub(crate) fn sent(sent: Call, again: Option<(Message, Arc<Set>)>) -> Self {
+        let again = again.map(|(msg, set)| Again::new(msg, set));
         ResponseFuture {
-            inner: Inner::Sent(sent),
+            inner: Inner::Sent { call: sent, again },
         }
     }
 
@@ -60,10 +78,46 @@ impl ResponseFuture {
     }
 }
 
+/// The server said nothing ran for this call: safe to send again.
+fn nothing_ran(e: &Error) -> bool {
+    match e {
+        Error::Overloaded => true,
+        Error::Server { code, .. } => *code == Code::GoingAway,
+        // Refused by a connection draining at its server's word: it never
+        // left this client.
+        Error::Closed(CloseReason::Server { code, .. }) => *code == Code::GoingAway,
+        _ => false,
+    }
+}
+
+impl Again {
+    fn new(msg: Message, set: Arc<Set>) -> Self {
+        Again {
+            msg,
+            set,
+            left: MAX_RETRIES,
+        }
+    }
+
+    /// The call refused by `refused`'s server, sent again if its deadline
+    /// and the budget allow; `None` to give up with the refusal.
+    fn retry(&mut self, refused: usize) -> Option<Call> {
+        if self.left == 0 || self.msg.deadline().is_some_and(|d| d <= Instant::now()) {
+            return None;
+        }
+        let budget = self.set.budget.as_ref()?;
+        if !budget.withdraw(self.set.calls()) {
+            return None;
+        }
+        self.left -= 1;
+        self.set.send_again(self.msg.clone(), refused).ok()
+    }
+}
+
 impl fmt::Debug for ResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.inner {
-            Inner::Sent(_) => "sent",
+            Inner::Sent { .. } => "sent",
             Inner::Waiting { .. } => "waiting for a connection",
         };
         f.debug_struct("ResponseFuture")
@@ -79,7 +133,20 @@ impl Future for ResponseFuture {
         let inner = &mut self.get_mut().inner;
         loop {
             let (msg, set, changed, deadline) = match inner {
-                Inner::Sent(f) => return Pin::new(f).poll(cx),
+                Inner::Sent { call, again } => {
+                    let out = ready!(Pin::new(&mut *call).poll(cx));
+                    let again = match (&out, again) {
+                        (Err(e), Some(again)) if nothing_ran(e) => again,
+                        _ => return Poll::Ready(out),
+                    };
+                    match again.retry(call.endpoint) {
+                        Some(next) => {
+                            *call = next;
+                            continue;
+                        }
+                        None => return Poll::Ready(out),
+                    }
+                }
                 Inner::Waiting {
                     msg,
                     set,
@@ -94,9 +161,11 @@ impl Future for ResponseFuture {
                 changed.get_or_insert_with(|| Box::pin(set.changed.clone().notified_owned()));
             changed.as_mut().enable();
             let taken = msg.take().expect("polled after completion");
+            let copy = set.budget.is_some().then(|| taken.clone());
             match set.send(taken) {
                 Ok(sent) => {
-                    *inner = Inner::Sent(sent);
+                    let again = copy.map(|msg| Again::new(msg, set.clone()));
+                    *inner = Inner::Sent { call: sent, again };
                     continue;
                 }
                 Err(back) => *msg = Some(back),

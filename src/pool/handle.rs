@@ -144,7 +144,12 @@ impl Endpoints {
     /// assert_eq!((stats.connections, stats.calls.calls), (0, 0));
     /// ```
     pub fn stats(&self) -> PoolStats {
-        PoolStats::sum(&self.set.statuses())
+        let mut stats = PoolStats::sum(&self.set.statuses());
+        if let Some(budget) = &self.set.budget {
+            stats.retries = budget.retries();
+            stats.retries_refused = budget.refused();
+        }
+        stats
     }
 }
 

@@ -23,6 +23,7 @@
 //! or the pool is closing, [`Pool::close`]) take no new call.
 
 mod backoff;
+mod budget;
 mod call;
 mod discovery;
 mod dns;

@@ -15,6 +15,9 @@ pub(crate) const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(50);
 /// Default longest reconnect delay: 5 s.
 pub(crate) const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
+/// Default retry budget: a fifth of the calls sent, plus 10 a second.
+pub(crate) const DEFAULT_RETRY_BUDGET: Option<(f64, u32)> = Some((0.2, 10));
+
 /// Default level of the client's `call` spans: debug.
 pub(crate) const DEFAULT_SPAN_LEVEL: tracing::Level = tracing::Level::DEBUG;
 
@@ -30,6 +33,9 @@ pub(crate) struct PoolOptions {
     pub(crate) backoff_max: Duration,
     /// While nothing is up: fail calls at once instead of waiting.
     pub(crate) fail_fast: bool,
+    /// Calls answered "nothing ran" are sent again, up to this share of
+    /// the calls sent plus this many a second; `None`: never.
+    pub(crate) retry_budget: Option<(f64, u32)>,
     /// The level of each call's span.
     pub(crate) span_level: tracing::Level,
     pub(crate) connection: ConnectionOptions,
@@ -58,6 +64,15 @@ impl PoolOptions {
                 "min must not exceed max",
             ));
         }
+        if let Some((ratio, per_second)) = self.retry_budget {
+            if !(0.0..=10.0).contains(&ratio) {
+                return Err(Error::invalid(
+                    "retry_budget",
+                    (ratio, per_second),
+                    "the share of calls must be from 0 to 10",
+                ));
+            }
+        }
         self.connection.check()?;
         self.dialer.check()
     }
@@ -71,6 +86,7 @@ impl Default for PoolOptions {
             backoff_min: DEFAULT_BACKOFF_MIN,
             backoff_max: DEFAULT_BACKOFF_MAX,
             fail_fast: false,
+            retry_budget: DEFAULT_RETRY_BUDGET,
             span_level: DEFAULT_SPAN_LEVEL,
             connection: ConnectionOptions::default(),
             dialer: Dialer::default(),

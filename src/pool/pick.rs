@@ -44,6 +44,15 @@ fn cheapest<C: Candidate>(conns: &[C]) -> Option<&C> {
     costs(conns).min_by_key(|&(cost, _)| cost).map(|(_, c)| c)
 }
 
+/// The usable connection where a call is expected to wait least, among
+/// those `allowed`: where a call goes again, away from where it was refused.
+pub(crate) fn cheapest_of<C: Candidate>(conns: &[C], allowed: impl Fn(&C) -> bool) -> Option<&C> {
+    costs(conns)
+        .filter(|(_, c)| allowed(c))
+        .min_by_key(|&(cost, _)| cost)
+        .map(|(_, c)| c)
+}
+
 /// The connection for the next request, or `None` if none is usable.
 ///
 /// * `pack_up_to: None`: the usable connection where the call is
@@ -66,7 +75,9 @@ pub(crate) fn pick<C: Candidate>(
     let Some(n) = pack_up_to else {
         if probe {
             let n = usable(conns).count();
-            return (n > 0).then(|| usable(conns).nth(fastrand::usize(..n))).flatten();
+            return (n > 0)
+                .then(|| usable(conns).nth(fastrand::usize(..n)))
+                .flatten();
         }
         return cheapest(conns);
     };
@@ -148,21 +159,33 @@ mod tests {
     fn a_slow_server_is_picked_only_once_the_fast_ones_are_far_busier() {
         let conns = [Timed(0, Some(300)), Timed(5, Some(20)), Timed(6, Some(20))];
         assert_eq!(timed(&conns, false), 1, "6 × 20 µs beats 1 × 300 µs");
-        let conns = [Timed(0, Some(300)), Timed(15, Some(20)), Timed(16, Some(20))];
+        let conns = [
+            Timed(0, Some(300)),
+            Timed(15, Some(20)),
+            Timed(16, Some(20)),
+        ];
         assert_eq!(timed(&conns, false), 0, "16 × 20 µs does not");
     }
 
     #[test]
     fn a_connection_with_no_answer_yet_counts_as_fast_as_the_fastest() {
         let conns = [Timed(2, Some(20)), Timed(2, None), Timed(0, Some(500))];
-        assert_eq!(timed(&conns, false), 0, "the new one ties at 3 × 20: the first wins");
+        assert_eq!(
+            timed(&conns, false),
+            0,
+            "the new one ties at 3 × 20: the first wins"
+        );
         let conns = [Timed(3, Some(20)), Timed(2, None)];
         assert_eq!(timed(&conns, false), 1);
     }
 
     #[test]
     fn probes_reach_every_usable_connection() {
-        let conns = [Timed(0, Some(20)), Timed(9, Some(9_000)), Timed(9, Some(9_000))];
+        let conns = [
+            Timed(0, Some(20)),
+            Timed(9, Some(9_000)),
+            Timed(9, Some(9_000)),
+        ];
         let mut seen = [false; 3];
         for _ in 0..200 {
             seen[timed(&conns, true)] = true;

@@ -232,9 +232,11 @@ impl Service<Message> for Pool {
     }
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
-        // The common case: a connection is up; send on the one `pick` chooses.
+        // The common case: a connection is up; send on the one `pick`
+        // chooses (with a copy to send again, if the pool retries).
+        let copy = self.set.budget.is_some().then(|| msg.clone());
         match self.set.send(msg) {
-            Ok(sent) => ResponseFuture::sent(sent),
+            Ok(sent) => ResponseFuture::sent(sent, copy.map(|msg| (msg, self.set.clone()))),
             Err(msg) => ResponseFuture::waiting(msg, self.set.clone(), self.stop.clone()),
         }
     }

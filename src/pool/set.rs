@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
+use super::budget::RetryBudget;
 use super::call::Call;
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::options::PoolOptions;
-use super::pick::{others_by_cost, pick, Candidate};
+use super::pick::{cheapest_of, others_by_cost, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
 use crate::{Addr, CloseReason, Error, Message};
 
@@ -84,12 +85,16 @@ pub(crate) struct Set {
     pub(crate) changed: Arc<Notify>,
     /// Set by [`Set::close`]: calls fail with [`Error::ClientClosed`].
     closed: AtomicBool,
+    /// How many calls may be sent again; `None`: none is.
+    pub(crate) budget: Option<RetryBudget>,
 }
 
 impl Set {
     /// An empty set, and the receiving end of the work for its worker.
     pub(crate) fn new(opts: PoolOptions) -> (Set, mpsc::UnboundedReceiver<ToWorker>) {
         let (to_worker, new_endpoints) = mpsc::unbounded_channel();
+        let budget =
+            (opts.retry_budget).map(|(ratio, per_second)| RetryBudget::new(ratio, per_second));
         let set = Set {
             opts,
             conns: RwLock::new(Vec::new()),
@@ -99,6 +104,7 @@ impl Set {
             token: CancellationToken::new(),
             changed: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
+            budget,
         };
         (set, new_endpoints)
     }
@@ -152,6 +158,28 @@ impl Set {
             Err(msg) => Set::send_elsewhere(&conns, first, msg)?,
         };
         Ok(Call::sent(sent, span, &live.endpoint))
+    }
+
+    /// Sends a call again that the server of endpoint `refused` answered
+    /// without running: on the cheapest connection to another endpoint, or
+    /// to the same one if there is no other. Gives it back if none is up.
+    pub(crate) fn send_again(&self, msg: Message, refused: usize) -> Result<Call, Message> {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        let elsewhere = cheapest_of(&conns, |l| l.endpoint.id() != refused);
+        let Some(live) = elsewhere.or_else(|| pick(&conns, None, false)) else {
+            return Err(msg);
+        };
+        let span = Call::span(self.opts.span_level, &msg.uid);
+        let (sent, live) = match live.conn.try_send(msg) {
+            Ok(sent) => (sent, live),
+            Err(msg) => Set::send_elsewhere(&conns, live, msg)?,
+        };
+        Ok(Call::sent(sent, span, &live.endpoint))
+    }
+
+    /// Calls sent so far, over every endpoint in the pool.
+    pub(crate) fn calls(&self) -> u64 {
+        self.endpoints().iter().map(|e| e.calls()).sum()
     }
 
     /// [`Set::send`] once `tried` gave the call back: its `Uid` is taken

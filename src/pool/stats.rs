@@ -40,6 +40,12 @@ pub struct PoolStats {
     pub calls: CallCounts,
     /// Connections dialed again after one ended.
     pub reconnects: u64,
+    /// Calls sent again after their server answered that nothing ran
+    /// (see [`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)).
+    pub retries: u64,
+    /// Retries the budget refused: the call failed with the server's
+    /// answer instead.
+    pub retries_refused: u64,
 }
 
 impl PoolStats {
@@ -51,6 +57,7 @@ impl PoolStats {
                 in_flight: sum.in_flight + e.in_flight,
                 calls: sum.calls + e.calls,
                 reconnects: sum.reconnects + e.reconnects,
+                ..sum
             })
     }
 }

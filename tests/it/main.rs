@@ -21,6 +21,7 @@ mod observe;
 mod options;
 mod overload;
 mod pool;
+mod retries;
 mod server;
 mod shutdown;
 mod spans;

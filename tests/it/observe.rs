@@ -20,6 +20,8 @@ per_engine! {
                 .engine(engine)
                 .pool_size(1)
                 .request_timeout(Some(Duration::from_millis(100)))
+                // The `overloaded` answer would be sent again: one call each here.
+                .retry_budget(0.0, 0)
                 .connect(s.addr)
                 .await
                 .unwrap();

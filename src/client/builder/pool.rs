@@ -70,4 +70,28 @@ impl ClientBuilder {
         self.opts.pool.fail_fast = fail_fast;
         self
     }
+
+    /// How many calls the pool may send again by itself: at most `share`
+    /// of the calls it sent over the last ten seconds, plus `per_second`
+    /// a second. Default: `0.2` and `10`, as Finagle's retry budget; `0.0`
+    /// and `0` turn retries off. `share` must be from 0 to 10.
+    ///
+    /// Only a call the server answered without running it is sent again
+    /// ([`Code::is_not_processed`](crate::Code::is_not_processed): shed as
+    /// overloaded, or refused by a server going away), within the call's
+    /// deadline, at most twice, and on a connection to another endpoint
+    /// when there is one. A call that may have run (its connection died,
+    /// it timed out, its handler failed) is never sent again. A server
+    /// that sheds everything thus sees at most a fifth more calls, never a
+    /// storm. [`PoolStats`](crate::pool::PoolStats) counts the retries and
+    /// those the budget refused.
+    ///
+    /// ```
+    /// let no_retries = jsonmux::ClientBuilder::new().retry_budget(0.0, 0);
+    /// ```
+    pub fn retry_budget(mut self, share: f64, per_second: u32) -> Self {
+        self.opts.pool.retry_budget =
+            (share != 0.0 || per_second != 0).then_some((share, per_second));
+        self
+    }
 }

@@ -4,7 +4,8 @@ use super::*;
 
 fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
     let (tx, rx) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx), Instant::now()).map(|_| rx)
+    f.begin(uid, Caller::Channel(tx), Instant::now())
+        .map(|_| rx)
 }
 
 /// Like [`begin`], returning the key instead of the receiver (dropped).

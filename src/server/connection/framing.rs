@@ -16,9 +16,9 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::deadlines::{Deadlines, Due, Wait};
+use super::delay::Delays;
 use super::readable::Readable;
 use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
-use super::delay::Delays;
 use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
 use crate::proto::write;
