@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -27,13 +28,17 @@ const MAX_RETRIES: u8 = 2;
 /// to another endpoint if there is one, while its deadline allows and the
 /// pool's retry budget has room (see
 /// [`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)).
+/// An [`idempotent`](crate::Message::idempotent) call may also get a copy
+/// on another endpoint when it is slow (see
+/// [`ClientBuilder::hedge`](crate::ClientBuilder::hedge)): the first
+/// answer wins, and dropping the other cancels it.
 pub struct ResponseFuture {
     inner: Inner,
 }
 
 enum Inner {
     /// Sent on a connection.
-    Sent { call: Call, again: Option<Again> },
+    Sent(Attempts),
     /// No connection was up: waiting for one.
     Waiting {
         msg: Option<Message>,
@@ -47,19 +52,41 @@ enum Inner {
     },
 }
 
+/// A call sent, and what may follow it: a retry, a copy.
+struct Attempts {
+    call: Call,
+    /// What it takes to send it again; `None` when the pool does not.
+    again: Option<Again>,
+    copy: Copy,
+}
+
+/// The copy of a slow idempotent call.
+enum Copy {
+    /// None: hedging is off, the call is not idempotent, or the copy
+    /// failed.
+    None,
+    /// Sent when the timer fires, unless the call is answered first.
+    Due(Pin<Box<Sleep>>),
+    /// On its way, on another endpoint.
+    Sent(Box<Call>),
+}
+
 /// What a call needs to be sent again: a copy of its request, and the pool.
 struct Again {
     msg: Message,
     set: Arc<Set>,
     left: u8,
+    /// When the call began, for the latencies hedging tracks.
+    began: Option<Instant>,
 }
 
 impl ResponseFuture {
-    /// `sent`, with what it takes to send it again if the pool retries.
+    /// `sent`, with a copy of its request and the pool when the pool may
+    /// send it again.
     pub(crate) fn sent(sent: Call, again: Option<(Message, Arc<Set>)>) -> Self {
         let again = again.map(|(msg, set)| Again::new(msg, set));
         ResponseFuture {
-            inner: Inner::Sent { call: sent, again },
+            inner: Inner::Sent(Attempts::new(sent, again)),
         }
     }
 
@@ -92,10 +119,13 @@ fn nothing_ran(e: &Error) -> bool {
 
 impl Again {
     fn new(msg: Message, set: Arc<Set>) -> Self {
+        let tracked =
+            msg.is_idempotent() && set.hedger.as_ref().is_some_and(|h| h.tracks_latency());
         Again {
             msg,
             set,
             left: MAX_RETRIES,
+            began: tracked.then(Instant::now),
         }
     }
 
@@ -112,12 +142,108 @@ impl Again {
         self.left -= 1;
         self.set.send_again(self.msg.clone(), refused).ok()
     }
+
+    /// The timer of the call's copy, if it gets one.
+    fn copy_due(&self) -> Copy {
+        let hedger = self.set.hedger.as_ref();
+        match hedger
+            .filter(|_| self.msg.is_idempotent())
+            .and_then(|h| h.delay())
+        {
+            Some(delay) => Copy::Due(Box::pin(tokio::time::sleep(delay))),
+            None => Copy::None,
+        }
+    }
+
+    /// The copy of the call on `first`'s endpoint, to another endpoint, if
+    /// there is one and the budget allows.
+    fn copy(&self, first: usize) -> Copy {
+        let (Some(hedger), Some(budget)) = (&self.set.hedger, &self.set.budget) else {
+            return Copy::None;
+        };
+        let Some(sent) = self.set.send_copy(&self.msg, first) else {
+            return Copy::None;
+        };
+        if !budget.withdraw(self.set.calls()) {
+            return Copy::None;
+        }
+        hedger.sent.fetch_add(1, Relaxed);
+        Copy::Sent(Box::new(sent))
+    }
+
+    /// The call was answered: its latency counts for the hedging delay.
+    fn answered(&self, by_copy: bool) {
+        let Some(hedger) = &self.set.hedger else {
+            return;
+        };
+        if by_copy {
+            hedger.won.fetch_add(1, Relaxed);
+        }
+        if let Some(began) = self.began {
+            hedger.answered(began.elapsed());
+        }
+    }
+}
+
+impl Attempts {
+    fn new(call: Call, again: Option<Again>) -> Self {
+        let copy = again.as_ref().map_or(Copy::None, Again::copy_due);
+        Attempts { call, again, copy }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Resp, Error>> {
+        loop {
+            // 1. The copy: sent when due, and its answer if it came first.
+            if let (Copy::Due(timer), Some(again)) = (&mut self.copy, &self.again) {
+                if timer.as_mut().poll(cx).is_ready() {
+                    self.copy = again.copy(self.call.endpoint);
+                }
+            }
+            if let Copy::Sent(copy) = &mut self.copy {
+                if let Poll::Ready(out) = Pin::new(&mut **copy).poll(cx) {
+                    match out {
+                        Ok(resp) => {
+                            if let Some(again) = &self.again {
+                                again.answered(true);
+                            }
+                            return Poll::Ready(Ok(resp));
+                        }
+                        Err(_) => self.copy = Copy::None,
+                    }
+                }
+            }
+            // 2. The call.
+            let out = ready!(Pin::new(&mut self.call).poll(cx));
+            let e = match &out {
+                Ok(_) => {
+                    if let Some(again) = &self.again {
+                        again.answered(false);
+                    }
+                    return Poll::Ready(out);
+                }
+                Err(e) => e,
+            };
+            // It failed: the copy may still answer, or the call be sent again.
+            if let Copy::Sent(copy) = std::mem::replace(&mut self.copy, Copy::None) {
+                self.call = *copy;
+                continue;
+            }
+            let again = match &mut self.again {
+                Some(again) if nothing_ran(e) => again,
+                _ => return Poll::Ready(out),
+            };
+            match again.retry(self.call.endpoint) {
+                Some(next) => self.call = next,
+                None => return Poll::Ready(out),
+            }
+        }
+    }
 }
 
 impl fmt::Debug for ResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.inner {
-            Inner::Sent { .. } => "sent",
+            Inner::Sent(_) => "sent",
             Inner::Waiting { .. } => "waiting for a connection",
         };
         f.debug_struct("ResponseFuture")
@@ -133,20 +259,7 @@ impl Future for ResponseFuture {
         let inner = &mut self.get_mut().inner;
         loop {
             let (msg, set, changed, deadline) = match inner {
-                Inner::Sent { call, again } => {
-                    let out = ready!(Pin::new(&mut *call).poll(cx));
-                    let again = match (&out, again) {
-                        (Err(e), Some(again)) if nothing_ran(e) => again,
-                        _ => return Poll::Ready(out),
-                    };
-                    match again.retry(call.endpoint) {
-                        Some(next) => {
-                            *call = next;
-                            continue;
-                        }
-                        None => return Poll::Ready(out),
-                    }
-                }
+                Inner::Sent(attempts) => return attempts.poll(cx),
                 Inner::Waiting {
                     msg,
                     set,
@@ -165,7 +278,7 @@ impl Future for ResponseFuture {
             match set.send(taken) {
                 Ok(sent) => {
                     let again = copy.map(|msg| Again::new(msg, set.clone()));
-                    *inner = Inner::Sent { call: sent, again };
+                    *inner = Inner::Sent(Attempts::new(sent, again));
                     continue;
                 }
                 Err(back) => *msg = Some(back),

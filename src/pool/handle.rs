@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use tower::discover::Discover;
@@ -148,6 +149,10 @@ impl Endpoints {
         if let Some(budget) = &self.set.budget {
             stats.retries = budget.retries();
             stats.retries_refused = budget.refused();
+        }
+        if let Some(hedger) = &self.set.hedger {
+            stats.hedges = hedger.sent.load(Relaxed);
+            stats.hedges_won = hedger.won.load(Relaxed);
         }
         stats
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::hedge::Hedge;
 use crate::connection::{ConnectionOptions, Dialer};
 use crate::{check, Error};
 
@@ -36,6 +37,8 @@ pub(crate) struct PoolOptions {
     /// Calls answered "nothing ran" are sent again, up to this share of
     /// the calls sent plus this many a second; `None`: never.
     pub(crate) retry_budget: Option<(f64, u32)>,
+    /// When slow idempotent calls get a copy on another endpoint.
+    pub(crate) hedge: Option<Hedge>,
     /// The level of each call's span.
     pub(crate) span_level: tracing::Level,
     pub(crate) connection: ConnectionOptions,
@@ -73,6 +76,9 @@ impl PoolOptions {
                 ));
             }
         }
+        if let Some(hedge) = &self.hedge {
+            hedge.check()?;
+        }
         self.connection.check()?;
         self.dialer.check()
     }
@@ -87,6 +93,7 @@ impl Default for PoolOptions {
             backoff_max: DEFAULT_BACKOFF_MAX,
             fail_fast: false,
             retry_budget: DEFAULT_RETRY_BUDGET,
+            hedge: None,
             span_level: DEFAULT_SPAN_LEVEL,
             connection: ConnectionOptions::default(),
             dialer: Dialer::default(),

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::budget::RetryBudget;
 use super::call::Call;
 use super::endpoint::{Endpoint, EndpointStatus};
+use super::hedge::Hedger;
 use super::options::PoolOptions;
 use super::pick::{cheapest_of, others_by_cost, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
@@ -47,10 +48,18 @@ impl Candidate for Live {
 /// cheapest: a connection avoided for being slow is tried now and then.
 const PROBE_ONE_IN: u32 = 64;
 
-/// This call is a probe.
+/// This call is a probe: every [`PROBE_ONE_IN`]th call made on this
+/// thread (a count of its own: no contention between threads).
 #[inline]
 fn probe() -> bool {
-    fastrand::u32(..PROBE_ONE_IN) == 0
+    thread_local! {
+        static CALLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    CALLS.with(|calls| {
+        let n = calls.get().wrapping_add(1);
+        calls.set(n);
+        n % PROBE_ONE_IN == 0
+    })
 }
 
 /// Background work for the [`PoolWorker`](super::PoolWorker) to run.
@@ -87,6 +96,8 @@ pub(crate) struct Set {
     closed: AtomicBool,
     /// How many calls may be sent again; `None`: none is.
     pub(crate) budget: Option<RetryBudget>,
+    /// When slow idempotent calls get a copy; `None`: never.
+    pub(crate) hedger: Option<Hedger>,
 }
 
 impl Set {
@@ -95,6 +106,7 @@ impl Set {
         let (to_worker, new_endpoints) = mpsc::unbounded_channel();
         let budget =
             (opts.retry_budget).map(|(ratio, per_second)| RetryBudget::new(ratio, per_second));
+        let hedger = opts.hedge.map(Hedger::new);
         let set = Set {
             opts,
             conns: RwLock::new(Vec::new()),
@@ -105,6 +117,7 @@ impl Set {
             changed: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
             budget,
+            hedger,
         };
         (set, new_endpoints)
     }
@@ -175,6 +188,16 @@ impl Set {
             Err(msg) => Set::send_elsewhere(&conns, live, msg)?,
         };
         Ok(Call::sent(sent, span, &live.endpoint))
+    }
+
+    /// Sends a copy of `msg` (a slow call on endpoint `first`) on the
+    /// cheapest connection to another endpoint; `None` if there is none.
+    pub(crate) fn send_copy(&self, msg: &Message, first: usize) -> Option<Call> {
+        let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
+        let live = cheapest_of(&conns, |l| l.endpoint.id() != first)?;
+        let span = Call::span(self.opts.span_level, &msg.uid);
+        let sent = live.conn.try_send(msg.clone()).ok()?;
+        Some(Call::sent(sent, span, &live.endpoint))
     }
 
     /// Calls sent so far, over every endpoint in the pool.

@@ -46,6 +46,11 @@ pub struct PoolStats {
     /// Retries the budget refused: the call failed with the server's
     /// answer instead.
     pub retries_refused: u64,
+    /// Copies of slow idempotent calls sent to another endpoint (see
+    /// [`ClientBuilder::hedge`](crate::ClientBuilder::hedge)).
+    pub hedges: u64,
+    /// Copies whose answer came first.
+    pub hedges_won: u64,
 }
 
 impl PoolStats {

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// What the extension adds to a request, as a server read it.
+/// What the extension adds to a request, as a server read it (and one
+/// thing the client knows of the call).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RequestExt {
     /// The client's number for the request, unique on its connection:
@@ -25,6 +26,10 @@ pub(crate) struct RequestExt {
     /// When the server read it (for a jsonmux client's request): its
     /// answer's delay counts from then.
     pub(crate) read_at: Option<Instant>,
+    /// On the client: the caller said the request is safe to run twice
+    /// (never on the wire; kept here, beside `cancel`, where it costs no
+    /// room).
+    pub(crate) idempotent: bool,
 }
 
 /// Milliseconds left, rounded up: a deadline that has not passed never

@@ -54,7 +54,8 @@ pub struct Message {
     /// When the caller gives up.
     #[serde(skip)]
     deadline: Option<Instant>,
-    /// The extension's fields, as a server read them.
+    /// The extension's fields, as a server read them, and what the
+    /// client knows of the call.
     #[serde(skip)]
     pub(crate) ext: RequestExt,
 }
@@ -142,6 +143,30 @@ impl Message {
     pub(crate) fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;
     }
+
+    /// Says the request is safe to run twice (it reads, or it writes the
+    /// same thing again): a client with hedging on
+    /// ([`ClientBuilder::hedge`](crate::ClientBuilder::hedge)) may send a
+    /// second copy to another server when the first is slow to answer,
+    /// and take whichever answer comes first. Other requests are never
+    /// sent twice. The Go peers never see it.
+    ///
+    /// ```
+    /// use jsonmux::Message;
+    ///
+    /// let msg = Message::new("pixel-1", "pixelpig!").idempotent();
+    /// assert!(msg.is_idempotent());
+    /// assert!(!Message::new("pixel-2", "x").is_idempotent());
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.ext.idempotent = true;
+        self
+    }
+
+    /// True if [`idempotent`](Message::idempotent) said it is safe to run twice.
+    pub fn is_idempotent(&self) -> bool {
+        self.ext.idempotent
+    }
 }
 
 impl PartialEq for Message {
@@ -180,6 +205,7 @@ impl Message {
                 budget_ms: read.dl,
                 cancel: read.cancel,
                 read_at: None,
+                idempotent: false,
             },
         }
     }
@@ -246,6 +272,7 @@ mod tests {
             budget_ms: Some(4990),
             cancel: false,
             read_at: None,
+            idempotent: false,
         };
         assert_eq!(m.ext, want);
         let cancel: Message = serde_json::from_str(r#"{"Uid":"a","Sq":7,"Cancel":true}"#).unwrap();

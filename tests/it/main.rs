@@ -2,6 +2,7 @@
 //! ephemeral ports, handlers held at gates the tests open, and paused
 //! clocks for everything timed (see `support`).
 
+mod balance;
 mod busy_poll;
 mod client;
 mod compose;
@@ -11,6 +12,7 @@ mod discovery;
 mod extension;
 mod faultproxy;
 mod handlers;
+mod hedging;
 mod hostile;
 mod http_gateway;
 mod interop;

@@ -275,17 +275,15 @@ per_engine! {
         .await;
 
         burst(&client, "x", &[&a.gates, &b.gates]).await;
-        assert_eq!(
-            (per_a.total(), per_b.total()),
-            (50, 50),
-            "split between the healthy"
-        );
+        let (at_a, at_b) = (per_a.total(), per_b.total());
+        assert_eq!(at_a + at_b, 100);
+        assert!(at_a >= 25 && at_b >= 25, "split between the healthy: {at_a}, {at_b}");
 
         assert!(client.endpoints().remove(a.addr));
         burst(&client, "y", &[&b.gates]).await;
         assert_eq!(
             (per_a.total(), per_b.total()),
-            (50, 150),
+            (at_a, at_b + 100),
             "a removed endpoint gets nothing"
         );
 
@@ -299,11 +297,9 @@ per_engine! {
         })
         .await;
         burst(&client, "z", &[&a.gates, &b.gates]).await;
-        assert_eq!(
-            (per_a.total(), per_b.total()),
-            (100, 200),
-            "a re-added endpoint gets its share"
-        );
+        let to_a = per_a.total() - at_a;
+        assert_eq!(to_a + per_b.total() - at_b - 100, 100);
+        assert!(to_a >= 25, "a re-added endpoint gets its share: {to_a} of 100");
         a.stop().await;
         b.stop().await;
     }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::ClientBuilder;
+use crate::pool::Hedge;
 
 impl ClientBuilder {
     /// Connections per endpoint. Default: 3.
@@ -92,6 +93,28 @@ impl ClientBuilder {
     pub fn retry_budget(mut self, share: f64, per_second: u32) -> Self {
         self.opts.pool.retry_budget =
             (share != 0.0 || per_second != 0).then_some((share, per_second));
+        self
+    }
+
+    /// Hedged calls: a call marked [`idempotent`](crate::Message::idempotent)
+    /// that is still unanswered after the [`Hedge`]'s delay gets a copy on
+    /// a connection to another endpoint; the first answer wins and the
+    /// other call is cancelled. Copies come out of the retry budget
+    /// ([`retry_budget`](Self::retry_budget); none with it off), so they
+    /// add at most its share of load. [`PoolStats`](crate::pool::PoolStats)
+    /// counts the copies sent and those that answered first. Default:
+    /// `None` (off).
+    ///
+    /// Hedging cuts the tail that a slow server, or a slow moment of one,
+    /// puts on latency, at the cost of the copies' work on the servers.
+    ///
+    /// ```
+    /// use jsonmux::pool::Hedge;
+    ///
+    /// let b = jsonmux::ClientBuilder::new().hedge(Some(Hedge::at_percentile(95.0)));
+    /// ```
+    pub fn hedge(mut self, hedge: Option<Hedge>) -> Self {
+        self.opts.pool.hedge = hedge;
         self
     }
 }
