@@ -9,9 +9,9 @@
 //! `client/<runtime>/inflight_<n>`; functions `raw`, `stack` (the default:
 //! jsonmux's engine, no buffer), `stack_buffer` (plus
 //! `ClientBuilder::buffer`), `stack_tokio_tower` (`Engine::TokioTower`)
-//! and `stack_tokio_tower_buffer` (both: the product brief's shape). The
-//! `multi_thread` runtime (2 workers) runs clients and server, the
-//! `current_thread` one runs only the clients.
+//! and `stack_tokio_tower_buffer` (both: tokio-tower's engine under tower's
+//! `Buffer`). The `multi_thread` runtime (2 workers) runs clients and
+//! server, the `current_thread` one runs only the clients.
 //!
 //! ```sh
 //! cargo bench --bench client

@@ -2,7 +2,7 @@
 //! them, and encoding answers as it writes them.
 //!
 //! * `decode/newline_separated`: 1000 small requests, one per line.
-//! * `decode/no_separator`: the same requests back to back, as the Go seed
+//! * `decode/no_separator`: the same requests back to back, as the Go
 //!   client sends them.
 //! * `decode/frames_64k`: 16 requests of 64 KiB each, all in the buffer.
 //! * `decode/frames_64k_in_4k_reads`: the same, arriving 4 KiB at a time

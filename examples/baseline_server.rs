@@ -1,4 +1,4 @@
-//! A minimal hand-written tokio server for the seed's wire format: the
+//! A minimal hand-written tokio server for the Go peers' wire format: the
 //! baseline `scripts/compare-servers.sh` measures jsonmux's server against.
 //!
 //! One task per connection: read into a buffer, stream-decode requests with
@@ -16,7 +16,7 @@ use jsonmux::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Serves the seed's hello service with a minimal hand-written loop.
+/// Serves the Go server's hello service with a minimal hand-written loop.
 #[derive(Debug, Parser)]
 struct Args {
     /// Address to listen on (port 0 picks a free one).

@@ -1,8 +1,8 @@
-//! The seed's client test: two requests with `Uid` "pixel-1", one after the
+//! The Go client's test: two requests with `Uid` "pixel-1", one after the
 //! other on one connection, each answer printed as `<Ts>: <Val>`.
 //!
 //! Exits 0 only if both answers are the expected ones, so it doubles as a
-//! check against any server that speaks the seed's wire (ours or the Go one).
+//! check against any server that speaks the protocol (ours or the Go one).
 //!
 //! `--addr` is `host:port` or `unix:/path`; `--tls-ca` (with
 //! `--features tls`) speaks TLS, `--tls-cert`/`--tls-key` add a client
@@ -33,7 +33,7 @@ mod engine;
 use client_tls::ClientTlsArgs;
 use engine::EngineArg;
 
-/// Runs the seed's two-request test against a server.
+/// Runs the Go client's two-request test against a server.
 #[derive(Debug, Parser)]
 struct Args {
     /// Server address: host:port, or unix:/path.
@@ -49,7 +49,7 @@ struct Args {
     tls: ClientTlsArgs,
 }
 
-/// The seed's test: (request `Val`, expected answer `Val`), all with one `Uid`.
+/// The Go client's test: (request `Val`, expected answer `Val`), all with one `Uid`.
 const UID: &str = "pixel-1";
 const CASES: [(&str, &str); 2] = [
     ("pixelpig!", "server: hello, pixelpig!"),
@@ -71,7 +71,7 @@ async fn main() -> ExitCode {
 
 /// Sends the two requests in turn; `Ok(false)` if an answer is not the expected one.
 async fn run(args: &Args) -> Result<bool, Error> {
-    // The seed's test runs on one connection; the client pools 3 by default.
+    // The Go client's test runs on one connection; the client pools 3 by default.
     let builder = ClientBuilder::new()
         .engine(args.engine.into())
         .pool_size(1)

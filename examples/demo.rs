@@ -77,7 +77,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     Ok(ok)
 }
 
-/// The server's service: the seed's answer after a random 0..=2 ms pause
+/// The server's service: the Go server's answer after a random 0..=2 ms pause
 /// (so answers overtake each other), or after 2 s when `Val` is "slow".
 async fn jittery_hello(msg: Message) -> Result<Resp, Infallible> {
     let pause = if msg.val == "slow" {

@@ -21,7 +21,7 @@ use tower::{service_fn, BoxError, ServiceExt};
 /// Latency buckets, in seconds, for every `*_seconds` histogram.
 const BUCKETS: [f64; 8] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5];
 
-/// Answers like the seed, except `Val`s `missing` (a `not_found` answer),
+/// Answers like the Go server, except `Val`s `missing` (a `not_found` answer),
 /// `broken` (the handler fails) and `slow` (answers after a second).
 async fn handle(msg: Message) -> Result<Resp, BoxError> {
     match msg.val.as_str() {

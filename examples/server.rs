@@ -1,4 +1,5 @@
-//! The seed's server: answers every request with `"server: hello, " + Val`.
+//! The Go server's service over jsonmux: answers every request with
+//! `"server: hello, " + Val`.
 //!
 //! Binds `--addr` (`host:port`, or `unix:/path` for a Unix socket),
 //! prints `listening on <addr>` once bound, serves [`HelloService`] until
@@ -39,7 +40,7 @@ mod shutdown;
 use engine::EngineArg;
 use server_tls::ServerTlsArgs;
 
-/// Serves the seed's hello service over jsonmux.
+/// Serves the Go server's hello service over jsonmux.
 #[derive(Debug, Parser)]
 struct Args {
     /// Address to listen on (port 0 picks a free one), or unix:/path.

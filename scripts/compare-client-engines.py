@@ -2,7 +2,7 @@
 """The client's engines, with and without a Buffer, measured in the same run.
 
 Starts the `server` example (or uses `--addr` of a server already running,
-e.g. the Go seed server), then runs `loadgen --client stack` against it in
+e.g. the Go server), then runs `loadgen --client stack` against it in
 alternating rounds, at each in-flight count: jsonmux's engine, tokio-tower's
 (`--engine tokio-tower`), and each with `--buffer 1024`. Prints one JSON
 line per run with requests/s, errors and the client's (loadgen's) CPU time

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the same load against the Go seed server and the jsonmux server on
+# Runs the same load against the Go server and the jsonmux server on
 # each of its engines (jsonmux's own, tokio-tower's multiplex::Server),
 # alternately, and reports throughput and server CPU time per request
 # (utime + stime from /proc/PID/stat, before and after each run): one JSON

@@ -3,7 +3,7 @@
 # loopback, with ephemeral ports:
 #
 # 1. 50 ms ± 10 ms of latency each way: `loadgen` over one connection with 1
-#    request in flight (the seed's one-at-a-time use) and with 256; the
+#    request in flight (the Go client's one-at-a-time use) and with 256; the
 #    throughput of each and the ratio, what multiplexing buys.
 # 2. The same latency plus faults (resets, stalls longer than the request
 #    timeout, connections closed at random): errors are expected and

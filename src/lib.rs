@@ -2,9 +2,12 @@
 //! in flight at once, as a [tower] stack.
 //!
 //! jsonmux speaks the wire of a Go blog post's JSON-over-TCP service
-//! (a client that routes answers to their callers by `Uid`), so the Go
-//! peers written for it work against jsonmux both ways. WIRE.md in the
-//! repository specifies the protocol.
+//! (a client that routes answers to their callers by `Uid`; the README
+//! names the post), so the Go client and server work against jsonmux both
+//! ways. Between jsonmux peers, a call's deadline and its cancellation
+//! cross the wire too, so a server stops working for callers who have
+//! given up ([`Message::with_timeout`], [`Message::deadline`]); the Go
+//! peers never see it. WIRE.md in the repository specifies the protocol.
 //!
 //! ```text
 //! client → server   {"Uid":"pixel-1","Val":"pixelpig!"}            (stream of JSON objects:
@@ -18,9 +21,9 @@
 //!
 //! # Layout
 //!
-//! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack
-//!   (`Timeout → [Buffer] → ConcurrencyLimit → Pool`): what most callers
-//!   want. Endpoints are dialed over TCP, a Unix socket (`unix:/path`), TLS
+//! * [`Client`], [`ClientBuilder`]: the ready, cloneable stack (a
+//!   deadline per call, an optional `Buffer`, a concurrency limit, the
+//!   [`Pool`]): what most callers want. Endpoints are dialed over TCP, a Unix socket (`unix:/path`), TLS
 //!   (the `tls` feature) or a connector of yours.
 //! * [`Server`], [`ServerBuilder`]: any `Service<Message, Response = Resp>`
 //!   behind a TCP or Unix listener, or any stream of accepted connections;
@@ -35,7 +38,7 @@
 //!   (requests in flight), for tower's balancers.
 //! * [`Engine`]: what drives a connection, on either side: jsonmux's own
 //!   (the default), or tokio-tower's `multiplex` transport.
-//! * [`HelloService`]: the Go blog post's server, as a tower service.
+//! * [`HelloService`]: the Go server's answer, as a tower service.
 //! * [`JsonCodec`], [`CodecError`]: the streaming, bounded codec.
 //!
 //! # Examples

@@ -47,7 +47,7 @@ fn status_for(e: &Error) -> StatusCode {
 }
 
 /// Serves the gateway on `listener` until `shutdown` completes, calling
-/// `upstream`, or, if `None`, a jsonmux server (the seed's
+/// `upstream`, or, if `None`, a jsonmux server (the Go server's
 /// [`HelloService`]) it starts on an ephemeral loopback port.
 ///
 /// Shutdown drains in order: the HTTP side first (every request already

@@ -1,7 +1,7 @@
 //! An HTTP gateway in front of jsonmux: an axum service whose
 //! `GET /hello/{name}` handlers call one shared jsonmux `Client`, each call
 //! with a fresh `Uid`. By default it also runs the jsonmux server (the
-//! seed's `HelloService`) in the same process; `--upstream` calls another
+//! Go server's `HelloService`) in the same process; `--upstream` calls another
 //! one instead. Prints `listening on http://<addr>`; on Ctrl-C or SIGTERM
 //! it drains both (HTTP first, then the jsonmux server) and exits 0.
 //!

@@ -1,7 +1,7 @@
 // A Go load generator for scripts/compare-servers.sh (GOLOAD=1). Prints one
 // JSON line: ok, errors, rps. Two modes:
 //
-//   - seed (default): the seed client's style. Per connection, a reader
+//   - seed (default): the Go client's style. Per connection, a reader
 //     goroutine routing answers by Uid, and `inflight` workers that each
 //     write one request per conn.Write (no batching) and wait for its answer.
 //   - pipelined: as cheap as a Go client gets, so the server's cost shows.

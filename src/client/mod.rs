@@ -1,7 +1,7 @@
 //! The client: the ready stack over a pool of multiplexed connections.
 //!
 //! ```text
-//! Client (Clone) ─ Timeout ─ [Buffer] ─ ConcurrencyLimit ─ Pool (Clone) ─ Connection(engine) …
+//! Client (Clone) ─ Deadline ─ [Buffer] ─ ConcurrencyLimit ─ Pool (Clone) ─ Connection(engine) …
 //!
 //! Engine::Jsonmux (default)  Connection ─ background task: batched writes, waiters by Uid
 //!                                         in a table, Framed<stream, JsonCodec>
@@ -11,12 +11,18 @@
 //!
 //! # Layers, outermost first
 //!
-//! * `Timeout` ([`ClientBuilder::request_timeout`]) bounds a call from
-//!   `call` to its answer, the waits in a buffer's queue and for a
-//!   connection inside the pool's future included. A call past its
-//!   deadline is dropped: its permit is given back at once, and its `Uid`
-//!   stays taken on its connection (a reservation) until the late answer
-//!   arrives.
+//! * `Deadline` bounds a call from `call` to its answer, the waits in a
+//!   buffer's queue and for a connection inside the pool's future
+//!   included. A call's deadline is the earliest of
+//!   [`ClientBuilder::request_timeout`], its own
+//!   ([`Message::with_deadline`](crate::Message::with_deadline)) and, in a
+//!   jsonmux handler, the deadline of the request being handled
+//!   ([`ClientBuilder::inherit_deadline`]); it goes with the request to a
+//!   jsonmux server. A call past its deadline, or dropped, is given up:
+//!   its permit is given back at once, and its connection cancels it on a
+//!   jsonmux server (the handler stops, the `Uid` is free at once) or,
+//!   with a Go server, keeps its `Uid` taken (a reservation) until the
+//!   late answer arrives.
 //! * `Buffer` ([`ClientBuilder::buffer`], off by default) queues calls
 //!   for a worker task that hands them on: a bounded queue in front, at
 //!   the cost of a task hop per call.

@@ -1,4 +1,4 @@
-//! [`Client`]: the ready stack, `Timeout → [Buffer] → ConcurrencyLimit → Pool`.
+//! [`Client`]: the ready stack, `Deadline → [Buffer] → ConcurrencyLimit → Pool`.
 
 use std::fmt;
 use std::future::Future;
@@ -12,16 +12,17 @@ use super::stack::{stack, Stack};
 use crate::pool::{Endpoints, Pool, PoolStats, PoolWorker};
 use crate::{Addr, Error, Message, Resp};
 
-/// The ready client: a pool of multiplexed connections behind a timeout and
-/// a concurrency limit. Cheap to [`Clone`]; clones share the pool and the limit.
+/// The ready client: a pool of multiplexed connections behind a deadline
+/// per call and a concurrency limit. Cheap to [`Clone`]; clones share the
+/// pool and the limit.
 ///
 /// ```text
-/// call ─ Timeout ─ [Buffer] ─ ConcurrencyLimit ─ Pool ─ Connection(engine) × pool_size × endpoints
-///        deadline   queue      in-flight cap     least loaded, reconnect, dead-peer checks
+/// call ─ Deadline ─ [Buffer] ─ ConcurrencyLimit ─ Pool ─ Connection(engine) × pool_size × endpoints
+///        timeout     queue      in-flight cap     least loaded, reconnect, dead-peer checks
 /// ```
 ///
-/// The timeout is outermost, so it bounds the call, waiting for a
-/// connection included. The concurrency limit caps the calls in flight
+/// The deadline (the request timeout, or the call's own when earlier) is
+/// outermost, so it bounds the call, waiting for a connection included. The concurrency limit caps the calls in flight
 /// over the whole pool; a caller past it waits in `poll_ready` for a
 /// permit, which frees by the time the oldest call in flight reaches its
 /// deadline. Build one with [`ClientBuilder`](crate::ClientBuilder); the

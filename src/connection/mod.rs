@@ -29,6 +29,9 @@
 //!   connection's own calls; and the bound on reservations (too many, too
 //!   old), which retires the connection. A [`Pool`](crate::Pool) asks it
 //!   and replaces the connection.
+//! * `Cancels`: with a server that speaks jsonmux's extension (it gave a
+//!   request's number back), the cancel frames of calls given up on, for
+//!   the engine to write; their `Uid`s are free at once.
 //! * Draining (`Shared::drain`): on the server's going-away notice, or when
 //!   a pool closes, the connection takes no new call, lets its calls in
 //!   flight finish, and ends after the last; a pool replaces it at once.

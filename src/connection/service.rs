@@ -43,7 +43,7 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// It runs over any byte stream ([`Connection::new`], [`Connection::pair`])
 /// or dials TCP ([`Connection::connect`],
-/// [`ClientBuilder::connect_bare`](crate::ClientBuilder::dial)).
+/// [`ClientBuilder::dial`](crate::ClientBuilder::dial)).
 /// It is cheap to [`Clone`] (clones share the connection, whose task ends
 /// once every clone is gone and the answers awaited have arrived) and caps
 /// no number of calls (`poll_ready` is always ready while the connection
@@ -137,7 +137,7 @@ pub struct Connection {
 impl Connection {
     /// Dials `addr` (TCP, or a Unix socket for `unix:/path`) with the
     /// default options and spawns the connection's task; see
-    /// [`ClientBuilder::connect_bare`](crate::ClientBuilder::dial)
+    /// [`ClientBuilder::dial`](crate::ClientBuilder::dial)
     /// for dial timeout, keepalive, TLS and your own connector.
     ///
     /// # Errors

@@ -6,7 +6,7 @@ use super::hedge::Hedge;
 use crate::connection::{ConnectionOptions, Dialer};
 use crate::{check, Error};
 
-/// Default pool size per endpoint: 3 connections, as in the seed.
+/// Default pool size per endpoint: 3 connections.
 pub(crate) const DEFAULT_POOL_SIZE: usize = 3;
 /// Default for packing requests onto the first connection: off, every
 /// request goes to the least-loaded connection.

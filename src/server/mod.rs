@@ -14,7 +14,9 @@
 //!   framing       Framed<stream, JsonCodec>, buffers released when idle
 //!   deadlines     idle / frame / write timeouts: what the connection waits for, until when
 //! stack           per-request rules, one ServiceBuilder, outermost first:
-//!                 CatchErrors ─ HandlerTimeout ─ Admission (server-wide cap: shed or queue) ─ svc
+//!                 Cancel (a jsonmux client's cancel drops the handler) ─ CatchErrors ─
+//!                 HandlerTimeout (its limit, or the caller's deadline) ─ Admission (server-wide
+//!                 cap: shed or queue) ─ svc
 //! ```
 //!
 //! Start with [`Server::builder`], or [`serve`] for the defaults.

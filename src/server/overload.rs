@@ -24,7 +24,7 @@
 #[non_exhaustive]
 pub enum Overload {
     /// Answer the request `overloaded` at once, without calling its
-    /// handler (counted in [`StatsSnapshot::shed`](crate::server::ServerStats::shed)).
+    /// handler (counted in [`ServerStats::shed`](crate::server::ServerStats::shed)).
     #[default]
     Shed,
     /// Wait for room: a connection that finds the server full (or its

@@ -33,7 +33,7 @@ use crate::{Code, Resp};
 pub(crate) const DRAIN_QUIET: Duration = Duration::from_secs(1);
 
 /// The going-away notice: an error answer about the whole connection,
-/// which the seed's Go client ignores (no caller has an empty `Uid`).
+/// which the Go client ignores (no caller has an empty `Uid`).
 pub(crate) fn notice() -> Resp {
     Resp::error("", Code::GoingAway, "server shutting down")
 }

@@ -25,8 +25,9 @@ use crate::{Message, Resp};
 ///  CatchErrors         every failure or panic below becomes an error answer to its
 ///                      request; every answer gets its request's Uid (and number)
 ///   HandlerTimeout     handler_timeout, from the handler's first Pending, or the caller's
-///                      deadline, whichever comes first: `timeout`; a deadline passed
-///                      before it starts: `deadline_exceeded`, the handler not called
+///                      deadline, whichever comes first: `timeout` (a request whose
+///                      deadline was spent on arrival never gets here: the connection
+///                      answers it `deadline_exceeded`, the handler not called)
 ///    Admission         max_concurrent_requests handlers at work, all connections, or
 ///                      the service not ready: `overloaded` (Shed) or wait (Queue)
 ///     svc

@@ -13,8 +13,8 @@ use crate::support::server::TestServer;
 use crate::support::time::{bounded, with_paused_clock, with_real_clock};
 
 per_engine! {
-    /// One call through the default client stack gets the seed's answer.
-    async fn a_call_gets_the_seed_answer(engine: Engine) {
+    /// One call through the default client stack gets the hello answer.
+    async fn a_call_gets_the_hello_answer(engine: Engine) {
         let server = TestServer::start().await;
         let client = client_on(engine, server.addr).await;
         let resp = client

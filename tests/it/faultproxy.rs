@@ -19,7 +19,7 @@ mod proxy;
 
 use proxy::{Direction, FaultProxy, Faults};
 
-/// The seed's server on `127.0.0.1:0`; it stops when the sender is dropped.
+/// The hello server on `127.0.0.1:0`; it stops when the sender is dropped.
 async fn start_server() -> (SocketAddr, oneshot::Sender<()>) {
     let server = Server::builder().bind("127.0.0.1:0").await.expect("bind");
     let addr = server.local_addr().expect("a bound address");
@@ -79,7 +79,7 @@ async fn calls(
     outcomes
 }
 
-/// Fails unless `outcome` is the seed's answer to `{round}-{i}` with `val`.
+/// Fails unless `outcome` is the hello answer to `{round}-{i}` with `val`.
 fn assert_answered(round: &str, i: usize, outcome: &Result<Resp, Error>, val: &str) {
     let resp = outcome
         .as_ref()

@@ -1,4 +1,4 @@
-//! Interop with the seed's Go peers, both ways: the Go client (`interop/seed-client`)
+//! Interop with the Go peers, both ways: the Go client (`interop/seed-client`)
 //! against jsonmux's server, and jsonmux's client against the Go server
 //! (`interop/seed-server`). The Go client runs against each server engine, the
 //! Go server against each client engine.
@@ -30,7 +30,7 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 const TEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests in flight at once in the concurrent tests.
 const IN_FLIGHT: usize = 200;
-/// What the seed's server puts before every `Val`.
+/// What the Go server puts before every `Val`.
 const TAG: &str = "server: hello, ";
 
 /// The folder holding `seed-server` and `seed-client`, or `None` without Go.
@@ -126,7 +126,7 @@ fn assert_rfc3339_nano(ts: &str) {
 
 // ---- The Go client against jsonmux's server -------------------------------
 
-/// jsonmux's server with the seed's service on `127.0.0.1:0`, driven by
+/// jsonmux's server with the hello service on `127.0.0.1:0`, driven by
 /// `engine`, stopped when the returned sender is dropped or fired.
 async fn start_jsonmux_server(engine: Engine) -> (SocketAddr, oneshot::Sender<()>) {
     let server = Server::builder()
@@ -162,8 +162,8 @@ async fn go_client_against_jsonmux(bins: &Path, engine: Engine, args: &[&str]) -
     stdout
 }
 
-/// The seed's test prints `<Ts>: <Val>` for its two answers, in order.
-fn assert_seed_answers_printed(stdout: &str) {
+/// The Go client's test prints `<Ts>: <Val>` for its two answers, in order.
+fn assert_hello_answers_printed(stdout: &str) {
     let mut lines = stdout.lines();
     for val in ["pixelpig!", "another pig!"] {
         let line = lines.next().unwrap_or_default();
@@ -175,19 +175,19 @@ fn assert_seed_answers_printed(stdout: &str) {
 }
 
 per_engine! {
-    /// The seed's test, its two requests written back to back, passes against each server engine.
-    async fn the_go_client_gets_the_seed_answers_from_jsonmux_without_newlines(engine: Engine) {
+    /// The Go client's test, its two requests written back to back, passes against each server engine.
+    async fn the_go_client_gets_the_hello_answers_from_jsonmux_without_newlines(engine: Engine) {
         let Some(bins) = go_bins().await else {
             return;
         };
         let stdout = bounded("seed-client", go_client_against_jsonmux(bins, engine, &[])).await;
-        assert_seed_answers_printed(&stdout);
+        assert_hello_answers_printed(&stdout);
     }
 }
 
 per_engine! {
-    /// The seed's test with a newline after each request passes against each server engine.
-    async fn the_go_client_gets_the_seed_answers_from_jsonmux_with_newlines(engine: Engine) {
+    /// The Go client's test with a newline after each request passes against each server engine.
+    async fn the_go_client_gets_the_hello_answers_from_jsonmux_with_newlines(engine: Engine) {
         let Some(bins) = go_bins().await else {
             return;
         };
@@ -196,7 +196,7 @@ per_engine! {
             go_client_against_jsonmux(bins, engine, &["-newline"]),
         )
         .await;
-        assert_seed_answers_printed(&stdout);
+        assert_hello_answers_printed(&stdout);
     }
 }
 
@@ -267,15 +267,15 @@ async fn call_all(client: &Client, msgs: Vec<Message>) {
 }
 
 per_engine! {
-    /// The seed's test from jsonmux's client, on each client engine, against the Go server.
-    async fn the_jsonmux_client_gets_the_seed_answers_from_the_go_server(engine: Engine) {
+    /// The Go client's test from jsonmux's client, on each client engine, against the Go server.
+    async fn the_jsonmux_client_gets_the_hello_answers_from_the_go_server(engine: Engine) {
         let Some(bins) = go_bins().await else {
             return;
         };
         bounded("jsonmux client against seed-server", async {
             let (addr, _server) = start_go_server(bins, &[]).await;
             let client = ClientBuilder::new().engine(engine).connect(addr).await.unwrap();
-            // The seed's test: one Uid used twice, one call after the other.
+            // The Go client's test: one Uid used twice, one call after the other.
             for val in ["pixelpig!", "another pig!"] {
                 call_all(&client, vec![Message::new("pixel-1", val)]).await;
             }

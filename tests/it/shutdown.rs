@@ -100,7 +100,7 @@ per_engine! {
         with_paused_clock(move || async move {
             let mut server = TestServer::start_on(engine).await;
             let mut raw = held_through_the_notice(&mut server).await;
-            // It keeps sending, as the seed's Go client does.
+            // It keeps sending, as the Go client does.
             for i in 0..3 {
                 tokio::time::sleep(QUIET / 2).await;
                 raw.send(format!(r#"{{"Uid":"after{i}","Val":"x"}}"#).as_bytes())

@@ -27,8 +27,8 @@ fn assert_go_timestamp(ts: &str) {
 }
 
 per_engine! {
-    /// The seed client's two requests, pipelined with nothing between them, are both answered.
-    async fn the_seed_clients_pipelined_bytes_without_newlines_are_all_answered(engine: Engine) {
+    /// The Go client's two requests, pipelined with nothing between them, are both answered.
+    async fn the_go_clients_pipelined_bytes_without_newlines_are_all_answered(engine: Engine) {
         let server = TestServer::start_on(engine).await;
         let mut raw = Raw::connect(server.addr).await;
         raw.send(br#"{"Uid":"pixel-1","Val":"pixelpig!"}{"Uid":"pixel-2","Val":"another pig!"}"#)
@@ -48,8 +48,8 @@ per_engine! {
 }
 
 per_engine! {
-    /// An answer is one compact JSON line with the seed's key names, in order.
-    async fn answers_are_compact_json_lines_with_the_seeds_key_names(engine: Engine) {
+    /// An answer is one compact JSON line with the Go peers' key names, in order.
+    async fn answers_are_compact_json_lines_with_the_go_key_names(engine: Engine) {
         let server = TestServer::start_on(engine).await;
         let mut raw = Raw::connect(server.addr).await;
         raw.send(b"{\"Uid\":\"a\",\"Val\":\"x\"}\n").await;

@@ -1,6 +1,6 @@
 //! tokio-tower's engine for a client connection:
 //! `tokio_tower::multiplex::Client` over the connection's stream, behind
-//! tower's `Buffer` (the shape the product brief names).
+//! tower's `Buffer`.
 //!
 //! ```text
 //! Connection ── call: take the Uid in the shared in-flight table (a duplicate is refused here)

@@ -16,11 +16,11 @@ use super::gates::Gates;
 use super::time::{bounded, eventually};
 
 /// A service scripted by the request's `Val`:
-/// `wait:<name>` answers like the seed once the test opens gate `<name>`,
+/// `wait:<name>` answers like the Go server once the test opens gate `<name>`,
 /// `fail:<msg>` fails with `msg`,
 /// `code:<code>:<msg>` answers with that error code and message,
 /// `panic:call` panics in `call`, `panic:poll` once its future is polled,
-/// `no-uid` answers like the seed but with an empty `Uid`,
+/// `no-uid` answers like the Go server but with an empty `Uid`,
 /// `hang` never answers, anything else is answered at once like `HelloService`.
 pub(crate) fn scripted(gates: &Gates) -> BoxCloneService<Message, Resp, String> {
     let gates = gates.clone();
