@@ -283,7 +283,7 @@ impl Connection {
     }
 
     /// How long calls take on it, as the answers tell.
-    pub(crate) fn latency(&self) -> &super::latency::Latency {
+    pub(crate) fn latency(&self) -> &Arc<super::latency::Latency> {
         &self.shared.latency
     }
 

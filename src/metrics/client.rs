@@ -7,6 +7,7 @@ use std::time::Instant;
 use metrics::{Counter, Gauge, Histogram, Unit};
 
 use super::*;
+use crate::connection::latency::Latency;
 use crate::{Addr, Code, Error, Resp};
 
 /// One endpoint's metrics, registered once, when the endpoint joins a pool;
@@ -21,6 +22,12 @@ pub(crate) struct EndpointMetrics {
     call_duration: Histogram,
     connections: Gauge,
     reconnects: Counter,
+    pub(crate) retries: Counter,
+    pub(crate) retries_refused: Counter,
+    pub(crate) hedges: Counter,
+    pub(crate) hedges_won: Counter,
+    server_delay: Gauge,
+    round_trip: Gauge,
 }
 
 impl EndpointMetrics {
@@ -35,6 +42,12 @@ impl EndpointMetrics {
             call_duration: metrics::histogram!(CLIENT_CALL_DURATION_SECONDS, &[label()]),
             connections: metrics::gauge!(CLIENT_CONNECTIONS, &[label()]),
             reconnects: metrics::counter!(CLIENT_RECONNECTS_TOTAL, &[label()]),
+            retries: metrics::counter!(CLIENT_RETRIES_TOTAL, &[label()]),
+            retries_refused: metrics::counter!(CLIENT_RETRIES_REFUSED_TOTAL, &[label()]),
+            hedges: metrics::counter!(CLIENT_HEDGES_TOTAL, &[label()]),
+            hedges_won: metrics::counter!(CLIENT_HEDGES_WON_TOTAL, &[label()]),
+            server_delay: metrics::gauge!(CLIENT_SERVER_DELAY_SECONDS, &[label()]),
+            round_trip: metrics::gauge!(CLIENT_ROUND_TRIP_SECONDS, &[label()]),
             endpoint,
         }
     }
@@ -87,6 +100,26 @@ fn describe() {
         CLIENT_RECONNECTS_TOTAL,
         "connections dialed again after one ended"
     );
+    metrics::describe_counter!(
+        CLIENT_RETRIES_TOTAL,
+        "calls answered without being run, sent again"
+    );
+    metrics::describe_counter!(
+        CLIENT_RETRIES_REFUSED_TOTAL,
+        "calls answered without being run that the retry budget kept from going again"
+    );
+    metrics::describe_counter!(CLIENT_HEDGES_TOTAL, "copies of slow idempotent calls sent");
+    metrics::describe_counter!(CLIENT_HEDGES_WON_TOTAL, "copies that answered first");
+    metrics::describe_gauge!(
+        CLIENT_SERVER_DELAY_SECONDS,
+        Unit::Seconds,
+        "the delay per request the server reports"
+    );
+    metrics::describe_gauge!(
+        CLIENT_ROUND_TRIP_SECONDS,
+        Unit::Seconds,
+        "recent round trips to the endpoint"
+    );
 }
 
 /// One call sent to an endpoint: counted and in flight from its start;
@@ -94,17 +127,20 @@ fn describe() {
 /// dropped before.
 #[derive(Debug)]
 pub(crate) struct Measured {
-    metrics: Arc<EndpointMetrics>,
+    pub(crate) metrics: Arc<EndpointMetrics>,
+    /// What the call's connection knows of its latency, for the gauges.
+    latency: Arc<Latency>,
     started: Instant,
     finished: bool,
 }
 
 impl Measured {
-    pub(crate) fn start(metrics: &Arc<EndpointMetrics>) -> Self {
+    pub(crate) fn start(metrics: &Arc<EndpointMetrics>, latency: &Arc<Latency>) -> Self {
         metrics.calls.increment(1);
         metrics.in_flight.increment(1.0);
         Measured {
             metrics: metrics.clone(),
+            latency: latency.clone(),
             started: Instant::now(),
             finished: false,
         }
@@ -116,6 +152,12 @@ impl Measured {
         self.finished = true;
         m.in_flight.decrement(1.0);
         m.call_duration.record(self.started.elapsed());
+        if let Some(delay) = self.latency.server_delay() {
+            m.server_delay.set(delay.as_secs_f64());
+        }
+        if let Some(trip) = self.latency.round_trips() {
+            m.round_trip.set(trip.as_secs_f64());
+        }
         if let Err(e) = out {
             m.failed(e);
         }

@@ -13,6 +13,10 @@
 //! | `jsonmux_server_requests_total` | counter | | requests read |
 //! | `jsonmux_server_errors_total` | counter | `code` | error answers sent, and connections the server ended, by [`Code`](crate::Code) |
 //! | `jsonmux_server_request_duration_seconds` | histogram | | from a request's call to its answer (error answers included) |
+//! | `jsonmux_server_deadlines_received_total` | counter | | requests that came with their caller's deadline (from jsonmux clients) |
+//! | `jsonmux_server_cancels_received_total` | counter | | cancels read from jsonmux clients |
+//! | `jsonmux_server_handlers_cancelled_total` | counter | | handlers a cancel stopped (the rest came after their answer) |
+//! | `jsonmux_server_delay_seconds` | gauge | | the recent delay per request, from reading a request to writing its answer, as told to jsonmux clients |
 //! | `jsonmux_client_calls_total` | counter | `endpoint` | calls sent to the endpoint |
 //! | `jsonmux_client_errors_total` | counter | `endpoint`, `kind` | failed calls: `kind` is the error answer's [`Code`](crate::Code), `closed` or `duplicate_uid` |
 //! | `jsonmux_client_abandoned_total` | counter | `endpoint` | calls given up before their answer (timed out or dropped) |
@@ -20,6 +24,14 @@
 //! | `jsonmux_client_call_duration_seconds` | histogram | `endpoint` | from sending a call to its outcome (answers and failures; not abandoned calls) |
 //! | `jsonmux_client_connections` | gauge | `endpoint` | connections up now |
 //! | `jsonmux_client_reconnects_total` | counter | `endpoint` | connections dialed again after one ended |
+//! | `jsonmux_client_deadlines_sent_total` | counter | | requests sent with their deadline (to a jsonmux server) |
+//! | `jsonmux_client_cancels_sent_total` | counter | | cancels sent for calls given up on (to a jsonmux server) |
+//! | `jsonmux_client_retries_total` | counter | `endpoint` | calls the endpoint answered without running them, sent again (see [`ClientBuilder::retry_budget`](crate::ClientBuilder::retry_budget)) |
+//! | `jsonmux_client_retries_refused_total` | counter | `endpoint` | such calls the retry budget did not let go again |
+//! | `jsonmux_client_hedges_total` | counter | `endpoint` | copies of slow idempotent calls sent to the endpoint (see [`ClientBuilder::hedge`](crate::ClientBuilder::hedge)) |
+//! | `jsonmux_client_hedges_won_total` | counter | `endpoint` | copies sent to the endpoint that answered first |
+//! | `jsonmux_client_server_delay_seconds` | gauge | `endpoint` | the delay per request the endpoint's server reports (a jsonmux server) |
+//! | `jsonmux_client_round_trip_seconds` | gauge | `endpoint` | this client's recent round trips to the endpoint |
 //!
 //! The client counts per endpoint, as it sees them: a call still waiting for
 //! a connection is not counted until it is sent.
@@ -89,3 +101,18 @@ pub const CLIENT_RECONNECTS_TOTAL: &str = "jsonmux_client_reconnects_total";
 pub const CLIENT_DEADLINES_SENT_TOTAL: &str = "jsonmux_client_deadlines_sent_total";
 /// Counter: calls given up on that a jsonmux server was told to drop.
 pub const CLIENT_CANCELS_SENT_TOTAL: &str = "jsonmux_client_cancels_sent_total";
+/// Counter: calls an endpoint answered without running them, sent again.
+pub const CLIENT_RETRIES_TOTAL: &str = "jsonmux_client_retries_total";
+/// Counter: calls an endpoint answered without running them that the
+/// retry budget did not let go again.
+pub const CLIENT_RETRIES_REFUSED_TOTAL: &str = "jsonmux_client_retries_refused_total";
+/// Counter: copies of slow idempotent calls sent to an endpoint.
+pub const CLIENT_HEDGES_TOTAL: &str = "jsonmux_client_hedges_total";
+/// Counter: copies sent to an endpoint that answered first.
+pub const CLIENT_HEDGES_WON_TOTAL: &str = "jsonmux_client_hedges_won_total";
+/// Gauge: the delay per request an endpoint's server reports, in seconds.
+pub const CLIENT_SERVER_DELAY_SECONDS: &str = "jsonmux_client_server_delay_seconds";
+/// Gauge: this client's recent round trips to an endpoint, in seconds.
+pub const CLIENT_ROUND_TRIP_SECONDS: &str = "jsonmux_client_round_trip_seconds";
+/// Gauge: the server's recent delay per request, in seconds.
+pub const SERVER_DELAY_SECONDS: &str = "jsonmux_server_delay_seconds";

@@ -21,6 +21,7 @@ pub(crate) struct ServerMetrics {
     pub(crate) deadlines_received: Counter,
     cancels_received: Counter,
     handlers_cancelled: Counter,
+    pub(crate) delay: Gauge,
 }
 
 impl Default for ServerMetrics {
@@ -46,7 +47,13 @@ impl Default for ServerMetrics {
             SERVER_HANDLERS_CANCELLED_TOTAL,
             "handlers stopped by a cancel"
         );
+        metrics::describe_gauge!(
+            SERVER_DELAY_SECONDS,
+            Unit::Seconds,
+            "recent delay per request, as told to jsonmux clients"
+        );
         ServerMetrics {
+            delay: metrics::gauge!(SERVER_DELAY_SECONDS),
             deadlines_received: metrics::counter!(SERVER_DEADLINES_RECEIVED_TOTAL),
             cancels_received: metrics::counter!(SERVER_CANCELS_RECEIVED_TOTAL),
             handlers_cancelled: metrics::counter!(SERVER_HANDLERS_CANCELLED_TOTAL),

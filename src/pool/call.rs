@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 use tracing::field;
 
 use super::endpoint::Endpoint;
-use crate::connection::ResponseFuture;
+use crate::connection::{Connection, ResponseFuture};
 use crate::trace::span_at;
 use crate::{Error, Resp};
 
@@ -40,15 +40,47 @@ impl Call {
 
     /// The call `inner`, sent to `endpoint`, in `span`.
     #[inline]
-    pub(crate) fn sent(inner: ResponseFuture, span: tracing::Span, endpoint: &Endpoint) -> Call {
+    pub(crate) fn sent(
+        inner: ResponseFuture,
+        span: tracing::Span,
+        endpoint: &Endpoint,
+        #[cfg_attr(not(feature = "metrics"), allow(unused_variables))] conn: &Connection,
+    ) -> Call {
         span.record("endpoint", field::display(&endpoint.addr));
         Call {
             inner,
             span,
             endpoint: endpoint.id(),
             #[cfg(feature = "metrics")]
-            measured: crate::metrics::Measured::start(&endpoint.metrics),
+            measured: crate::metrics::Measured::start(&endpoint.metrics, conn.latency()),
         }
+    }
+}
+
+impl Call {
+    /// Its server answered without running it, and it goes again.
+    pub(crate) fn retried(&self) {
+        #[cfg(feature = "metrics")]
+        self.measured.metrics.retries.increment(1);
+    }
+
+    /// Its server answered without running it, and the budget keeps it
+    /// from going again.
+    pub(crate) fn retry_refused(&self) {
+        #[cfg(feature = "metrics")]
+        self.measured.metrics.retries_refused.increment(1);
+    }
+
+    /// It is the copy of a slow call.
+    pub(crate) fn hedge_sent(&self) {
+        #[cfg(feature = "metrics")]
+        self.measured.metrics.hedges.increment(1);
+    }
+
+    /// It is the copy of a slow call, and answered first.
+    pub(crate) fn hedge_won(&self) {
+        #[cfg(feature = "metrics")]
+        self.measured.metrics.hedges_won.increment(1);
     }
 }
 

@@ -129,18 +129,21 @@ impl Again {
         }
     }
 
-    /// The call refused by `refused`'s server, sent again if its deadline
-    /// and the budget allow; `None` to give up with the refusal.
-    fn retry(&mut self, refused: usize) -> Option<Call> {
+    /// The call `refused` (its server answered without running it), sent
+    /// again if its deadline and the budget allow; `None` to give up with
+    /// the refusal.
+    fn retry(&mut self, refused: &Call) -> Option<Call> {
         if self.left == 0 || self.msg.deadline().is_some_and(|d| d <= Instant::now()) {
             return None;
         }
         let budget = self.set.budget.as_ref()?;
         if !budget.withdraw(self.set.calls()) {
+            refused.retry_refused();
             return None;
         }
         self.left -= 1;
-        self.set.send_again(self.msg.clone(), refused).ok()
+        refused.retried();
+        self.set.send_again(self.msg.clone(), refused.endpoint).ok()
     }
 
     /// The timer of the call's copy, if it gets one.
@@ -168,6 +171,7 @@ impl Again {
             return Copy::None;
         }
         hedger.sent.fetch_add(1, Relaxed);
+        sent.hedge_sent();
         Copy::Sent(Box::new(sent))
     }
 
@@ -206,6 +210,7 @@ impl Attempts {
                             if let Some(again) = &self.again {
                                 again.answered(true);
                             }
+                            copy.hedge_won();
                             return Poll::Ready(Ok(resp));
                         }
                         Err(_) => self.copy = Copy::None,
@@ -232,7 +237,7 @@ impl Attempts {
                 Some(again) if nothing_ran(e) => again,
                 _ => return Poll::Ready(out),
             };
-            match again.retry(self.call.endpoint) {
+            match again.retry(&self.call) {
                 Some(next) => self.call = next,
                 None => return Poll::Ready(out),
             }

@@ -170,7 +170,7 @@ impl Set {
             Ok(sent) => (sent, first),
             Err(msg) => Set::send_elsewhere(&conns, first, msg)?,
         };
-        Ok(Call::sent(sent, span, &live.endpoint))
+        Ok(Call::sent(sent, span, &live.endpoint, &live.conn))
     }
 
     /// Sends a call again that the server of endpoint `refused` answered
@@ -187,7 +187,7 @@ impl Set {
             Ok(sent) => (sent, live),
             Err(msg) => Set::send_elsewhere(&conns, live, msg)?,
         };
-        Ok(Call::sent(sent, span, &live.endpoint))
+        Ok(Call::sent(sent, span, &live.endpoint, &live.conn))
     }
 
     /// Sends a copy of `msg` (a slow call on endpoint `first`) on the
@@ -197,7 +197,7 @@ impl Set {
         let live = cheapest_of(&conns, |l| l.endpoint.id() != first)?;
         let span = Call::span(self.opts.span_level, &msg.uid);
         let sent = live.conn.try_send(msg.clone()).ok()?;
-        Some(Call::sent(sent, span, &live.endpoint))
+        Some(Call::sent(sent, span, &live.endpoint, &live.conn))
     }
 
     /// Calls sent so far, over every endpoint in the pool.

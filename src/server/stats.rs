@@ -152,6 +152,8 @@ impl StatsHandle {
             _ => old - old / 8 + mean_us / 8,
         };
         self.inner.delay_us.store(new, Relaxed);
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.delay.set(new as f64 / 1e6);
     }
 
     /// Counts a connection opened; it counts as closed when the guard is

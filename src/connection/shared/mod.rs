@@ -58,7 +58,7 @@ pub(crate) struct Shared {
     /// being handled, if any.
     inherit_deadline: bool,
     /// How long calls take on it, as the answers tell.
-    pub(crate) latency: Latency,
+    pub(crate) latency: Arc<Latency>,
 }
 
 /// What [`Shared::route`] leaves to the engine.
@@ -99,7 +99,7 @@ impl Shared {
             peer_cancels: AtomicBool::new(false),
             cancels: Cancels::default(),
             inherit_deadline: opts.inherit_deadline,
-            latency: Latency::default(),
+            latency: Arc::default(),
         }
     }
 
