@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use jsonmux::{HelloService, Server, ServerBuilder};
-use tower::util::MapRequestLayer;
+use tower::util::{AndThenLayer, MapRequestLayer};
 use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 
@@ -60,6 +60,16 @@ struct Args {
     /// answering: a stand-in for a handler with real work, for benchmarks.
     #[arg(long, default_value_t = 0)]
     busy_us: u64,
+    /// Wait (a timer, not the CPU) this many microseconds per request
+    /// before answering: a stand-in for a handler that waits on a database
+    /// or another service.
+    #[arg(long, default_value_t = 0)]
+    wait_us: u64,
+    /// Most requests handled at once over all connections; past it,
+    /// requests are answered `overloaded` at once (ServerBuilder::
+    /// max_concurrent_requests; default: no limit).
+    #[arg(long)]
+    max_concurrent: Option<usize>,
     /// Busy-poll each idle connection this many microseconds before it
     /// sleeps, for latency at light load (ServerBuilder::busy_poll; 0: off).
     #[arg(long, default_value_t = 0)]
@@ -112,6 +122,13 @@ async fn main() -> ExitCode {
                 msg
             })
         }))
+        .option_layer((args.wait_us > 0).then(|| {
+            let wait = Duration::from_micros(args.wait_us);
+            AndThenLayer::new(move |resp| async move {
+                tokio::time::sleep(wait).await;
+                Ok(resp)
+            })
+        }))
         .service(HelloService);
     match server.serve(svc, shutdown::shutdown_signal()).await {
         Ok(()) => {
@@ -133,6 +150,9 @@ fn options(args: &Args) -> Result<ServerBuilder, String> {
     }
     if let Some(n) = args.max_in_flight {
         builder = builder.max_in_flight(n);
+    }
+    if let Some(n) = args.max_concurrent {
+        builder = builder.max_concurrent_requests(Some(n));
     }
     if args.busy_poll_us > 0 {
         builder = builder.busy_poll(Some(Duration::from_micros(args.busy_poll_us)));

@@ -153,6 +153,16 @@ struct Args {
     /// server (request numbers and deadlines on the wire, cancels).
     #[arg(long, value_enum, default_value_t = Switch::On)]
     extension: Switch,
+    /// `--client stack|pool`: send again, within a budget of a fifth of
+    /// the calls, the calls a server answered without running them
+    /// (ClientBuilder::retry_budget); `off` leaves them failed.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    retries: Switch,
+    /// `--client pool`: mark every call idempotent and hedge it: a copy on
+    /// another endpoint after this delay (e.g. 2ms), or once slower than
+    /// this percentile of recent calls (e.g. p95) (ClientBuilder::hedge).
+    #[arg(long, value_parser = parse_hedge)]
+    hedge: Option<jsonmux::pool::Hedge>,
     /// Run the load once per in-flight depth of this list (e.g.
     /// 1,4,16,64,256), each for --duration, and print one JSON line per
     /// target and depth.
@@ -189,6 +199,7 @@ async fn main() -> ExitCode {
         total,
         elapsed,
         sent,
+        pool,
         ..
     } = match run::run(&args, None).await {
         Ok(run) => run,
@@ -213,7 +224,7 @@ async fn main() -> ExitCode {
         inflight: args.inflight,
         val_size: args.val_size,
     };
-    let report = Report::new(setup, elapsed, sent, &total);
+    let report = Report::new(setup, elapsed, sent, &total, pool);
     println!(
         "{}",
         serde_json::to_string(&report).expect("a report serializes")
@@ -222,6 +233,17 @@ async fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Parses `p95` (a percentile) or a duration as [`parse_duration`] does.
+fn parse_hedge(s: &str) -> Result<jsonmux::pool::Hedge, String> {
+    match s.strip_prefix('p') {
+        Some(p) => p
+            .parse()
+            .map(jsonmux::pool::Hedge::at_percentile)
+            .map_err(|_| format!("not a percentile: {s:?} (try p95)")),
+        None => parse_duration(s).map(jsonmux::pool::Hedge::after),
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::progress::{self, Tag};
 use crate::stats::{Failure, Live, Tally};
-use crate::target::{ClientKind, Target};
+use crate::target::{ClientKind, PoolCounts, Target};
 use crate::Args;
 
 /// The most time answers still outstanding at the end get.
@@ -31,6 +31,8 @@ pub(crate) struct Plan {
     expected: String,
     /// Set at the end of `--duration` (or on Ctrl-C): issue no more requests.
     stop: AtomicBool,
+    /// Mark every call idempotent (`--hedge`).
+    idempotent: bool,
     pub(crate) live: Live,
 }
 
@@ -44,6 +46,8 @@ pub(crate) struct Run {
     pub(crate) sent: u64,
     /// Ctrl-C ended the run before `--duration`.
     pub(crate) interrupted: bool,
+    /// What the jsonmux clients did beyond sending each call once.
+    pub(crate) pool: Option<PoolCounts>,
 }
 
 /// Issues requests one after another until told to stop (or until its
@@ -57,6 +61,11 @@ async fn worker(mut target: Target, id: usize, plan: Arc<Plan>, tally: Arc<Mutex
         let uid = format!("w{id}-{seq}");
         seq += 1;
         let msg = Message::new(uid.clone(), plan.val.clone());
+        let msg = if plan.idempotent {
+            msg.idempotent()
+        } else {
+            msg
+        };
         plan.live.sent.fetch_add(1, Relaxed);
         let start = Instant::now();
         let outcome = match target.call(msg).await {
@@ -144,6 +153,7 @@ pub(crate) async fn run(args: &Args, tag: Option<Tag>) -> Result<Run, ExitCode> 
         expected: format!("{PREFIX}{val}"),
         val,
         stop: AtomicBool::new(false),
+        idempotent: args.hedge.is_some(),
         live: Live::default(),
     });
     let mut workers = JoinSet::new();
@@ -203,10 +213,15 @@ pub(crate) async fn run(args: &Args, tag: Option<Tag>) -> Result<Run, ExitCode> 
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let pool = targets
+        .iter()
+        .filter_map(Target::pool_counts)
+        .reduce(|a, b| a + b);
     Ok(Run {
         total,
         elapsed,
         sent,
         interrupted,
+        pool,
     })
 }

@@ -8,6 +8,8 @@ use hdrhistogram::Histogram;
 use jsonmux::Resp;
 use serde::Serialize;
 
+use crate::target::PoolCounts;
+
 /// Counters shared by all workers, read while the load runs.
 #[derive(Debug, Default)]
 pub(crate) struct Live {
@@ -178,10 +180,19 @@ pub(crate) struct Report<'a> {
     max_us: u64,
     /// The longest a failed request took to fail (0 without failures).
     error_max_us: u64,
+    /// What the jsonmux clients did beyond sending each call once.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pool: Option<PoolCounts>,
 }
 
 impl<'a> Report<'a> {
-    pub(crate) fn new(setup: Setup<'a>, elapsed: Duration, sent: u64, tally: &'a Tally) -> Self {
+    pub(crate) fn new(
+        setup: Setup<'a>,
+        elapsed: Duration,
+        sent: u64,
+        tally: &'a Tally,
+        pool: Option<PoolCounts>,
+    ) -> Self {
         let h = &tally.latency_us;
         let errors_by_kind: BTreeMap<_, _> = tally
             .errors
@@ -202,6 +213,7 @@ impl<'a> Report<'a> {
             p999_us: h.value_at_quantile(0.999),
             max_us: h.max(),
             error_max_us: tally.error_max_us,
+            pool,
         }
     }
 }

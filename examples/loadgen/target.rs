@@ -27,6 +27,31 @@ pub(crate) enum ClientKind {
     Dial,
 }
 
+/// What a jsonmux client did for its calls beyond sending them once.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub(crate) struct PoolCounts {
+    /// Calls sent again after an answer that said nothing ran.
+    pub(crate) retries: u64,
+    /// Such calls the retry budget kept from going again.
+    pub(crate) retries_refused: u64,
+    /// Copies of slow calls sent (`--hedge`).
+    pub(crate) hedges: u64,
+    /// Copies that answered first.
+    pub(crate) hedges_won: u64,
+}
+
+impl std::ops::Add for PoolCounts {
+    type Output = PoolCounts;
+    fn add(self, o: PoolCounts) -> PoolCounts {
+        PoolCounts {
+            retries: self.retries + o.retries,
+            retries_refused: self.retries_refused + o.retries_refused,
+            hedges: self.hedges + o.hedges,
+            hedges_won: self.hedges_won + o.hedges_won,
+        }
+    }
+}
+
 /// One connection, as either client; clones share it.
 #[derive(Clone)]
 pub(crate) enum Target {
@@ -59,7 +84,12 @@ impl Target {
                 .busy_poll(
                     (args.busy_poll_us > 0).then(|| Duration::from_micros(args.busy_poll_us)),
                 )
-                .extension(args.extension == crate::Switch::On);
+                .extension(args.extension == crate::Switch::On)
+                .hedge(args.hedge);
+            let builder = match args.retries {
+                crate::Switch::On => builder,
+                crate::Switch::Off => builder.retry_budget(0.0, 0),
+            };
             args.tls.apply(builder)
         };
         match args.client {
@@ -99,6 +129,20 @@ impl Target {
                 }
             }
         }
+    }
+
+    /// What the client did for its calls beyond sending them once.
+    pub(crate) fn pool_counts(&self) -> Option<PoolCounts> {
+        let Target::Stack(client) = self else {
+            return None;
+        };
+        let stats = client.stats();
+        Some(PoolCounts {
+            retries: stats.retries,
+            retries_refused: stats.retries_refused,
+            hedges: stats.hedges,
+            hedges_won: stats.hedges_won,
+        })
     }
 
     /// True when no call can succeed any more: the raw client does not

@@ -9,7 +9,8 @@ const UNKNOWN: u64 = u64::MAX;
 
 /// What a connection knows of how long a call takes on it: the delay its
 /// server reports (a jsonmux server puts its recent delay per request on
-/// each answer to a jsonmux client), and this client's own round trips.
+/// each answer to a jsonmux client), this client's own round trips, and
+/// a penalty for the calls its server turned away.
 ///
 /// The server's delay is what it is for every client, measured where the
 /// queue is: a server that is slow for everybody shows it on the first
@@ -18,19 +19,32 @@ const UNKNOWN: u64 = u64::MAX;
 /// server that reports nothing (a Go server, or the extension off), as
 /// tower's `PeakEwma` does: a slower trip counts at once, a faster one
 /// moves the average an eighth of the way.
+///
+/// A server that sheds calls answers them at once: by delay alone it
+/// would look fast, and take ever more. So each call it turns away
+/// doubles a penalty (from 1 ms, up to 1 s) that counts as its latency
+/// while it is above it, and that each answer it gives loses an eighth of.
 #[derive(Debug)]
 pub(crate) struct Latency {
     /// The server's delay per request, in microseconds.
     server_us: AtomicU64,
     /// The round trips' peak-sensitive moving average, in microseconds.
     round_trip_us: AtomicU64,
+    /// The penalty for calls turned away, in microseconds.
+    penalty_us: AtomicU64,
 }
+
+/// The first penalty for a call turned away: 1 ms.
+const PENALTY_MIN_US: u64 = 1_000;
+/// The most it grows to: 1 s.
+const PENALTY_MAX_US: u64 = 1_000_000;
 
 impl Default for Latency {
     fn default() -> Self {
         Latency {
             server_us: AtomicU64::new(UNKNOWN),
             round_trip_us: AtomicU64::new(UNKNOWN),
+            penalty_us: AtomicU64::new(0),
         }
     }
 }
@@ -42,10 +56,22 @@ impl Latency {
         self.server_us.store(us.min(UNKNOWN - 1), Relaxed);
     }
 
+    /// The server turned a call away without running it (overloaded).
+    pub(crate) fn turned_away(&self) {
+        let old = self.penalty_us.load(Relaxed);
+        let new = (old * 2).clamp(PENALTY_MIN_US, PENALTY_MAX_US);
+        self.penalty_us.store(new, Relaxed);
+    }
+
     /// A call took `took`, from its start to its answer. (One task routes
     /// a connection's answers: a plain load and store are enough.)
     #[inline]
     pub(crate) fn round_trip(&self, took: Duration) {
+        let penalty = self.penalty_us.load(Relaxed);
+        if penalty > 0 {
+            self.penalty_us
+                .store(penalty - penalty.div_ceil(8), Relaxed);
+        }
         let sample = u64::try_from(took.as_micros()).unwrap_or(UNKNOWN - 1);
         let old = self.round_trip_us.load(Relaxed);
         let new = match old {
@@ -61,12 +87,16 @@ impl Latency {
     /// before any answer.
     #[inline]
     pub(crate) fn expected_us(&self) -> Option<u64> {
-        match self.server_us.load(Relaxed) {
+        let told = match self.server_us.load(Relaxed) {
             UNKNOWN => match self.round_trip_us.load(Relaxed) {
                 UNKNOWN => None,
                 rtt => Some(rtt),
             },
             server => Some(server),
+        };
+        match self.penalty_us.load(Relaxed) {
+            0 => told,
+            penalty => Some(told.map_or(penalty, |us| us.max(penalty))),
         }
     }
 
@@ -122,6 +152,23 @@ mod tests {
             l.round_trip(Duration::from_micros(100));
         }
         assert!(l.expected_us().unwrap() < 110);
+    }
+
+    #[test]
+    fn calls_turned_away_weigh_until_answers_come_again() {
+        let l = Latency::default();
+        l.server(20);
+        l.turned_away();
+        l.turned_away();
+        assert_eq!(l.expected_us(), Some(2 * PENALTY_MIN_US));
+        for _ in 0..40 {
+            l.round_trip(Duration::from_micros(20));
+        }
+        assert_eq!(
+            l.expected_us(),
+            Some(20),
+            "answered again: the penalty is gone"
+        );
     }
 
     #[test]

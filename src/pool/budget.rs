@@ -14,9 +14,10 @@ const STEP: Duration = Duration::from_secs(1);
 /// The window's length.
 const WINDOW: Duration = Duration::from_secs(STEPS as u64);
 
-/// Retries allowed over the last ten seconds: `ratio` of the calls sent in
-/// that time, plus `per_second` a second for a client that sends few (as
-/// Finagle's retry budget and tower's `TpsBudget`).
+/// Retries allowed over the last ten seconds: `ratio` of the calls made in
+/// that time (retries not counted), plus `per_second` a second for a
+/// client that makes few (as Finagle's retry budget and tower's
+/// `TpsBudget`).
 ///
 /// Sending a call costs the budget nothing: the calls are the pool's
 /// connections' own counts, read only when a retry asks (rarely). A retry
@@ -96,10 +97,13 @@ impl RetryBudget {
         }
     }
 
-    /// One retry, when `calls` have been sent so far: true if the budget
-    /// allows it (and counts it), false if it is spent (counted too).
-    pub(crate) fn withdraw(&self, calls: u64) -> bool {
+    /// One retry, when `sent` calls have been sent so far (retries and
+    /// copies included): true if the budget allows it (and counts it),
+    /// false if it is spent (counted too).
+    pub(crate) fn withdraw(&self, sent: u64) -> bool {
         let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        // The budget is a share of the callers' own calls, not of retries.
+        let calls = sent.saturating_sub(self.retries.load(Relaxed));
         window.advance(Instant::now(), calls);
         let sent = calls.saturating_sub(window.calls_at_start()) as f64;
         let allowed = self.ratio * sent + f64::from(self.per_second) * WINDOW.as_secs_f64();
@@ -113,13 +117,14 @@ impl RetryBudget {
         true
     }
 
-    /// Retries made so far.
-    pub(crate) fn retries(&self) -> u64 {
+    /// Withdrawals granted so far.
+    fn retries(&self) -> u64 {
         self.retries.load(Relaxed)
     }
 
-    /// Retries the budget refused so far.
-    pub(crate) fn refused(&self) -> u64 {
+    /// Withdrawals refused so far.
+    #[cfg(test)]
+    fn refused(&self) -> u64 {
         self.refused.load(Relaxed)
     }
 }
@@ -134,9 +139,13 @@ mod tests {
         // 10 a second over the window, before any call.
         let granted = (0..20).filter(|_| budget.withdraw(0)).count();
         assert_eq!(granted, 10);
-        // 100 calls more: 20 more retries.
-        let granted = (0..40).filter(|_| budget.withdraw(100)).count();
-        assert_eq!(granted, 20);
+        // 100 calls more: 20 more retries (each retry sent counts as sent,
+        // not as a call).
+        let mut sent = 10 + 100;
+        for _ in 0..40 {
+            sent += u64::from(budget.withdraw(sent));
+        }
+        assert_eq!(sent, 10 + 100 + 20);
         assert_eq!((budget.retries(), budget.refused()), (30, 30));
     }
 
@@ -154,11 +163,12 @@ mod tests {
         // A client whose every call is refused and retried at once: over
         // a minute, retries stay within 20 % of its calls plus 10 a second.
         let budget = RetryBudget::new(0.2, 10);
-        let mut calls = 0;
+        let (mut calls, mut sent) = (0, 0);
         for _ in 0..600 {
             for _ in 0..1_000 {
                 calls += 1;
-                budget.withdraw(calls);
+                sent += 1;
+                sent += u64::from(budget.withdraw(sent));
             }
             tokio::time::advance(Duration::from_millis(100)).await;
         }

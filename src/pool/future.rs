@@ -138,10 +138,12 @@ impl Again {
         }
         let budget = self.set.budget.as_ref()?;
         if !budget.withdraw(self.set.calls()) {
+            self.set.counts.retries_refused.fetch_add(1, Relaxed);
             refused.retry_refused();
             return None;
         }
         self.left -= 1;
+        self.set.counts.retries.fetch_add(1, Relaxed);
         refused.retried();
         self.set.send_again(self.msg.clone(), refused.endpoint).ok()
     }

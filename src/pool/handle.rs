@@ -146,10 +146,8 @@ impl Endpoints {
     /// ```
     pub fn stats(&self) -> PoolStats {
         let mut stats = PoolStats::sum(&self.set.statuses());
-        if let Some(budget) = &self.set.budget {
-            stats.retries = budget.retries();
-            stats.retries_refused = budget.refused();
-        }
+        stats.retries = self.set.counts.retries.load(Relaxed);
+        stats.retries_refused = self.set.counts.retries_refused.load(Relaxed);
         if let Some(hedger) = &self.set.hedger {
             stats.hedges = hedger.sent.load(Relaxed);
             stats.hedges_won = hedger.won.load(Relaxed);

@@ -98,6 +98,15 @@ pub(crate) struct Set {
     pub(crate) budget: Option<RetryBudget>,
     /// When slow idempotent calls get a copy; `None`: never.
     pub(crate) hedger: Option<Hedger>,
+    /// Retries made and refused.
+    pub(crate) counts: RetryCounts,
+}
+
+/// What became of the calls a pool could send again.
+#[derive(Debug, Default)]
+pub(crate) struct RetryCounts {
+    pub(crate) retries: AtomicU64,
+    pub(crate) retries_refused: AtomicU64,
 }
 
 impl Set {
@@ -118,6 +127,7 @@ impl Set {
             closed: AtomicBool::new(false),
             budget,
             hedger,
+            counts: RetryCounts::default(),
         };
         (set, new_endpoints)
     }

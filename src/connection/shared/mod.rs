@@ -194,8 +194,10 @@ impl Shared {
         let caller = match table.in_flight.answer(&resp.uid, seq) {
             Answered::Wanted(caller, began) => {
                 let heard_at = heard_at.unwrap_or_else(Instant::now);
-                self.latency
-                    .round_trip(heard_at.saturating_duration_since(began));
+                match resp.code {
+                    Some(Code::Overloaded) => self.latency.turned_away(),
+                    _ => (self.latency).round_trip(heard_at.saturating_duration_since(began)),
+                }
                 table.health.answered(Some(heard_at), true);
                 Some(caller)
             }
