@@ -105,8 +105,8 @@ impl RetryBudget {
         // The budget is a share of the callers' own calls, not of retries.
         let calls = sent.saturating_sub(self.retries.load(Relaxed));
         window.advance(Instant::now(), calls);
-        let sent = calls.saturating_sub(window.calls_at_start()) as f64;
-        let allowed = self.ratio * sent + f64::from(self.per_second) * WINDOW.as_secs_f64();
+        let made = calls.saturating_sub(window.calls_at_start()) as f64;
+        let allowed = self.ratio * made + f64::from(self.per_second) * WINDOW.as_secs_f64();
         if (window.retries() + 1) as f64 > allowed {
             self.refused.fetch_add(1, Relaxed);
             return false;
@@ -118,6 +118,7 @@ impl RetryBudget {
     }
 
     /// Withdrawals granted so far.
+    #[cfg(test)]
     fn retries(&self) -> u64 {
         self.retries.load(Relaxed)
     }
