@@ -172,15 +172,8 @@ impl Set {
     #[inline]
     pub(crate) fn send(&self, msg: Message) -> Result<Call, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        let Some(first) = pick(&conns, self.opts.pack_up_to, probe()) else {
-            return Err(msg);
-        };
-        let span = Call::span(self.opts.span_level, &msg.uid);
-        let (sent, live) = match first.conn.try_send(msg) {
-            Ok(sent) => (sent, first),
-            Err(msg) => Set::send_elsewhere(&conns, first, msg)?,
-        };
-        Ok(Call::sent(sent, span, &live.endpoint, &live.conn))
+        let first = pick(&conns, self.opts.pack_up_to, probe());
+        self.send_on(&conns, first, msg)
     }
 
     /// Sends a call again that the server of endpoint `refused` answered
@@ -189,13 +182,21 @@ impl Set {
     pub(crate) fn send_again(&self, msg: Message, refused: usize) -> Result<Call, Message> {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
         let elsewhere = cheapest_of(&conns, |l| l.endpoint.id() != refused);
-        let Some(live) = elsewhere.or_else(|| pick(&conns, None, false)) else {
+        let first = elsewhere.or_else(|| pick(&conns, None, false));
+        self.send_on(&conns, first, msg)
+    }
+
+    /// Sends `msg` on `first` (one of `conns`), in its span, or where its
+    /// `Uid` is free (see [`Set::send`]); gives it back if none is up.
+    #[inline]
+    fn send_on(&self, conns: &[Live], first: Option<&Live>, msg: Message) -> Result<Call, Message> {
+        let Some(first) = first else {
             return Err(msg);
         };
         let span = Call::span(self.opts.span_level, &msg.uid);
-        let (sent, live) = match live.conn.try_send(msg) {
-            Ok(sent) => (sent, live),
-            Err(msg) => Set::send_elsewhere(&conns, live, msg)?,
+        let (sent, live) = match first.conn.try_send(msg) {
+            Ok(sent) => (sent, first),
+            Err(msg) => Set::send_elsewhere(conns, first, msg)?,
         };
         Ok(Call::sent(sent, span, &live.endpoint, &live.conn))
     }

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, quick, spawn_calls};
+use crate::support::calls::{all_answered, one_each, quick, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::server::TestServer;
-use crate::support::time::{eventually, with_paused_clock};
+use crate::support::time::with_paused_clock;
 use jsonmux::{Engine, HelloService, Message, Resp, ServerBuilder};
 use tower::ServiceExt;
 
@@ -37,13 +37,7 @@ per_engine! {
             all_answered(spawn_calls(&other, "o", 8, "slow")).await;
             // This client: the busy server first, so that picking by calls
             // in flight alone would take it for every call made one by one.
-            let client = quick(engine)
-                .pool_size(1)
-                .connect_all(vec![busy.addr, idle.addr])
-                .await
-                .unwrap();
-            let up = || client.endpoints().status().iter().all(|e| e.connections == 1);
-            eventually("both connections up", up).await;
+            let client = one_each(quick(engine), &[busy.addr, idle.addr]).await;
             // A quick call on each, at the same time: one each.
             all_answered(spawn_calls(&client, "w", 2, "quick")).await;
             let status = client.endpoints().status();
@@ -67,14 +61,8 @@ per_engine! {
         with_paused_clock(move || async move {
             let slow = sometimes_slow(engine).await;
             let fast = TestServer::start_on(engine).await;
-            let client = quick(engine)
-                .extension(false)
-                .pool_size(1)
-                .connect_all(vec![slow.addr, fast.addr])
-                .await
-                .unwrap();
-            let up = || client.endpoints().status().iter().all(|e| e.connections == 1);
-            eventually("both connections up", up).await;
+            let builder = quick(engine).extension(false);
+            let client = one_each(builder, &[slow.addr, fast.addr]).await;
             // One slow call to the slow server, one quick to the other.
             let first = client.clone().oneshot(Message::new("s", "slow"));
             let second = client.clone().oneshot(Message::new("q", "quick"));

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, quick, spawn_calls};
+use crate::support::calls::{all_answered, one_each, quick, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::server::TestServer;
 use crate::support::time::{eventually, with_paused_clock};
@@ -25,19 +25,7 @@ async fn slow_and_fast(engine: Engine, builder: ClientBuilder) -> (TestServer, T
 async fn two_servers(engine: Engine, builder: ClientBuilder) -> (TestServer, TestServer, Client) {
     let first = TestServer::start_on(engine).await;
     let second = TestServer::start_on(engine).await;
-    let client = builder
-        .pool_size(1)
-        .connect_all(vec![first.addr, second.addr])
-        .await
-        .unwrap();
-    let up = || {
-        client
-            .endpoints()
-            .status()
-            .iter()
-            .all(|e| e.connections == 1)
-    };
-    eventually("both connections up", up).await;
+    let client = one_each(builder, &[first.addr, second.addr]).await;
     (first, second, client)
 }
 

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use crate::support::calls::{all_answered, quick, spawn_calls};
+use crate::support::calls::{all_answered, one_each, quick, spawn_calls};
 use crate::support::engines::per_engine;
 use crate::support::raw::Raw;
 use crate::support::server::TestServer;
-use jsonmux::{Client, Code, Engine, Error, Message, ServerBuilder};
+use jsonmux::{Code, Engine, Error, Message, ServerBuilder};
 use tower::ServiceExt;
 
 /// A server with one place (shedding the rest), taken by a request held
@@ -24,30 +24,12 @@ async fn full_server(engine: Engine) -> (TestServer, Raw) {
     (server, holder)
 }
 
-/// A client with one connection to each of `addrs`, once all are up.
-async fn client_over(engine: Engine, addrs: &[std::net::SocketAddr]) -> Client {
-    let client = quick(engine)
-        .pool_size(1)
-        .connect_all(addrs.to_vec())
-        .await
-        .unwrap();
-    let up = || {
-        client
-            .endpoints()
-            .status()
-            .iter()
-            .all(|e| e.connections == 1)
-    };
-    crate::support::time::eventually("every connection up", up).await;
-    client
-}
-
 per_engine! {
     /// Calls shed by a full server are sent to the other one and answered: no caller sees the overload.
     async fn calls_shed_by_one_server_are_answered_by_another(engine: Engine) {
         let (full, _holder) = full_server(engine).await;
         let free = TestServer::start_on(engine).await;
-        let client = client_over(engine, &[full.addr, free.addr]).await;
+        let client = one_each(quick(engine), &[full.addr, free.addr]).await;
         let answers = all_answered(spawn_calls(&client, "c", 100, "x")).await;
         assert_eq!(answers.len(), 100);
         let stats = client.stats();
@@ -110,14 +92,8 @@ per_engine! {
     async fn a_zero_budget_turns_retries_off(engine: Engine) {
         let (full, _holder) = full_server(engine).await;
         let free = TestServer::start_on(engine).await;
-        let client = quick(engine)
-            .pool_size(1)
-            .retry_budget(0.0, 0)
-            .connect_all(vec![full.addr, free.addr])
-            .await
-            .unwrap();
-        let up = || client.endpoints().status().iter().all(|e| e.connections == 1);
-        crate::support::time::eventually("both up", up).await;
+        let builder = quick(engine).retry_budget(0.0, 0);
+        let client = one_each(builder, &[full.addr, free.addr]).await;
         let outs: Vec<_> = futures_util::future::join_all(
             (0..50).map(|i| client.clone().oneshot(Message::new(format!("c{i}"), "x"))),
         )

@@ -37,6 +37,25 @@ pub(crate) async fn three_up(builder: ClientBuilder, addr: SocketAddr) -> Client
     client
 }
 
+/// A client of `builder` with one connection to each of `addrs`, in that
+/// order, once all are up.
+pub(crate) async fn one_each(builder: ClientBuilder, addrs: &[SocketAddr]) -> Client {
+    let client = builder
+        .pool_size(1)
+        .connect_all(addrs.to_vec())
+        .await
+        .unwrap();
+    let up = || {
+        client
+            .endpoints()
+            .status()
+            .iter()
+            .all(|e| e.connections == 1)
+    };
+    eventually("a connection up to each", up).await;
+    client
+}
+
 /// Makes a call `uid` with value `val` on `svc` (a [`Client`], a pool or
 /// a connection) once it is ready: the request is on its way when this
 /// returns, its answer to come in the future it returns.
