@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::backlog::Backlog;
-use super::link::Queued;
 use super::options::ConnectionOptions;
+use super::queued::Queued;
 use super::shared::Shared;
 use super::wire::Wire;
 use crate::busy_poll::BusyPoll;

@@ -8,7 +8,8 @@ use std::task::{ready, Context, Poll};
 use tokio::sync::futures::OwnedNotified;
 use tokio::sync::oneshot;
 
-use super::link::{Answer, Link, Queued};
+use super::link::{Answer, Link};
+use super::queued::Queued;
 use super::shared::Shared;
 use crate::{Error, Resp};
 

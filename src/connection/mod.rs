@@ -60,6 +60,7 @@ mod inflight;
 pub(crate) mod latency;
 mod link;
 pub(crate) mod options;
+mod queued;
 pub(crate) mod service;
 mod shared;
 mod stats;

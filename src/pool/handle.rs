@@ -128,7 +128,7 @@ impl Endpoints {
 
     /// [`Pool::close`](crate::Pool::close), for a [`Client`](crate::Client).
     pub(crate) fn close(&self) -> impl Future<Output = ()> + Send + 'static {
-        super::service::close(&self.set)
+        super::supervisor::close(&self.set)
     }
 
     /// True once the pool is closed.

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio_util::sync::DropGuard;
 use tower::load::Load;
 use tower::Service;
 
@@ -14,7 +14,7 @@ use super::future::ResponseFuture;
 use super::handle::Endpoints;
 use super::options::PoolOptions;
 use super::set::Set;
-use super::supervisor::{watch, Until};
+use super::supervisor::close;
 use super::worker::PoolWorker;
 use crate::{Addr, Error, Message, Resp};
 
@@ -209,16 +209,6 @@ impl Pool {
     /// ```
     pub fn close(&self) -> impl Future<Output = ()> + Send + 'static {
         close(&self.set)
-    }
-}
-
-/// Closes `set` now; the future waits for its connections to close.
-pub(crate) fn close(set: &Set) -> impl Future<Output = ()> + Send + 'static {
-    let conns = set.close();
-    async move {
-        let never = CancellationToken::new();
-        let each = conns.iter().map(|conn| watch(conn, &never, Until::Ended));
-        futures_util::future::join_all(each).await;
     }
 }
 

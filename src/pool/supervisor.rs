@@ -1,5 +1,6 @@
 //! [`supervise`]: one pool slot's life: dial, hand over, watch, redial.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,5 +114,15 @@ pub(crate) async fn watch(conn: &Connection, token: &CancellationToken, until: U
         if let Some(dead) = conn.check(Instant::now()) {
             conn.abort(dead);
         }
+    }
+}
+
+/// Closes `set` now; the future waits for its connections to close.
+pub(crate) fn close(set: &Set) -> impl Future<Output = ()> + Send + 'static {
+    let conns = set.close();
+    async move {
+        let never = CancellationToken::new();
+        let each = conns.iter().map(|conn| watch(conn, &never, Until::Ended));
+        futures_util::future::join_all(each).await;
     }
 }

@@ -18,8 +18,8 @@ use super::pending::PendingInTable;
 use super::tags::Tagged;
 use super::transport::Transport;
 use super::until_ended::UntilEnded;
-use crate::connection::link::Queued;
 use crate::connection::options::ConnectionOptions;
+use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
 use crate::{Error, Resp};
 

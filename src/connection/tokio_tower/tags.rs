@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::connection::backlog::Backlog;
-use crate::connection::link::Queued;
+use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
 use crate::Message;
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::connection::backlog::Backlog;
 use crate::connection::inflight::Caller;
-use crate::connection::link::Queued;
+use crate::connection::queued::Queued;
 use crate::deferred_flush::MAX_DEFERRED;
 use crate::Message;
 use std::io;
