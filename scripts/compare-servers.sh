@@ -22,18 +22,18 @@
 #                                            # calls and context switches per request (perf stat
 #                                            # on its syscall tracepoints; needs perf)
 #
-# Needs Go (apt-get install -y golang-go): builds interop/seed-server into target/interop-go.
+# Needs Go (apt-get install -y golang-go): builds interop/go-server into target/interop-go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; shift || true
 flags=("$@"); [ ${#flags[@]} -gt 0 ] || flags=(--conns 4 --inflight 256 --duration 3s --client raw)
 gobin=target/interop-go
-(cd interop && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 go build -o "../$gobin/" ./seed-server)
+(cd interop && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 go build -o "../$gobin/" ./go-server)
 cargo build --release --example server --example baseline_server --example loadgen >/dev/null 2>&1
 load=(./target/release/examples/loadgen "${flags[@]}")
 if [ -n "${GOLOAD:-}" ]; then
     (cd scripts/goload && GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "${TMPDIR:-/tmp}/jsonmux-goload" .)
-    mode=seed; [ "$GOLOAD" != pipelined ] || mode=pipelined
+    mode=go-client; [ "$GOLOAD" != pipelined ] || mode=pipelined
     load=("${TMPDIR:-/tmp}/jsonmux-goload" -mode "$mode" -conns 4 -inflight 64 -duration 3s)
 fi
 tick=$(getconf CLK_TCK)
@@ -84,7 +84,7 @@ PY
 }
 
 for r in $(seq "$rounds"); do
-    run go 3801 "$gobin/seed-server" -addr 127.0.0.1:3801 -quiet
+    run go 3801 "$gobin/go-server" -addr 127.0.0.1:3801 -quiet
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
     run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
     # shellcheck disable=SC2086

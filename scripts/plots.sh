@@ -35,8 +35,8 @@ must_start baseline "$bin/baseline_server" --addr 127.0.0.1:0
 targets+=(--target "baseline=$addr")
 if command -v go >/dev/null; then
     gobin=target/interop-go
-    (cd interop && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 go build -o "../$gobin/" ./seed-server)
-    must_start go "$gobin/seed-server" -addr 127.0.0.1:0 -quiet
+    (cd interop && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 go build -o "../$gobin/" ./go-server)
+    must_start go "$gobin/go-server" -addr 127.0.0.1:0 -quiet
     targets+=(--target "go=$addr")
 else
     echo "$me: go is not installed: the Go server is left out (apt-get install -y golang-go)" >&2

@@ -1,7 +1,7 @@
 // A Go load generator for scripts/compare-servers.sh (GOLOAD=1). Prints one
 // JSON line: ok, errors, rps. Two modes:
 //
-//   - seed (default): the Go client's style. Per connection, a reader
+//   - go-client (default): the Go client's style. Per connection, a reader
 //     goroutine routing answers by Uid, and `inflight` workers that each
 //     write one request per conn.Write (no batching) and wait for its answer.
 //   - pipelined: as cheap as a Go client gets, so the server's cost shows.
@@ -32,7 +32,7 @@ func main() {
 	conns := flag.Int("conns", 4, "")
 	inflight := flag.Int("inflight", 64, "per connection")
 	dur := flag.Duration("duration", 3*time.Second, "")
-	mode := flag.String("mode", "seed", "seed | pipelined")
+	mode := flag.String("mode", "go-client", "go-client | pipelined")
 	flag.Parse()
 	var ok, bad int64
 	deadline := time.Now().Add(*dur)

@@ -1,6 +1,6 @@
-//! Interop with the Go peers, both ways: the Go client (`interop/seed-client`)
+//! Interop with the Go peers, both ways: the Go client (`interop/go-client`)
 //! against jsonmux's server, and jsonmux's client against the Go server
-//! (`interop/seed-server`). The Go client runs against each server engine, the
+//! (`interop/go-server`). The Go client runs against each server engine, the
 //! Go server against each client engine.
 //!
 //! The Go programs are built once per run with the `go` on `PATH`. Without
@@ -33,7 +33,7 @@ const IN_FLIGHT: usize = 200;
 /// What the Go server puts before every `Val`.
 const TAG: &str = "server: hello, ";
 
-/// The folder holding `seed-server` and `seed-client`, or `None` without Go.
+/// The folder holding `go-server` and `go-client`, or `None` without Go.
 static GO_BINS: OnceCell<Option<PathBuf>> = OnceCell::const_new();
 
 /// The built Go programs' folder, or `None` without Go.
@@ -63,7 +63,7 @@ async fn build_go_programs() -> Option<PathBuf> {
         .arg("-o")
         // A trailing separator: `go build` writes one binary per package there.
         .arg(format!("{}/", out_dir.display()))
-        .args(["./seed-server", "./seed-client"])
+        .args(["./go-server", "./go-client"])
         // Standard library only: never reach for the network or a newer toolchain.
         .env("GOPROXY", "off")
         .env("GOTOOLCHAIN", "local")
@@ -144,18 +144,18 @@ async fn start_jsonmux_server(engine: Engine) -> (SocketAddr, oneshot::Sender<()
 /// `engine`; returns its stdout after checking it exited 0 and said `PASS`.
 async fn go_client_against_jsonmux(bins: &Path, engine: Engine, args: &[&str]) -> String {
     let (addr, _stop) = start_jsonmux_server(engine).await;
-    let out = Command::new(bins.join("seed-client"))
+    let out = Command::new(bins.join("go-client"))
         .arg("-addr")
         .arg(addr.to_string())
         .args(args)
         .kill_on_drop(true)
         .output()
         .await
-        .expect("running seed-client");
+        .expect("running go-client");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success() && stdout.lines().last() == Some("PASS"),
-        "seed-client {args:?} against {engine:?} failed ({}):\n{stdout}{}",
+        "go-client {args:?} against {engine:?} failed ({}):\n{stdout}{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -180,7 +180,7 @@ per_engine! {
         let Some(bins) = go_bins().await else {
             return;
         };
-        let stdout = bounded("seed-client", go_client_against_jsonmux(bins, engine, &[])).await;
+        let stdout = bounded("go-client", go_client_against_jsonmux(bins, engine, &[])).await;
         assert_hello_answers_printed(&stdout);
     }
 }
@@ -192,7 +192,7 @@ per_engine! {
             return;
         };
         let stdout = bounded(
-            "seed-client -newline",
+            "go-client -newline",
             go_client_against_jsonmux(bins, engine, &["-newline"]),
         )
         .await;
@@ -210,7 +210,7 @@ per_engine! {
         };
         let n = IN_FLIGHT.to_string();
         let stdout = bounded(
-            "seed-client -concurrent",
+            "go-client -concurrent",
             go_client_against_jsonmux(bins, engine, &["-concurrent", "-n", &n]),
         )
         .await;
@@ -227,20 +227,20 @@ per_engine! {
 
 /// The Go server on an ephemeral port; killed when the returned child drops.
 async fn start_go_server(bins: &Path, args: &[&str]) -> (SocketAddr, Child) {
-    let mut child = Command::new(bins.join("seed-server"))
+    let mut child = Command::new(bins.join("go-server"))
         .args(["-addr", "127.0.0.1:0", "-quiet"])
         .args(args)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("starting seed-server");
+        .expect("starting go-server");
     let stdout = child.stdout.take().expect("piped stdout");
     let line = BufReader::new(stdout)
         .lines()
         .next_line()
         .await
-        .expect("reading seed-server's stdout")
-        .expect("seed-server exited before listening");
+        .expect("reading go-server's stdout")
+        .expect("go-server exited before listening");
     let addr = line
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("expected `listening on <addr>`, got {line:?}"))
@@ -272,7 +272,7 @@ per_engine! {
         let Some(bins) = go_bins().await else {
             return;
         };
-        bounded("jsonmux client against seed-server", async {
+        bounded("jsonmux client against go-server", async {
             let (addr, _server) = start_go_server(bins, &[]).await;
             let client = ClientBuilder::new().engine(engine).connect(addr).await.unwrap();
             // The Go client's test: one Uid used twice, one call after the other.
@@ -292,7 +292,7 @@ per_engine! {
         let Some(bins) = go_bins().await else {
             return;
         };
-        bounded("jsonmux client against seed-server -concurrent", async {
+        bounded("jsonmux client against go-server -concurrent", async {
             let args = ["-concurrent", "-delay-ms-max", "2"];
             let (addr, _server) = start_go_server(bins, &args).await;
             let client = ClientBuilder::new().engine(engine).connect(addr).await.unwrap();

@@ -1,4 +1,4 @@
-// Command seed-server is the seed blog post's JSON-over-TCP server, written
+// Command go-server is the Go blog post's JSON-over-TCP server, written
 // for jsonmux's interop tests, with the post's bugs fixed.
 //
 // The wire, as the post defines it:

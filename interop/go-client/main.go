@@ -1,4 +1,4 @@
-// Command seed-client is the seed blog post's client, written for jsonmux's
+// Command go-client is the Go blog post's client, written for jsonmux's
 // interop tests, and the post's test as its main.
 //
 // The client, as the post describes it:
@@ -180,8 +180,8 @@ func await(msg Message, ch chan Resp, deadline <-chan time.Time) (Resp, string) 
 	}
 }
 
-// seedTest is the post's test: two requests with the same Uid, one after the other.
-func seedTest(c *Conn, timeout time.Duration) bool {
+// postTest is the post's test: two requests with the same Uid, one after the other.
+func postTest(c *Conn, timeout time.Duration) bool {
 	pass := true
 	for _, msg := range []Message{
 		{Uid: "pixel-1", Val: "pixelpig!"},
@@ -263,7 +263,7 @@ func main() {
 	}
 	defer c.Close()
 
-	pass := seedTest(c, *timeout)
+	pass := postTest(c, *timeout)
 	if pass && *concurrent {
 		pass = concurrentTest(c, *n, *timeout)
 	}
