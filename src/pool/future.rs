@@ -56,8 +56,8 @@ enum Inner {
 struct Attempts {
     call: Call,
     /// What it takes to send it again; `None` when the pool does not.
-    again: Option<Again>,
-    copy: Copy,
+    /// (Boxed: a call's future stays small, and futures move.)
+    again: Option<Box<Again>>,
 }
 
 /// The copy of a slow idempotent call.
@@ -71,13 +71,15 @@ enum Copy {
     Sent(Box<Call>),
 }
 
-/// What a call needs to be sent again: a copy of its request, and the pool.
+/// What a call needs to be sent again: a copy of its request, and the
+/// pool; and its copy, if it gets one.
 struct Again {
     msg: Message,
     set: Arc<Set>,
     left: u8,
     /// When the call began, for the latencies hedging tracks.
     began: Option<Instant>,
+    copy: Copy,
 }
 
 impl ResponseFuture {
@@ -121,12 +123,15 @@ impl Again {
     fn new(msg: Message, set: Arc<Set>) -> Self {
         let tracked =
             msg.is_idempotent() && set.hedger.as_ref().is_some_and(|h| h.tracks_latency());
-        Again {
+        let mut again = Again {
             msg,
             set,
             left: MAX_RETRIES,
             began: tracked.then(Instant::now),
-        }
+            copy: Copy::None,
+        };
+        again.copy = again.copy_due();
+        again
     }
 
     /// The call `refused` (its server answered without running it), sent
@@ -177,6 +182,30 @@ impl Again {
         Copy::Sent(Box::new(sent))
     }
 
+    /// The copy of the call on `first`'s endpoint: sent once due; its
+    /// answer if it came first (`Ready(Err)`: it failed, and is dropped).
+    fn poll_copy(&mut self, first: usize, cx: &mut Context<'_>) -> Poll<Result<Resp, ()>> {
+        if let Copy::Due(timer) = &mut self.copy {
+            if timer.as_mut().poll(cx).is_ready() {
+                self.copy = self.copy(first);
+            }
+        }
+        let Copy::Sent(copy) = &mut self.copy else {
+            return Poll::Pending;
+        };
+        match ready!(Pin::new(&mut **copy).poll(cx)) {
+            Ok(resp) => {
+                copy.hedge_won();
+                self.answered(true);
+                Poll::Ready(Ok(resp))
+            }
+            Err(_) => {
+                self.copy = Copy::None;
+                Poll::Ready(Err(()))
+            }
+        }
+    }
+
     /// The call was answered: its latency counts for the hedging delay.
     fn answered(&self, by_copy: bool) {
         let Some(hedger) = &self.set.hedger else {
@@ -193,52 +222,38 @@ impl Again {
 
 impl Attempts {
     fn new(call: Call, again: Option<Again>) -> Self {
-        let copy = again.as_ref().map_or(Copy::None, Again::copy_due);
-        Attempts { call, again, copy }
+        Attempts {
+            call,
+            again: again.map(Box::new),
+        }
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Resp, Error>> {
         loop {
             // 1. The copy: sent when due, and its answer if it came first.
-            if let (Copy::Due(timer), Some(again)) = (&mut self.copy, &self.again) {
-                if timer.as_mut().poll(cx).is_ready() {
-                    self.copy = again.copy(self.call.endpoint);
-                }
-            }
-            if let Copy::Sent(copy) = &mut self.copy {
-                if let Poll::Ready(out) = Pin::new(&mut **copy).poll(cx) {
-                    match out {
-                        Ok(resp) => {
-                            if let Some(again) = &self.again {
-                                again.answered(true);
-                            }
-                            copy.hedge_won();
-                            return Poll::Ready(Ok(resp));
-                        }
-                        Err(_) => self.copy = Copy::None,
-                    }
+            if let Some(again) = &mut self.again {
+                if let Poll::Ready(Ok(resp)) = again.poll_copy(self.call.endpoint, cx) {
+                    return Poll::Ready(Ok(resp));
                 }
             }
             // 2. The call.
             let out = ready!(Pin::new(&mut self.call).poll(cx));
-            let e = match &out {
-                Ok(_) => {
-                    if let Some(again) = &self.again {
-                        again.answered(false);
-                    }
+            let (e, again) = match (&out, &mut self.again) {
+                (Ok(_), Some(again)) => {
+                    again.answered(false);
                     return Poll::Ready(out);
                 }
-                Err(e) => e,
+                (Ok(_), None) | (Err(_), None) => return Poll::Ready(out),
+                (Err(e), Some(again)) => (e, again),
             };
             // It failed: the copy may still answer, or the call be sent again.
-            if let Copy::Sent(copy) = std::mem::replace(&mut self.copy, Copy::None) {
+            if let Copy::Sent(copy) = std::mem::replace(&mut again.copy, Copy::None) {
                 self.call = *copy;
                 continue;
             }
-            let again = match &mut self.again {
-                Some(again) if nothing_ran(e) => again,
-                _ => return Poll::Ready(out),
-            };
+            if !nothing_ran(e) {
+                return Poll::Ready(out);
+            }
             match again.retry(&self.call) {
                 Some(next) => self.call = next,
                 None => return Poll::Ready(out),

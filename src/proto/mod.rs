@@ -30,3 +30,4 @@ pub(crate) mod write;
 pub(crate) use ext::{budget_ms, RequestExt};
 pub use message::Message;
 pub use resp::Resp;
+pub(crate) use resp::NO_LOAD;

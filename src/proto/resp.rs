@@ -1,7 +1,6 @@
 //! [`Resp`]: an answer.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use tokio::time::Instant;
 
 use super::read::{Field, Fields, GoObject, Wanted};
 use crate::Code;
@@ -23,7 +22,7 @@ use crate::Code;
 /// let resp = Resp::new("", "oink");
 /// assert!(resp.ts.is_empty());
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub struct Resp {
     /// The `Uid` of the request this answers.
@@ -52,13 +51,14 @@ pub struct Resp {
     /// the jsonmux client that numbered it.
     #[serde(rename = "Sq", skip_serializing_if = "Option::is_none")]
     pub(crate) seq: Option<u64>,
-    /// The extension: the server's recent delay per request, in
-    /// microseconds, on the answers to a jsonmux client.
-    #[serde(rename = "Ld", skip_serializing_if = "Option::is_none")]
-    pub(crate) load: Option<u64>,
-    /// On the server: when the request was read, for the server's delay.
+    /// The extension's load field, [`NO_LOAD`] if none: on a client, the
+    /// server's recent delay per request as its answer said (`Ld`, in
+    /// microseconds); on a server, from the handler until it is written,
+    /// when the request was read (in microseconds on the server's 32-bit
+    /// clock). A `u32`, not an `Option<u64>`: an answer moves often, and
+    /// stays small enough to move in registers.
     #[serde(skip)]
-    pub(crate) read_at: Option<Instant>,
+    pub(crate) load: u32,
     /// Not an answer: the request was cancelled by its caller, and nothing
     /// is written for it.
     #[serde(skip)]
@@ -116,6 +116,24 @@ impl Resp {
     }
 }
 
+impl Default for Resp {
+    fn default() -> Self {
+        Resp {
+            uid: String::new(),
+            val: String::new(),
+            ts: String::new(),
+            error: None,
+            code: None,
+            seq: None,
+            load: NO_LOAD,
+            cancelled: false,
+        }
+    }
+}
+
+/// [`Resp::load`] when there is none.
+pub(crate) const NO_LOAD: u32 = u32::MAX;
+
 /// The fields an answer has.
 const WANTED: Wanted = Wanted::of(&[
     Field::Uid,
@@ -147,8 +165,9 @@ impl Resp {
                 .filter(|c| !c.is_empty())
                 .map(|c| Code::from_wire(&c)),
             seq: read.sq,
-            load: read.ld,
-            read_at: None,
+            load: read
+                .ld
+                .map_or(NO_LOAD, |us| us.min(u64::from(NO_LOAD - 1)) as u32),
             cancelled: false,
         }
     }

@@ -33,8 +33,9 @@ pub(crate) fn cancel(buf: &mut BytesMut, uid: &str, seq: u64) {
     buf.put_slice(b",\"Cancel\":true}\n");
 }
 
-/// An answer, with `ts` as its `Ts` when it has none of its own.
-pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str) {
+/// An answer, with `ts` as its `Ts` when it has none of its own, and the
+/// server's `load` (`Ld`) if given.
+pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str, load: Option<u64>) {
     buf.put_slice(b"{\"Uid\":");
     string(buf, &resp.uid);
     buf.put_slice(b",\"Val\":");
@@ -54,7 +55,7 @@ pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str) {
         buf.put_slice(b",\"Sq\":");
         number(buf, seq);
     }
-    if let Some(load) = resp.load {
+    if let Some(load) = load {
         buf.put_slice(b",\"Ld\":");
         number(buf, load);
     }
@@ -154,9 +155,9 @@ mod tests {
         resp.val = "v".into();
         resp.seq = Some(12);
         let serde = serde_json::to_string(&resp).unwrap() + "\n";
-        assert_eq!(written(|b| answer(b, &resp, "unused")), serde);
+        assert_eq!(written(|b| answer(b, &resp, "unused", None)), serde);
         let mut plain = Resp::new("a", "b");
-        let mine = written(|b| answer(b, &plain, "2026-01-01T00:00:00Z"));
+        let mine = written(|b| answer(b, &plain, "2026-01-01T00:00:00Z", None));
         plain.ts = "2026-01-01T00:00:00Z".into();
         assert_eq!(mine, serde_json::to_string(&plain).unwrap() + "\n");
     }

@@ -16,6 +16,7 @@ use super::options::ConnectionOptions;
 use super::queued::Queued;
 use super::stats::CallStats;
 use super::uid_mode::{Tags, UidMode};
+use crate::proto::NO_LOAD;
 use crate::{CloseReason, Code, Error, Resp};
 
 /// State shared by a [`Connection`](super::Connection)'s clones, its
@@ -187,8 +188,8 @@ impl Shared {
         if seq.is_some() && !self.peer_cancels.load(Ordering::Relaxed) {
             self.peer_cancels.store(true, Ordering::Relaxed);
         }
-        if let Some(us) = resp.load.take() {
-            self.latency.server(us);
+        if resp.load != NO_LOAD {
+            self.latency.server(u64::from(resp.load));
         }
         let mut table = self.lock();
         let caller = match table.in_flight.answer(&resp.uid, seq) {

@@ -1,30 +1,49 @@
 //! [`Delays`]: how long a connection's requests waited for their answers,
-//! for the server's delay that jsonmux clients balance by.
+//! for the server's delay that jsonmux clients balance by; [`clock_us`]:
+//! the clock those times are read on.
+
+use std::sync::OnceLock;
 
 use tokio::time::Instant;
 
 use crate::server::stats::StatsHandle;
+
+/// `at` in microseconds since the server's clock started, on 32 bits:
+/// it wraps every 71 minutes, and the difference of two such times is
+/// right (with wrapping arithmetic) for any delay shorter than that. Small
+/// enough to travel on an answer at no cost.
+#[inline]
+pub(crate) fn clock_us(at: Instant) -> u32 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    // Before or after the start alike (rounded down either way): only
+    // differences count.
+    match at.checked_duration_since(start) {
+        Some(after) => after.as_micros() as u32,
+        None => 0u32.wrapping_sub((start - at).as_nanos().div_ceil(1_000) as u32),
+    }
+}
 
 /// The delays of the answers of one write (from reading a request to
 /// writing its answer), folded into the server's delay when the write goes
 /// out: one clock read per write, and one update of the shared value.
 #[derive(Debug, Default)]
 pub(super) struct Delays {
-    /// This write's time, once an answer needed it.
-    now: Option<Instant>,
+    /// This write's time on [`clock_us`], once an answer needed it.
+    now_us: Option<u32>,
     /// The delays of this write's answers, in microseconds, summed.
     sum_us: u64,
     answers: u64,
 }
 
 impl Delays {
-    /// An answer to a request read at `read_at` goes in this write; returns
-    /// the server's delay for the answer to carry, in microseconds.
+    /// An answer to a request read at `read_us` (on [`clock_us`]) goes in
+    /// this write; returns the server's delay for the answer to carry, in
+    /// microseconds.
     #[inline]
-    pub(super) fn answered(&mut self, read_at: Instant, stats: &StatsHandle) -> u64 {
-        let now = *self.now.get_or_insert_with(Instant::now);
-        let waited = now.saturating_duration_since(read_at).as_micros();
-        self.sum_us = (self.sum_us).saturating_add(u64::try_from(waited).unwrap_or(u64::MAX));
+    pub(super) fn answered(&mut self, read_us: u32, stats: &StatsHandle) -> u64 {
+        let now_us = *self.now_us.get_or_insert_with(|| clock_us(Instant::now()));
+        self.sum_us += u64::from(now_us.wrapping_sub(read_us));
         self.answers += 1;
         stats.delay_us()
     }
@@ -36,6 +55,25 @@ impl Delays {
             stats.delayed(mean);
             (self.sum_us, self.answers) = (0, 0);
         }
-        self.now = None;
+        self.now_us = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn delays_are_read_across_the_clocks_wrap() {
+        let t0 = Instant::now();
+        clock_us(t0 + Duration::from_secs(1));
+        // Times before the clock's start too.
+        let read = clock_us(t0);
+        let later = clock_us(t0 + Duration::from_micros(1_500));
+        assert_eq!(later.wrapping_sub(read), 1_500);
+        // Times on either side of the wrap still differ by the delay.
+        let (before, after) = (u32::MAX - 200, 300u32);
+        assert_eq!(after.wrapping_sub(before), 501);
     }
 }

@@ -21,7 +21,7 @@ use super::readable::Readable;
 use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
 use super::stamp::Stamp;
 use crate::busy_poll::BusyPoll;
-use crate::proto::write;
+use crate::proto::{write, NO_LOAD};
 use crate::server::close::Close;
 use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
@@ -252,15 +252,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
 
     /// Buffers `resp` for the next write, with this write's time if it
     /// has none, and the server's delay for a jsonmux client.
-    fn write(&mut self, mut resp: Resp) -> Result<(), Close> {
+    fn write(&mut self, resp: Resp) -> Result<(), Close> {
         let ts = match resp.ts.is_empty() {
             true => self.stamp.now(),
             false => "",
         };
-        if let Some(read_at) = resp.read_at {
-            resp.load = Some(self.delays.answered(read_at, self.requests.stats()));
-        }
-        write::answer(self.framed.write_buffer_mut(), &resp, ts);
+        let load =
+            (resp.load != NO_LOAD).then(|| self.delays.answered(resp.load, self.requests.stats()));
+        write::answer(self.framed.write_buffer_mut(), &resp, ts, load);
         Ok(())
     }
 

@@ -11,7 +11,8 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
-use crate::proto::RequestExt;
+use crate::proto::{RequestExt, NO_LOAD};
+use crate::server::connection::clock_us;
 use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
@@ -101,7 +102,7 @@ where
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = this.ext.seq;
-        resp.read_at = this.ext.read_at;
+        resp.load = this.ext.read_at.map_or(NO_LOAD, clock_us);
         Poll::Ready(Ok(resp))
     }
 }
