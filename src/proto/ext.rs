@@ -10,11 +10,9 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 /// What the extension adds to a request, as a server read it (and one
 /// thing the client knows of the call).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RequestExt {
     /// The client's number for the request, unique on its connection:
     /// its answer carries it back, and a cancel names it.
@@ -23,13 +21,26 @@ pub(crate) struct RequestExt {
     pub(crate) budget_ms: Option<u64>,
     /// The frame cancels the request numbered `seq` instead of being one.
     pub(crate) cancel: bool,
-    /// When the server read it (for a jsonmux client's request): its
-    /// answer's delay counts from then.
-    pub(crate) read_at: Option<Instant>,
+    /// When the server read it (for a jsonmux client's request), in
+    /// microseconds on the server's 32-bit clock; `NO_LOAD` if not kept:
+    /// its answer's delay counts from then.
+    pub(crate) read_us: u32,
     /// On the client: the caller said the request is safe to run twice
     /// (never on the wire; kept here, beside `cancel`, where it costs no
     /// room).
     pub(crate) idempotent: bool,
+}
+
+impl Default for RequestExt {
+    fn default() -> Self {
+        RequestExt {
+            seq: None,
+            budget_ms: None,
+            cancel: false,
+            read_us: super::NO_LOAD,
+            idempotent: false,
+        }
+    }
 }
 
 /// Milliseconds left, rounded up: a deadline that has not passed never

@@ -204,7 +204,7 @@ impl Message {
                 seq: read.sq,
                 budget_ms: read.dl,
                 cancel: read.cancel,
-                read_at: None,
+                read_us: super::NO_LOAD,
                 idempotent: false,
             },
         }
@@ -271,7 +271,7 @@ mod tests {
             seq: Some(7),
             budget_ms: Some(4990),
             cancel: false,
-            read_at: None,
+            read_us: crate::proto::NO_LOAD,
             idempotent: false,
         };
         assert_eq!(m.ext, want);

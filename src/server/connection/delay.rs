@@ -13,7 +13,7 @@ use crate::server::stats::StatsHandle;
 /// right (with wrapping arithmetic) for any delay shorter than that. Small
 /// enough to travel on an answer at no cost.
 #[inline]
-pub(crate) fn clock_us(at: Instant) -> u32 {
+pub(super) fn clock_us(at: Instant) -> u32 {
     static START: OnceLock<Instant> = OnceLock::new();
     let start = *START.get_or_init(Instant::now);
     // Before or after the start alike (rounded down either way): only

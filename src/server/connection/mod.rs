@@ -19,7 +19,6 @@ mod stamp;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 
-pub(crate) use delay::clock_us;
 pub(crate) use framing::Framing;
 
 use tokio::io::{AsyncRead, AsyncWrite};

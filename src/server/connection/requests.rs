@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::time::{Duration, Instant};
 
+use super::delay::clock_us;
 use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
 use crate::server::stats::StatsHandle;
@@ -87,7 +88,7 @@ impl Requests {
         }
         self.uncounted += 1;
         if msg.ext.seq.is_some() {
-            msg.ext.read_at = Some(*self.now.get_or_insert_with(Instant::now));
+            msg.ext.read_us = clock_us(*self.now.get_or_insert_with(Instant::now));
         }
         if let Some(ms) = msg.ext.budget_ms {
             self.uncounted_deadlines += 1;

@@ -11,8 +11,7 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
-use crate::proto::{RequestExt, NO_LOAD};
-use crate::server::connection::clock_us;
+use crate::proto::RequestExt;
 use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
@@ -102,7 +101,7 @@ where
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = this.ext.seq;
-        resp.load = this.ext.read_at.map_or(NO_LOAD, clock_us);
+        resp.load = this.ext.read_us;
         Poll::Ready(Ok(resp))
     }
 }
