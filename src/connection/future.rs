@@ -9,7 +9,8 @@ use std::task::{ready, Context, Poll};
 use super::held::Held;
 use super::link::Answer;
 use super::shared::Shared;
-use crate::{Error, Resp};
+use crate::proto::NO_LOAD;
+use crate::{Code, Error, Resp};
 
 /// The future a [`Connection`](super::Connection) call returns.
 ///
@@ -36,9 +37,24 @@ enum State {
     },
     Failed(Option<Error>),
     Done,
+    /// Done, shed by a jsonmux server, which gave the request back: its
+    /// `Uid` and `Val`, for the pool to send again.
+    GivenBack(String, String),
 }
 
 impl ResponseFuture {
+    /// Once it failed `overloaded`: the request as its jsonmux server gave
+    /// it back (`Uid`, `Val`), if it did.
+    pub(crate) fn given_back(&mut self) -> Option<(String, String)> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::GivenBack(uid, val) => Some((uid, val)),
+            other => {
+                self.state = other;
+                None
+            }
+        }
+    }
+
     pub(crate) fn waiting(
         answer: Answer,
         uid: Arc<str>,
@@ -94,6 +110,7 @@ impl Future for ResponseFuture {
                 Err(e) => State::Failed(Some(e)),
             };
         }
+        let mut given_back = None;
         let out = match &mut self.state {
             State::Waiting {
                 answer,
@@ -110,8 +127,20 @@ impl Future for ResponseFuture {
                     Some(Resp {
                         error: Some(msg),
                         code,
+                        uid,
+                        val,
+                        load,
                         ..
-                    }) => Err(shared.failed(Error::from_answer(code, msg))),
+                    }) => {
+                        let e = shared.failed(Error::from_answer(code, msg));
+                        // Shed by a jsonmux server: an `overloaded` answer
+                        // without the server's delay gives the `Val` back.
+                        let shed = code == Some(Code::Overloaded) && load == NO_LOAD;
+                        if shed && shared.speaks_extension() {
+                            given_back = Some((caller_uid.take().unwrap_or(uid), val));
+                        }
+                        Err(e)
+                    }
                     Some(mut resp) => {
                         if let Some(uid) = caller_uid.take() {
                             resp.uid = uid;
@@ -126,9 +155,12 @@ impl Future for ResponseFuture {
             }
             State::Failed(e) => Err(e.take().expect("polled after completion")),
             State::Held(_) => unreachable!("queued above"),
-            State::Done => panic!("ResponseFuture polled after completion"),
+            State::Done | State::GivenBack(..) => panic!("ResponseFuture polled after completion"),
         };
-        self.state = State::Done;
+        self.state = match given_back {
+            Some((uid, val)) => State::GivenBack(uid, val),
+            None => State::Done,
+        };
         Poll::Ready(out)
     }
 }

@@ -63,15 +63,22 @@ impl Latency {
         self.penalty_us.store(new, Relaxed);
     }
 
-    /// A call took `took`, from its start to its answer. (One task routes
-    /// a connection's answers: a plain load and store are enough.)
+    /// A call was answered (not turned away): the penalty, if any, loses
+    /// an eighth. (One task routes a connection's answers: a plain load
+    /// and store are enough.)
     #[inline]
-    pub(crate) fn round_trip(&self, took: Duration) {
+    pub(crate) fn answered(&self) {
         let penalty = self.penalty_us.load(Relaxed);
         if penalty > 0 {
             self.penalty_us
                 .store(penalty - penalty.div_ceil(8), Relaxed);
         }
+    }
+
+    /// A call took `took`, from its start to its answer.
+    #[inline]
+    pub(crate) fn round_trip(&self, took: Duration) {
+        self.answered();
         let sample = u64::try_from(took.as_micros()).unwrap_or(UNKNOWN - 1);
         let old = self.round_trip_us.load(Relaxed);
         let new = match old {

@@ -35,7 +35,7 @@ impl Error {
         if e.is::<tower::timeout::error::Elapsed>() {
             return Some(Error::Timeout(None));
         }
-        if e.is::<tower::load_shed::error::Overloaded>() {
+        if e.is::<tower::load_shed::error::Overloaded>() || e.is::<crate::server::Shed>() {
             return Some(Error::Overloaded);
         }
         if e.is::<tower::buffer::error::ServiceError>() {

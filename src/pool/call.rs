@@ -71,6 +71,12 @@ impl Call {
         self.measured.metrics.retries_refused.increment(1);
     }
 
+    /// Once it failed `overloaded`: the request as its jsonmux server gave
+    /// it back (`Uid`, `Val`), if it did.
+    pub(crate) fn given_back(&mut self) -> Option<(String, String)> {
+        self.inner.given_back()
+    }
+
     /// It is the copy of a slow call.
     pub(crate) fn hedge_sent(&self) {
         #[cfg(feature = "metrics")]

@@ -54,8 +54,10 @@ pub struct EndpointStatus {
     /// client. `None` from a server that does not report it.
     pub server_delay: Option<Duration>,
     /// This client's recent round trips to it: a moving average that
-    /// takes a slower trip at once and faster ones gradually. `None`
-    /// before any answer.
+    /// takes a slower trip at once and faster ones gradually, of every
+    /// call to a server that does not report its delay, and of the calls
+    /// that find the connection idle to one that does (its own word
+    /// weighs then). `None` before any answer.
     pub round_trip: Option<Duration>,
 }
 

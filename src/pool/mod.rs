@@ -22,6 +22,7 @@
 //! Connections that are draining (their server sent a going-away notice,
 //! or the pool is closing, [`Pool::close`]) take no new call.
 
+mod attempts;
 mod backoff;
 mod budget;
 mod call;

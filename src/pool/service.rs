@@ -10,6 +10,7 @@ use tokio_util::sync::DropGuard;
 use tower::load::Load;
 use tower::Service;
 
+use super::attempts::{Attempts, Plan};
 use super::future::ResponseFuture;
 use super::handle::Endpoints;
 use super::options::PoolOptions;
@@ -223,10 +224,10 @@ impl Service<Message> for Pool {
 
     fn call(&mut self, msg: Message) -> ResponseFuture {
         // The common case: a connection is up; send on the one `pick`
-        // chooses (with a copy to send again, if the pool retries).
-        let copy = self.set.budget.is_some().then(|| msg.clone());
+        // chooses (with what it takes to send it again, if the pool does).
+        let plan = Plan::of(&msg, &self.set);
         match self.set.send(msg) {
-            Ok(sent) => ResponseFuture::sent(sent, copy.map(|msg| (msg, self.set.clone()))),
+            Ok(sent) => ResponseFuture::sent(Attempts::new(sent, plan)),
             Err(msg) => ResponseFuture::waiting(msg, self.set.clone(), self.stop.clone()),
         }
     }

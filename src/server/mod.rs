@@ -40,6 +40,7 @@ use tokio::net::TcpListener;
 use tower::{BoxError, Service};
 
 pub use incoming::Listener;
+pub(crate) use layers::Shed;
 pub use overload::Overload;
 pub use stats::{ServerStats, StatsHandle};
 

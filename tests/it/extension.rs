@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jsonmux::{ClientBuilder, JsonCodec, Message, ServerBuilder};
+use jsonmux::{ClientBuilder, Engine, JsonCodec, Message, ServerBuilder};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
@@ -166,6 +166,28 @@ per_engine! {
         }
         answered.sort();
         assert_eq!(answered, ["huge", "long", "real", "text"]);
+        server.stop().await;
+    }
+}
+
+per_engine! {
+    /// A shed request's answer gives a jsonmux client its `Val` back (and no `Ld`: nothing waited), so the client can send it again without a copy; a Go client's is the plain error answer.
+    async fn a_shed_answer_gives_a_jsonmux_client_its_request_back(engine: Engine) {
+        let builder = ServerBuilder::new().engine(engine).max_concurrent_requests(Some(1));
+        let server = TestServer::start_with(builder).await;
+        let mut holder = Raw::connect(server.addr).await;
+        holder.send(br#"{"Uid":"held","Val":"wait:held","Sq":1}"#).await;
+        server.gates.arrived("held", 1).await;
+        let mut raw = Raw::connect(server.addr).await;
+        raw.send(br#"{"Uid":"ext","Val":"pixelpig!","Sq":7}"#).await;
+        let answer: serde_json::Value = serde_json::from_str(&raw.line().await.unwrap()).unwrap();
+        assert_eq!(keys(&answer), BTreeSet::from(["Uid", "Val", "Ts", "Error", "Code", "Sq"]), "{answer}");
+        assert_eq!((answer["Val"].as_str(), answer["Code"].as_str()), (Some("pixelpig!"), Some("overloaded")));
+        raw.send(br#"{"Uid":"go","Val":"pixelpig!"}"#).await;
+        let answer: serde_json::Value = serde_json::from_str(&raw.line().await.unwrap()).unwrap();
+        assert_eq!(keys(&answer), BTreeSet::from(["Uid", "Val", "Ts", "Error", "Code"]), "{answer}");
+        assert_eq!(answer["Val"], "", "the plain error answer");
+        server.gates.open("held");
         server.stop().await;
     }
 }

@@ -29,7 +29,7 @@ fn waiting(f: &mut InFlight, n: usize) -> Vec<Arc<str>> {
             f.begin(
                 &format!("c{}-{i}", f.len()),
                 Caller::Channel(tokio::sync::oneshot::channel().0),
-                Instant::now(),
+                Some(Instant::now()),
             )
             .map(|(key, _)| key)
         })

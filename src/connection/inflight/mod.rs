@@ -30,8 +30,9 @@ pub(crate) enum Caller {
 struct Entry {
     waiter: Waiter,
     seq: u64,
-    /// When the call began: its answer tells how long it took.
-    began: Instant,
+    /// When the call began, if its connection wants to know how long it
+    /// takes.
+    began: Option<Instant>,
 }
 
 /// What stands behind a `Uid` in flight.
@@ -49,8 +50,8 @@ enum Waiter {
 /// What an answer found in the table: see [`InFlight::answer`].
 #[derive(Debug)]
 pub(crate) enum Answered {
-    /// Its caller, who waits for it, and when the call began.
-    Wanted(Caller, Instant),
+    /// Its caller, who waits for it, and when the call began (if known).
+    Wanted(Caller, Option<Instant>),
     /// A caller that gave up: the late answer of one of this connection's
     /// own calls, dropped.
     Late,
@@ -116,7 +117,7 @@ impl InFlight {
         &mut self,
         uid: &str,
         caller: Caller,
-        now: Instant,
+        now: Option<Instant>,
     ) -> Result<(Arc<str>, u64), Refused> {
         if self.closed {
             return Err(Refused::Closed);

@@ -4,14 +4,16 @@ use super::*;
 
 fn begin(f: &mut InFlight, uid: &str) -> Result<oneshot::Receiver<Resp>, Refused> {
     let (tx, rx) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx), Instant::now())
+    f.begin(uid, Caller::Channel(tx), Some(Instant::now()))
         .map(|_| rx)
 }
 
 /// Like [`begin`], returning the key instead of the receiver (dropped).
 fn key(f: &mut InFlight, uid: &str) -> Arc<str> {
     let (tx, _) = oneshot::channel();
-    f.begin(uid, Caller::Channel(tx), Instant::now()).unwrap().0
+    f.begin(uid, Caller::Channel(tx), Some(Instant::now()))
+        .unwrap()
+        .0
 }
 
 fn hand_over(answered: Answered, uid: &str) -> bool {
@@ -87,7 +89,7 @@ fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
 #[test]
 fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
     let mut f = InFlight::default();
-    let (a, _) = f.begin("a", Caller::Queued, Instant::now()).unwrap();
+    let (a, _) = f.begin("a", Caller::Queued, Some(Instant::now())).unwrap();
     assert!(f.has_callers());
     assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
     assert!(
@@ -99,7 +101,7 @@ fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
     f.sent(&a, Caller::Channel(tx));
     assert!(hand_over(f.answer("a", None), "a"));
     assert_eq!(rx.try_recv().unwrap().uid, "a");
-    let (b, _) = f.begin("b", Caller::Queued, Instant::now()).unwrap();
+    let (b, _) = f.begin("b", Caller::Queued, Some(Instant::now())).unwrap();
     assert!(f.abandon(&b), "its caller gave up while it was queued");
     f.sent(&b, Caller::Channel(oneshot::channel().0));
     assert!(
@@ -207,10 +209,14 @@ fn a_draining_table_refuses_new_calls_and_keeps_those_in_flight() {
 fn an_answer_numbered_for_another_request_with_the_uid_is_not_its() {
     let mut f = InFlight::default();
     let (tx, _) = oneshot::channel();
-    let (a, first) = f.begin("a", Caller::Channel(tx), Instant::now()).unwrap();
+    let (a, first) = f
+        .begin("a", Caller::Channel(tx), Some(Instant::now()))
+        .unwrap();
     assert_eq!(f.give_up(&a), Some(first), "cancelled: the Uid is free");
     let (tx, mut rx) = oneshot::channel();
-    let (_, second) = f.begin("a", Caller::Channel(tx), Instant::now()).unwrap();
+    let (_, second) = f
+        .begin("a", Caller::Channel(tx), Some(Instant::now()))
+        .unwrap();
     assert_ne!(first, second, "numbers are never given twice");
     assert!(
         matches!(f.answer("a", Some(first)), Answered::Unknown),

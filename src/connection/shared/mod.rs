@@ -114,6 +114,12 @@ impl Shared {
         self.len.store(table.in_flight.len(), Ordering::Relaxed);
     }
 
+    /// The server has shown it speaks the extension (an answer carried a
+    /// request's number).
+    pub(crate) fn speaks_extension(&self) -> bool {
+        self.peer_cancels.load(Ordering::Relaxed)
+    }
+
     /// Takes `uid` for a new request whose answer goes to `caller`;
     /// returns the key and the request's number, or why it was refused ([`Refused::Duplicate`]:
     /// `uid` is taken; [`Refused::Closed`]: the connection has ended;
@@ -121,13 +127,14 @@ impl Shared {
     /// turns that into the caller's error.
     #[inline]
     pub(crate) fn begin(&self, uid: &str, caller: Caller) -> Result<(Arc<str>, u64), Refused> {
-        // The call's start, for how long it takes (and, for calls that
-        // start waiting on an idle connection, where the silence counts
-        // from; reservations left over do not make a connection busy).
-        let now = Instant::now();
+        // The call's start, for how long it takes, from a server that does
+        // not say its delay (or on an idle connection, where the silence
+        // counts from; reservations left over do not make it busy).
+        let idle = self.len() == 0;
+        let now = (idle || !self.speaks_extension()).then(Instant::now);
         let mut table = self.lock();
         if !table.in_flight.has_callers() {
-            table.health.busy(now);
+            table.health.busy(now.unwrap_or_else(Instant::now));
         }
         let taken = table.in_flight.begin(uid, caller, now)?;
         self.sync_len(&table);
@@ -194,12 +201,16 @@ impl Shared {
         let mut table = self.lock();
         let caller = match table.in_flight.answer(&resp.uid, seq) {
             Answered::Wanted(caller, began) => {
-                let heard_at = heard_at.unwrap_or_else(Instant::now);
-                match resp.code {
-                    Some(Code::Overloaded) => self.latency.turned_away(),
-                    _ => (self.latency).round_trip(heard_at.saturating_duration_since(began)),
+                match (resp.code, began) {
+                    (Some(Code::Overloaded), _) => self.latency.turned_away(),
+                    (_, Some(began)) => {
+                        let heard_at = heard_at.unwrap_or_else(Instant::now);
+                        self.latency
+                            .round_trip(heard_at.saturating_duration_since(began));
+                    }
+                    (_, None) => self.latency.answered(),
                 }
-                table.health.answered(Some(heard_at), true);
+                table.health.answered(heard_at, true);
                 Some(caller)
             }
             Answered::Late => {

@@ -9,7 +9,7 @@ mod cancel;
 mod catch_errors;
 mod handler_timeout;
 
-pub(crate) use admission::AdmissionLayer;
+pub(crate) use admission::{AdmissionLayer, Shed};
 pub(crate) use cancel::{CancelLayer, Cancellations};
 pub(crate) use catch_errors::CatchErrorsLayer;
 pub(crate) use handler_timeout::HandlerTimeoutLayer;

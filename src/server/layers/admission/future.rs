@@ -9,7 +9,8 @@ use pin_project::pin_project;
 use tower::load_shed::error::Overloaded;
 use tower::BoxError;
 
-use super::OccupancyHandle;
+use super::{OccupancyHandle, Shed};
+use crate::Message;
 
 /// The handler's output, or `Overloaded` for a request shed at `call`.
 #[pin_project]
@@ -22,8 +23,8 @@ pub(crate) struct ResponseFuture<F> {
 #[pin_project(project = KindProj)]
 #[derive(Debug)]
 enum Kind<F> {
-    /// Shed: fails on its first poll.
-    Shed,
+    /// Shed: fails on its first poll, giving the request back if it can.
+    Shed(Option<Message>),
     /// Called: the handler, and its place under the cap (if there is a
     /// cap) once it waits.
     Admitted {
@@ -34,8 +35,10 @@ enum Kind<F> {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn shed() -> Self {
-        ResponseFuture { kind: Kind::Shed }
+    pub(super) fn shed(given_back: Option<Message>) -> Self {
+        ResponseFuture {
+            kind: Kind::Shed(given_back),
+        }
     }
 
     pub(super) fn admitted(inner: F, occupancy: Option<OccupancyHandle>) -> Self {
@@ -58,7 +61,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Shed => Poll::Ready(Err(Overloaded::new().into())),
+            KindProj::Shed(given_back) => Poll::Ready(Err(match given_back.take() {
+                Some(msg) => Shed(msg).into(),
+                None => Overloaded::new().into(),
+            })),
             KindProj::Admitted { inner, place } => match inner.poll(cx) {
                 Poll::Ready(out) => {
                     if let Some(place) = place {

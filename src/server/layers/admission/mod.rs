@@ -8,7 +8,8 @@
 //!
 //! * `Shed`: `poll_ready` is always ready (as tower's `LoadShed`); a
 //!   request that arrives at the cap, or while the service was not ready,
-//!   fails with tower's `Overloaded` (an `overloaded` answer, once caught)
+//!   fails with tower's `Overloaded`, or [`Shed`] with the request for a
+//!   jsonmux client to send again (an `overloaded` answer, once caught)
 //!   without reaching its handler, so one busy connection cannot starve the
 //!   others and an overloaded server says so instead of queueing without end.
 //! * `Queue`: `poll_ready` waits for a place under the cap, then for the
@@ -24,10 +25,12 @@
 mod future;
 mod layer;
 mod occupancy;
+mod returned;
 mod service;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use layer::AdmissionLayer;
 pub(crate) use occupancy::{Occupancy, OccupancyHandle};
+pub(crate) use returned::Shed;
 pub(crate) use service::Admission;

@@ -10,6 +10,7 @@ use tokio::sync::futures::OwnedNotified;
 use tower::{BoxError, Service};
 
 use super::future::ResponseFuture;
+use super::returned::GiveBack;
 use super::{Occupancy, OccupancyHandle};
 use crate::server::Overload;
 
@@ -66,6 +67,7 @@ impl<S> Admission<S> {
 
 impl<S, R> Service<R> for Admission<S>
 where
+    R: GiveBack,
     S: Service<R>,
     S::Error: Into<BoxError>,
 {
@@ -101,7 +103,7 @@ where
             // the cap sheds: the next call uses it.
             let full = occupancy.as_ref().is_some_and(|o| o.is_full());
             if full || !self.inner_ready {
-                return ResponseFuture::shed();
+                return ResponseFuture::shed(req.give_back());
             }
             self.inner_ready = false;
         }

@@ -181,3 +181,9 @@ async fn queue_mode_under_the_cap_is_ready_at_once() {
     assert_ready_ok!(first.poll());
     assert_eq!(working(&layer), 0);
 }
+
+impl super::returned::GiveBack for &'static str {
+    fn give_back(self) -> Option<crate::Message> {
+        None
+    }
+}

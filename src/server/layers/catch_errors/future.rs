@@ -12,6 +12,7 @@ use pin_project::pin_project;
 use tower::BoxError;
 
 use crate::proto::RequestExt;
+use crate::server::layers::Shed;
 use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
@@ -93,11 +94,21 @@ where
                 resp.uid = uid;
                 resp
             }
-            Some(Err(e)) => {
-                let (code, message) = answer_for(e.into());
-                tracing::debug!(%code, error = %message, "request failed; answering with an error");
-                Resp::error(uid, code, message)
-            }
+            Some(Err(e)) => match e.into().downcast::<Shed>() {
+                // Shed: its `Val` back to the jsonmux client, which keeps
+                // no copy, to send it again; no delay (nothing waited).
+                Ok(shed) => {
+                    let mut resp = Resp::error(uid, Code::Overloaded, shed.to_string());
+                    resp.val = shed.0.val;
+                    resp.seq = this.ext.seq;
+                    return Poll::Ready(Ok(resp));
+                }
+                Err(e) => {
+                    let (code, message) = answer_for(e);
+                    tracing::debug!(%code, error = %message, "request failed; answering with an error");
+                    Resp::error(uid, code, message)
+                }
+            },
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = this.ext.seq;
