@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jsonmux::{ClientBuilder, Engine, JsonCodec, Message, ServerBuilder};
+use jsonmux::{ClientBuilder, JsonCodec, Message, ServerBuilder};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
