@@ -122,14 +122,28 @@ async fn main() -> ExitCode {
                 msg
             })
         }))
-        .option_layer((args.wait_us > 0).then(|| {
-            let wait = Duration::from_micros(args.wait_us);
-            AndThenLayer::new(move |resp| async move {
-                tokio::time::sleep(wait).await;
-                Ok(resp)
-            })
-        }))
         .service(HelloService);
+    // A handler that waits is another type: the plain one pays nothing for it.
+    match args.wait_us {
+        0 => serve(server, svc).await,
+        us => {
+            let wait = Duration::from_micros(us);
+            let waits = AndThenLayer::new(move |resp| async move {
+                tokio::time::sleep(wait).await;
+                Ok::<_, std::convert::Infallible>(resp)
+            });
+            serve(server, ServiceBuilder::new().layer(waits).service(svc)).await
+        }
+    }
+}
+
+/// Serves `svc` until Ctrl-C or SIGTERM, then drains.
+async fn serve<S>(server: Server, svc: S) -> ExitCode
+where
+    S: tower::Service<jsonmux::Message, Response = jsonmux::Resp> + Clone + Send + 'static,
+    S::Error: Into<tower::BoxError>,
+    S::Future: Send + 'static,
+{
     match server.serve(svc, shutdown::shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("drained; bye");

@@ -27,7 +27,7 @@ mod read;
 mod resp;
 pub(crate) mod write;
 
-pub(crate) use ext::{budget_ms, RequestExt};
+pub(crate) use ext::budget_ms;
 pub use message::Message;
 pub use resp::Resp;
 pub(crate) use resp::NO_LOAD;

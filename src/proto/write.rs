@@ -34,8 +34,8 @@ pub(crate) fn cancel(buf: &mut BytesMut, uid: &str, seq: u64) {
 }
 
 /// An answer, with `ts` as its `Ts` when it has none of its own, and the
-/// server's `load` (`Ld`) if given.
-pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str, load: Option<u64>) {
+/// server's `load` (`Ld`, its decimal digits) if given.
+pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str, load: Option<&[u8]>) {
     buf.put_slice(b"{\"Uid\":");
     string(buf, &resp.uid);
     buf.put_slice(b",\"Val\":");
@@ -57,7 +57,7 @@ pub(crate) fn answer(buf: &mut BytesMut, resp: &Resp, ts: &str, load: Option<u64
     }
     if let Some(load) = load {
         buf.put_slice(b",\"Ld\":");
-        number(buf, load);
+        buf.put_slice(load);
     }
     buf.put_slice(b"}\n");
 }

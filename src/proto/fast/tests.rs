@@ -117,7 +117,7 @@ proptest! {
         resp.error = error;
         resp.seq = seq;
         let mut buf = bytes::BytesMut::new();
-        crate::proto::write::answer(&mut buf, &resp, &ts, seq.map(|_| 42));
+        crate::proto::write::answer(&mut buf, &resp, &ts, seq.map(|_| &b"42"[..]));
         let frame = std::str::from_utf8(&buf).unwrap().trim_end();
         if let Some((fast, len)) = Resp::read_fast(frame.as_bytes(), 1 << 20) {
             prop_assert_eq!(len, frame.len());

@@ -34,18 +34,30 @@ pub(super) struct Delays {
     /// The delays of this write's answers, in microseconds, summed.
     sum_us: u64,
     answers: u64,
+    /// The server's delay as this write's answers carry it, in decimal.
+    ld: [u8; 20],
+    ld_len: u8,
 }
 
 impl Delays {
     /// An answer to a request read at `read_us` (on [`clock_us`]) goes in
     /// this write; returns the server's delay for the answer to carry, in
-    /// microseconds.
+    /// microseconds, in decimal (written out once per write).
     #[inline]
-    pub(super) fn answered(&mut self, read_us: u32, stats: &StatsHandle) -> u64 {
-        let now_us = *self.now_us.get_or_insert_with(|| clock_us(Instant::now()));
+    pub(super) fn answered(&mut self, read_us: u32, stats: &StatsHandle) -> &[u8] {
+        let now_us = match self.now_us {
+            Some(now_us) => now_us,
+            None => {
+                let mut text = itoa::Buffer::new();
+                let text = text.format(stats.delay_us()).as_bytes();
+                self.ld[..text.len()].copy_from_slice(text);
+                self.ld_len = text.len() as u8;
+                *self.now_us.insert(clock_us(Instant::now()))
+            }
+        };
         self.sum_us += u64::from(now_us.wrapping_sub(read_us));
         self.answers += 1;
-        stats.delay_us()
+        &self.ld[..usize::from(self.ld_len)]
     }
 
     /// The write went out: its answers' mean delay counts in the server's.

@@ -36,8 +36,8 @@ pub(super) struct Requests {
     /// The handlers a cancel can stop.
     cancellations: Arc<Cancellations>,
     /// When this batch of requests was read, for their deadlines and the
-    /// server's delay: one clock read per batch.
-    now: Option<Instant>,
+    /// server's delay (also on its 32-bit clock): one clock read per batch.
+    now: Option<(Instant, u32)>,
 }
 
 /// What a frame read turned out to be.
@@ -88,7 +88,7 @@ impl Requests {
         }
         self.uncounted += 1;
         if msg.ext.seq.is_some() {
-            msg.ext.read_us = clock_us(*self.now.get_or_insert_with(Instant::now));
+            msg.ext.read_us = self.batch().1;
         }
         if let Some(ms) = msg.ext.budget_ms {
             self.uncounted_deadlines += 1;
@@ -99,7 +99,7 @@ impl Requests {
                 late.seq = msg.ext.seq;
                 return Frame::Expired(late);
             }
-            let now = *self.now.get_or_insert_with(Instant::now);
+            let now = self.batch().0;
             // A budget longer than the clock can count is none.
             msg.set_deadline(now.checked_add(Duration::from_millis(ms)));
         }
@@ -117,6 +117,15 @@ impl Requests {
             self.stats.error_code(code);
         }
         !resp.cancelled
+    }
+
+    /// When this batch of requests was read.
+    #[inline]
+    fn batch(&mut self) -> (Instant, u32) {
+        *self.now.get_or_insert_with(|| {
+            let now = Instant::now();
+            (now, clock_us(now))
+        })
     }
 
     /// Reading stopped (nothing more to read for now, or the end): the

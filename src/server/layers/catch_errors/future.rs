@@ -11,7 +11,6 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
-use crate::proto::RequestExt;
 use crate::server::layers::Shed;
 use crate::{Code, Error, Resp};
 
@@ -30,9 +29,12 @@ pub(crate) struct ResponseFuture<F> {
     inner: Option<F>,
     /// The request's `Uid`, to address the answer; taken when done.
     uid: Option<String>,
-    /// What the extension added to the request, for a jsonmux client: its
-    /// number, which the answer carries back, and when it was read.
-    ext: RequestExt,
+    /// For a jsonmux client: the request's number, which the answer
+    /// carries back.
+    seq: Option<u64>,
+    /// For a jsonmux client: when the request was read (the answer's delay
+    /// counts from then); `NO_LOAD` if not.
+    read_us: u32,
     /// The connection's peer, named in the log of a panic.
     peer: Option<SocketAddr>,
     span: tracing::Span,
@@ -42,14 +44,15 @@ impl<F> ResponseFuture<F> {
     pub(super) fn new(
         inner: Option<F>,
         uid: String,
-        ext: RequestExt,
+        (seq, read_us): (Option<u64>, u32),
         peer: Option<SocketAddr>,
         span: tracing::Span,
     ) -> Self {
         ResponseFuture {
             inner,
             uid: Some(uid),
-            ext,
+            seq,
+            read_us,
             peer,
             span,
         }
@@ -100,7 +103,7 @@ where
                 Ok(shed) => {
                     let mut resp = Resp::error(uid, Code::Overloaded, shed.to_string());
                     resp.val = shed.0.val;
-                    resp.seq = this.ext.seq;
+                    resp.seq = *this.seq;
                     return Poll::Ready(Ok(resp));
                 }
                 Err(e) => {
@@ -111,8 +114,8 @@ where
             },
             None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
         };
-        resp.seq = this.ext.seq;
-        resp.load = this.ext.read_us;
+        resp.seq = *this.seq;
+        resp.load = *this.read_us;
         Poll::Ready(Ok(resp))
     }
 }

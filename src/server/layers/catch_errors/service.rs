@@ -52,7 +52,7 @@ where
     fn call(&mut self, msg: Message) -> Self::Future {
         let span = span_at!(self.span_level, "request", uid = %msg.uid);
         // Kept to address the answer: the handler owns the request.
-        let (uid, ext) = (msg.uid.clone(), msg.ext);
+        let (uid, seq, read_us) = (msg.uid.clone(), msg.ext.seq, msg.ext.read_us);
         // A panic here is this request's alone: the service is called again
         // for the next one.
         let inner = &mut self.inner;
@@ -64,6 +64,6 @@ where
                 None
             }
         };
-        ResponseFuture::new(inner, uid, ext, self.peer, span)
+        ResponseFuture::new(inner, uid, (seq, read_us), self.peer, span)
     }
 }
