@@ -43,6 +43,19 @@ enum State {
 }
 
 impl ResponseFuture {
+    /// The call is no longer wanted, and not for a timeout (a copy of it
+    /// answered first): given up as when dropped, but not counted as one
+    /// more timeout in a row against the connection.
+    pub(crate) fn withdraw(&mut self) {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Waiting { uid, shared, .. } => {
+                shared.withdraw(&uid);
+                shared.stats.abandoned();
+            }
+            other => self.state = other,
+        }
+    }
+
     /// Once it failed `overloaded`: the request as its jsonmux server gave
     /// it back (`Uid`, `Val`), if it did.
     pub(crate) fn given_back(&mut self) -> Option<(String, String)> {

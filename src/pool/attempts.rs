@@ -125,6 +125,7 @@ impl Attempts {
             // 1. The copy: sent when due, and its answer if it came first.
             if let (Some(hedge), Some(retry)) = (&mut self.hedge, &self.retry) {
                 if let Poll::Ready(Ok(resp)) = hedge.poll(retry, self.call.endpoint, cx) {
+                    self.call.withdraw();
                     return Poll::Ready(Ok(resp));
                 }
             }
@@ -132,8 +133,11 @@ impl Attempts {
             let out = ready!(Pin::new(&mut self.call).poll(cx));
             let e = match &out {
                 Ok(_) => {
-                    if let (Some(hedge), Some(retry)) = (&self.hedge, &self.retry) {
+                    if let (Some(hedge), Some(retry)) = (&mut self.hedge, &self.retry) {
                         hedge.answered(&retry.set, false);
+                        if let Copy::Sent(copy) = &mut hedge.copy {
+                            copy.withdraw();
+                        }
                     }
                     return Poll::Ready(out);
                 }

@@ -71,6 +71,12 @@ impl Call {
         self.measured.metrics.retries_refused.increment(1);
     }
 
+    /// Not wanted any more, and not for a timeout: its copy answered
+    /// first (see [`ResponseFuture::withdraw`]).
+    pub(crate) fn withdraw(&mut self) {
+        self.inner.withdraw();
+    }
+
     /// Once it failed `overloaded`: the request as its jsonmux server gave
     /// it back (`Uid`, `Val`), if it did.
     pub(crate) fn given_back(&mut self) -> Option<(String, String)> {

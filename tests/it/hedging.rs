@@ -110,3 +110,26 @@ per_engine! {
         })
     }
 }
+
+per_engine! {
+    /// Calls that lose to their copy are withdrawn, not timed out: many in a row do not get the slow server's connection replaced.
+    fn calls_that_lose_to_their_copy_are_not_timeouts(engine: Engine) {
+        with_paused_clock(move || async move {
+            let (slow, fast, client) = slow_and_fast(engine, hedged(engine)).await;
+            // One answer from the slow server first, so that it is known
+            // to speak the extension (losers are cancelled there).
+            client.clone().oneshot(Message::new("warm", "quick")).await.unwrap();
+            for i in 0..40 {
+                let msg = Message::new(format!("h{i}"), "wait:slow").idempotent();
+                client.clone().oneshot(msg).await.unwrap();
+            }
+            let stats = client.stats();
+            assert_eq!(stats.hedges_won, 40, "{stats:?}");
+            assert_eq!(stats.calls.closed, 0, "{stats:?}");
+            let status = client.endpoints().status();
+            assert_eq!((status[0].connections, status[0].reconnects), (1, 0), "{status:?}");
+            slow.stop().await;
+            fast.stop().await;
+        })
+    }
+}

@@ -136,6 +136,13 @@ impl Health {
     #[inline]
     pub(crate) fn abandoned(&mut self, now: Instant, owed: bool) {
         self.abandoned_streak += 1;
+        self.withdrawn(now, owed);
+    }
+
+    /// A call withdrawn on purpose (the copy of a hedged call that lost):
+    /// not a timeout, so not one more in a row; `owed` as for
+    /// [`abandoned`](Self::abandoned).
+    pub(crate) fn withdrawn(&mut self, now: Instant, owed: bool) {
         if owed {
             self.gave_up_at = Some(now);
         }

@@ -255,15 +255,29 @@ impl Shared {
     /// the `Uid` is free at once) or a reservation (if that makes too many
     /// reservations, the connection retires: it drains).
     pub(crate) fn abandon(&self, key: &Arc<str>) {
+        self.give_up(key, true);
+    }
+
+    /// The caller of `key` gave up on purpose (its call was answered
+    /// elsewhere): as [`abandon`](Self::abandon), but not a timeout.
+    pub(crate) fn withdraw(&self, key: &Arc<str>) {
+        self.give_up(key, false);
+    }
+
+    /// [`abandon`](Self::abandon), one more timeout in a row if `timed_out`.
+    fn give_up(&self, key: &Arc<str>, timed_out: bool) {
         let now = Instant::now();
         if self.peer_cancels.load(Ordering::Relaxed) {
-            return self.cancel_on_peer(key, now);
+            return self.cancel_on_peer(key, now, timed_out);
         }
         let mut table = self.lock();
         if !table.in_flight.abandon(key) {
             return;
         }
-        table.health.abandoned(now, true);
+        match timed_out {
+            true => table.health.abandoned(now, true),
+            false => table.health.withdrawn(now, true),
+        }
         let spent = table.health.too_many_reserved(table.in_flight.reserved());
         let drained = table.in_flight.is_drained();
         drop(table);
@@ -276,14 +290,17 @@ impl Shared {
 
     /// [`abandon`](Self::abandon) on a connection whose server speaks the
     /// extension: the `Uid` is freed and the server told to drop the request.
-    fn cancel_on_peer(&self, key: &Arc<str>, now: Instant) {
+    fn cancel_on_peer(&self, key: &Arc<str>, now: Instant, timed_out: bool) {
         let mut table = self.lock();
         let Some(seq) = table.in_flight.give_up(key) else {
             return;
         };
         // The server answers a cancelled request with nothing: it owes no
         // answer, so the silence does not count against it.
-        table.health.abandoned(now, false);
+        match timed_out {
+            true => table.health.abandoned(now, false),
+            false => table.health.withdrawn(now, false),
+        }
         self.sync_len(&table);
         let drained = table.in_flight.is_drained();
         drop(table);
