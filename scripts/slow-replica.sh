@@ -7,8 +7,9 @@
 # healthy, then with the third replaced by one that burns 300 µs of CPU
 # per request (`server --busy-us 300`). The same with hedging on
 # (`--hedge p95`), and with a second client at the same time that loads
-# only the two healthy servers (the first client's view of the slow one
-# then comes from the slow server's own word, and from its round trips).
+# only the third server (16 calls in flight), so that it is slow for
+# everybody while the first client sends it little: the first client's
+# view of it comes from the server's own word on its answers.
 #
 # Prints a Markdown table (throughput, p50, p99, errors, retries, hedges,
 # and each run's ratio to the healthy run of its kind) and exits 1 if a
@@ -38,11 +39,11 @@ load() { # out addrs extra-args...
     "$bin/loadgen" --client pool --conns 3 --inflight 64 --addr "$addrs" \
         --duration "${secs}s" "$@" 2>/dev/null | tail -1 >"$tmp/$out.json" || true
 }
-# The first client, and a second one over the two healthy servers only.
-shared() { # out addrs extra-args...
-    local out=$1 addrs=$2
-    shift 2
-    "$bin/loadgen" --client pool --conns 2 --inflight 64 --addr "$h1,$h2" \
+# The first client, and a second one that loads only the third server.
+shared() { # out addrs third extra-args...
+    local out=$1 addrs=$2 third=$3
+    shift 3
+    "$bin/loadgen" --client pool --conns 1 --inflight 16 --addr "$third" \
         --duration "${secs}s" >/dev/null 2>&1 &
     local other=$!
     load "$out" "$addrs" "$@"
@@ -53,8 +54,8 @@ load healthy "$h1,$h2,$h3"
 load slow "$h1,$h2,$slow"
 load healthy-hedged "$h1,$h2,$h3" --hedge p95
 load slow-hedged "$h1,$h2,$slow" --hedge p95
-shared healthy-shared "$h1,$h2,$h3"
-shared slow-shared "$h1,$h2,$slow"
+shared healthy-shared "$h1,$h2,$h3" "$h3"
+shared slow-shared "$h1,$h2,$slow" "$slow"
 
 python3 - "$tmp" <<'PY'
 import json, sys
