@@ -77,15 +77,15 @@ impl ClientBuilder {
     /// a second. Default: `0.2` and `10`, as Finagle's retry budget; `0.0`
     /// and `0` turn retries off. `share` must be from 0 to 10.
     ///
-    /// Only a call the server answered without running it is sent again
-    /// ([`Code::is_not_processed`](crate::Code::is_not_processed): shed as
-    /// overloaded, or refused by a server going away), within the call's
-    /// deadline, at most twice, and on a connection to another endpoint
-    /// when there is one. A call that may have run (its connection died,
-    /// it timed out, its handler failed) is never sent again. A server
-    /// that sheds everything thus sees at most a fifth more calls, never a
-    /// storm. [`PoolStats`](crate::pool::PoolStats) counts the retries and
-    /// those the budget refused.
+    /// Only a call a jsonmux server shed (answered `overloaded` before its
+    /// handler ran, and given back on the answer, so the pool keeps no
+    /// copy) is sent again, within the call's deadline, at most twice, and
+    /// on a connection to another endpoint when there is one. A call that
+    /// may have run (its connection died, it timed out, its handler
+    /// failed) is never sent again. A server that sheds everything thus
+    /// sees at most a fifth more calls, never a storm.
+    /// [`PoolStats`](crate::pool::PoolStats) counts the retries and those
+    /// the budget refused.
     ///
     /// ```
     /// let no_retries = jsonmux::ClientBuilder::new().retry_budget(0.0, 0);
