@@ -131,8 +131,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     /// [`poll_read`](Self::poll_read), before the counting.
     fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
         let idle = self.requests.is_idle();
-        // Checking the shutdown signal takes a lock: do it before waiting
-        // and every `SHUTDOWN_CHECK_EVERY` requests, not for each one.
+        // Checking the shutdown signal takes a few atomic operations: do it
+        // before waiting and every `SHUTDOWN_CHECK_EVERY` requests, not for
+        // each one.
         self.reads_unchecked += 1;
         if self.reads_unchecked >= SHUTDOWN_CHECK_EVERY {
             self.reads_unchecked = 0;
