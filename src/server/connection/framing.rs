@@ -339,13 +339,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         Poll::Pending
     }
 
-    /// Frees the read and write buffers if they hold nothing.
+    /// Frees the read and write buffers (and the time stamped on the
+    /// answers) if they hold nothing.
     fn release_buffers(&mut self) {
         if self.framed.read_buffer().is_empty() {
             *self.framed.read_buffer_mut() = BytesMut::new();
         }
         if self.framed.write_buffer().is_empty() {
             *self.framed.write_buffer_mut() = BytesMut::new();
+            self.stamp.release();
         }
     }
 
