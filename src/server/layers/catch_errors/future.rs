@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
+use super::uid::KeptUid;
 use crate::{Code, Error, Resp};
 
 /// The message of a handler timeout's answer.
@@ -27,7 +28,7 @@ pub(crate) struct ResponseFuture<F> {
     #[pin]
     inner: Option<F>,
     /// The request's `Uid`, to address the answer; taken when done.
-    uid: Option<String>,
+    uid: Option<KeptUid>,
     /// The request's number, for a jsonmux client: its answer carries it back.
     seq: Option<u64>,
     /// The connection's peer, named in the log of a panic.
@@ -38,7 +39,7 @@ pub(crate) struct ResponseFuture<F> {
 impl<F> ResponseFuture<F> {
     pub(super) fn new(
         inner: Option<F>,
-        uid: String,
+        uid: KeptUid,
         seq: Option<u64>,
         peer: Option<SocketAddr>,
         span: tracing::Span,
@@ -79,8 +80,8 @@ where
                 Ok(()) if out.is_none() => return Poll::Pending,
                 Ok(()) => {}
                 Err(panic) => {
-                    let uid = this.uid.as_deref().expect("polled after completion");
-                    log_panic(uid, *this.peer, &*panic);
+                    let uid = this.uid.as_ref().expect("polled after completion");
+                    log_panic(uid.to_str(), *this.peer, &*panic);
                 }
             }
         }
@@ -88,15 +89,15 @@ where
         let uid = this.uid.take().expect("polled after completion");
         let mut resp = match out {
             Some(Ok(mut resp)) => {
-                resp.uid = uid;
+                uid.address(&mut resp.uid);
                 resp
             }
             Some(Err(e)) => {
                 let (code, message) = answer_for(e.into());
                 tracing::debug!(%code, error = %message, "request failed; answering with an error");
-                Resp::error(uid, code, message)
+                Resp::error(uid.into_string(), code, message)
             }
-            None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
+            None => Resp::error(uid.into_string(), Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = *this.seq;
         Poll::Ready(Ok(resp))
