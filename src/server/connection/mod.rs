@@ -4,6 +4,7 @@
 //! serve_connection ─ Engine::Jsonmux ─ driver: read, call, answer, write
 //!                  │                     └ framing: Framed<any stream, JsonCodec> + the one timer
 //!                  │                         ├ deadlines: what the connection waits for, and until when
+//!                  │                         ├ timer: the one timer, pulled in only, polled once per arming
 //!                  │                         ├ readable: waits for bytes before taking a read buffer
 //!                  │                         └ stamp: the Ts of the answers one write carries
 //!                  └ Engine::TokioTower ─ tokio_tower: multiplex::Server over the same framing
@@ -15,6 +16,7 @@ mod framing;
 mod readable;
 mod requests;
 mod stamp;
+mod timer;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 
