@@ -2,8 +2,10 @@
 //! connection, backoff on accept errors, drain on shutdown (or when the
 //! stream ends).
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -20,6 +22,7 @@ use super::per_connection::PerConnection;
 use super::shutdown::Shutdown;
 use super::stack::Stack;
 use super::stats::StatsHandle;
+use super::watch::Watch;
 use crate::{ConnInfo, Error, JsonCodec, Message, Resp};
 
 /// Longest pause between retries of a failing `accept` (e.g. out of file descriptors).
@@ -89,14 +92,18 @@ where
             }
             continue;
         };
-        let (conns, stats, cut) = (conns.clone(), stats.clone(), stopping.cut_signal());
+        let (conns, stats) = (conns.clone(), stats.clone());
+        let cut = Watch::new(stopping.cut_signal());
         tracker.spawn(async move {
             // Counted closed when dropped, however the task ends.
             let _open = stats.connection_opened();
-            tokio::select! {
-                _ = conns.serve(stream, info) => {}
-                _ = cut.cancelled() => {}
-            }
+            // The cut first: it is checked at every poll of the connection.
+            let (mut cut, mut serve) = (pin!(cut), pin!(conns.serve(stream, info)));
+            poll_fn(|cx| match cut.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(()),
+                Poll::Pending => serve.as_mut().poll(cx),
+            })
+            .await;
             drop(permit);
         });
     }

@@ -31,6 +31,7 @@ mod per_connection;
 mod shutdown;
 mod stack;
 mod stats;
+mod watch;
 
 use std::future::Future;
 

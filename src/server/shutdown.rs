@@ -18,16 +18,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use tokio::time::Sleep;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::watch::Watch;
 use crate::{Code, Resp};
 
 /// How long a draining connection with nothing in flight waits for another
@@ -78,56 +76,22 @@ impl Shutdown {
 
 /// One connection's drain: the server's signal, then the grace period.
 ///
-/// The signal is a `CancellationToken`, whose check takes a lock; the
-/// connection checks for shutdown before every wait, so its future is
-/// polled only the first time and when it has woken its own waker
-/// ([`Signalled`]): in between, a check is one atomic load.
+/// The connection checks for shutdown before every wait: the signal is
+/// [`Watch`]ed, so a check is an atomic load.
 #[derive(Debug)]
 pub(crate) struct Drain {
-    signal: Pin<Box<WaitForCancellationFutureOwned>>,
-    /// Set by the signal's wake-up; passes it on to the connection's task.
-    signalled: Arc<Signalled>,
-    /// `signalled` as a waker, the one the signal's future is polled with.
-    signal_waker: Waker,
-    /// The connection's task, as last handed to `signalled`.
-    task: Option<Waker>,
-    /// The signal's future has been polled (with `signal_waker`).
-    watching: bool,
+    signal: Pin<Box<Watch>>,
     grace: Duration,
     /// The end of the grace, once the drain has begun.
     over: Option<Pin<Box<Sleep>>>,
-}
-
-/// The waker the drain signal's future is polled with: it records that the
-/// signal may have come, then wakes the connection's task.
-#[derive(Debug, Default)]
-struct Signalled {
-    woken: AtomicBool,
-    task: AtomicWaker,
-}
-
-impl Wake for Signalled {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.task.wake();
-    }
 }
 
 impl Drain {
     /// Watches `signal` ([`Shutdown::drain_signal`]); reads go on for
     /// `grace` after it.
     pub(crate) fn new(signal: CancellationToken, grace: Duration) -> Self {
-        let signalled = Arc::new(Signalled::default());
         Drain {
-            signal: Box::pin(signal.cancelled_owned()),
-            signal_waker: Waker::from(signalled.clone()),
-            signalled,
-            task: None,
-            watching: false,
+            signal: Box::pin(Watch::new(signal)),
             grace,
             over: None,
         }
@@ -136,24 +100,7 @@ impl Drain {
     /// True once, at the first call that finds shutdown begun: send the
     /// [`notice`] now; the grace starts.
     pub(crate) fn poll_begin(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.over.is_some() {
-            return false;
-        }
-        // 1. The task to wake when the signal comes: this one.
-        if !self.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
-            self.signalled.task.register(cx.waker());
-            self.task = Some(cx.waker().clone());
-        }
-        // 2. The signal itself, only if it may have changed: its future
-        //    wakes `signalled` once it is ready.
-        let woken = self.signalled.woken.load(Ordering::Relaxed)
-            && self.signalled.woken.swap(false, Ordering::Acquire);
-        if self.watching && !woken {
-            return false;
-        }
-        self.watching = true;
-        let mut watch = Context::from_waker(&self.signal_waker);
-        if self.signal.as_mut().poll(&mut watch).is_pending() {
+        if self.over.is_some() || self.signal.as_mut().poll(cx).is_pending() {
             return false;
         }
         self.over = Some(Box::pin(tokio::time::sleep(self.grace)));
@@ -192,24 +139,6 @@ mod tests {
         assert_eq!(step(&mut drain).await, (false, false));
         tokio::time::advance(Duration::from_millis(1)).await;
         assert_eq!(step(&mut drain).await, (false, true));
-    }
-
-    /// The signal wakes the task that last checked for it (a check between
-    /// its wake-ups costs no lock), and is seen at that task's next check.
-    #[tokio::test(start_paused = true)]
-    async fn the_signal_wakes_the_task_that_last_checked() {
-        let signal = CancellationToken::new();
-        let mut drain = Drain::new(signal.clone(), Duration::from_secs(5));
-        let (mut first, mut last) = (tokio_test::task::spawn(()), tokio_test::task::spawn(()));
-        assert!(!first.enter(|cx, _| drain.poll_begin(cx)));
-        assert!(!last.enter(|cx, _| drain.poll_begin(cx)));
-        assert!(!last.enter(|cx, _| drain.poll_begin(cx)), "nothing yet");
-        assert!(!last.is_woken());
-        signal.cancel();
-        assert!(last.is_woken());
-        assert!(!first.is_woken(), "the task that left is not woken");
-        assert!(last.enter(|cx, _| drain.poll_begin(cx)));
-        assert!(!last.enter(|cx, _| drain.poll_begin(cx)), "once");
     }
 
     /// The notice is an error answer about the whole connection.
