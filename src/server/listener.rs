@@ -2,10 +2,8 @@
 //! connection, backoff on accept errors, drain on shutdown (or when the
 //! stream ends).
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -17,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
 use super::close::Close;
+use super::connection_task::ConnectionTask;
 use super::options::ServerOptions;
 use super::per_connection::PerConnection;
 use super::shutdown::Shutdown;
@@ -92,20 +91,14 @@ where
             }
             continue;
         };
-        let (conns, stats) = (conns.clone(), stats.clone());
+        let serve = conns.serve(stream, info);
         let cut = Watch::new(stopping.cut_signal());
-        tracker.spawn(async move {
-            // Counted closed when dropped, however the task ends.
-            let _open = stats.connection_opened();
-            // The cut first: it is checked at every poll of the connection.
-            let (mut cut, mut serve) = (pin!(cut), pin!(conns.serve(stream, info)));
-            poll_fn(|cx| match cut.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(()),
-                Poll::Pending => serve.as_mut().poll(cx),
-            })
-            .await;
-            drop(permit);
-        });
+        tracker.spawn(ConnectionTask::new(
+            serve,
+            cut,
+            permit,
+            stats.connection_opened(),
+        ));
     }
 
     // Closed at once (the listener's socket, a Unix socket's file), so

@@ -22,6 +22,7 @@
 pub(crate) mod builder;
 mod close;
 mod connection;
+mod connection_task;
 mod incoming;
 mod layers;
 mod listener;

@@ -303,9 +303,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     /// out; releases the buffers of an idle connection on the way.
     fn poll_clock(&mut self, wait: Wait, cx: &mut Context<'_>) -> Poll<Close> {
         if self.deadlines.waiting() != Some(wait) {
-            let holds_buffers = self.framed.read_buffer().capacity() > 0
-                || self.framed.write_buffer().capacity() > 0;
-            self.deadlines.begin(wait, Instant::now(), holds_buffers);
+            self.deadlines.begin(wait, Instant::now(), !self.released());
             self.busy_poll.restart();
         }
         while let Some(deadline) = self.deadlines.next_at() {
@@ -325,6 +323,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             }
         }
         Poll::Pending
+    }
+
+    /// The connection has given back its buffers (it has been idle a while,
+    /// or has not spoken yet): the driver gives back what it keeps too.
+    pub(crate) fn released(&self) -> bool {
+        self.framed.read_buffer().capacity() == 0 && self.framed.write_buffer().capacity() == 0
     }
 
     /// Frees the read and write buffers (and the time stamped on the

@@ -22,6 +22,10 @@ mod tokio_tower;
 
 pub(crate) use framing::Framing;
 
+use std::future::Future;
+
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower::{BoxError, Service};
 use tracing::Instrument;
@@ -39,27 +43,37 @@ use crate::{ConnInfo, Engine, Message, Resp};
 /// This is the one place that picks the engine; the framing keeps the
 /// books (requests in flight, counters, the extension) for both, and each
 /// returns why it ended the connection.
-pub(crate) async fn serve_connection<S, T>(
+///
+/// # A note on size
+///
+/// The future is the state of every open connection, idle ones included,
+/// so it is built by value, not in an `async` block: one that awaits a
+/// future it was given would hold it twice.
+pub(crate) fn serve_connection<S, T>(
     framing: Framing<T>,
     svc: S,
     info: &ConnInfo,
     opts: &ServerOptions,
-) where
+) -> impl Future<Output = ()> + Send
+where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,
     S::Future: Send,
     T: AsyncRead + AsyncWrite + Send + Unpin,
 {
     let span = span_at!(opts.span_level, "connection", peer = ?info.peer_addr);
-    async move {
-        let ended = match opts.engine {
-            Engine::Jsonmux => driver::serve(framing, svc).await,
-            #[cfg(feature = "tokio-tower")]
-            Engine::TokioTower => tokio_tower::serve(framing, svc).await,
-        };
-        if let Some(why) = ended {
-            tracing::debug!(error = %why, "connection ended");
-        }
-    }
-    .instrument(span)
-    .await
+    let ended = match opts.engine {
+        Engine::Jsonmux => Either::Left(driver::serve(framing, svc)),
+        // Boxed: a connection's state is as large as its largest engine's.
+        #[cfg(feature = "tokio-tower")]
+        Engine::TokioTower => Either::Right(Box::pin(tokio_tower::serve(framing, svc))),
+    };
+    #[cfg(not(feature = "tokio-tower"))]
+    let ended: Either<_, std::future::Pending<_>> = ended;
+    ended
+        .map(|ended| {
+            if let Some(why) = ended {
+                tracing::debug!(error = %why, "connection ended");
+            }
+        })
+        .instrument(span)
 }
