@@ -12,9 +12,16 @@
 #                                            # write per request, 4 conns x 64 in flight
 #   GOLOAD=pipelined scripts/compare-servers.sh 3   # the same Go load generator, batched
 #                                            # writes and byte-scan checks (cheaper per request)
+#   GOLOAD=pipelined GOLOAD_CONNS=16 GOLOAD_INFLIGHT=16 scripts/compare-servers.sh 3
+#                                            # the Go load with other shapes (default 4 x 64, 3s;
+#                                            # GOLOAD_DURATION too)
 #
 #   BASELINE=1 scripts/compare-servers.sh 3 # also the hand-written tokio server
 #                                            # (examples/baseline_server.rs), for calibration
+#   BEFORE=/tmp/old scripts/compare-servers.sh 3   # also another build's server
+#                                            # (/tmp/old/server), as jsonmux-before
+#   SERVERS="jsonmux baseline" scripts/compare-servers.sh 3   # only these, of go, jsonmux,
+#                                            # tokio-tower, baseline (default: the first three)
 #
 #   SERVER_FLAGS="--busy-poll-us 50" scripts/compare-servers.sh 3   # flags for the jsonmux servers
 #   BUSY_POLL_US=50 scripts/compare-servers.sh 3   # also jsonmux with --busy-poll-us 50
@@ -34,7 +41,8 @@ load=(./target/release/examples/loadgen "${flags[@]}")
 if [ -n "${GOLOAD:-}" ]; then
     (cd scripts/goload && GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "${TMPDIR:-/tmp}/jsonmux-goload" .)
     mode=go-client; [ "$GOLOAD" != pipelined ] || mode=pipelined
-    load=("${TMPDIR:-/tmp}/jsonmux-goload" -mode "$mode" -conns 4 -inflight 64 -duration 3s)
+    load=("${TMPDIR:-/tmp}/jsonmux-goload" -mode "$mode" -conns "${GOLOAD_CONNS:-4}"
+        -inflight "${GOLOAD_INFLIGHT:-64}" -duration "${GOLOAD_DURATION:-3s}")
 fi
 tick=$(getconf CLK_TCK)
 results=$(mktemp); trap 'rm -f "$results"' EXIT
@@ -83,16 +91,22 @@ PY
     [ "$counts" = /dev/null ] || rm -f "$counts"
 }
 
-for r in $(seq "$rounds"); do
-    run go 3801 "$gobin/go-server" -addr 127.0.0.1:3801 -quiet
+servers=" ${SERVERS:-go jsonmux tokio-tower} "
+[ -z "${BASELINE:-}" ] || servers+="baseline "
+wanted() { [[ $servers == *" $1 "* ]]; }
+
+for _ in $(seq "$rounds"); do
+    ! wanted go || run go 3801 "$gobin/go-server" -addr 127.0.0.1:3801 -quiet
     # shellcheck disable=SC2086 # SERVER_FLAGS is a list of flags
-    run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
+    ! wanted jsonmux || run jsonmux 3802 ./target/release/examples/server --addr 127.0.0.1:3802 ${SERVER_FLAGS:-}
     # shellcheck disable=SC2086
-    run tokio-tower 3805 ./target/release/examples/server --addr 127.0.0.1:3805 \
+    [ -z "${BEFORE:-}" ] || run jsonmux-before 3806 "$BEFORE/server" --addr 127.0.0.1:3806 ${SERVER_FLAGS:-}
+    # shellcheck disable=SC2086
+    ! wanted tokio-tower || run tokio-tower 3805 ./target/release/examples/server --addr 127.0.0.1:3805 \
         --engine tokio-tower ${SERVER_FLAGS:-}
     [ -z "${BUSY_POLL_US:-}" ] || run jsonmux-busy-poll 3804 ./target/release/examples/server \
         --addr 127.0.0.1:3804 --busy-poll-us "$BUSY_POLL_US"
-    [ -z "${BASELINE:-}" ] || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
+    ! wanted baseline || run baseline 3803 ./target/release/examples/baseline_server --addr 127.0.0.1:3803
 done | tee -a "$results"
 
 python3 - "$results" <<'PY'

@@ -9,8 +9,10 @@ use tower::Service;
 use crate::{Message, Resp};
 
 /// The Go blog post's server as a tower service: answers every
-/// [`Message`] with `Val = "server: hello, " + Val` and the current time
-/// in `Ts`. What the examples serve, and what the Go peers expect.
+/// [`Message`] with `Val = "server: hello, " + Val`, leaving `Ts` to the
+/// server, which stamps the time it writes the answer (once for all the
+/// answers of one write). What the examples serve, and what the Go peers
+/// expect. ([`HelloService::hello`] stamps the time itself.)
 ///
 /// # Examples
 ///
@@ -22,6 +24,7 @@ use crate::{Message, Resp};
 /// let resp = HelloService.oneshot(Message::new("pixel-1", "pixelpig!")).await.unwrap();
 /// assert_eq!(resp.uid, "pixel-1");
 /// assert_eq!(resp.val, "server: hello, pixelpig!");
+/// assert!(resp.ts.is_empty(), "the server's to fill in");
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -37,7 +40,7 @@ impl Service<Message> for HelloService {
     }
 
     fn call(&mut self, msg: Message) -> Self::Future {
-        ready(Ok(HelloService::hello(msg)))
+        ready(Ok(HelloService::answer(msg)))
     }
 }
 
@@ -55,11 +58,16 @@ impl HelloService {
     /// assert_eq!(resp.val, format!("{}pixelpig!", HelloService::PREFIX));
     /// ```
     pub fn hello(msg: Message) -> Resp {
-        let mut val = msg.val;
-        val.insert_str(0, HelloService::PREFIX);
-        let mut resp = Resp::new(msg.uid, val);
+        let mut resp = HelloService::answer(msg);
         resp.ts = crate::timestamp::now();
         resp
+    }
+
+    /// The answer to `msg`, its `Ts` left for the server to fill in.
+    fn answer(msg: Message) -> Resp {
+        let mut val = msg.val;
+        val.insert_str(0, HelloService::PREFIX);
+        Resp::new(msg.uid, val)
     }
 }
 

@@ -15,11 +15,13 @@ use tokio_util::task::TaskTracker;
 use tower::{BoxError, Service};
 
 use super::close::Close;
+use super::connection_task::ConnectionTask;
 use super::options::ServerOptions;
 use super::per_connection::PerConnection;
 use super::shutdown::Shutdown;
 use super::stack::Stack;
 use super::stats::StatsHandle;
+use super::watch::Watch;
 use crate::{ConnInfo, Error, JsonCodec, Message, Resp};
 
 /// Longest pause between retries of a failing `accept` (e.g. out of file descriptors).
@@ -89,16 +91,14 @@ where
             }
             continue;
         };
-        let (conns, stats, cut) = (conns.clone(), stats.clone(), stopping.cut_signal());
-        tracker.spawn(async move {
-            // Counted closed when dropped, however the task ends.
-            let _open = stats.connection_opened();
-            tokio::select! {
-                _ = conns.serve(stream, info) => {}
-                _ = cut.cancelled() => {}
-            }
-            drop(permit);
-        });
+        let serve = conns.serve(stream, info);
+        let cut = Watch::new(stopping.cut_signal());
+        tracker.spawn(ConnectionTask::new(
+            serve,
+            cut,
+            permit,
+            stats.connection_opened(),
+        ));
     }
 
     // Closed at once (the listener's socket, a Unix socket's file), so

@@ -24,6 +24,7 @@
 pub(crate) mod builder;
 mod close;
 mod connection;
+mod connection_task;
 mod incoming;
 mod layers;
 mod listener;
@@ -33,6 +34,7 @@ mod per_connection;
 mod shutdown;
 mod stack;
 mod stats;
+mod watch;
 
 use std::future::Future;
 

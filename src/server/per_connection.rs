@@ -1,6 +1,9 @@
 //! [`PerConnection`]: what each accepted connection gets before its
 //! engine runs: the TLS handshake, if configured, and a service of its own.
 
+use std::future::Future;
+
+use futures_util::future::Either;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 use tower::{BoxError, Service};
@@ -40,32 +43,48 @@ where
     ///
     /// A drain that begins during the handshake ends the connection: it
     /// has no requests yet.
-    pub(crate) async fn serve<T>(&self, io: T, info: ConnInfo)
+    ///
+    /// The future is the connection's whole state while it is open: a
+    /// plain connection's is built by value (see
+    /// [`serve_connection`]'s note on size); a TLS one is boxed, with
+    /// its handshake.
+    pub(crate) fn serve<T>(
+        self: &Arc<Self>,
+        io: T,
+        info: ConnInfo,
+    ) -> impl Future<Output = ()> + Send
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        F: Send + Sync + 'static,
     {
         #[cfg(feature = "tls")]
-        if let Some(tls) = &self.opts.tls {
-            let mut info = info;
-            let handshake = tokio::select! {
-                done = tls.accept(io, &mut info) => done,
-                _ = self.drain.cancelled() => return,
-            };
-            match handshake {
-                Ok(stream) => self.serve_plain(stream, info).await,
-                Err(refused) => {
-                    self.stats.tls_refused(&refused);
-                    tracing::debug!(peer = ?info.peer_addr, error = %refused, "connection refused");
+        if let Some(tls) = self.opts.tls.clone() {
+            let conns = self.clone();
+            return Either::Right(Box::pin(async move {
+                let mut info = info;
+                let handshake = tokio::select! {
+                    done = tls.accept(io, &mut info) => done,
+                    _ = conns.drain.cancelled() => return,
+                };
+                match handshake {
+                    Ok(stream) => conns.serve_plain(stream, info).await,
+                    Err(refused) => {
+                        conns.stats.tls_refused(&refused);
+                        tracing::debug!(peer = ?info.peer_addr, error = %refused, "connection refused");
+                    }
                 }
-            }
-            return;
+            }));
         }
-        self.serve_plain(io, info).await
+        #[cfg(not(feature = "tls"))]
+        let plain: Either<_, std::future::Pending<()>> = Either::Left(self.serve_plain(io, info));
+        #[cfg(feature = "tls")]
+        let plain = Either::Left(self.serve_plain(io, info));
+        plain
     }
 
     /// Serves the connection's own service over `io`: its requests, which
     /// its cancels can stop, through the per-request rules.
-    async fn serve_plain<T>(&self, io: T, info: ConnInfo)
+    fn serve_plain<T>(&self, io: T, info: ConnInfo) -> impl Future<Output = ()> + Send
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
@@ -73,6 +92,6 @@ where
         let svc = (self.stack).service((self.make)(&info), info.peer_addr, cancellations.clone());
         let drain = self.drain.clone();
         let framing = Framing::new(io, &self.opts, &self.stats, drain, cancellations);
-        serve_connection(framing, svc, &info, &self.opts).await
+        serve_connection(framing, svc, &info, &self.opts)
     }
 }

@@ -22,9 +22,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Sleep;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::watch::Watch;
 use crate::{Code, Resp};
 
 /// How long a draining connection with nothing in flight waits for another
@@ -74,9 +75,12 @@ impl Shutdown {
 }
 
 /// One connection's drain: the server's signal, then the grace period.
+///
+/// The connection checks for shutdown before every wait: the signal is
+/// [`Watch`]ed, so a check is an atomic load.
 #[derive(Debug)]
 pub(crate) struct Drain {
-    signal: Pin<Box<WaitForCancellationFutureOwned>>,
+    signal: Pin<Box<Watch>>,
     grace: Duration,
     /// The end of the grace, once the drain has begun.
     over: Option<Pin<Box<Sleep>>>,
@@ -87,15 +91,14 @@ impl Drain {
     /// `grace` after it.
     pub(crate) fn new(signal: CancellationToken, grace: Duration) -> Self {
         Drain {
-            signal: Box::pin(signal.cancelled_owned()),
+            signal: Box::pin(Watch::new(signal)),
             grace,
             over: None,
         }
     }
 
     /// True once, at the first call that finds shutdown begun: send the
-    /// [`notice`] now; the grace starts. (Checking the signal takes a
-    /// lock: call it before waiting, and every so many requests.)
+    /// [`notice`] now; the grace starts.
     pub(crate) fn poll_begin(&mut self, cx: &mut Context<'_>) -> bool {
         if self.over.is_some() || self.signal.as_mut().poll(cx).is_pending() {
             return false;

@@ -121,36 +121,69 @@ impl Deadlines {
     /// The next deadline of the wait under way and what happens then;
     /// `None` when no clock runs.
     pub(crate) fn next(&self) -> Option<(Instant, Due)> {
+        let (at, next) = self.upcoming()?;
+        let close = |close: fn(Duration) -> Close, limit: Option<Duration>| {
+            Due::Close(close(limit.expect("a deadline comes from a limit")))
+        };
+        let due = match next {
+            Next::Release => Due::Release,
+            Next::Drained => Due::Close(Close::Drained),
+            Next::Idle => close(Close::IdleTimeout, self.idle_timeout),
+            Next::Frame => close(Close::FrameTimeout, self.frame_timeout),
+            Next::Write => close(Close::WriteTimeout, self.write_timeout),
+        };
+        Some((at, due))
+    }
+
+    /// The next deadline alone (what [`next`](Deadlines::next) gives,
+    /// without making the reason to close): what a connection checks
+    /// after every batch.
+    #[inline]
+    pub(crate) fn next_at(&self) -> Option<Instant> {
+        self.upcoming().map(|(at, _)| at)
+    }
+
+    /// The next deadline, and what it is for.
+    #[inline]
+    fn upcoming(&self) -> Option<(Instant, Next)> {
         let Current {
             wait,
             since,
             released,
         } = self.current?;
-        let after = |limit: Option<Duration>, close: fn(Duration) -> Close| {
-            limit.map(|limit| (since + limit, Due::Close(close(limit))))
-        };
+        let after = |limit: Option<Duration>, next| limit.map(|limit| (since + limit, next));
         match wait {
             Wait::Answers => None,
-            Wait::Frame => after(self.frame_timeout, Close::FrameTimeout),
-            Wait::Write => after(self.write_timeout, Close::WriteTimeout),
+            Wait::Frame => after(self.frame_timeout, Next::Frame),
+            Wait::Write => after(self.write_timeout, Next::Write),
             Wait::Idle if self.draining => {
                 let quiet = self
                     .idle_timeout
                     .map_or(DRAIN_QUIET, |t| t.min(DRAIN_QUIET));
-                Some((since + quiet, Due::Close(Close::Drained)))
+                Some((since + quiet, Next::Drained))
             }
             Wait::Idle => {
-                let timeout = after(self.idle_timeout, Close::IdleTimeout);
+                let timeout = after(self.idle_timeout, Next::Idle);
                 let release = since + RELEASE_AFTER;
                 match timeout {
                     // No release right before a close.
                     Some((at, _)) if released || at <= release => timeout,
                     _ if released => None,
-                    _ => Some((release, Due::Release)),
+                    _ => Some((release, Next::Release)),
                 }
             }
         }
     }
+}
+
+/// What a deadline is for: the cheap form of [`Due`].
+#[derive(Clone, Copy, Debug)]
+enum Next {
+    Release,
+    Drained,
+    Idle,
+    Frame,
+    Write,
 }
 
 #[cfg(test)]

@@ -39,20 +39,32 @@ type Slot<F> = Pin<Box<Option<F>>>;
 /// connection is quiet or its grace is over (see [`Framing`]). A socket that
 /// fails or stops taking answers, or a service that fails (its readiness:
 /// requests' failures are answers), ends the connection at once.
-pub(crate) async fn serve<S, T>(framing: Framing<T>, svc: S) -> Option<Close>
+pub(crate) fn serve<S, T>(framing: Framing<T>, svc: S) -> impl Future<Output = Option<Close>>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut driver = Driver {
+    run(Driver {
         framing,
         svc,
-        working: FuturesUnordered::new(),
+        working: None,
         spare: Vec::new(),
         end: None,
-    };
+    })
+}
+
+/// [`serve`], given its driver. (An async fn keeps its arguments for its
+/// whole life: with the driver as its one argument, the connection's state
+/// is stored once.)
+async fn run<S, T>(mut driver: Driver<S, T>) -> Option<Close>
+where
+    S: Service<Message, Response = Resp, Error = BoxError>,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
     let ended = std::future::poll_fn(|cx| driver.poll(cx)).await;
-    driver.framing.end(ended).await
+    // Boxed: the last words' state (a send, a timeout) is needed only now;
+    // inline, it would make every open connection's task larger.
+    Box::pin(driver.framing.end(ended)).await
 }
 
 struct Driver<S: Service<Message>, T> {
@@ -60,8 +72,9 @@ struct Driver<S: Service<Message>, T> {
     svc: S,
     /// Handlers that did not answer on their first poll. These are the
     /// requests in flight: every other request read has its answer
-    /// buffered already.
-    working: FuturesUnordered<Working<S::Future>>,
+    /// buffered already. Made when a first handler waits, given back when
+    /// the connection gives back its buffers.
+    working: Option<FuturesUnordered<Working<S::Future>>>,
     /// Emptied slots, ready for the next request.
     spare: Vec<Slot<S::Future>>,
     /// Reading has ended, and why (`Some(None)`: the peer closed).
@@ -88,14 +101,19 @@ where
         // what the last batch produced. (When reading ran dry the framing
         // has flushed already and this costs nothing.)
         let flushed = self.framing.poll_flush(cx)?.is_ready();
-        if self.working.is_empty() {
+        if self.working.as_ref().is_none_or(FuturesUnordered::is_empty) {
             if flushed {
                 if let Some(why) = self.end.take() {
                     return Poll::Ready(Ok(why));
                 }
             }
-            // Nothing running: keep one slot, not the whole burst's worth.
-            self.spare.truncate(1);
+            if self.framing.released() {
+                // Idle for a while: nothing kept for the next request.
+                (self.spare, self.working) = (Vec::new(), None);
+            } else {
+                // Nothing running: keep one slot, not the whole burst's worth.
+                self.spare.truncate(1);
+            }
         }
         Poll::Pending
     }
@@ -104,8 +122,11 @@ where
     /// returns how many.
     fn answer_finished(&mut self, cx: &mut Context<'_>) -> Result<usize, Close> {
         let mut answered = 0;
-        while !self.working.is_empty() && self.framing.poll_ready(cx)?.is_ready() {
-            let Poll::Ready(Some((out, slot))) = Pin::new(&mut self.working).poll_next(cx) else {
+        while let Some(working) = self.working.as_mut().filter(|w| !w.is_empty()) {
+            if self.framing.poll_ready(cx)?.is_pending() {
+                break;
+            }
+            let Poll::Ready(Some((out, slot))) = Pin::new(working).poll_next(cx) else {
                 break;
             };
             self.recycle(slot);
@@ -167,7 +188,8 @@ where
                 self.send(out.map_err(Close::Service)?)
             }
             _ => {
-                self.working.push(Working(Some(slot)));
+                let working = self.working.get_or_insert_with(FuturesUnordered::new);
+                working.push(Working(Some(slot)));
                 Ok(())
             }
         }

@@ -1,6 +1,5 @@
 //! [`Framing`]: the framed socket under one connection, as its driver sees it.
 
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,7 +10,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use futures_util::SinkExt;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +19,7 @@ use super::delay::Delays;
 use super::readable::Readable;
 use super::requests::{Frame, Requests, MAX_CANCELS_IN_A_ROW};
 use super::stamp::Stamp;
+use super::timer::Timer;
 use crate::busy_poll::BusyPoll;
 use crate::proto::{write, NO_LOAD};
 use crate::server::close::Close;
@@ -34,8 +34,6 @@ const READ_CHUNK: usize = 8 * 1024;
 /// Answers buffered past this many bytes are written out before more are
 /// added (tokio-util's default).
 const WRITE_BATCH: usize = 8 * 1024;
-/// Where the timer sits before the first wait (about a year away).
-const FAR_FUTURE: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Requests read in a row before the shutdown signal is checked anyway.
 const SHUTDOWN_CHECK_EVERY: u32 = 32;
 
@@ -76,7 +74,7 @@ pub(crate) struct Framing<T> {
     /// The rules of the clocks.
     deadlines: Deadlines,
     /// The one timer, for the next deadline of `deadlines`.
-    timer: Pin<Box<Sleep>>,
+    timer: Timer,
     /// Keeps an idle connection checking its socket for a while after each
     /// wait begins.
     busy_poll: BusyPoll,
@@ -110,7 +108,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             framed,
             drain: Drain::new(shutdown, opts.drain_grace),
             deadlines: Deadlines::new(opts),
-            timer: Box::pin(tokio::time::sleep(FAR_FUTURE)),
+            timer: Timer::new(),
             busy_poll: BusyPoll::new(opts.busy_poll),
             reads_unchecked: 0,
             stamp: Stamp::default(),
@@ -135,8 +133,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     /// [`poll_read`](Self::poll_read), before the counting.
     fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
         let idle = self.requests.is_idle();
-        // Checking the shutdown signal takes a lock: do it before waiting
-        // and every `SHUTDOWN_CHECK_EVERY` requests, not for each one.
+        // Checking the shutdown signal takes a few atomic operations: do it
+        // before waiting and every `SHUTDOWN_CHECK_EVERY` requests, not for
+        // each one.
         self.reads_unchecked += 1;
         if self.reads_unchecked >= SHUTDOWN_CHECK_EVERY {
             self.reads_unchecked = 0;
@@ -317,47 +316,43 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
     /// out; releases the buffers of an idle connection on the way.
     fn poll_clock(&mut self, wait: Wait, cx: &mut Context<'_>) -> Poll<Close> {
         if self.deadlines.waiting() != Some(wait) {
-            let holds_buffers = self.framed.read_buffer().capacity() > 0
-                || self.framed.write_buffer().capacity() > 0;
-            self.deadlines.begin(wait, Instant::now(), holds_buffers);
+            self.deadlines.begin(wait, Instant::now(), !self.released());
             self.busy_poll.restart();
         }
-        while let Some((deadline, due)) = self.deadlines.next() {
-            // Resetting the timer takes the runtime's timer lock, and a busy
-            // connection begins a new wait after every batch: only ever pull
-            // it earlier here. A timer left set too early fires, finds the
-            // deadline later, and is set again below, at most once per wait.
-            if self.timer.deadline() > deadline {
-                self.timer.as_mut().reset(deadline);
-            }
-            if self.timer.as_mut().poll(cx).is_pending() {
+        while let Some(deadline) = self.deadlines.next_at() {
+            if self.timer.poll_until(deadline, cx).is_pending() {
                 if wait == Wait::Idle {
                     self.busy_poll.poll(cx, || true);
                 }
                 return Poll::Pending;
             }
-            if self.timer.deadline() < deadline {
-                self.timer.as_mut().reset(deadline);
-                continue;
-            }
-            match due {
-                Due::Close(why) => return Poll::Ready(why),
-                Due::Release => {
+            match self.deadlines.next().map(|(_, due)| due) {
+                Some(Due::Close(why)) => return Poll::Ready(why),
+                Some(Due::Release) => {
                     self.release_buffers();
                     self.deadlines.released();
                 }
+                None => break,
             }
         }
         Poll::Pending
     }
 
-    /// Frees the read and write buffers if they hold nothing.
+    /// The connection has given back its buffers (it has been idle a while,
+    /// or has not spoken yet): the driver gives back what it keeps too.
+    pub(crate) fn released(&self) -> bool {
+        self.framed.read_buffer().capacity() == 0 && self.framed.write_buffer().capacity() == 0
+    }
+
+    /// Frees the read and write buffers (and the time stamped on the
+    /// answers) if they hold nothing.
     fn release_buffers(&mut self) {
         if self.framed.read_buffer().is_empty() {
             *self.framed.read_buffer_mut() = BytesMut::new();
         }
         if self.framed.write_buffer().is_empty() {
             *self.framed.write_buffer_mut() = BytesMut::new();
+            self.stamp.release();
         }
     }
 

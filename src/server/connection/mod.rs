@@ -4,6 +4,7 @@
 //! serve_connection ─ Engine::Jsonmux ─ driver: read, call, answer, write
 //!                  │                     └ framing: Framed<any stream, JsonCodec> + the one timer
 //!                  │                         ├ deadlines: what the connection waits for, and until when
+//!                  │                         ├ timer: the one timer, pulled in only, polled once per arming
 //!                  │                         ├ readable: waits for bytes before taking a read buffer
 //!                  │                         └ stamp: the Ts of the answers one write carries
 //!                  └ Engine::TokioTower ─ tokio_tower: multiplex::Server over the same framing
@@ -16,11 +17,16 @@ mod framing;
 mod readable;
 mod requests;
 mod stamp;
+mod timer;
 #[cfg(feature = "tokio-tower")]
 mod tokio_tower;
 
 pub(crate) use framing::Framing;
 
+use std::future::Future;
+
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower::{BoxError, Service};
 use tracing::Instrument;
@@ -38,27 +44,37 @@ use crate::{ConnInfo, Engine, Message, Resp};
 /// This is the one place that picks the engine; the framing keeps the
 /// books (requests in flight, counters, the extension) for both, and each
 /// returns why it ended the connection.
-pub(crate) async fn serve_connection<S, T>(
+///
+/// # A note on size
+///
+/// The future is the state of every open connection, idle ones included,
+/// so it is built by value, not in an `async` block: one that awaits a
+/// future it was given would hold it twice.
+pub(crate) fn serve_connection<S, T>(
     framing: Framing<T>,
     svc: S,
     info: &ConnInfo,
     opts: &ServerOptions,
-) where
+) -> impl Future<Output = ()> + Send
+where
     S: Service<Message, Response = Resp, Error = BoxError> + Send,
     S::Future: Send,
     T: AsyncRead + AsyncWrite + Send + Unpin,
 {
     let span = span_at!(opts.span_level, "connection", peer = ?info.peer_addr);
-    async move {
-        let ended = match opts.engine {
-            Engine::Jsonmux => driver::serve(framing, svc).await,
-            #[cfg(feature = "tokio-tower")]
-            Engine::TokioTower => tokio_tower::serve(framing, svc).await,
-        };
-        if let Some(why) = ended {
-            tracing::debug!(error = %why, "connection ended");
-        }
-    }
-    .instrument(span)
-    .await
+    let ended = match opts.engine {
+        Engine::Jsonmux => Either::Left(driver::serve(framing, svc)),
+        // Boxed: a connection's state is as large as its largest engine's.
+        #[cfg(feature = "tokio-tower")]
+        Engine::TokioTower => Either::Right(Box::pin(tokio_tower::serve(framing, svc))),
+    };
+    #[cfg(not(feature = "tokio-tower"))]
+    let ended: Either<_, std::future::Pending<_>> = ended;
+    ended
+        .map(|ended| {
+            if let Some(why) = ended {
+                tracing::debug!(error = %why, "connection ended");
+            }
+        })
+        .instrument(span)
 }

@@ -95,8 +95,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Readable<T> {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
 
+    /// False: the framing writes one contiguous buffer, and on a socket a
+    /// plain write (`send`) is a shorter way through the kernel than a
+    /// vectored one (`writev`, through the file layer).
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        false
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

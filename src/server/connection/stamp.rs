@@ -1,26 +1,41 @@
 //! [`Stamp`]: the `Ts` of the answers a connection writes together.
 
+use std::time::SystemTime;
+
+use crate::timestamp::Rfc3339Nano;
+
 /// The time stamped on answers whose handler left `Ts` empty: read from
 /// the clock and formatted once for all the answers of one write (they
 /// leave together, so their times could not differ by more than the
-/// write takes), and again for the next write.
+/// write takes), and again for the next write, in the same string.
 #[derive(Debug, Default)]
 pub(crate) struct Stamp {
-    /// This write's time, once an answer needed it.
-    now: Option<String>,
+    text: Rfc3339Nano,
+    /// `text` is this write's time: an answer of this write needed it.
+    current: bool,
 }
 
 impl Stamp {
     /// This write's time, formatted like Go's `time.RFC3339Nano`.
     #[inline]
     pub(crate) fn now(&mut self) -> &str {
-        self.now.get_or_insert_with(crate::timestamp::now)
+        if !self.current {
+            self.current = true;
+            self.text.format(SystemTime::now());
+        }
+        self.text.as_str()
     }
 
     /// The write went out: the next answers get a new time.
     #[inline]
     pub(crate) fn written(&mut self) {
-        self.now = None;
+        self.current = false;
+    }
+
+    /// The connection is idle: the string's memory is given back.
+    pub(crate) fn release(&mut self) {
+        self.written();
+        self.text.release();
     }
 }
 
@@ -37,5 +52,7 @@ mod tests {
         stamp.written();
         std::thread::sleep(std::time::Duration::from_micros(10));
         assert_ne!(stamp.now(), first);
+        stamp.release();
+        assert!(stamp.now().ends_with('Z'), "a new time after the release");
     }
 }

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use pin_project::pin_project;
 use tower::BoxError;
 
+use super::uid::KeptUid;
 use crate::server::layers::Shed;
 use crate::{Code, Error, Resp};
 
@@ -28,7 +29,7 @@ pub(crate) struct ResponseFuture<F> {
     #[pin]
     inner: Option<F>,
     /// The request's `Uid`, to address the answer; taken when done.
-    uid: Option<String>,
+    uid: Option<KeptUid>,
     /// For a jsonmux client: the request's number, which the answer
     /// carries back.
     seq: Option<u64>,
@@ -43,7 +44,7 @@ pub(crate) struct ResponseFuture<F> {
 impl<F> ResponseFuture<F> {
     pub(super) fn new(
         inner: Option<F>,
-        uid: String,
+        uid: KeptUid,
         (seq, read_us): (Option<u64>, u32),
         peer: Option<SocketAddr>,
         span: tracing::Span,
@@ -85,8 +86,8 @@ where
                 Ok(()) if out.is_none() => return Poll::Pending,
                 Ok(()) => {}
                 Err(panic) => {
-                    let uid = this.uid.as_deref().expect("polled after completion");
-                    log_panic(uid, *this.peer, &*panic);
+                    let uid = this.uid.as_ref().expect("polled after completion");
+                    log_panic(uid.to_str(), *this.peer, &*panic);
                 }
             }
         }
@@ -94,14 +95,15 @@ where
         let uid = this.uid.take().expect("polled after completion");
         let mut resp = match out {
             Some(Ok(mut resp)) => {
-                resp.uid = uid;
+                uid.address(&mut resp.uid);
                 resp
             }
             Some(Err(e)) => match e.into().downcast::<Shed>() {
                 // Shed: its `Val` back to the jsonmux client, which keeps
                 // no copy, to send it again; no delay (nothing waited).
                 Ok(shed) => {
-                    let mut resp = Resp::error(uid, Code::Overloaded, shed.to_string());
+                    let mut resp =
+                        Resp::error(uid.into_string(), Code::Overloaded, shed.to_string());
                     resp.val = shed.0.val;
                     resp.seq = *this.seq;
                     return Poll::Ready(Ok(resp));
@@ -109,10 +111,10 @@ where
                 Err(e) => {
                     let (code, message) = answer_for(e);
                     tracing::debug!(%code, error = %message, "request failed; answering with an error");
-                    Resp::error(uid, code, message)
+                    Resp::error(uid.into_string(), code, message)
                 }
             },
-            None => Resp::error(uid, Code::Handler, HANDLER_PANICKED),
+            None => Resp::error(uid.into_string(), Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = *this.seq;
         resp.load = *this.read_us;

@@ -19,6 +19,7 @@ mod layer;
 mod service;
 #[cfg(test)]
 mod tests;
+mod uid;
 
 pub(crate) use layer::CatchErrorsLayer;
 pub(crate) use service::CatchErrors;

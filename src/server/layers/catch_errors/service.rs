@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use tower::{BoxError, Service};
 
 use super::future::{log_panic, ResponseFuture};
+use super::uid::KeptUid;
 use crate::trace::span_at;
 use crate::{Message, Resp};
 
@@ -52,7 +53,7 @@ where
     fn call(&mut self, msg: Message) -> Self::Future {
         let span = span_at!(self.span_level, "request", uid = %msg.uid);
         // Kept to address the answer: the handler owns the request.
-        let (uid, seq, read_us) = (msg.uid.clone(), msg.ext.seq, msg.ext.read_us);
+        let (uid, seq, read_us) = (KeptUid::new(&msg.uid), msg.ext.seq, msg.ext.read_us);
         // A panic here is this request's alone: the service is called again
         // for the next one.
         let inner = &mut self.inner;
@@ -60,7 +61,7 @@ where
         let inner = match called {
             Ok(inner) => Some(inner),
             Err(panic) => {
-                log_panic(&uid, self.peer, &*panic);
+                log_panic(uid.to_str(), self.peer, &*panic);
                 None
             }
         };
