@@ -114,6 +114,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
     /// Makes room before more is encoded: writes once the buffer passes
     /// its boundary (memory stays bounded); `Pending` while the stream
     /// takes nothing more.
+    #[cfg(feature = "tokio-tower")]
     pub(crate) fn poll_ready(
         &mut self,
         cx: &mut Context<'_>,
@@ -143,7 +144,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
     }
 
     /// The stream, for tests that look at what was written.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "tokio-tower"))]
     pub(crate) fn stream(&self) -> &T {
         self.framed.get_ref()
     }

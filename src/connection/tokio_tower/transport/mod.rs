@@ -200,7 +200,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         // 1. A request came since the last look: give the next one a
         //    wake-up to join this write.
         let more_coming = std::mem::take(&mut this.fresh) && !this.closing;
-        if this.deferred.hold(more_coming, cx) {
+        if this.deferred.hold(more_coming) {
+            // The client reads answers next and then sleeps: the wake-up
+            // brings it back to this write.
+            cx.waker().wake_by_ref();
             return Poll::Pending;
         }
         // 2. None came, or enough rounds passed: write (or finish writing).
