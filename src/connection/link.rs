@@ -46,10 +46,9 @@ impl Queued {
 pub(crate) enum Answer {
     /// jsonmux's engine: the channel the in-flight table hands it to.
     Channel(oneshot::Receiver<Resp>),
-    /// tokio-tower's engine: the call through its `Buffer` and multiplex
-    /// client (boxed: jsonmux's calls keep a small future).
+    /// tokio-tower's engine: the call through its multiplex client.
     #[cfg(feature = "tokio-tower")]
-    TokioTower(Box<super::tokio_tower::Call>),
+    TokioTower(super::tokio_tower::Call),
 }
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;
@@ -58,7 +57,7 @@ pub(crate) enum Answer {
 pub(super) enum Link {
     /// jsonmux's engine: the queue to its background task.
     Jsonmux(mpsc::UnboundedSender<Queued>),
-    /// tokio-tower's engine: its multiplex client behind a `Buffer`.
+    /// tokio-tower's engine: its multiplex client, behind its feed.
     #[cfg(feature = "tokio-tower")]
     TokioTower(super::tokio_tower::Handle),
 }
@@ -132,8 +131,7 @@ impl Link {
             }
             #[cfg(feature = "tokio-tower")]
             Link::TokioTower(handle) => {
-                let call = handle.send(request, shared.clone());
-                Some(Answer::TokioTower(Box::new(call)))
+                Some(Answer::TokioTower(handle.send(request, shared.clone())))
             }
         }
     }

@@ -184,8 +184,10 @@ impl InFlight {
     /// there: not answered, cancelled or closed since, and not a later
     /// call's with the same `Uid`.
     fn own(&mut self, key: &Arc<str>) -> Option<&mut Entry> {
-        match self.waiters.get_key_value(&**key) {
-            Some((taken, _)) if Arc::ptr_eq(taken, key) => self.waiters.get_mut(&**key),
+        // One lookup (the key's clone is a count, cheaper than hashing the
+        // `Uid` a second time).
+        match self.waiters.entry(key.clone()) {
+            Slot::Occupied(taken) if Arc::ptr_eq(taken.key(), key) => Some(taken.into_mut()),
             _ => None,
         }
     }

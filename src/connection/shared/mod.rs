@@ -130,11 +130,18 @@ impl Shared {
         Ok(taken)
     }
 
-    /// The request of `key` went on the wire (tokio-tower's engine): its
-    /// answer goes to `caller`.
+    /// The requests of these keys went on the wire (tokio-tower's
+    /// engine): each answer goes to the handle beside its key. One lock
+    /// for the whole batch.
     #[cfg(feature = "tokio-tower")]
-    pub(crate) fn sent(&self, key: &Arc<str>, caller: Caller) {
-        self.lock().in_flight.sent(key, caller);
+    pub(crate) fn sent(
+        &self,
+        batch: &mut Vec<(Arc<str>, ::tokio_tower::multiplex::client::Pending<Resp>)>,
+    ) {
+        let mut table = self.lock();
+        for (key, pending) in batch.drain(..) {
+            table.in_flight.sent(&key, Caller::Sent(pending));
+        }
     }
 
     /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the

@@ -2,14 +2,14 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use ::tokio_tower::multiplex::client::{Pending, PendingStore};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::feed::Feed;
 use super::tags::Tagged;
 use super::transport::Transport;
-use crate::connection::inflight::Caller;
 use crate::connection::shared::Shared;
 use crate::{CloseReason, Resp};
 
@@ -27,14 +27,16 @@ use crate::{CloseReason, Resp};
 ///
 /// When the multiplex client's task ends, this store is dropped: it
 /// records the cause (the transport has recorded the real one, if any)
-/// before every call's handle is dropped, so each caller reads it.
+/// before every call's handle is dropped, so each caller reads it, and
+/// the calls still queued in the [`Feed`] fail.
 pub(crate) struct PendingInTable {
     shared: Arc<Shared>,
+    feed: Weak<Feed>,
 }
 
 impl PendingInTable {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        PendingInTable { shared }
+    pub(crate) fn new(shared: Arc<Shared>, feed: Weak<Feed>) -> Self {
+        PendingInTable { shared, feed }
     }
 }
 
@@ -43,10 +45,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for P
         self: Pin<&mut Self>,
         key: Option<Arc<str>>,
         pending: Pending<Resp>,
-        _: Pin<&mut Transport<T>>,
+        transport: Pin<&mut Transport<T>>,
     ) {
         let key = key.expect("a request's tag is its key");
-        self.shared.sent(&key, Caller::Sent(pending));
+        transport.get_mut().sent(key, pending);
     }
 
     fn completed(
@@ -71,9 +73,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for P
 
 impl Drop for PendingInTable {
     fn drop(&mut self) {
-        // The cause first, then the callers' handles.
+        // The cause first, then the callers' handles and the queued calls.
         self.shared.set_cause(CloseReason::ClientClosed);
         self.shared.close();
+        if let Some(feed) = self.feed.upgrade() {
+            feed.close();
+        }
         if let Some(cause) = self.shared.cause() {
             tracing::debug!(error = %cause, "connection ended");
         }

@@ -16,7 +16,7 @@ use crate::Message;
 /// (and a duplicate refused) before the call; this carries the claim to
 /// the transport, whose `TagStore` takes it as the request's tag. A
 /// request dropped before it reached the wire (its caller gave up while it
-/// was queued in the `Buffer`, or the connection ended) frees its `Uid`:
+/// was queued in the feed, or the connection ended) frees its `Uid`:
 /// no late answer can come for it. Either way, its room in the
 /// connection's backlog is given back once it is encoded or dropped.
 pub(crate) struct Tagged {
@@ -61,6 +61,14 @@ impl Tagged {
     pub(crate) fn into_request(self) -> (Message, u64) {
         debug_assert!(self.claim.key.is_none(), "sent before its tag was assigned");
         (self.msg, self.seq)
+    }
+}
+
+#[cfg(test)]
+impl Tagged {
+    /// The request's `Uid`.
+    pub(crate) fn uid(&self) -> &str {
+        &self.msg.uid
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use ::tokio_tower::multiplex::client::Pending;
@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::feed::Feed;
 use super::tags::Tagged;
 use crate::busy_poll::BusyPoll;
 use crate::connection::options::ConnectionOptions;
@@ -74,8 +75,15 @@ pub(crate) struct Transport<T> {
     /// The handle on the call the answer coming out of the stream is for,
     /// until the pending store takes it.
     handover: Option<Pending<Resp>>,
+    /// The handles on the calls sent since answers were last read, with
+    /// their keys: put in the in-flight table before the next answer is
+    /// routed, with one lock for them all.
+    sent: Vec<(Arc<str>, Pending<Resp>)>,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
+    /// The queue in front of the client's hand-off, pumped each time the
+    /// client takes a request out of it.
+    feed: Weak<Feed>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
@@ -90,15 +98,27 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
             deferred: DeferredFlush::default(),
             batch_at: None,
             handover: None,
+            sent: Vec::new(),
             busy_poll: BusyPoll::new(opts.busy_poll),
+            feed: Weak::new(),
         }
     }
 
+    /// Pumps `feed` each time the client takes a request (see [`Feed`]).
+    pub(crate) fn pumps(&mut self, feed: Weak<Feed>) {
+        self.feed = feed;
+    }
+
     /// Writes the cancels calls have left, if any: encoded and flushed now,
-    /// since the client flushes only after a request.
+    /// since the client flushes only after a request. (With none, requests
+    /// held back by a deferred flush stay held.)
     fn write_cancels(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         self.shared.cancels.register(cx.waker());
+        let before = self.wire.unwritten();
         self.wire.encode_cancels(&self.shared);
+        if self.wire.unwritten() == before {
+            return Ok(());
+        }
         if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
             return Err(self.fail(e));
         }
@@ -117,6 +137,12 @@ impl<T> Transport<T> {
         self.handover.take()
     }
 
+    /// The request of `key` is on its way to the wire: `pending` is the
+    /// client's handle on its call, for its answer.
+    pub(crate) fn sent(&mut self, key: Arc<str>, pending: Pending<Resp>) {
+        self.sent.push((key, pending));
+    }
+
     /// Records `e` as the cause of the connection's end (the first cause
     /// wins), before the client hears of it.
     fn fail(&self, e: impl Into<CloseReason>) -> Error {
@@ -131,13 +157,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // 1. Aborted from outside: `Shared::abort` recorded the cause.
-        if this.kill.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err(this.shared.closed_error())));
+        // 0. The calls sent since the last look are the table's to route to.
+        if !this.sent.is_empty() {
+            this.shared.sent(&mut this.sent);
         }
-        // 2. The cancels of calls given up on go out.
-        if let Err(e) = this.write_cancels(cx) {
-            return Poll::Ready(Some(Err(e)));
+        // Once per batch of answers (the client asks for them one by one):
+        if this.batch_at.is_none() {
+            // 1. Aborted from outside: `Shared::abort` recorded the cause.
+            if this.kill.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(Err(this.shared.closed_error())));
+            }
+            // 2. The cancels of calls given up on go out.
+            if let Err(e) = this.write_cancels(cx) {
+                return Poll::Ready(Some(Err(e)));
+            }
         }
         // 3. The next answer for a call on the wire, or why there is none.
         for _ in 0..MAX_ROUTED {
@@ -167,6 +200,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
             }
         }
         // Still reading answers nobody waits for: other tasks' turn.
+        this.batch_at = None;
         cx.waker().wake_by_ref();
         Poll::Pending
     }
@@ -229,8 +263,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> 
     type Tag = Option<Arc<str>>;
 
     /// The request goes on the wire now: its `Uid` stays taken until its
-    /// answer arrives (or the connection ends).
+    /// answer arrives (or the connection ends). The client has just taken
+    /// it out of its hand-off: the next queued request goes in.
     fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<str>> {
+        if let Some(feed) = self.feed.upgrade() {
+            feed.pump();
+        }
         Some(r.take_key())
     }
 
