@@ -42,6 +42,16 @@ impl Queued {
     }
 }
 
+/// Where a new call's answer is to be received, as [`Link::caller`] made
+/// it for the call's entry in the in-flight table.
+pub(crate) enum Received {
+    /// jsonmux's engine: the channel the table hands the answer to.
+    Channel(oneshot::Receiver<Resp>),
+    /// tokio-tower's engine: the call's slot, which its entry holds too.
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(Arc<super::tokio_tower::Slot>),
+}
+
 /// Where a call's answer comes from: the connection's engine.
 pub(crate) enum Answer {
     /// jsonmux's engine: the channel the in-flight table hands it to.
@@ -98,18 +108,22 @@ impl Link {
     }
 
     /// Who waits for a new call's answer, for its entry in the in-flight
-    /// table, and, on jsonmux's engine, where the answer will be received.
-    /// (tokio-tower's client names its own handle on the call once the
-    /// request is on the wire.)
+    /// table, and where the answer will be received.
     #[inline]
-    pub(super) fn caller(&self) -> (Caller, Option<oneshot::Receiver<Resp>>) {
+    pub(super) fn caller(&self) -> (Caller, Received) {
         match self {
             Link::Jsonmux(_) => {
                 let (caller, answer) = oneshot::channel();
-                (Caller::Channel(caller), Some(answer))
+                (Caller::Channel(caller), Received::Channel(answer))
             }
             #[cfg(feature = "tokio-tower")]
-            Link::TokioTower(_) => (Caller::Queued, None),
+            Link::TokioTower(_) => {
+                let slot = Arc::default();
+                (
+                    Caller::TokioTower(Arc::clone(&slot)),
+                    Received::TokioTower(slot),
+                )
+            }
         }
     }
 
@@ -121,18 +135,21 @@ impl Link {
     pub(super) fn send(
         &self,
         request: Queued,
-        received: Option<oneshot::Receiver<Resp>>,
+        received: Received,
         shared: &Arc<Shared>,
     ) -> Option<Answer> {
-        match self {
-            Link::Jsonmux(requests) => {
+        match (self, received) {
+            (Link::Jsonmux(requests), Received::Channel(answer)) => {
                 requests.send(request).ok()?;
-                received.map(Answer::Channel)
+                Some(Answer::Channel(answer))
             }
             #[cfg(feature = "tokio-tower")]
-            Link::TokioTower(handle) => {
-                Some(Answer::TokioTower(handle.send(request, shared.clone())))
+            (Link::TokioTower(handle), Received::TokioTower(slot)) => {
+                let call = handle.send(request, slot, shared.clone());
+                Some(Answer::TokioTower(call))
             }
+            #[cfg(feature = "tokio-tower")]
+            _ => unreachable!("made by this link's caller()"),
         }
     }
 }

@@ -130,20 +130,6 @@ impl Shared {
         Ok(taken)
     }
 
-    /// The requests of these keys went on the wire (tokio-tower's
-    /// engine): each answer goes to the handle beside its key. One lock
-    /// for the whole batch.
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn sent(
-        &self,
-        batch: &mut Vec<(Arc<str>, ::tokio_tower::multiplex::client::Pending<Resp>)>,
-    ) {
-        let mut table = self.lock();
-        for (key, pending) in batch.drain(..) {
-            table.in_flight.sent(&key, Caller::Sent(pending));
-        }
-    }
-
     /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the
     /// closed error (with the drain's cause, for a draining connection).
     pub(crate) fn refusal(&self, refused: Refused, uid: &str) -> Error {
@@ -210,12 +196,16 @@ impl Shared {
             // A caller dropped since is the same as abandoned.
             Some(Caller::Channel(c)) => c.send(resp).is_ok(),
             #[cfg(feature = "tokio-tower")]
-            Some(Caller::Sent(pending)) => {
-                if drained {
-                    self.drained();
+            Some(Caller::TokioTower(slot)) => match slot.take_pending() {
+                Some(pending) => {
+                    if drained {
+                        self.drained();
+                    }
+                    return Routed::HandOver(pending, resp);
                 }
-                return Routed::HandOver(pending, resp);
-            }
+                // The connection is closing: its caller reads the cause.
+                None => false,
+            },
             _ => false,
         };
         if drained {

@@ -3,10 +3,11 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use super::feed::{ClientCall, Feed};
+use super::slot::{Hand, Slot};
 use crate::Resp;
 
 /// One call: handed to the multiplex client at once, or queued in the
@@ -46,15 +47,8 @@ impl Future for Call {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Resp>> {
         if let State::Queued { slot, .. } = &self.0 {
             // 1. Still queued: wait for the feed to hand the request over.
-            let taken = {
-                let mut hand = slot.lock();
-                if let Hand::Waiting(waker) = &mut *hand {
-                    if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                        *waker = Some(cx.waker().clone());
-                    }
-                    return Poll::Pending;
-                }
-                std::mem::replace(&mut *hand, Hand::Taken)
+            let Some(taken) = slot.take_hand(cx.waker()) else {
+                return Poll::Pending;
             };
             self.0 = match taken {
                 Hand::Handed(call) => State::Sent(call),
@@ -78,6 +72,15 @@ impl Future for Call {
     }
 }
 
+impl Drop for Call {
+    fn drop(&mut self) {
+        if let State::Queued { slot, .. } = &self.0 {
+            // Its request is not to be sent.
+            slot.give_up();
+        }
+    }
+}
+
 impl fmt::Debug for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.0 {
@@ -86,79 +89,5 @@ impl fmt::Debug for Call {
             State::Done => "done",
         };
         f.debug_tuple("Call").field(&state).finish()
-    }
-}
-
-/// Where a queued call's request stands, between the feed and the call.
-#[derive(Default)]
-pub(super) struct Slot(Mutex<Hand>);
-
-enum Hand {
-    /// Queued; the caller's waker, once it has polled.
-    Waiting(Option<Waker>),
-    /// Handed to the multiplex client: its future, polled once with the
-    /// caller's waker (so the answer wakes the caller).
-    Handed(ClientCall),
-    /// Over before the caller took it: the answer, or `None` (the
-    /// connection ended).
-    Over(Option<Resp>),
-    /// Taken by the call.
-    Taken,
-}
-
-impl Default for Hand {
-    fn default() -> Self {
-        Hand::Waiting(None)
-    }
-}
-
-impl Slot {
-    fn lock(&self) -> MutexGuard<'_, Hand> {
-        // Each change is one assignment: a poisoned slot is still consistent.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// True once the caller has given up (dropped its call): only the
-    /// feed's queue holds the slot.
-    pub(super) fn is_abandoned(self: &Arc<Self>) -> bool {
-        Arc::strong_count(self) == 1
-    }
-
-    /// The request went to the multiplex client: `call` is its future.
-    /// Polled here with the caller's waker, if it has polled already, so
-    /// that the answer wakes it and nothing else needs to. Returns the
-    /// caller's waker if the call is over at once (the client's task had
-    /// ended), to wake.
-    #[must_use]
-    pub(super) fn hand_over(&self, mut call: ClientCall) -> Option<Waker> {
-        let mut hand = self.lock();
-        let Hand::Waiting(waker) = &mut *hand else {
-            unreachable!("handed over once, and only while queued");
-        };
-        let Some(waker) = waker.take() else {
-            *hand = Hand::Handed(call);
-            return None;
-        };
-        match call.as_mut().poll(&mut Context::from_waker(&waker)) {
-            Poll::Pending => {
-                *hand = Hand::Handed(call);
-                None
-            }
-            Poll::Ready(out) => {
-                *hand = Hand::Over(out.ok());
-                Some(waker)
-            }
-        }
-    }
-
-    /// The connection ended before the request went to the client.
-    pub(super) fn fail(&self) {
-        let mut hand = self.lock();
-        if let Hand::Waiting(waker) = std::mem::replace(&mut *hand, Hand::Over(None)) {
-            drop(hand);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
     }
 }

@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::call::Call;
 use super::feed::Feed;
 use super::pending::PendingInTable;
+use super::slot::Slot;
 use super::tags::Tagged;
 use super::transport::Transport;
 use crate::connection::link::Queued;
@@ -45,10 +46,11 @@ impl Handle {
         Handle { feed }
     }
 
-    /// Hands `request`, its `Uid` taken in `shared`, to the multiplex
-    /// client, or queues it until the client takes it.
-    pub(crate) fn send(&self, request: Queued, shared: Arc<Shared>) -> Call {
-        self.feed.send(Tagged::new(request, shared))
+    /// Hands `request`, its `Uid` taken in `shared` (its entry holding
+    /// `slot`), to the multiplex client, or queues it until the client
+    /// takes it.
+    pub(crate) fn send(&self, request: Queued, slot: Arc<Slot>, shared: Arc<Shared>) -> Call {
+        self.feed.send(Tagged::new(request, slot, shared))
     }
 }
 

@@ -52,8 +52,10 @@ mod call;
 mod feed;
 mod handle;
 mod pending;
+mod slot;
 mod tags;
 mod transport;
 
 pub(crate) use call::Call;
 pub(crate) use handle::Handle;
+pub(crate) use slot::Slot;

@@ -8,6 +8,7 @@ use ::tokio_tower::multiplex::client::{Pending, PendingStore};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::feed::Feed;
+use super::slot::Slot;
 use super::tags::Tagged;
 use super::transport::Transport;
 use crate::connection::shared::Shared;
@@ -16,8 +17,9 @@ use crate::{CloseReason, Resp};
 /// tokio-tower's handles on the calls on the wire, kept in the shared
 /// in-flight table, beside the calls' `Uid`s: one table for both engines.
 ///
-/// A call's handle goes into its entry when its request goes on the wire;
-/// the transport routes every answer through [`Shared::route`] (the one
+/// A call's handle goes into its [`Slot`] (which its entry holds) when its
+/// request goes on the wire: the request's tag is its slot. The transport
+/// routes every answer through [`Shared::route`] (the one
 /// place answers are judged, for both engines) before tokio-tower sees
 /// it, and holds the handle of the call it is for, which
 /// [`completed`](PendingStore::completed) returns. An answer nobody waits
@@ -43,17 +45,16 @@ impl PendingInTable {
 impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for PendingInTable {
     fn sent(
         self: Pin<&mut Self>,
-        key: Option<Arc<str>>,
+        slot: Option<Arc<Slot>>,
         pending: Pending<Resp>,
-        transport: Pin<&mut Transport<T>>,
+        _: Pin<&mut Transport<T>>,
     ) {
-        let key = key.expect("a request's tag is its key");
-        transport.get_mut().sent(key, pending);
+        slot.expect("a request's tag is its slot").sent(pending);
     }
 
     fn completed(
         self: Pin<&mut Self>,
-        _: Option<Arc<str>>,
+        _: Option<Arc<Slot>>,
         transport: Pin<&mut Transport<T>>,
     ) -> Result<Option<Pending<Resp>>, ::tokio_tower::Error<Transport<T>, Tagged>> {
         Ok(transport.get_mut().take_handover())

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use tower::Service;
 
-use super::call::{Call, Slot};
+use super::call::Call;
 use super::tags::Tagged;
 use crate::{Error, Resp};
 
@@ -49,7 +49,7 @@ struct State {
     /// `None` once the client's task has ended.
     client: Option<Client>,
     /// Requests waiting for the hand-off, in the order they came.
-    queue: VecDeque<(Tagged, Arc<Slot>)>,
+    queue: VecDeque<Tagged>,
 }
 
 /// Whether the client takes a new request now: see [`State::hand_off`].
@@ -63,7 +63,7 @@ enum HandOff {
 }
 
 /// The queued calls of a feed that ended, to fail outside its lock.
-type Failed = VecDeque<(Tagged, Arc<Slot>)>;
+type Failed = VecDeque<Tagged>;
 
 impl Feed {
     /// A feed for the client `make` builds; `make` gets the feed's weak
@@ -86,8 +86,8 @@ impl Feed {
             HandOff::Free => Call::sent(state.call(request)),
             HandOff::Ended => Call::failed(),
             HandOff::Busy => {
-                let slot = Arc::new(Slot::default());
-                state.queue.push_back((request, slot.clone()));
+                let slot = request.slot().clone();
+                state.queue.push_back(request);
                 Call::queued(slot, self.clone())
             }
         }
@@ -124,7 +124,8 @@ impl Feed {
 /// Fails the calls of `queue`: their requests are dropped (their `Uid`s
 /// freed), their callers woken.
 fn fail(queue: Failed) {
-    for (request, slot) in queue {
+    for request in queue {
+        let slot = request.slot().clone();
         drop(request);
         slot.fail();
     }
@@ -164,7 +165,7 @@ impl State {
         while self
             .queue
             .front()
-            .is_some_and(|(_, slot)| slot.is_abandoned())
+            .is_some_and(|request| request.slot().is_abandoned())
         {
             self.queue.pop_front();
         }
@@ -173,7 +174,8 @@ impl State {
         }
         match self.ready() {
             HandOff::Free => {
-                let (request, slot) = self.queue.pop_front().expect("checked above");
+                let request = self.queue.pop_front().expect("checked above");
+                let slot = request.slot().clone();
                 (slot.hand_over(self.call(request)), Failed::new())
             }
             HandOff::Ended => (None, self.close()),

@@ -13,6 +13,7 @@ use crate::connection::inflight::Caller;
 use crate::connection::link::Queued;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::shared::Shared;
+use crate::connection::tokio_tower::Slot;
 use crate::{CloseReason, Message};
 
 /// A client with a one-slot hand-off, as tokio-tower's: it takes a
@@ -83,10 +84,11 @@ fn feed() -> (Arc<Feed>, OneSlot, Arc<Shared>) {
 
 /// A request as a call makes it: its `Uid` and its room taken.
 fn request(shared: &Arc<Shared>, uid: &str) -> Tagged {
-    let (key, seq) = shared.begin(uid, Caller::Queued).unwrap();
+    let slot = Arc::new(Slot::default());
+    let (key, seq) = shared.begin(uid, Caller::TokioTower(slot.clone())).unwrap();
     let msg = Message::new(uid, "x");
     assert!(shared.backlog.try_take(Backlog::size(&msg)));
-    Tagged::new(Queued { key, seq, msg }, shared.clone())
+    Tagged::new(Queued { key, seq, msg }, slot, shared.clone())
 }
 
 #[tokio::test]
@@ -132,10 +134,10 @@ async fn a_request_whose_caller_gave_up_while_queued_is_never_handed_over() {
 
     take(&feed, &client);
     assert_eq!(client.holds().as_deref(), Some("c"), "b is skipped");
-    assert!(
-        shared.begin("b", Caller::Queued).is_ok(),
-        "b's Uid is free: no answer can come for it"
-    );
+    let (b, _) = shared
+        .begin("b", Caller::TokioTower(Arc::default()))
+        .unwrap();
+    assert_eq!(&*b, "b", "b's Uid is free: no answer can come for it");
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::feed::Feed;
+use super::slot::Slot;
 use super::tags::Tagged;
 use crate::busy_poll::BusyPoll;
 use crate::connection::options::ConnectionOptions;
@@ -75,10 +76,6 @@ pub(crate) struct Transport<T> {
     /// The handle on the call the answer coming out of the stream is for,
     /// until the pending store takes it.
     handover: Option<Pending<Resp>>,
-    /// The handles on the calls sent since answers were last read, with
-    /// their keys: put in the in-flight table before the next answer is
-    /// routed, with one lock for them all.
-    sent: Vec<(Arc<str>, Pending<Resp>)>,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
     /// The queue in front of the client's hand-off, pumped each time the
@@ -98,7 +95,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
             deferred: DeferredFlush::default(),
             batch_at: None,
             handover: None,
-            sent: Vec::new(),
             busy_poll: BusyPoll::new(opts.busy_poll),
             feed: Weak::new(),
         }
@@ -137,12 +133,6 @@ impl<T> Transport<T> {
         self.handover.take()
     }
 
-    /// The request of `key` is on its way to the wire: `pending` is the
-    /// client's handle on its call, for its answer.
-    pub(crate) fn sent(&mut self, key: Arc<str>, pending: Pending<Resp>) {
-        self.sent.push((key, pending));
-    }
-
     /// Records `e` as the cause of the connection's end (the first cause
     /// wins), before the client hears of it.
     fn fail(&self, e: impl Into<CloseReason>) -> Error {
@@ -157,10 +147,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // 0. The calls sent since the last look are the table's to route to.
-        if !this.sent.is_empty() {
-            this.shared.sent(&mut this.sent);
-        }
         // Once per batch of answers (the client asks for them one by one):
         if this.batch_at.is_none() {
             // 1. Aborted from outside: `Shared::abort` recorded the cause.
@@ -255,24 +241,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
     }
 }
 
-/// A request's tag is the key its `Uid` was taken with, which the pending
-/// store needs to name the call's caller in the in-flight table. An
-/// answer needs none: the transport routed it before tokio-tower sees it
-/// (and holds its caller for the pending store).
+/// A request's tag is its call's [`Slot`], where the pending store keeps
+/// tokio-tower's handle on the call (the slot is in the call's entry in
+/// the in-flight table). An answer needs none: the transport routed it
+/// before tokio-tower sees it (and holds its caller for the pending store).
 impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> {
-    type Tag = Option<Arc<str>>;
+    type Tag = Option<Arc<Slot>>;
 
     /// The request goes on the wire now: its `Uid` stays taken until its
     /// answer arrives (or the connection ends). The client has just taken
     /// it out of its hand-off: the next queued request goes in.
-    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<str>> {
+    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<Slot>> {
         if let Some(feed) = self.feed.upgrade() {
             feed.pump();
         }
-        Some(r.take_key())
+        Some(r.tag())
     }
 
-    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<str>> {
+    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<Slot>> {
         None
     }
 }
