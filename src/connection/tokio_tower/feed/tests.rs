@@ -169,3 +169,20 @@ async fn a_pump_after_the_clients_task_ended_fails_the_queued_calls() {
     assert!(b.is_woken());
     assert_eq!(assert_ready!(b.poll()), None);
 }
+
+#[tokio::test]
+async fn a_handed_over_call_is_woken_when_the_connection_ends() {
+    let (feed, client, shared) = feed();
+    let _a = feed.send(request(&shared, "a"));
+    let mut b = task::spawn(feed.send(request(&shared, "b")));
+    assert_pending!(b.poll());
+    take(&feed, &client);
+    let (_, answer) = take(&feed, &client);
+
+    // The connection ends: the client's handle on the call (here, the
+    // answer's sender) is dropped with the table's entries.
+    drop(answer);
+    shared.close();
+    assert!(b.is_woken());
+    assert_eq!(assert_ready!(b.poll()), None);
+}
