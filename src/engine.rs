@@ -30,8 +30,9 @@ pub enum Engine {
     /// per batch on both sides.
     #[default]
     Jsonmux,
-    /// tokio-tower's `multiplex` transport: `multiplex::Client` behind
-    /// tower's `Buffer` on the client, `multiplex::Server` on the server.
+    /// tokio-tower's `multiplex` transport: `multiplex::Client` (shared by
+    /// a connection's clones through a queue its task pumps) on the
+    /// client, `multiplex::Server` on the server.
     #[cfg(feature = "tokio-tower")]
     TokioTower,
 }

@@ -5,7 +5,7 @@
 //!
 //! Engine::Jsonmux (default)  Connection ─ background task: batched writes, waiters by Uid
 //!                                         in a table, Framed<stream, JsonCodec>
-//! Engine::TokioTower         Connection ─ Buffer ─ tokio_tower::multiplex::Client
+//! Engine::TokioTower         Connection ─ feed ─ tokio_tower::multiplex::Client
 //!                                         (its task; tag = Uid; the same table of Uids)
 //! ```
 //!
@@ -35,9 +35,10 @@
 //!   connection: calls waiting plus reservations, so it can exceed the
 //!   concurrency limit while late answers are due.
 //! * The [`Connection`]'s engine ([`ClientBuilder::engine`]): jsonmux's
-//!   own task, or tokio-tower's multiplex client behind a `Buffer` of its
-//!   own (it is not `Clone`, and needs one to be shared); the same
-//!   guarantees, options and health checks.
+//!   own task, or tokio-tower's multiplex client behind a queue of its
+//!   own (it is not `Clone`, and needs one to be shared; its task pumps
+//!   the queue, so there is no task hop); the same guarantees, options and
+//!   health checks.
 //!
 //! By default there is no `Buffer` in the stack: the pool is `Clone`, so
 //! callers reach the connection directly.

@@ -134,7 +134,7 @@ impl Future for ResponseFuture {
                 let answered = match answer {
                     Answer::Channel(rx) => ready!(Pin::new(rx).poll(cx)).ok(),
                     #[cfg(feature = "tokio-tower")]
-                    Answer::TokioTower(call) => ready!(Pin::new(&mut **call).poll(cx)).ok(),
+                    Answer::TokioTower(call) => ready!(Pin::new(call).poll(cx)),
                 };
                 match answered {
                     Some(Resp {

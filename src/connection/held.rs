@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::sync::futures::OwnedNotified;
-use tokio::sync::oneshot;
 
-use super::link::{Answer, Link};
+use super::link::{Answer, Link, Received};
 use super::queued::Queued;
 use super::shared::Shared;
-use crate::{Error, Resp};
+use crate::Error;
 
 /// A call whose connection's backlog was full when it was made: its `Uid`
 /// is taken, but its request stays here, in the call's future, until the
@@ -26,8 +25,8 @@ pub(crate) struct Held {
     /// Its size, as the backlog counts it.
     size: usize,
     link: Link,
-    /// Where jsonmux's engine will hand the answer (see [`Link::caller`]).
-    received: Option<oneshot::Receiver<Resp>>,
+    /// Where the engine will hand the answer (see [`Link::caller`]).
+    received: Option<Received>,
     pub(crate) shared: Arc<Shared>,
     /// Notified when room comes back; enabled before each look.
     room: Pin<Box<OwnedNotified>>,
@@ -40,7 +39,7 @@ impl Held {
         link: Link,
         request: Queued,
         size: usize,
-        received: Option<oneshot::Receiver<Resp>>,
+        received: Received,
         shared: &Arc<Shared>,
         caller_uid: Option<String>,
     ) -> Self {
@@ -49,7 +48,7 @@ impl Held {
             request: Some(request),
             size,
             link,
-            received,
+            received: Some(received),
             room: Box::pin(shared.backlog.room()),
             shared: shared.clone(),
             caller_uid,
@@ -75,7 +74,7 @@ impl Held {
             // 3. Room: send the request, and let the next waiter look.
             if self.shared.backlog.try_take(self.size) {
                 let request = self.request.take().expect("sent once");
-                let received = self.received.take();
+                let received = self.received.take().expect("sent once");
                 let Some(answer) = self.link.send(request, received, &self.shared) else {
                     self.shared.backlog.give_back(self.size);
                     return Poll::Ready(Err(self.fail()));

@@ -14,14 +14,23 @@ use super::queued::Queued;
 use super::shared::Shared;
 use crate::{Engine, Resp};
 
+/// Where a new call's answer is to be received, as [`Link::caller`] made
+/// it for the call's entry in the in-flight table.
+pub(crate) enum Received {
+    /// jsonmux's engine: the channel the table hands the answer to.
+    Channel(oneshot::Receiver<Resp>),
+    /// tokio-tower's engine: the call's slot, which its entry holds too.
+    #[cfg(feature = "tokio-tower")]
+    TokioTower(Arc<super::tokio_tower::Slot>),
+}
+
 /// Where a call's answer comes from: the connection's engine.
 pub(crate) enum Answer {
     /// jsonmux's engine: the channel the in-flight table hands it to.
     Channel(oneshot::Receiver<Resp>),
-    /// tokio-tower's engine: the call through its `Buffer` and multiplex
-    /// client (boxed: jsonmux's calls keep a small future).
+    /// tokio-tower's engine: the call through its multiplex client.
     #[cfg(feature = "tokio-tower")]
-    TokioTower(Box<super::tokio_tower::Call>),
+    TokioTower(super::tokio_tower::Call),
 }
 
 /// How a [`Connection`](super::Connection)'s calls reach its engine;
@@ -30,7 +39,7 @@ pub(crate) enum Answer {
 pub(super) enum Link {
     /// jsonmux's engine: the queue to its background task.
     Jsonmux(mpsc::UnboundedSender<Queued>),
-    /// tokio-tower's engine: its multiplex client behind a `Buffer`.
+    /// tokio-tower's engine: its multiplex client, behind its feed.
     #[cfg(feature = "tokio-tower")]
     TokioTower(super::tokio_tower::Handle),
 }
@@ -71,18 +80,22 @@ impl Link {
     }
 
     /// Who waits for a new call's answer, for its entry in the in-flight
-    /// table, and, on jsonmux's engine, where the answer will be received.
-    /// (tokio-tower's client names its own handle on the call once the
-    /// request is on the wire.)
+    /// table, and where the answer will be received.
     #[inline]
-    pub(super) fn caller(&self) -> (Caller, Option<oneshot::Receiver<Resp>>) {
+    pub(super) fn caller(&self) -> (Caller, Received) {
         match self {
             Link::Jsonmux(_) => {
                 let (caller, answer) = oneshot::channel();
-                (Caller::Channel(caller), Some(answer))
+                (Caller::Channel(caller), Received::Channel(answer))
             }
             #[cfg(feature = "tokio-tower")]
-            Link::TokioTower(_) => (Caller::Queued, None),
+            Link::TokioTower(_) => {
+                let slot = Arc::default();
+                (
+                    Caller::TokioTower(Arc::clone(&slot)),
+                    Received::TokioTower(slot),
+                )
+            }
         }
     }
 
@@ -94,19 +107,21 @@ impl Link {
     pub(super) fn send(
         &self,
         request: Queued,
-        received: Option<oneshot::Receiver<Resp>>,
+        received: Received,
         shared: &Arc<Shared>,
     ) -> Option<Answer> {
-        match self {
-            Link::Jsonmux(requests) => {
+        match (self, received) {
+            (Link::Jsonmux(requests), Received::Channel(answer)) => {
                 requests.send(request).ok()?;
-                received.map(Answer::Channel)
+                Some(Answer::Channel(answer))
             }
             #[cfg(feature = "tokio-tower")]
-            Link::TokioTower(handle) => {
-                let call = handle.send(request, shared.clone());
-                Some(Answer::TokioTower(Box::new(call)))
+            (Link::TokioTower(handle), Received::TokioTower(slot)) => {
+                let call = handle.send(request, slot, shared.clone());
+                Some(Answer::TokioTower(call))
             }
+            #[cfg(feature = "tokio-tower")]
+            _ => unreachable!("made by this link's caller()"),
         }
     }
 }

@@ -42,9 +42,9 @@
 //! same in-flight table and the same `Health`:
 //!
 //! ```text
-//! Connection ── call: take the Uid in the in-flight table ─► Buffer ─► multiplex::Client's task
-//!      ▲ answer (or the cause)                                         │ one request per wake-up
-//!      │                                                               ▼
+//! Connection ── call: take the Uid in the in-flight table ─► Feed ─► multiplex::Client's task
+//!      ▲ answer (or the cause)                                       │ one-slot hand-off, pumped
+//!      │                                                             ▼
 //!      └── tokio-tower's hand-over ◄── Shared::route ◄── decode ◄── Transport (deferred flush) ⇄ stream
 //! ```
 

@@ -57,7 +57,7 @@ use crate::{Addr, Error, Message, Resp};
 /// peer and not redialed: a [`Pool`](crate::Pool) does that.
 ///
 /// What drives it is jsonmux's engine, or tokio-tower's (a
-/// `multiplex::Client` behind a `Buffer`) for connections a builder makes
+/// `multiplex::Client`, shared by the clones) for connections a builder makes
 /// with [`ClientBuilder::engine`](crate::ClientBuilder::engine) (a pool's,
 /// or [`dial`](crate::ClientBuilder::dial)'s): the same
 /// guarantees either way. `new`, `pair` and `connect` use jsonmux's.

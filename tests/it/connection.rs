@@ -302,3 +302,41 @@ per_engine! {
         a.stop().await;
     }
 }
+
+per_engine! {
+    /// Many callers on a multi-threaded runtime, every other one giving up
+    /// as soon as it has called (its request queued, or on the wire):
+    /// every call that waits gets its own answer, and every `Uid` is free
+    /// once the late answers are in.
+    fn many_callers_on_threads_each_get_their_own_answer(engine: Engine) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let server = TestServer::start().await;
+            let conn = connect(engine, server.addr).await;
+            let mut callers = tokio::task::JoinSet::new();
+            for t in 0..32 {
+                let conn = conn.clone();
+                callers.spawn(async move {
+                    for i in 0..100 {
+                        let uid = format!("{t}-{i}");
+                        let call = send(&conn, &uid, &uid).await;
+                        if i % 2 == 0 {
+                            drop(call);
+                            continue;
+                        }
+                        let resp = call.await.unwrap();
+                        assert_eq!((resp.uid, resp.val), (uid.clone(), format!("server: hello, {uid}")));
+                    }
+                });
+            }
+            while let Some(done) = bounded("the callers", callers.join_next()).await {
+                done.unwrap();
+            }
+            eventually("every Uid free", || conn.in_flight() == 0).await;
+        });
+    }
+}

@@ -27,7 +27,7 @@ impl ClientBuilder {
     }
 
     /// What drives each connection: jsonmux's own engine, or tokio-tower's
-    /// `multiplex::Client` behind a `Buffer` ([`Engine::TokioTower`], with
+    /// `multiplex::Client` ([`Engine::TokioTower`], with
     /// the cargo feature `tokio-tower`). Every guarantee, option, the pool,
     /// reconnect and dead-peer detection are the same on both; [`Engine`]
     /// says what each costs. Default: [`Engine::Jsonmux`].

@@ -14,14 +14,11 @@ use crate::Resp;
 pub(crate) enum Caller {
     /// jsonmux's engine: the channel to the call's future.
     Channel(oneshot::Sender<Resp>),
-    /// tokio-tower's engine, before the request is on the wire: no answer
-    /// can be for it yet ([`InFlight::sent`] names the caller then).
+    /// tokio-tower's engine: the call's slot, which holds its multiplex
+    /// client's handle on the call once the request is on the wire (no
+    /// answer can be for it before).
     #[cfg(feature = "tokio-tower")]
-    Queued,
-    /// tokio-tower's engine: its multiplex client's handle on the call,
-    /// which that client hands the answer to.
-    #[cfg(feature = "tokio-tower")]
-    Sent(::tokio_tower::multiplex::client::Pending<Resp>),
+    TokioTower(Arc<crate::connection::tokio_tower::Slot>),
 }
 
 /// A `Uid` in flight: who waits for it, and the number its request got on
@@ -110,7 +107,7 @@ pub(crate) struct InFlight {
 impl InFlight {
     /// Takes `uid` for a request whose answer goes to `caller`; returns
     /// the key to give back to [`abandon`](Self::abandon),
-    /// [`cancel`](Self::cancel), [`sending`](Self::sending) or `sent`, and
+    /// [`cancel`](Self::cancel) or [`sending`](Self::sending), and
     /// the request's number on the connection (never given twice).
     #[inline]
     pub(crate) fn begin(
@@ -156,7 +153,10 @@ impl InFlight {
             return Answered::Unknown;
         };
         #[cfg(feature = "tokio-tower")]
-        let on_the_wire = !matches!(entry.waiter, Waiter::Caller(Caller::Queued));
+        let on_the_wire = match &entry.waiter {
+            Waiter::Caller(Caller::TokioTower(slot)) => slot.is_sent(),
+            _ => true,
+        };
         #[cfg(not(feature = "tokio-tower"))]
         let on_the_wire = true;
         if !on_the_wire || seq.is_some_and(|seq| seq != entry.seq) {
@@ -175,27 +175,14 @@ impl InFlight {
         }
     }
 
-    /// The request of `key` went on the wire (tokio-tower's engine): its
-    /// answer goes to `caller` from now on. (If its caller gave up
-    /// meanwhile, `caller` is dropped and the reservation waits for the
-    /// late answer.)
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn sent(&mut self, key: &Arc<str>, caller: Caller) {
-        if let Some(Entry {
-            waiter: Waiter::Caller(waiting @ Caller::Queued),
-            ..
-        }) = self.own(key)
-        {
-            *waiting = caller;
-        }
-    }
-
     /// The entry `key` (from [`begin`](Self::begin)) took, if it is still
     /// there: not answered, cancelled or closed since, and not a later
     /// call's with the same `Uid`.
     fn own(&mut self, key: &Arc<str>) -> Option<&mut Entry> {
-        match self.waiters.get_key_value(&**key) {
-            Some((taken, _)) if Arc::ptr_eq(taken, key) => self.waiters.get_mut(&**key),
+        // One lookup (the key's clone is a count, cheaper than hashing the
+        // `Uid` a second time).
+        match self.waiters.entry(key.clone()) {
+            Slot::Occupied(taken) if Arc::ptr_eq(taken.key(), key) => Some(taken.into_mut()),
             _ => None,
         }
     }
@@ -284,6 +271,14 @@ impl InFlight {
     /// The connection ended: drops every waiter (each caller's channel
     /// closes, and it then reads the cause) and refuses new requests.
     pub(crate) fn close(&mut self) {
+        // tokio-tower's handles on the calls live in their slots, which a
+        // waiting call may hold too: dropped here, like the channels.
+        #[cfg(feature = "tokio-tower")]
+        for entry in self.waiters.values() {
+            if let Waiter::Caller(Caller::TokioTower(slot)) = &entry.waiter {
+                slot.take_pending();
+            }
+        }
         self.closed = true;
         self.waiters.clear();
         self.callers = 0;

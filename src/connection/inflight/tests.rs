@@ -88,8 +88,11 @@ fn an_earlier_call_giving_up_late_never_touches_a_later_call_with_its_uid() {
 #[cfg(feature = "tokio-tower")]
 #[test]
 fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
+    use crate::connection::tokio_tower::Slot;
     let mut f = InFlight::default();
-    let (a, _) = f.begin("a", Caller::Queued, Some(Instant::now())).unwrap();
+    let a = Arc::new(Slot::default());
+    f.begin("a", Caller::TokioTower(a.clone()), Some(Instant::now()))
+        .unwrap();
     assert!(f.has_callers());
     assert_eq!(begin(&mut f, "a").unwrap_err(), Refused::Duplicate);
     assert!(
@@ -97,13 +100,17 @@ fn a_request_not_on_the_wire_keeps_its_uid_and_no_answer_is_its_until_sent() {
         "not on the wire: not its answer"
     );
     assert_eq!(f.len(), 1, "still taken");
-    let (tx, mut rx) = oneshot::channel();
-    f.sent(&a, Caller::Channel(tx));
-    assert!(hand_over(f.answer("a", None), "a"));
-    assert_eq!(rx.try_recv().unwrap().uid, "a");
-    let (b, _) = f.begin("b", Caller::Queued, Some(Instant::now())).unwrap();
-    assert!(f.abandon(&b), "its caller gave up while it was queued");
-    f.sent(&b, Caller::Channel(oneshot::channel().0));
+    a.put_on_the_wire();
+    assert!(matches!(
+        f.answer("a", None),
+        Answered::Wanted(Caller::TokioTower(slot), _) if Arc::ptr_eq(&slot, &a)
+    ));
+    let b = Arc::new(Slot::default());
+    let (b_key, _) = f
+        .begin("b", Caller::TokioTower(b.clone()), Some(Instant::now()))
+        .unwrap();
+    assert!(f.abandon(&b_key), "its caller gave up while it was queued");
+    b.put_on_the_wire();
     assert!(
         matches!(f.answer("b", None), Answered::Late),
         "the reservation swallows the answer"

@@ -39,12 +39,6 @@ impl Shared {
         self.ended.cancelled().await
     }
 
-    /// [`ended`](Self::ended) as an owned future, for a poll-based watcher.
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn ended_owned(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
-        self.ended.clone().cancelled_owned()
-    }
-
     /// Ends the connection from outside: every request in flight fails
     /// with `Closed(cause)`.
     pub(crate) fn abort(&self, cause: CloseReason) {

@@ -141,13 +141,6 @@ impl Shared {
         Ok(taken)
     }
 
-    /// The request of `key` went on the wire (tokio-tower's engine): its
-    /// answer goes to `caller`.
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn sent(&self, key: &Arc<str>, caller: Caller) {
-        self.lock().in_flight.sent(key, caller);
-    }
-
     /// The error of a call `begin` refused: [`Error::DuplicateUid`], or the
     /// closed error (with the drain's cause, for a draining connection).
     pub(crate) fn refusal(&self, refused: Refused, uid: &str) -> Error {
@@ -226,12 +219,16 @@ impl Shared {
             // A caller dropped since is the same as abandoned.
             Some(Caller::Channel(c)) => c.send(resp).is_ok(),
             #[cfg(feature = "tokio-tower")]
-            Some(Caller::Sent(pending)) => {
-                if drained {
-                    self.drained();
+            Some(Caller::TokioTower(slot)) => match slot.take_pending() {
+                Some(pending) => {
+                    if drained {
+                        self.drained();
+                    }
+                    return Routed::HandOver(pending, resp);
                 }
-                return Routed::HandOver(pending, resp);
-            }
+                // The connection is closing: its caller reads the cause.
+                None => false,
+            },
             _ => false,
         };
         if drained {

@@ -2,79 +2,55 @@
 //! tokio-tower engine, and how that engine is started.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use ::tokio_tower::multiplex;
-use futures_util::future::Either;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tower::buffer::{self, Buffer};
-use tower::util::Oneshot;
-use tower::{Service, ServiceExt};
 
+use super::call::Call;
+use super::feed::Feed;
 use super::pending::PendingInTable;
+use super::slot::Slot;
 use super::tags::Tagged;
 use super::transport::Transport;
-use super::until_ended::UntilEnded;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
-use crate::{Error, Resp};
-
-/// Requests queued per connection in front of its multiplex client: room
-/// for the client's default concurrency limit. A caller past it waits for
-/// room inside its call's future (its deadline runs).
-const QUEUE: usize = 1024;
-
-/// The multiplex client's future for one call.
-type ClientCall = Pin<Box<dyn Future<Output = Result<Resp, Error>> + Send>>;
-
-/// One call through the `Buffer`: handed over at `call` when the queue had
-/// room, or waiting for room first.
-pub(crate) type Call =
-    Either<buffer::future::ResponseFuture<ClientCall>, Oneshot<Buffer<Tagged, ClientCall>, Tagged>>;
+use crate::Error;
 
 /// The connection's tokio-tower engine as its handles see it: the
-/// multiplex client (not `Clone`, `&mut` to call) behind a `Buffer`, which
-/// makes it shareable. Cloning clones the `Buffer`; once every clone is
-/// gone, the multiplex client closes its side and ends when no caller
-/// waits any more.
+/// multiplex client (not `Clone`, `&mut` to call) behind the [`Feed`],
+/// which makes it shareable. Cloning shares the feed; once every clone
+/// (and every call still queued) is gone, the multiplex client closes its
+/// side and ends when no caller waits any more.
 #[derive(Clone)]
 pub(crate) struct Handle {
-    buffer: Buffer<Tagged, ClientCall>,
+    feed: Arc<Feed>,
 }
 
 impl Handle {
-    /// Starts the engine over `io`: spawns the multiplex client's task and
-    /// the `Buffer`'s worker (so it must be called within a tokio runtime).
+    /// Starts the engine over `io`: spawns the multiplex client's task (so
+    /// it must be called within a tokio runtime).
     pub(crate) fn start<T>(io: T, opts: &ConnectionOptions, shared: &Arc<Shared>) -> Handle
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let transport = Transport::new(io, shared.clone(), opts);
-        let client = multiplex::Client::<_, Error, Tagged>::builder(transport)
-            .pending_store(PendingInTable::new(shared.clone()))
-            .build();
-        Handle {
-            buffer: Buffer::new(UntilEnded::new(client, shared.clone()), QUEUE),
-        }
+        let mut transport = Transport::new(io, shared.clone(), opts);
+        let feed = Feed::new(|feed| {
+            transport.pumps(feed.clone());
+            let client = multiplex::Client::<_, Error, Tagged>::builder(transport)
+                .pending_store(PendingInTable::new(shared.clone(), feed))
+                .build();
+            Box::new(client)
+        });
+        Handle { feed }
     }
 
-    /// Hands `request`, its `Uid` taken in `shared`, to the `Buffer`: now,
-    /// as `call` promises, if its queue has room; else the returned call
-    /// waits for room first (its deadline runs).
-    pub(crate) fn send(&self, request: Queued, shared: Arc<Shared>) -> Call {
-        let request = Tagged::new(request, shared);
-        let mut buffer = self.buffer.clone();
-        // Nobody to wake yet: a full queue is polled again, with the
-        // caller's waker, by the call's future.
-        let mut look = Context::from_waker(Waker::noop());
-        match buffer.poll_ready(&mut look) {
-            Poll::Ready(Ok(())) => Either::Left(buffer.call(request)),
-            _ => Either::Right(buffer.oneshot(request)),
-        }
+    /// Hands `request`, its `Uid` taken in `shared` (its entry holding
+    /// `slot`), to the multiplex client, or queues it until the client
+    /// takes it.
+    pub(crate) fn send(&self, request: Queued, slot: Arc<Slot>, shared: Arc<Shared>) -> Call {
+        self.feed.send(Tagged::new(request, slot, shared))
     }
 }
 

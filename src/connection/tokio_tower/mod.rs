@@ -1,11 +1,11 @@
 //! tokio-tower's engine for a client connection:
-//! `tokio_tower::multiplex::Client` over the connection's stream, behind
-//! tower's `Buffer`.
+//! `tokio_tower::multiplex::Client` over the connection's stream, shared by
+//! the connection's handles through a [`Feed`](feed::Feed).
 //!
 //! ```text
 //! Connection ── call: take the Uid in the shared in-flight table (a duplicate is refused here)
 //!     │
-//!     ▼ Buffer (bounded queue; its worker task) ─ multiplex::Client (one-slot hand-off; its task)
+//!     ▼ Feed (queue; no task: the client's task pumps it) ─ multiplex::Client (one-slot hand-off; its task)
 //! Transport: Framed<stream, JsonCodec> ── tag = the Uid's key ── deferred flush ─► stream
 //!     sent: tokio-tower's handle on the call goes into the Uid's entry in the table
 //!     answer ◄─ Shared::route (as jsonmux's engine) ◄─ decode ◄─ stream
@@ -41,15 +41,21 @@
 //!   or too old retire the connection);
 //! * the same backlog bounds the bytes of requests not yet written: a call
 //!   past it keeps its request until there is room, a request takes its
-//!   room until it is encoded or dropped ([`tags`]), and the `Buffer` drops
-//!   the requests of callers who gave up before its worker reached them;
+//!   room until it is encoded or dropped ([`tags`]), and the feed drops
+//!   the requests of callers who gave up before the client took them;
+//! * the multiplex client is shared without a task hop: its own task takes
+//!   every queued request in one turn, through the feed's pump ([`feed`]);
 //! * [`UidMode::Tagged`](crate::client::UidMode::Tagged) is applied before
 //!   either engine sees the request: the tag is the wire `Uid` here too.
 
+mod call;
+mod feed;
 mod handle;
 mod pending;
+mod slot;
 mod tags;
 mod transport;
-mod until_ended;
 
-pub(crate) use handle::{Call, Handle};
+pub(crate) use call::Call;
+pub(crate) use handle::Handle;
+pub(crate) use slot::Slot;

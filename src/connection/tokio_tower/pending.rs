@@ -2,22 +2,24 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use ::tokio_tower::multiplex::client::{Pending, PendingStore};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::feed::Feed;
+use super::slot::Slot;
 use super::tags::Tagged;
 use super::transport::Transport;
-use crate::connection::inflight::Caller;
 use crate::connection::shared::Shared;
 use crate::{CloseReason, Resp};
 
 /// tokio-tower's handles on the calls on the wire, kept in the shared
 /// in-flight table, beside the calls' `Uid`s: one table for both engines.
 ///
-/// A call's handle goes into its entry when its request goes on the wire;
-/// the transport routes every answer through [`Shared::route`] (the one
+/// A call's handle goes into its [`Slot`] (which its entry holds) when its
+/// request goes on the wire: the request's tag is its slot. The transport
+/// routes every answer through [`Shared::route`] (the one
 /// place answers are judged, for both engines) before tokio-tower sees
 /// it, and holds the handle of the call it is for, which
 /// [`completed`](PendingStore::completed) returns. An answer nobody waits
@@ -27,31 +29,32 @@ use crate::{CloseReason, Resp};
 ///
 /// When the multiplex client's task ends, this store is dropped: it
 /// records the cause (the transport has recorded the real one, if any)
-/// before every call's handle is dropped, so each caller reads it.
+/// before every call's handle is dropped, so each caller reads it, and
+/// the calls still queued in the [`Feed`] fail.
 pub(crate) struct PendingInTable {
     shared: Arc<Shared>,
+    feed: Weak<Feed>,
 }
 
 impl PendingInTable {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        PendingInTable { shared }
+    pub(crate) fn new(shared: Arc<Shared>, feed: Weak<Feed>) -> Self {
+        PendingInTable { shared, feed }
     }
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for PendingInTable {
     fn sent(
         self: Pin<&mut Self>,
-        key: Option<Arc<str>>,
+        slot: Option<Arc<Slot>>,
         pending: Pending<Resp>,
         _: Pin<&mut Transport<T>>,
     ) {
-        let key = key.expect("a request's tag is its key");
-        self.shared.sent(&key, Caller::Sent(pending));
+        slot.expect("a request's tag is its slot").sent(pending);
     }
 
     fn completed(
         self: Pin<&mut Self>,
-        _: Option<Arc<str>>,
+        _: Option<Arc<Slot>>,
         transport: Pin<&mut Transport<T>>,
     ) -> Result<Option<Pending<Resp>>, ::tokio_tower::Error<Transport<T>, Tagged>> {
         Ok(transport.get_mut().take_handover())
@@ -71,9 +74,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PendingStore<Transport<T>, Tagged> for P
 
 impl Drop for PendingInTable {
     fn drop(&mut self) {
-        // The cause first, then the callers' handles.
+        // The cause first, then the callers' handles and the queued calls.
         self.shared.set_cause(CloseReason::ClientClosed);
         self.shared.close();
+        if let Some(feed) = self.feed.upgrade() {
+            feed.close();
+        }
         if let Some(cause) = self.shared.cause() {
             tracing::debug!(error = %cause, "connection ended");
         }

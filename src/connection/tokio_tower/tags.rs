@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::slot::Slot;
 use crate::connection::backlog::Backlog;
 use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
@@ -14,9 +15,10 @@ use crate::Message;
 ///
 /// tokio-tower's `TagStore` cannot refuse a tag, so the `Uid` is taken
 /// (and a duplicate refused) before the call; this carries the claim to
-/// the transport, whose `TagStore` takes it as the request's tag. A
+/// the transport, whose `TagStore` lets go of it and tags the request with
+/// the call's [`Slot`], where the pending store keeps its handle. A
 /// request dropped before it reached the wire (its caller gave up while it
-/// was queued in the `Buffer`, or the connection ended) frees its `Uid`:
+/// was queued in the feed, or the connection ended) frees its `Uid`:
 /// no late answer can come for it. Either way, its room in the
 /// connection's backlog is given back once it is encoded or dropped.
 pub(crate) struct Tagged {
@@ -24,6 +26,8 @@ pub(crate) struct Tagged {
     /// Its number on the connection.
     seq: u64,
     claim: Claim,
+    /// The call's meeting point, also in its entry in the table.
+    slot: Arc<Slot>,
 }
 
 /// The key this request's `Uid` was taken with, until it is on the wire,
@@ -35,9 +39,9 @@ struct Claim {
 }
 
 impl Tagged {
-    /// `request`, whose `Uid` was taken in `shared` and which took room in
-    /// its backlog.
-    pub(crate) fn new(request: Queued, shared: Arc<Shared>) -> Self {
+    /// `request`, whose `Uid` was taken in `shared` (its entry holding
+    /// `slot`) and which took room in its backlog.
+    pub(crate) fn new(request: Queued, slot: Arc<Slot>, shared: Arc<Shared>) -> Self {
         let claim = Claim {
             key: Some(request.key),
             room: Backlog::size(&request.msg),
@@ -47,13 +51,21 @@ impl Tagged {
             msg: request.msg,
             seq: request.seq,
             claim,
+            slot,
         }
     }
 
-    /// The request goes on the wire: its key, for its tag. Its `Uid` stays
-    /// taken until its answer arrives (or the connection ends).
-    pub(crate) fn take_key(&mut self) -> Arc<str> {
-        self.claim.key.take().expect("a request is tagged once")
+    /// The call's meeting point.
+    pub(crate) fn slot(&self) -> &Arc<Slot> {
+        &self.slot
+    }
+
+    /// The request goes on the wire: its `Uid` stays taken until its
+    /// answer arrives (or the connection ends). Returns its slot, for its
+    /// tag.
+    pub(crate) fn tag(&mut self) -> Arc<Slot> {
+        self.claim.key.take().expect("a request is tagged once");
+        self.slot.clone()
     }
 
     /// The request to encode, and its number; its tag must have been
@@ -61,6 +73,14 @@ impl Tagged {
     pub(crate) fn into_request(self) -> (Message, u64) {
         debug_assert!(self.claim.key.is_none(), "sent before its tag was assigned");
         (self.msg, self.seq)
+    }
+}
+
+#[cfg(test)]
+impl Tagged {
+    /// The request's `Uid`.
+    pub(crate) fn uid(&self) -> &str {
+        &self.msg.uid
     }
 }
 
@@ -85,40 +105,47 @@ impl fmt::Debug for Tagged {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::inflight::Caller;
+    use crate::connection::inflight::{Caller, Refused};
     use crate::connection::options::ConnectionOptions;
     use crate::connection::shared::Routed;
     use crate::Resp;
 
+    /// A call's `Uid` taken (its key and number), and its slot.
+    type Taken = ((Arc<str>, u64), Arc<Slot>);
+
+    /// Takes `uid` for a call on tokio-tower's engine.
+    fn begin(shared: &Shared, uid: &str) -> Result<Taken, Refused> {
+        let slot = Arc::new(Slot::default());
+        let taken = shared.begin(uid, Caller::TokioTower(slot.clone()))?;
+        Ok((taken, slot))
+    }
+
     /// A request as a call makes it: its `Uid` and its room taken.
-    fn tagged_with(shared: &Arc<Shared>, (key, seq): (Arc<str>, u64)) -> Tagged {
+    fn tagged_with(shared: &Arc<Shared>, ((key, seq), slot): Taken) -> Tagged {
         let msg = Message::new(&*key, "x");
         assert!(shared.backlog.try_take(Backlog::size(&msg)));
-        Tagged::new(Queued { key, seq, msg }, shared.clone())
+        Tagged::new(Queued { key, seq, msg }, slot, shared.clone())
     }
 
     fn tagged(shared: &Arc<Shared>, uid: &str) -> Tagged {
-        tagged_with(shared, shared.begin(uid, Caller::Queued).unwrap())
+        tagged_with(shared, begin(shared, uid).unwrap())
     }
 
     #[test]
     fn a_request_dropped_before_the_wire_frees_its_uid() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
         let queued = tagged(&shared, "a");
-        assert!(
-            shared.begin("a", Caller::Queued).is_err(),
-            "taken while queued"
-        );
+        assert!(begin(&shared, "a").is_err(), "taken while queued");
         drop(queued);
         assert_eq!(shared.len(), 0);
-        shared.begin("a", Caller::Queued).unwrap();
+        begin(&shared, "a").unwrap();
     }
 
     #[test]
     fn a_request_given_up_on_while_queued_leaves_no_tombstone() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
-        let taken = shared.begin("a", Caller::Queued).unwrap();
-        let key = taken.0.clone();
+        let taken = begin(&shared, "a").unwrap();
+        let key = taken.0 .0.clone();
         let queued = tagged_with(&shared, taken);
         shared.abandon(&key);
         drop(queued);
@@ -129,17 +156,15 @@ mod tests {
     fn a_request_on_the_wire_keeps_its_uid_until_its_answer() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
         let mut sent = tagged(&shared, "a");
-        let key = sent.take_key(); // what assign_tag does
+        let key = sent.claim.key.clone().unwrap();
+        sent.tag(); // what assign_tag does
         assert_eq!(sent.into_request().0.uid, "a");
         assert_eq!(shared.len(), 1, "taken until the answer");
         shared.abandon(&key);
-        assert!(
-            shared.begin("a", Caller::Queued).is_err(),
-            "a tombstone now"
-        );
+        assert!(begin(&shared, "a").is_err(), "a tombstone now");
         let late = shared.route(Resp::new("a", ""), None);
         assert!(matches!(late, Routed::Done), "the late answer is dropped");
-        shared.begin("a", Caller::Queued).unwrap();
+        begin(&shared, "a").unwrap();
     }
 
     #[test]
@@ -151,7 +176,7 @@ mod tests {
             shared.backlog.bytes(),
             2 * Backlog::size(&Message::new("a", "x"))
         );
-        sent.take_key(); // what assign_tag does
+        sent.tag(); // what assign_tag does
         drop(sent.into_request());
         drop(dropped);
         assert_eq!(shared.backlog.bytes(), 0);

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use ::tokio_tower::multiplex::client::Pending;
@@ -15,6 +15,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::feed::Feed;
+use super::slot::Slot;
 use super::tags::Tagged;
 use crate::busy_poll::BusyPoll;
 use crate::connection::options::ConnectionOptions;
@@ -76,6 +78,9 @@ pub(crate) struct Transport<T> {
     handover: Option<Pending<Resp>>,
     /// Keeps checking for answers for a while after each write or read.
     busy_poll: BusyPoll,
+    /// The queue in front of the client's hand-off, pumped each time the
+    /// client takes a request out of it.
+    feed: Weak<Feed>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
@@ -91,14 +96,25 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
             batch_at: None,
             handover: None,
             busy_poll: BusyPoll::new(opts.busy_poll),
+            feed: Weak::new(),
         }
     }
 
+    /// Pumps `feed` each time the client takes a request (see [`Feed`]).
+    pub(crate) fn pumps(&mut self, feed: Weak<Feed>) {
+        self.feed = feed;
+    }
+
     /// Writes the cancels calls have left, if any: encoded and flushed now,
-    /// since the client flushes only after a request.
+    /// since the client flushes only after a request. (With none, requests
+    /// held back by a deferred flush stay held.)
     fn write_cancels(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         self.shared.cancels.register(cx.waker());
+        let before = self.wire.unwritten();
         self.wire.encode_cancels(&self.shared);
+        if self.wire.unwritten() == before {
+            return Ok(());
+        }
         if let Poll::Ready(Err(e)) = self.wire.poll_flush(cx, &self.shared) {
             return Err(self.fail(e));
         }
@@ -131,13 +147,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // 1. Aborted from outside: `Shared::abort` recorded the cause.
-        if this.kill.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err(this.shared.closed_error())));
-        }
-        // 2. The cancels of calls given up on go out.
-        if let Err(e) = this.write_cancels(cx) {
-            return Poll::Ready(Some(Err(e)));
+        // Once per batch of answers (the client asks for them one by one):
+        if this.batch_at.is_none() {
+            // 1. Aborted from outside: `Shared::abort` recorded the cause.
+            if this.kill.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(Err(this.shared.closed_error())));
+            }
+            // 2. The cancels of calls given up on go out.
+            if let Err(e) = this.write_cancels(cx) {
+                return Poll::Ready(Some(Err(e)));
+            }
         }
         // 3. The next answer for a call on the wire, or why there is none.
         for _ in 0..MAX_ROUTED {
@@ -167,6 +186,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
             }
         }
         // Still reading answers nobody waits for: other tasks' turn.
+        this.batch_at = None;
         cx.waker().wake_by_ref();
         Poll::Pending
     }
@@ -200,7 +220,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
         // 1. A request came since the last look: give the next one a
         //    wake-up to join this write.
         let more_coming = std::mem::take(&mut this.fresh) && !this.closing;
-        if this.deferred.hold(more_coming, cx) {
+        if this.deferred.hold(more_coming) {
+            // The client reads answers next and then sleeps: the wake-up
+            // brings it back to this write.
+            cx.waker().wake_by_ref();
             return Poll::Pending;
         }
         // 2. None came, or enough rounds passed: write (or finish writing).
@@ -218,20 +241,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Tagged> for Transport<T> {
     }
 }
 
-/// A request's tag is the key its `Uid` was taken with, which the pending
-/// store needs to name the call's caller in the in-flight table. An
-/// answer needs none: the transport routed it before tokio-tower sees it
-/// (and holds its caller for the pending store).
+/// A request's tag is its call's [`Slot`], where the pending store keeps
+/// tokio-tower's handle on the call (the slot is in the call's entry in
+/// the in-flight table). An answer needs none: the transport routed it
+/// before tokio-tower sees it (and holds its caller for the pending store).
 impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> {
-    type Tag = Option<Arc<str>>;
+    type Tag = Option<Arc<Slot>>;
 
     /// The request goes on the wire now: its `Uid` stays taken until its
-    /// answer arrives (or the connection ends).
-    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<str>> {
-        Some(r.take_key())
+    /// answer arrives (or the connection ends). The client has just taken
+    /// it out of its hand-off: the next queued request goes in.
+    fn assign_tag(self: Pin<&mut Self>, r: &mut Tagged) -> Option<Arc<Slot>> {
+        if let Some(feed) = self.feed.upgrade() {
+            feed.pump();
+        }
+        Some(r.tag())
     }
 
-    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<str>> {
+    fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<Slot>> {
         None
     }
 }

@@ -25,10 +25,11 @@ fn transport() -> (
 }
 
 fn send<T: AsyncRead + AsyncWrite + Unpin>(t: &mut Transport<T>, shared: &Arc<Shared>, uid: &str) {
-    let (key, seq) = shared.begin(uid, Caller::Queued).unwrap();
+    let slot = Arc::new(Slot::default());
+    let (key, seq) = shared.begin(uid, Caller::TokioTower(slot.clone())).unwrap();
     let msg = Message::new(uid, "x");
     assert!(shared.backlog.try_take(Backlog::size(&msg)));
-    let mut tagged = Tagged::new(Queued { key, seq, msg }, shared.clone());
+    let mut tagged = Tagged::new(Queued { key, seq, msg }, slot, shared.clone());
     let _tag = ::tokio_tower::multiplex::TagStore::assign_tag(Pin::new(&mut *t), &mut tagged);
     Pin::new(t).start_send(tagged).unwrap();
 }
@@ -103,7 +104,9 @@ async fn an_abort_comes_out_of_the_stream_with_its_cause() {
 #[tokio::test]
 async fn answers_nobody_waits_for_are_routed_and_never_reach_the_client() {
     let (mut t, shared, mut peer) = transport();
-    let _q = shared.begin("q", Caller::Queued).unwrap();
+    let _q = shared
+        .begin("q", Caller::TokioTower(Arc::default()))
+        .unwrap();
     let words = concat!(
         "{\"Uid\":\"ghost\",\"Val\":\"x\"}\n",
         "{\"Uid\":\"q\",\"Val\":\"not on the wire yet\"}\n",

@@ -21,8 +21,11 @@
 //!   the engine sends the reason as the last answer and closes.
 //! * A flush while requests are still being read is deferred (a bounded
 //!   number of times in a row): the answers go out in one write when
-//!   reading runs dry, as with the jsonmux engine.
+//!   reading runs dry, as with the jsonmux engine. The server reads right
+//!   after it flushes, so a deferred flush needs no wake-up, unless the
+//!   service is not ready: its wrapper then has the flush done ([`busy`]).
 
+mod busy;
 mod serve;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use tokio_tower::multiplex;
 use tower::{BoxError, Service};
 
 use super::super::framing::Framing;
+use super::busy::{FlushWhenBusy, HeldFlush};
 use super::transport::Transport;
 use crate::server::close::Close;
 use crate::{Message, Resp};
@@ -24,7 +25,9 @@ where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut transport = Transport::new(framing);
+    let held = HeldFlush::default();
+    let mut transport = Transport::new(framing, &held);
+    let svc = FlushWhenBusy::new(svc, &held);
     let ended = match multiplex::Server::new(&mut transport, svc).await {
         Ok(()) => Ok(transport.end_reason()),
         Err(failed) => Err(close_for(failed)),

@@ -10,6 +10,7 @@ use tokio_test::task::Spawn;
 use tokio_test::{assert_pending, assert_ready_ok};
 use tokio_util::sync::CancellationToken;
 
+use super::busy::{FlushWhenBusy, HeldFlush};
 use super::transport::Transport;
 use crate::deferred_flush::MAX_DEFERRED;
 use crate::server::connection::framing::Framing;
@@ -20,10 +21,11 @@ use crate::Message;
 
 /// A transport over one end of a loopback connection, in a test task,
 /// once the peer at the other end (returned too) has sent `requests`.
-async fn transport(
+async fn transport<'a>(
     stats: &StatsHandle,
+    held: &'a HeldFlush,
     requests: &[u8],
-) -> (Spawn<Transport<TcpStream>>, TcpStream) {
+) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
@@ -42,14 +44,14 @@ async fn transport(
         CancellationToken::new(),
         cancellations,
     );
-    (tokio_test::task::spawn(Transport::new(framing)), peer)
+    (tokio_test::task::spawn(Transport::new(framing, held)), peer)
 }
 
 /// Two requests in one write.
 const TWO: &[u8] = br#"{"Uid":"a","Val":"x"}{"Uid":"b","Val":"y"}"#;
 
 /// Reads the next request and buffers its answer.
-async fn answer_next(transport: &mut Transport<TcpStream>) -> Message {
+async fn answer_next(transport: &mut Transport<'_, TcpStream>) -> Message {
     let msg = transport.next().await.unwrap().unwrap();
     let mut sink = Pin::new(transport);
     std::future::poll_fn(|cx| sink.as_mut().poll_ready(cx))
@@ -77,18 +79,42 @@ async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
     got
 }
 
-/// While requests are still read, a flush is deferred: `Pending` with the
-/// task woken, a bounded number of times in a row, then done.
+/// While requests are still read, a flush is deferred, a bounded number
+/// of times in a row, then done; without a wake-up, as the server reads
+/// the next request right after.
 #[tokio::test]
-async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_task() {
+async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times() {
     let stats = StatsHandle::default();
-    let (mut task, mut peer) = transport(&stats, TWO).await;
+    let held = HeldFlush::default();
+    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
     for _ in 0..MAX_DEFERRED {
         assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
-        assert!(task.is_woken(), "a deferred flush wakes its task");
     }
+    assert!(!task.is_woken(), "the server reads next: no wake-up");
+    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
+    assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
+}
+
+/// A service that is not ready while a flush is held back: the server
+/// will not read next, so the task is woken and the next flush is done.
+#[tokio::test]
+async fn a_busy_service_has_the_flush_held_back_done() {
+    let stats = StatsHandle::default();
+    let held = HeldFlush::default();
+    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    answer_next(&mut task).await;
+    assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
+
+    let (svc, mut handle) = tower_test::mock::pair::<Message, crate::Resp>();
+    let mut svc = tokio_test::task::spawn(FlushWhenBusy::new(svc, &held));
+    handle.allow(0);
+    assert_pending!(svc.enter(|cx, mut s| tower::Service::poll_ready(&mut *s, cx)));
+    assert!(svc.is_woken(), "woken for the flush held back");
+    assert_pending!(svc.enter(|cx, mut s| tower::Service::poll_ready(&mut *s, cx)));
+    assert!(!svc.is_woken(), "once: nothing is held back any more");
+
     assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
     assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
 }
@@ -98,7 +124,9 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times_waking_the_
 #[tokio::test]
 async fn a_flush_after_the_last_request_read_is_not_deferred() {
     let stats = StatsHandle::default();
-    let (mut task, mut peer) = transport(&stats, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
+    let held = HeldFlush::default();
+    let (mut task, mut peer) =
+        transport(&stats, &held, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
     answer_next(&mut task).await;
     assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
     assert!(!task.is_woken());
@@ -112,7 +140,8 @@ async fn a_flush_after_the_last_request_read_is_not_deferred() {
 #[tokio::test]
 async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
     let stats = StatsHandle::default();
-    let (mut task, mut peer) = transport(&stats, TWO).await;
+    let held = HeldFlush::default();
+    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
     answer_next(&mut task).await;
     answer_next(&mut task).await;
     assert_pending!(task.poll_next());

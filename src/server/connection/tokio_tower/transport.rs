@@ -9,6 +9,7 @@ use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::super::framing::{Framing, Read};
+use super::busy::HeldFlush;
 use crate::deferred_flush::DeferredFlush;
 use crate::server::close::Close;
 use crate::{Message, Resp};
@@ -26,28 +27,32 @@ use crate::{Message, Resp};
 ///   which sends their answers and reads again.)
 /// * **Batched writes**: the server flushes after every request; while
 ///   more requests are read and waiting to be decoded, a flush is held
-///   back ([`DeferredFlush`]). When reading runs dry the framing writes
-///   everything buffered, in one write.
+///   back ([`DeferredFlush`]), without a wake-up: the server reads next
+///   (see [`HeldFlush`] for when it does not). When reading runs dry the
+///   framing writes everything buffered, in one write.
 /// * The framing counts requests and error answers, obeys cancels, and
 ///   writes nothing for a cancelled request, as with the jsonmux engine.
 #[derive(Debug)]
-pub(super) struct Transport<T> {
+pub(super) struct Transport<'a, T> {
     framing: Framing<T>,
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
     /// Holds a flush back while requests are still read.
     deferred: DeferredFlush,
+    /// Whether a flush is held back, shared with the service's wrapper.
+    held: &'a HeldFlush,
     /// Reading has ended, and why (`Some(None)`: the peer closed).
     end: Option<Option<Close>>,
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
-    pub(super) fn new(framing: Framing<T>) -> Self {
+impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
+    pub(super) fn new(framing: Framing<T>, held: &'a HeldFlush) -> Self {
         Transport {
             framing,
             reading: false,
             deferred: DeferredFlush::default(),
+            held,
             end: None,
         }
     }
@@ -66,6 +71,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
     fn stopped_reading(&mut self) {
         self.reading = false;
         self.deferred.reset();
+        self.held.release();
     }
 
     /// The next request, if reading may go on now.
@@ -112,7 +118,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Transport<T> {
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
     type Item = Result<Message, Close>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -120,7 +126,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<T> {
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     type Error = Close;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
@@ -135,13 +141,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<T> {
         let this = self.get_mut();
         // More requests are read already: their answers can join these in
         // one write once reading runs dry. (With nothing more read, waiting
-        // could only gain answers to requests still on their way, and costs
-        // the task a wake-up.)
-        let more_read = this.reading && this.framing.has_unread();
+        // could only gain answers to requests still on their way.) Unless
+        // the service was not ready since the last flush held back: the
+        // server reads nothing until it is.
+        let flush_now = this.held.release();
+        let more_read = this.reading && !flush_now && this.framing.has_unread();
         if this
             .deferred
-            .hold(more_read && this.framing.has_unwritten(), cx)
+            .hold(more_read && this.framing.has_unwritten())
         {
+            // No wake-up: the server reads next, and comes back here with
+            // the next request's answer, or runs dry and writes.
+            this.held.hold();
             return Poll::Pending;
         }
         this.framing.poll_flush(cx)
