@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
+use super::buffers;
 use super::deadlines::{Deadlines, Due, Wait};
 use super::delay::Delays;
 use super::readable::Readable;
@@ -29,11 +30,6 @@ use crate::server::shutdown::{self, Drain};
 use crate::server::stats::StatsHandle;
 use crate::{CodecError, JsonCodec, Message, Resp};
 
-/// Read buffer given to a connection that wakes up from idle.
-const READ_CHUNK: usize = 8 * 1024;
-/// Answers buffered past this many bytes are written out before more are
-/// added (tokio-util's default).
-const WRITE_BATCH: usize = 8 * 1024;
 /// Requests read in a row before the shutdown signal is checked anyway.
 const SHUTDOWN_CHECK_EVERY: u32 = 32;
 
@@ -103,7 +99,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         let mut framed = Framed::with_capacity(Readable::new(stream), codec, 0);
         *framed.write_buffer_mut() = BytesMut::new();
         // `with_capacity` also sets this to 0, which would flush every answer.
-        framed.set_backpressure_boundary(WRITE_BATCH);
+        framed.set_backpressure_boundary(buffers::WRITE_BATCH);
         Framing {
             framed,
             drain: Drain::new(shutdown, opts.drain_grace),
@@ -146,7 +142,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         // 1. A released read buffer comes back only once there are bytes to read.
         if self.framed.read_buffer().capacity() == 0 {
             match self.framed.get_mut().poll_readable(cx) {
-                Poll::Ready(Ok(())) => self.framed.read_buffer_mut().reserve(READ_CHUNK),
+                Poll::Ready(Ok(())) => self.framed.read_buffer_mut().reserve(buffers::READ_START),
                 Poll::Ready(Err(e)) => {
                     return Poll::Ready(Read::End(Some(CodecError::from(e).into())))
                 }
@@ -155,6 +151,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         }
         // 2. Read and decode; a cancel is done here, and reading goes on.
         for _ in 0..MAX_CANCELS_IN_A_ROW {
+            if self.framed.get_mut().take_filled() {
+                buffers::grow_read(self.framed.read_buffer_mut());
+            }
             match Pin::new(&mut self.framed).poll_next(cx) {
                 Poll::Ready(Some(Ok(msg))) => {
                     self.deadlines.activity();
@@ -258,7 +257,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         };
         let load =
             (resp.load != NO_LOAD).then(|| self.delays.answered(resp.load, self.requests.stats()));
-        write::answer(self.framed.write_buffer_mut(), &resp, ts, load);
+        let buf = self.framed.write_buffer_mut();
+        if buf.capacity() == 0 {
+            buf.reserve(buffers::WRITE_START);
+        }
+        write::answer(buf, &resp, ts, load);
         Ok(())
     }
 

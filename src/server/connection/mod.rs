@@ -6,10 +6,12 @@
 //!                  │                         ├ deadlines: what the connection waits for, and until when
 //!                  │                         ├ timer: the one timer, pulled in only, polled once per arming
 //!                  │                         ├ readable: waits for bytes before taking a read buffer
+//!                  │                         ├ buffers: small after idle, the read buffer doubled while reads fill it
 //!                  │                         └ stamp: the Ts of the answers one write carries
 //!                  └ Engine::TokioTower ─ tokio_tower: multiplex::Server over the same framing
 //! ```
 
+mod buffers;
 mod deadlines;
 mod delay;
 mod driver;

@@ -22,6 +22,8 @@ pub(crate) struct Readable<T> {
     ahead: Option<u8>,
     /// The peer closed while nothing was buffered.
     eof: bool,
+    /// The last read filled the buffer it was given.
+    filled: bool,
 }
 
 impl<T: AsyncRead + Unpin> Readable<T> {
@@ -30,7 +32,14 @@ impl<T: AsyncRead + Unpin> Readable<T> {
             io,
             ahead: None,
             eof: false,
+            filled: false,
         }
+    }
+
+    /// True if a read filled the buffer it was given since the last call:
+    /// more may have been waiting.
+    pub(crate) fn take_filled(&mut self) -> bool {
+        std::mem::take(&mut self.filled)
     }
 
     /// Ready once there is something to read: a byte (kept for the next
@@ -62,7 +71,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Readable<T> {
             if this.eof {
                 return Poll::Ready(Ok(()));
             }
-            return Pin::new(&mut this.io).poll_read(cx, buf);
+            let read = Pin::new(&mut this.io).poll_read(cx, buf);
+            this.filled |= buf.remaining() == 0;
+            return read;
         };
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
@@ -73,7 +84,10 @@ impl<T: AsyncRead + Unpin> AsyncRead for Readable<T> {
         // if nothing is (the reader calls again, the waker is set).
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            _ => Poll::Ready(Ok(())),
+            _ => {
+                this.filled |= buf.remaining() == 0;
+                Poll::Ready(Ok(()))
+            }
         }
     }
 }
@@ -128,6 +142,25 @@ mod tests {
         let mut all = Vec::new();
         ours.read_to_end(&mut all).await.unwrap();
         assert_eq!(all, b"pig");
+    }
+
+    #[tokio::test]
+    async fn a_read_that_fills_its_buffer_says_so_once() {
+        let (mut peer, ours) = tokio::io::duplex(64);
+        let mut ours = Readable::new(ours);
+        peer.write_all(b"pixelpig").await.unwrap();
+        std::future::poll_fn(|cx| ours.poll_readable(cx))
+            .await
+            .unwrap();
+        let mut buf = [0u8; 4];
+        assert_eq!(ours.read(&mut buf).await.unwrap(), 4);
+        assert!(ours.take_filled(), "the byte read ahead and three more");
+        assert!(!ours.take_filled(), "once");
+        assert_eq!(ours.read(&mut [0u8; 8]).await.unwrap(), 4);
+        assert!(!ours.take_filled(), "room to spare");
+        peer.write_all(b"oink").await.unwrap();
+        assert_eq!(ours.read(&mut buf).await.unwrap(), 4);
+        assert!(ours.take_filled());
     }
 
     #[tokio::test]
