@@ -27,9 +27,19 @@ pub(super) fn grow_read(buf: &mut BytesMut) {
     }
 }
 
+/// Before a read: room for a request's worth. When the frames before it
+/// were all decoded this takes back the space they used, at no cost, so
+/// the read is not given the few bytes left at the end of the buffer (which
+/// would cut the next request in two, and cost a second read and a
+/// second parse).
+pub(super) fn keep_room(buf: &mut BytesMut) {
+    buf.reserve(READ_START);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Buf;
 
     #[test]
     fn a_filled_buffer_doubles_up_to_the_most_and_keeps_what_it_holds() {
@@ -45,5 +55,18 @@ mod tests {
         grow_read(&mut buf);
         assert_eq!(buf.capacity(), READ_MAX_GROWN, "not past the most");
         assert_eq!(&buf[..], b"{\"Uid\":");
+    }
+
+    #[test]
+    fn the_room_of_decoded_frames_is_taken_back_before_a_read() {
+        let mut buf = BytesMut::new();
+        buf.reserve(READ_START);
+        let start = buf.as_ptr();
+        buf.extend_from_slice(&[b'x'; 240]);
+        buf.advance(240);
+        assert!(buf.capacity() - buf.len() < 20, "only the end is left");
+        keep_room(&mut buf);
+        assert!(buf.capacity() - buf.len() >= READ_START);
+        assert_eq!(buf.as_ptr(), start, "the same allocation, from its start");
     }
 }

@@ -154,6 +154,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
             if self.framed.get_mut().take_filled() {
                 buffers::grow_read(self.framed.read_buffer_mut());
             }
+            buffers::keep_room(self.framed.read_buffer_mut());
             match Pin::new(&mut self.framed).poll_next(cx) {
                 Poll::Ready(Some(Ok(msg))) => {
                     self.deadlines.activity();
