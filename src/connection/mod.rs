@@ -61,6 +61,7 @@ pub(crate) mod latency;
 mod link;
 pub(crate) mod options;
 mod queued;
+mod send;
 pub(crate) mod service;
 mod shared;
 mod stats;

@@ -51,4 +51,14 @@ impl Shared {
     pub(crate) fn kill(&self) -> &CancellationToken {
         &self.kill
     }
+
+    /// Drops every waiter (the cause must be set first), refuses new
+    /// calls, and wakes the calls waiting for room in the backlog.
+    pub(crate) fn close(&self) {
+        let mut table = self.lock();
+        table.in_flight.close();
+        self.sync_len(&table);
+        drop(table);
+        self.backlog.close();
+    }
 }

@@ -1,9 +1,17 @@
 //! [`Shared`]'s rules: routing answers, draining, the progress its
 //! health is fed, the bounds it keeps.
 
-use super::*;
-use crate::Message;
+use std::sync::Arc;
+use std::time::Duration;
+
 use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::Shared;
+use crate::connection::inflight::{Caller, Refused};
+use crate::connection::options::ConnectionOptions;
+use crate::connection::queued::Queued;
+use crate::{CloseReason, Code, Error, Message, Resp};
 
 fn shared() -> Shared {
     Shared::new(&ConnectionOptions::default())

@@ -8,6 +8,7 @@ use ::tokio_tower::multiplex;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::call::Call;
+use super::error::ClientError;
 use super::feed::Feed;
 use super::pending::PendingInTable;
 use super::slot::Slot;
@@ -16,7 +17,6 @@ use super::transport::Transport;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
-use crate::Error;
 
 /// The connection's tokio-tower engine as its handles see it: the
 /// multiplex client (not `Clone`, `&mut` to call) behind the [`Feed`],
@@ -38,7 +38,7 @@ impl Handle {
         let mut transport = Transport::new(io, shared.clone(), opts);
         let feed = Feed::new(|feed| {
             transport.pumps(feed.clone());
-            let client = multiplex::Client::<_, Error, Tagged>::builder(transport)
+            let client = multiplex::Client::<_, ClientError, Tagged>::builder(transport)
                 .pending_store(PendingInTable::new(shared.clone(), feed))
                 .build();
             Box::new(client)

@@ -49,6 +49,7 @@
 //!   either engine sees the request: the tag is the wire `Uid` here too.
 
 mod call;
+mod error;
 mod feed;
 mod handle;
 mod pending;

@@ -11,15 +11,16 @@ use std::task::{Context, Poll, Waker};
 use tower::Service;
 
 use super::call::Call;
+use super::error::ClientError;
 use super::tags::Tagged;
-use crate::{Error, Resp};
+use crate::Resp;
 
 /// The multiplex client's future for one call.
-pub(super) type ClientCall = Pin<Box<dyn Future<Output = Result<Resp, Error>> + Send>>;
+pub(super) type ClientCall = Pin<Box<dyn Future<Output = Result<Resp, ClientError>> + Send>>;
 
 /// tokio-tower's multiplex client, whatever its transport.
 pub(super) type Client =
-    Box<dyn Service<Tagged, Response = Resp, Error = Error, Future = ClientCall> + Send>;
+    Box<dyn Service<Tagged, Response = Resp, Error = ClientError, Future = ClientCall> + Send>;
 
 /// The queue in front of the multiplex client, shared by a connection's
 /// handles; it makes the client (not `Clone`, `&mut` to call) shareable,

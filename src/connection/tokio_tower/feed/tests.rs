@@ -14,7 +14,7 @@ use crate::connection::options::ConnectionOptions;
 use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
 use crate::connection::tokio_tower::Slot;
-use crate::{CloseReason, Message};
+use crate::Message;
 
 /// A client with a one-slot hand-off, as tokio-tower's: it takes a
 /// request when its slot is empty; [`take`] empties it, as the client's
@@ -30,13 +30,13 @@ struct Hand {
 
 impl Service<Tagged> for OneSlot {
     type Response = Resp;
-    type Error = Error;
+    type Error = ClientError;
     type Future = ClientCall;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ClientError>> {
         let hand = self.0.lock().unwrap();
         if hand.ended {
-            return Poll::Ready(Err(Error::Closed(CloseReason::ClientClosed)));
+            return Poll::Ready(Err(ClientError));
         }
         if hand.request.is_some() {
             return Poll::Pending;
@@ -48,10 +48,7 @@ impl Service<Tagged> for OneSlot {
         let (tx, rx) = oneshot::channel();
         let old = self.0.lock().unwrap().request.replace((request, tx));
         assert!(old.is_none(), "poll_ready first");
-        Box::pin(async move {
-            rx.await
-                .map_err(|_| Error::Closed(CloseReason::ClientClosed))
-        })
+        Box::pin(async move { rx.await.map_err(|_| ClientError) })
     }
 }
 

@@ -263,22 +263,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> 
     }
 }
 
-impl<T> From<::tokio_tower::Error<Transport<T>, Tagged>> for Error
-where
-    T: AsyncRead + AsyncWrite + Unpin,
-{
-    /// The multiplex client's errors. Callers never see these (they read
-    /// the recorded cause); they end the client's task.
-    fn from(e: ::tokio_tower::Error<Transport<T>, Tagged>) -> Error {
-        use ::tokio_tower::Error as E;
-        match e {
-            E::BrokenTransportSend(e) | E::BrokenTransportRecv(Some(e)) => e,
-            E::BrokenTransportRecv(None) => Error::Closed(CloseReason::PeerClosed),
-            _ => Error::Closed(CloseReason::ClientClosed),
-        }
-    }
-}
-
 impl<T> fmt::Debug for Transport<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")

@@ -1,0 +1,27 @@
+//! [`ClientError`]: the error type of tokio-tower's multiplex client.
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::tags::Tagged;
+use super::transport::Transport;
+
+/// The multiplex client's error. The client converts tokio-tower's errors
+/// into its error type; with a type of the engine's own, that conversion
+/// stays inside the crate (on jsonmux's `Error` it would be public API).
+///
+/// It carries nothing, as callers never see it: it only ends a call, the
+/// client's hand-off or the client's task. Each caller reads the
+/// connection's recorded cause instead: the transport records it before
+/// it fails, and the pending store records one when the client's task
+/// ends, if none was.
+#[derive(Debug)]
+pub(super) struct ClientError;
+
+impl<T> From<::tokio_tower::Error<Transport<T>, Tagged>> for ClientError
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    fn from(_: ::tokio_tower::Error<Transport<T>, Tagged>) -> ClientError {
+        ClientError
+    }
+}
