@@ -9,11 +9,14 @@ use std::task::{Context, Poll, Waker};
 use ::tokio_tower::multiplex::client::Pending;
 
 use super::feed::ClientCall;
+use crate::connection::queued::Queued;
 use crate::Resp;
 
 /// One call's meeting point, made with the call and kept in its entry in
 /// the in-flight table while its caller waits:
 ///
+/// * the request waits here until it is encoded (see
+///   [`Tagged`](super::tags::Tagged));
 /// * a queued call waits here for the [`Feed`](super::feed::Feed) to hand
 ///   its request to the multiplex client, and takes the client's future
 ///   for it from here ([`Hand`]);
@@ -22,6 +25,8 @@ use crate::Resp;
 ///   the table's entry, with no second lookup).
 #[derive(Default)]
 pub(crate) struct Slot {
+    /// The request, from the call until it is encoded or dropped unsent.
+    request: Mutex<Option<Queued>>,
     hand: Mutex<Hand>,
     /// tokio-tower's handle on the call, from when its request goes on the
     /// wire until its answer is routed.
@@ -54,12 +59,27 @@ impl Default for Hand {
 
 impl Slot {
     fn hand(&self) -> MutexGuard<'_, Hand> {
-        // Each change is one assignment: a poisoned slot is still consistent.
-        self.hand.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.hand)
     }
 
     fn pending(&self) -> MutexGuard<'_, Option<Pending<Resp>>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.pending)
+    }
+
+    /// Keeps the call's request until it is encoded.
+    pub(super) fn hold(&self, request: Queued) {
+        *lock(&self.request) = Some(request);
+    }
+
+    /// The call's request, to encode or to drop (`None` once taken).
+    pub(super) fn take_request(&self) -> Option<Queued> {
+        lock(&self.request).take()
+    }
+
+    /// The `Uid` of the request held here, if any.
+    #[cfg(test)]
+    pub(super) fn held_uid(&self) -> Option<String> {
+        lock(&self.request).as_ref().map(|r| r.msg.uid.clone())
     }
 
     /// The caller dropped its call while the request was queued.
@@ -147,6 +167,12 @@ impl Slot {
     pub(crate) fn take_pending(&self) -> Option<Pending<Resp>> {
         self.pending().take()
     }
+}
+
+/// Locks `m`. Each change to a slot is one assignment: a slot poisoned by a
+/// panic elsewhere is still consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A slot is one call's: equal to itself only (tokio-tower's client wants

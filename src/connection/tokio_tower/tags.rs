@@ -21,37 +21,43 @@ use crate::Message;
 /// was queued in the feed, or the connection ended) frees its `Uid`:
 /// no late answer can come for it. Either way, its room in the
 /// connection's backlog is given back once it is encoded or dropped.
+///
+/// # A note on size
+///
+/// The request itself waits in the call's [`Slot`] (see
+/// [`Slot::hold`]), not here: tokio-tower moves what it is given
+/// several times on its way to the transport (into its one-slot hand-off
+/// and out, into the call's future), and this stays three words long.
 pub(crate) struct Tagged {
-    msg: Message,
-    /// Its number on the connection.
-    seq: u64,
-    claim: Claim,
-    /// The call's meeting point, also in its entry in the table.
+    /// The call's meeting point, also in its entry in the table; it holds
+    /// the request until it is encoded.
     slot: Arc<Slot>,
+    /// Where its `Uid` was taken and its room in the backlog.
+    shared: Arc<Shared>,
+    stage: Stage,
 }
 
-/// The key this request's `Uid` was taken with, until it is on the wire,
-/// and its room in the backlog, until it is encoded.
-struct Claim {
-    key: Option<Arc<str>>,
-    room: usize,
-    shared: Arc<Shared>,
+/// Where a [`Tagged`] request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Not on the wire yet: dropped now, it frees its `Uid`.
+    Queued,
+    /// Tagged for the wire: its `Uid` stays taken until its answer arrives
+    /// (or the connection ends).
+    Tagged,
+    /// Taken out of its slot to be encoded.
+    Encoded,
 }
 
 impl Tagged {
     /// `request`, whose `Uid` was taken in `shared` (its entry holding
     /// `slot`) and which took room in its backlog.
     pub(crate) fn new(request: Queued, slot: Arc<Slot>, shared: Arc<Shared>) -> Self {
-        let claim = Claim {
-            key: Some(request.key),
-            room: Backlog::size(&request.msg),
-            shared,
-        };
+        slot.hold(request);
         Tagged {
-            msg: request.msg,
-            seq: request.seq,
-            claim,
             slot,
+            shared,
+            stage: Stage::Queued,
         }
     }
 
@@ -64,31 +70,45 @@ impl Tagged {
     /// answer arrives (or the connection ends). Returns its slot, for its
     /// tag.
     pub(crate) fn tag(&mut self) -> Arc<Slot> {
-        self.claim.key.take().expect("a request is tagged once");
+        debug_assert_eq!(self.stage, Stage::Queued, "a request is tagged once");
+        self.stage = Stage::Tagged;
         self.slot.clone()
     }
 
     /// The request to encode, and its number; its tag must have been
     /// assigned. Its room in the backlog is given back.
-    pub(crate) fn into_request(self) -> (Message, u64) {
-        debug_assert!(self.claim.key.is_none(), "sent before its tag was assigned");
-        (self.msg, self.seq)
+    pub(crate) fn into_request(mut self) -> (Message, u64) {
+        debug_assert_eq!(
+            self.stage,
+            Stage::Tagged,
+            "sent before its tag was assigned"
+        );
+        self.stage = Stage::Encoded;
+        let request = self.slot.take_request().expect("held until encoded");
+        self.shared.backlog.give_back(Backlog::size(&request.msg));
+        (request.msg, request.seq)
     }
 }
 
 #[cfg(test)]
 impl Tagged {
     /// The request's `Uid`.
-    pub(crate) fn uid(&self) -> &str {
-        &self.msg.uid
+    pub(crate) fn uid(&self) -> String {
+        self.slot.held_uid().expect("held until encoded")
     }
 }
 
-impl Drop for Claim {
+impl Drop for Tagged {
     fn drop(&mut self) {
-        self.shared.backlog.give_back(self.room);
-        if let Some(key) = self.key.take() {
-            self.shared.cancel(&key);
+        if self.stage == Stage::Encoded {
+            return;
+        }
+        let Some(request) = self.slot.take_request() else {
+            return;
+        };
+        self.shared.backlog.give_back(Backlog::size(&request.msg));
+        if self.stage == Stage::Queued {
+            self.shared.cancel(&request.key);
         }
     }
 }
@@ -96,8 +116,7 @@ impl Drop for Claim {
 impl fmt::Debug for Tagged {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tagged")
-            .field("uid", &self.msg.uid)
-            .field("seq", &self.seq)
+            .field("stage", &self.stage)
             .finish_non_exhaustive()
     }
 }
@@ -155,8 +174,9 @@ mod tests {
     #[test]
     fn a_request_on_the_wire_keeps_its_uid_until_its_answer() {
         let shared = Arc::new(Shared::new(&ConnectionOptions::default()));
-        let mut sent = tagged(&shared, "a");
-        let key = sent.claim.key.clone().unwrap();
+        let taken = begin(&shared, "a").unwrap();
+        let key = taken.0 .0.clone();
+        let mut sent = tagged_with(&shared, taken);
         sent.tag(); // what assign_tag does
         assert_eq!(sent.into_request().0.uid, "a");
         assert_eq!(shared.len(), 1, "taken until the answer");

@@ -98,13 +98,12 @@ impl Feed {
     /// queued one goes in (the requests of callers who gave up are dropped
     /// on the way).
     pub(super) fn pump(&self) {
-        let mut state = self.lock();
-        let (woken, failed) = state.pump();
-        drop(state);
+        let pumped = self.lock().pump();
         // Outside the lock: a caller's waker may run its task at once.
-        fail(failed);
-        if let Some(waker) = woken {
-            waker.wake();
+        match pumped {
+            Ok(Some(waker)) => waker.wake(),
+            Ok(None) => {}
+            Err(failed) => fail(failed),
         }
     }
 
@@ -160,8 +159,8 @@ impl State {
     }
 
     /// See [`Feed::pump`]. Returns the caller to wake, if its call is
-    /// over at once, and the calls to fail, if the client's task has ended.
-    fn pump(&mut self) -> (Option<Waker>, Failed) {
+    /// over at once, or the calls to fail, if the client's task has ended.
+    fn pump(&mut self) -> Result<Option<Waker>, Failed> {
         // Requests whose callers gave up: never sent, their `Uid`s freed.
         while self
             .queue
@@ -171,17 +170,17 @@ impl State {
             self.queue.pop_front();
         }
         if self.queue.is_empty() {
-            return (None, Failed::new());
+            return Ok(None);
         }
         match self.ready() {
             HandOff::Free => {
                 let request = self.queue.pop_front().expect("checked above");
                 let slot = request.slot().clone();
-                (slot.hand_over(self.call(request)), Failed::new())
+                Ok(slot.hand_over(self.call(request)))
             }
-            HandOff::Ended => (None, self.close()),
+            HandOff::Ended => Err(self.close()),
             // Full: its next take pumps again.
-            HandOff::Busy => (None, Failed::new()),
+            HandOff::Busy => Ok(None),
         }
     }
 
