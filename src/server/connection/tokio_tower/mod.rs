@@ -2,9 +2,11 @@
 //! connection's service over jsonmux's framing.
 //!
 //! ```text
-//! serve ─ multiplex::Server: call each request read, answer in the order handlers finish
-//!           └ Transport: Stream of requests / Sink of answers, over the connection's Framing
-//!               (max_in_flight, deadlines, drain, stats, batched writes)
+//! serve ─ quiet: the Framing alone waits for a request (no multiplex::Server)
+//!       └ speaking: multiplex::Server: call each request read, answer in the order handlers finish
+//!           ├ Transport: Stream of requests / Sink of answers, over the connection's Framing
+//!           │   (max_in_flight, deadlines, drain, stats, batched writes; ends when quiet)
+//!           └ FlushWhenBusy(PollOnCall(service)): each handler polled once when called
 //! ```
 //!
 //! tokio-tower's server reads a request, calls the service, and flushes
@@ -24,7 +26,12 @@
 //!   reading runs dry, as with the jsonmux engine. The server reads right
 //!   after it flushes, so a deferred flush needs no wake-up, unless the
 //!   service is not ready: its wrapper then has the flush done ([`busy`]).
+//! * A connection idle long enough to give back its buffers ends its
+//!   `multiplex::Server` (the stream of requests ends with no reason); the
+//!   next request makes a new one. A quiet connection keeps no tokio-tower
+//!   state.
 
+mod answer;
 mod busy;
 mod serve;
 #[cfg(test)]

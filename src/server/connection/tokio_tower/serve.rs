@@ -1,10 +1,14 @@
 //! [`serve`]: one connection on the tokio-tower engine.
 
+use std::future::Future;
+use std::task::Poll;
+
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tower::multiplex;
 use tower::{BoxError, Service};
 
-use super::super::framing::Framing;
+use super::super::framing::{Framing, Read};
+use super::answer::PollOnCall;
 use super::busy::{FlushWhenBusy, HeldFlush};
 use super::transport::Transport;
 use crate::server::close::Close;
@@ -20,19 +24,69 @@ use crate::{Message, Resp};
 /// going-away notice and reading goes on until the connection is quiet or
 /// its grace is over. A socket that fails or stops taking answers, or a
 /// service whose readiness fails, ends the connection at once.
-pub(crate) async fn serve<S, T>(framing: Framing<T>, svc: S) -> Option<Close>
+///
+/// A `multiplex::Server` runs only while the connection speaks: one is
+/// made when a request comes, and it ends once the connection has been
+/// idle long enough to give back its buffers (see [`Transport`]). A quiet
+/// connection keeps only its framing and its service.
+pub(crate) fn serve<S, T>(framing: Framing<T>, svc: S) -> impl Future<Output = Option<Close>>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let held = HeldFlush::default();
-    let mut transport = Transport::new(framing, &held);
-    let svc = FlushWhenBusy::new(svc, &held);
-    let ended = match multiplex::Server::new(&mut transport, svc).await {
-        Ok(()) => Ok(transport.end_reason()),
-        Err(failed) => Err(close_for(failed)),
+    run(Connection {
+        framing,
+        svc,
+        held: HeldFlush::default(),
+    })
+}
+
+/// What a connection keeps between its `multiplex::Server`s.
+struct Connection<S, T> {
+    framing: Framing<T>,
+    svc: S,
+    /// Whether the transport holds a flush back, shared with the service.
+    held: HeldFlush,
+}
+
+/// [`serve`], given its connection. (An async fn keeps its arguments for
+/// its whole life: with the connection as its one argument, its state is
+/// stored once.)
+async fn run<S, T>(mut conn: Connection<S, T>) -> Option<Close>
+where
+    S: Service<Message, Response = Resp, Error = BoxError>,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let ended = loop {
+        // 1. Quiet: the framing alone waits for a request (and runs the
+        //    clocks and the drain meanwhile), once the service is ready, as
+        //    the server would have it.
+        let read = std::future::poll_fn(|cx| {
+            if let Err(e) = std::task::ready!(conn.svc.poll_ready(cx)) {
+                return Poll::Ready(Err(Close::Service(e)));
+            }
+            conn.framing.poll_read(cx).map(Ok)
+        });
+        let first = match read.await {
+            Ok(Read::Request(msg)) => msg,
+            Ok(Read::End(why)) => break Ok(why),
+            Err(failed) => break Err(failed),
+        };
+        // 2. Speaking: a multiplex server, from that request until the
+        //    connection is quiet again or ends.
+        let mut transport = Transport::new(&mut conn.framing, &conn.held, first);
+        let svc = FlushWhenBusy::new(PollOnCall::new(&mut conn.svc), &conn.held);
+        match multiplex::Server::new(&mut transport, svc).await {
+            Ok(()) => match transport.ended() {
+                Some(why) => break Ok(why),
+                None => continue,
+            },
+            Err(failed) => break Err(close_for(failed)),
+        }
     };
-    transport.into_framing().end(ended).await
+    // Boxed: the last words' state (a send, a timeout) is needed only now;
+    // inline, it would make every open connection's task larger.
+    Box::pin(conn.framing.end(ended)).await
 }
 
 /// Why a connection failed, from tokio-tower's error.

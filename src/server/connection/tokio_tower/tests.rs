@@ -19,13 +19,9 @@ use crate::server::options::ServerOptions;
 use crate::server::stats::StatsHandle;
 use crate::Message;
 
-/// A transport over one end of a loopback connection, in a test task,
-/// once the peer at the other end (returned too) has sent `requests`.
-async fn transport<'a>(
-    stats: &StatsHandle,
-    held: &'a HeldFlush,
-    requests: &[u8],
-) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
+/// The framing of one end of a loopback connection, once the peer at
+/// the other end (returned too) has sent `requests`.
+async fn framing(stats: &StatsHandle, requests: &[u8]) -> (Framing<TcpStream>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
@@ -44,7 +40,15 @@ async fn transport<'a>(
         CancellationToken::new(),
         cancellations,
     );
-    (tokio_test::task::spawn(Transport::new(framing, held)), peer)
+    (framing, peer)
+}
+
+/// A transport over `framing`, in a test task.
+fn transport<'a>(
+    framing: &'a mut Framing<TcpStream>,
+    held: &'a HeldFlush,
+) -> Spawn<Transport<'a, TcpStream>> {
+    tokio_test::task::spawn(Transport::new(framing, held, None))
 }
 
 /// Two requests in one write.
@@ -86,7 +90,8 @@ async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
 async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
     for _ in 0..MAX_DEFERRED {
@@ -103,7 +108,8 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times() {
 async fn a_busy_service_has_the_flush_held_back_done() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
     assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
 
@@ -125,8 +131,8 @@ async fn a_busy_service_has_the_flush_held_back_done() {
 async fn a_flush_after_the_last_request_read_is_not_deferred() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) =
-        transport(&stats, &held, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
+    let (mut framing, mut peer) = framing(&stats, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
     assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
     assert!(!task.is_woken());
@@ -141,7 +147,8 @@ async fn a_flush_after_the_last_request_read_is_not_deferred() {
 async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
     answer_next(&mut task).await;
     assert_pending!(task.poll_next());

@@ -30,11 +30,19 @@ use crate::{Message, Resp};
 ///   back ([`DeferredFlush`]), without a wake-up: the server reads next
 ///   (see [`HeldFlush`] for when it does not). When reading runs dry the
 ///   framing writes everything buffered, in one write.
+/// * **Quiet**: once nothing is in flight and the framing has given back
+///   its buffers (idle a while), the stream ends with no reason given:
+///   the server is done, and the connection waits for its next request
+///   without one.
 /// * The framing counts requests and error answers, obeys cancels, and
 ///   writes nothing for a cancelled request, as with the jsonmux engine.
 #[derive(Debug)]
 pub(super) struct Transport<'a, T> {
-    framing: Framing<T>,
+    framing: &'a mut Framing<T>,
+    /// The request read before the server was made, handed out first.
+    first: Option<Message>,
+    /// Requests handed to the server and not yet answered.
+    in_flight: usize,
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
@@ -47,24 +55,29 @@ pub(super) struct Transport<'a, T> {
 }
 
 impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
-    pub(super) fn new(framing: Framing<T>, held: &'a HeldFlush) -> Self {
+    /// The transport of a server that is to be handed `first` (if any)
+    /// before what is read next.
+    pub(super) fn new(
+        framing: &'a mut Framing<T>,
+        held: &'a HeldFlush,
+        first: impl Into<Option<Message>>,
+    ) -> Self {
+        let first = first.into();
         Transport {
             framing,
-            reading: false,
+            in_flight: 0,
+            reading: first.is_some(),
+            first,
             deferred: DeferredFlush::default(),
             held,
             end: None,
         }
     }
 
-    /// Why reading ended; `None` if the peer closed.
-    pub(super) fn end_reason(&mut self) -> Option<Close> {
-        self.end.take().flatten()
-    }
-
-    /// The framing back, to end the connection.
-    pub(super) fn into_framing(self) -> Framing<T> {
-        self.framing
+    /// Why the stream ended: `Some` with the reason reading ended (`None`
+    /// if the peer closed), or `None` if the connection went quiet.
+    pub(super) fn ended(&mut self) -> Option<Option<Close>> {
+        self.end.take()
     }
 
     /// Reading has stopped: the answers held back are being written.
@@ -78,6 +91,10 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
     fn poll_request(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Close>>> {
         if self.end.is_some() {
             return Poll::Ready(None);
+        }
+        if let Some(msg) = self.first.take() {
+            self.in_flight += 1;
+            return Poll::Ready(Some(Ok(msg)));
         }
         // 1. A socket that takes no more answers gets no more requests read.
         if let Err(broken) = std::task::ready!(self.framing.poll_ready(cx)) {
@@ -103,6 +120,7 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         match self.framing.poll_read(cx) {
             Poll::Ready(Read::Request(msg)) => {
                 self.reading = true;
+                self.in_flight += 1;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Read::End(why)) => {
@@ -112,6 +130,10 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
             }
             Poll::Pending => {
                 self.stopped_reading();
+                // 4. Quiet: the server ends, and with it its state.
+                if self.in_flight == 0 && self.framing.released() {
+                    return Poll::Ready(None);
+                }
                 Poll::Pending
             }
         }
@@ -134,7 +156,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     }
 
     fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
-        self.get_mut().framing.send(resp)
+        let this = self.get_mut();
+        this.in_flight -= 1;
+        this.framing.send(resp)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
