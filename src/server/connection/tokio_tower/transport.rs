@@ -151,8 +151,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     type Error = Close;
 
+    /// Not ready while nothing is in flight: no answer can come, and the
+    /// server then skips polling its empty set of handlers (which would
+    /// register its waker again) and goes on to read. Nothing waits for
+    /// this to change: the next request read makes it ready.
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
-        self.get_mut().framing.poll_ready(cx)
+        let this = self.get_mut();
+        if this.in_flight == 0 {
+            return Poll::Pending;
+        }
+        this.framing.poll_ready(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
