@@ -34,11 +34,19 @@ where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    run(Connection {
+    let mut conn = Connection {
         framing,
         svc,
         held: HeldFlush::default(),
-    })
+    };
+    // Captured, and used in place: an async fn's argument, or a binding
+    // moved out of a capture, would be stored a second time.
+    async move {
+        let ended = run(&mut conn).await;
+        // Boxed: the last words' state (a send, a timeout) is needed only
+        // now; inline, it would make every open connection's task larger.
+        Box::pin(conn.framing.end(ended)).await
+    }
 }
 
 /// What a connection keeps between its `multiplex::Server`s.
@@ -49,15 +57,15 @@ struct Connection<S, T> {
     held: HeldFlush,
 }
 
-/// [`serve`], given its connection. (An async fn keeps its arguments for
-/// its whole life: with the connection as its one argument, its state is
-/// stored once.)
-async fn run<S, T>(mut conn: Connection<S, T>) -> Option<Close>
+/// Serves `conn` until reading has ended and every request read is
+/// answered (`Ok`, with the reason to tell the peer), or the socket or the
+/// service fails (`Err`).
+async fn run<S, T>(conn: &mut Connection<S, T>) -> Result<Option<Close>, Close>
 where
     S: Service<Message, Response = Resp, Error = BoxError>,
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let ended = loop {
+    loop {
         // 1. Quiet: the framing alone waits for a request (and runs the
         //    clocks and the drain meanwhile), once the service is ready, as
         //    the server would have it.
@@ -69,8 +77,8 @@ where
         });
         let first = match read.await {
             Ok(Read::Request(msg)) => msg,
-            Ok(Read::End(why)) => break Ok(why),
-            Err(failed) => break Err(failed),
+            Ok(Read::End(why)) => return Ok(why),
+            Err(failed) => return Err(failed),
         };
         // 2. Speaking: a multiplex server, from that request until the
         //    connection is quiet again or ends.
@@ -78,15 +86,12 @@ where
         let svc = FlushWhenBusy::new(PollOnCall::new(&mut conn.svc), &conn.held);
         match multiplex::Server::new(&mut transport, svc).await {
             Ok(()) => match transport.ended() {
-                Some(why) => break Ok(why),
+                Some(why) => return Ok(why),
                 None => continue,
             },
-            Err(failed) => break Err(close_for(failed)),
+            Err(failed) => return Err(close_for(failed)),
         }
-    };
-    // Boxed: the last words' state (a send, a timeout) is needed only now;
-    // inline, it would make every open connection's task larger.
-    Box::pin(conn.framing.end(ended)).await
+    }
 }
 
 /// Why a connection failed, from tokio-tower's error.
