@@ -278,18 +278,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         !self.framed.write_buffer().is_empty()
     }
 
-    /// Bytes of the next request are read and not decoded yet (the
-    /// whitespace between requests does not count).
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn has_unread(&self) -> bool {
-        // Left after a request: usually nothing, its newline, or the next
-        // request's `{`; the scan stops at the first byte that is not space.
-        self.framed
-            .read_buffer()
-            .iter()
-            .any(|b| !b.is_ascii_whitespace())
-    }
-
     /// Writes out every answer buffered.
     ///
     /// # Errors

@@ -21,11 +21,11 @@
 //!   failing it:
 //!   tokio-tower then answers every request already read and flushes, and
 //!   the engine sends the reason as the last answer and closes.
-//! * A flush while requests are still being read is deferred (a bounded
-//!   number of times in a row): the answers go out in one write when
-//!   reading runs dry, as with the jsonmux engine. The server reads right
-//!   after it flushes, so a deferred flush needs no wake-up, unless the
-//!   service is not ready: its wrapper then has the flush done ([`busy`]).
+//! * A flush while requests are still being read is held back: the
+//!   answers go out in one write when reading runs dry, or once they fill
+//!   a batch, as with the jsonmux engine. The server reads right after it
+//!   flushes, so a flush held back needs no wake-up, unless the service
+//!   is not ready: its wrapper then has the flush done ([`busy`]).
 //! * A connection idle long enough to give back its buffers ends its
 //!   `multiplex::Server` (the stream of requests ends with no reason); the
 //!   next request makes a new one. A quiet connection keeps no tokio-tower

@@ -10,7 +10,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::super::framing::{Framing, Read};
 use super::busy::HeldFlush;
-use crate::deferred_flush::DeferredFlush;
 use crate::server::close::Close;
 use crate::{Message, Resp};
 
@@ -25,11 +24,12 @@ use crate::{Message, Resp};
 ///   answered (the framing's books), or while the socket takes no more
 ///   answers, nothing more is read. (Finishing handlers wake the server,
 ///   which sends their answers and reads again.)
-/// * **Batched writes**: the server flushes after every request; while
-///   more requests are read and waiting to be decoded, a flush is held
-///   back ([`DeferredFlush`]), without a wake-up: the server reads next
-///   (see [`HeldFlush`] for when it does not). When reading runs dry the
-///   framing writes everything buffered, in one write.
+/// * **Batched writes**, as with the jsonmux engine: the server flushes
+///   after every request; while it is reading requests, a flush is held
+///   back, without a wake-up: the server reads next (see [`HeldFlush`]
+///   for when it does not). Before each read the framing writes out a
+///   buffer past its batch size; when reading runs dry (the socket has
+///   nothing more) it writes everything buffered, in one write.
 /// * **Quiet**: once nothing is in flight and the framing has given back
 ///   its buffers (idle a while), the stream ends with no reason given:
 ///   the server is done, and the connection waits for its next request
@@ -46,8 +46,6 @@ pub(super) struct Transport<'a, T> {
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
-    /// Holds a flush back while requests are still read.
-    deferred: DeferredFlush,
     /// Whether a flush is held back, shared with the service's wrapper.
     held: &'a HeldFlush,
     /// Reading has ended, and why (`Some(None)`: the peer closed).
@@ -68,7 +66,6 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
             in_flight: 0,
             reading: first.is_some(),
             first,
-            deferred: DeferredFlush::default(),
             held,
             end: None,
         }
@@ -83,7 +80,6 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
     /// Reading has stopped: the answers held back are being written.
     fn stopped_reading(&mut self) {
         self.reading = false;
-        self.deferred.reset();
         self.held.release();
     }
 
@@ -171,17 +167,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let this = self.get_mut();
-        // More requests are read already: their answers can join these in
-        // one write once reading runs dry. (With nothing more read, waiting
-        // could only gain answers to requests still on their way.) Unless
-        // the service was not ready since the last flush held back: the
-        // server reads nothing until it is.
+        // The last read gave a request, so the server reads next: what it
+        // reads (decoded already, or still in the socket) adds its answers
+        // to these, and reading running dry writes them all, in one write.
+        // Unless the service was not ready since the last flush held back:
+        // the server reads nothing until it is.
         let flush_now = this.held.release();
-        let more_read = this.reading && !flush_now && this.framing.has_unread();
-        if this
-            .deferred
-            .hold(more_read && this.framing.has_unwritten())
-        {
+        if this.reading && !flush_now && this.framing.has_unwritten() {
             // No wake-up: the server reads next, and comes back here with
             // the next request's answer, or runs dry and writes.
             this.held.hold();
