@@ -1,5 +1,5 @@
-//! [`DeferredFlush`]: how a transport driven by tokio-tower, which
-//! flushes after every request or answer, still writes many in one write.
+//! [`DeferredFlush`]: how the client's transport driven by tokio-tower,
+//! which flushes after every request, still writes many in one write.
 
 /// Flushes held back in a row, at most, before one is done anyway: a write
 /// waits for at most this many turns of its task's loop (and for no more
@@ -10,10 +10,8 @@ pub(crate) const MAX_DEFERRED: u32 = 64;
 ///
 /// A held-back flush returns `Pending`, so the next turn of the task adds
 /// what came in the meantime to the same write. The `Sink` contract wants
-/// the task polled again after a `Pending` flush: the transport arranges
-/// that (the client's wakes its task; the server's knows its driver reads
-/// next, and that reading running dry writes). The bound keeps a task
-/// that does not read next from spinning.
+/// the task polled again after a `Pending` flush: the transport wakes its
+/// task. The bound keeps that task from spinning.
 #[derive(Debug, Default)]
 pub(crate) struct DeferredFlush {
     /// Flushes held back in a row.
@@ -31,12 +29,6 @@ impl DeferredFlush {
         }
         self.held = 0;
         false
-    }
-
-    /// A flush was done some other way: the count starts over.
-    #[inline]
-    pub(crate) fn reset(&mut self) {
-        self.held = 0;
     }
 }
 

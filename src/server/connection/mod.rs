@@ -66,9 +66,10 @@ where
     let span = span_at!(opts.span_level, "connection", peer = ?info.peer_addr);
     let ended = match opts.engine {
         Engine::Jsonmux => Either::Left(driver::serve(framing, svc)),
-        // Boxed: a connection's state is as large as its largest engine's.
+        // Inline: a connection's state is as large as its largest engine's,
+        // and this one's is the smaller.
         #[cfg(feature = "tokio-tower")]
-        Engine::TokioTower => Either::Right(Box::pin(tokio_tower::serve(framing, svc))),
+        Engine::TokioTower => Either::Right(tokio_tower::serve(framing, svc)),
     };
     #[cfg(not(feature = "tokio-tower"))]
     let ended: Either<_, std::future::Pending<_>> = ended;

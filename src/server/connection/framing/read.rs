@@ -127,16 +127,4 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         };
         self.poll_clock(wait, cx).map(|why| Read::End(Some(why)))
     }
-
-    /// Bytes of the next request are read and not decoded yet (the
-    /// whitespace between requests does not count).
-    #[cfg(feature = "tokio-tower")]
-    pub(crate) fn has_unread(&self) -> bool {
-        // Left after a request: usually nothing, its newline, or the next
-        // request's `{`; the scan stops at the first byte that is not space.
-        self.framed
-            .read_buffer()
-            .iter()
-            .any(|b| !b.is_ascii_whitespace())
-    }
 }

@@ -39,7 +39,13 @@ impl HeldFlush {
     /// is held back. True if that flush must not be held back (the service
     /// was not ready since the last one was).
     pub(super) fn release(&self) -> bool {
-        self.0.swap(NONE, Ordering::Relaxed) == FLUSH_NOW
+        // A load and a store, not a swap (a locked instruction, for every
+        // request): only the connection's task touches it.
+        let was = self.0.load(Ordering::Relaxed);
+        if was != NONE {
+            self.0.store(NONE, Ordering::Relaxed);
+        }
+        was == FLUSH_NOW
     }
 
     /// The service is not ready: true (the task is to be woken) if a flush

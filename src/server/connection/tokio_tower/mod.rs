@@ -2,9 +2,11 @@
 //! connection's service over jsonmux's framing.
 //!
 //! ```text
-//! serve ─ multiplex::Server: call each request read, answer in the order handlers finish
-//!           └ Transport: Stream of requests / Sink of answers, over the connection's Framing
-//!               (max_in_flight, deadlines, drain, stats, batched writes)
+//! serve ─ quiet: the Framing alone waits for a request (no multiplex::Server)
+//!       └ speaking: multiplex::Server: call each request read, answer in the order handlers finish
+//!           ├ Transport: Stream of requests / Sink of answers, over the connection's Framing
+//!           │   (max_in_flight, deadlines, drain, stats, batched writes; ends when quiet)
+//!           └ FlushWhenBusy(PollOnCall(service)): each handler polled once when called
 //! ```
 //!
 //! tokio-tower's server reads a request, calls the service, and flushes
@@ -19,12 +21,17 @@
 //!   failing it:
 //!   tokio-tower then answers every request already read and flushes, and
 //!   the engine sends the reason as the last answer and closes.
-//! * A flush while requests are still being read is deferred (a bounded
-//!   number of times in a row): the answers go out in one write when
-//!   reading runs dry, as with the jsonmux engine. The server reads right
-//!   after it flushes, so a deferred flush needs no wake-up, unless the
-//!   service is not ready: its wrapper then has the flush done ([`busy`]).
+//! * A flush while requests are still being read is held back: the
+//!   answers go out in one write when reading runs dry, or once they fill
+//!   a batch, as with the jsonmux engine. The server reads right after it
+//!   flushes, so a flush held back needs no wake-up, unless the service
+//!   is not ready: its wrapper then has the flush done ([`busy`]).
+//! * A connection idle long enough to give back its buffers ends its
+//!   `multiplex::Server` (the stream of requests ends with no reason); the
+//!   next request makes a new one. A quiet connection keeps no tokio-tower
+//!   state.
 
+mod answer;
 mod busy;
 mod serve;
 #[cfg(test)]

@@ -12,20 +12,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::busy::{FlushWhenBusy, HeldFlush};
 use super::transport::Transport;
-use crate::deferred_flush::MAX_DEFERRED;
 use crate::server::connection::framing::Framing;
 use crate::server::layers::Cancellations;
 use crate::server::options::ServerOptions;
 use crate::server::stats::StatsHandle;
 use crate::Message;
 
-/// A transport over one end of a loopback connection, in a test task,
-/// once the peer at the other end (returned too) has sent `requests`.
-async fn transport<'a>(
-    stats: &StatsHandle,
-    held: &'a HeldFlush,
-    requests: &[u8],
-) -> (Spawn<Transport<'a, TcpStream>>, TcpStream) {
+/// The framing of one end of a loopback connection, once the peer at
+/// the other end (returned too) has sent `requests`.
+async fn framing(stats: &StatsHandle, requests: &[u8]) -> (Framing<TcpStream>, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut peer = TcpStream::connect(listener.local_addr().unwrap())
         .await
@@ -44,7 +39,15 @@ async fn transport<'a>(
         CancellationToken::new(),
         cancellations,
     );
-    (tokio_test::task::spawn(Transport::new(framing, held)), peer)
+    (framing, peer)
+}
+
+/// A transport over `framing`, in a test task.
+fn transport<'a>(
+    framing: &'a mut Framing<TcpStream>,
+    held: &'a HeldFlush,
+) -> Spawn<Transport<'a, TcpStream>> {
+    tokio_test::task::spawn(Transport::new(framing, held, None))
 }
 
 /// Two requests in one write.
@@ -79,22 +82,25 @@ async fn read_lines(peer: &mut TcpStream, n: usize) -> Vec<u8> {
     got
 }
 
-/// While requests are still read, a flush is deferred, a bounded number
-/// of times in a row, then done; without a wake-up, as the server reads
-/// the next request right after.
+/// While requests are still read, a flush is held back, however many
+/// times the server asks, without a wake-up: the server reads the next
+/// request right after, and reading running dry writes them all.
 #[tokio::test]
-async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times() {
+async fn a_flush_while_reading_is_held_back_until_reading_runs_dry() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     assert_eq!(answer_next(&mut task).await.uid, "a");
 
-    for _ in 0..MAX_DEFERRED {
+    for _ in 0..100 {
         assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
     }
     assert!(!task.is_woken(), "the server reads next: no wake-up");
-    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
-    assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
+    assert_eq!(answer_next(&mut task).await.uid, "b");
+    assert_pending!(task.poll_next());
+    let got = read_lines(&mut peer, 2).await;
+    assert!(got.starts_with(br#"{"Uid":"a""#));
 }
 
 /// A service that is not ready while a flush is held back: the server
@@ -103,7 +109,8 @@ async fn a_flush_while_reading_is_deferred_a_bounded_number_of_times() {
 async fn a_busy_service_has_the_flush_held_back_done() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
     assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
 
@@ -119,20 +126,26 @@ async fn a_busy_service_has_the_flush_held_back_done() {
     assert!(read_lines(&mut peer, 1).await.starts_with(br#"{"Uid":"a""#));
 }
 
-/// A flush with no further request read is done at once: waiting could
-/// not add to the write.
+/// A flush after the last request buffered is held back too: the server
+/// reads next, from the socket, and a request that came meanwhile joins
+/// the same write, done when reading runs dry.
 #[tokio::test]
-async fn a_flush_after_the_last_request_read_is_not_deferred() {
+async fn a_flush_after_the_last_request_buffered_waits_for_the_socket_to_run_dry() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) =
-        transport(&stats, &held, b"{\"Uid\":\"only\",\"Val\":\"x\"}\n").await;
+    let (mut framing, mut peer) = framing(&stats, b"{\"Uid\":\"one\",\"Val\":\"x\"}\n").await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
-    assert_ready_ok!(task.enter(|cx, t| t.poll_flush(cx)));
-    assert!(!task.is_woken());
-    assert!(read_lines(&mut peer, 1)
+    assert_pending!(task.enter(|cx, t| t.poll_flush(cx)));
+    assert!(!task.is_woken(), "the server reads next: no wake-up");
+
+    peer.write_all(b"{\"Uid\":\"two\",\"Val\":\"y\"}\n")
         .await
-        .starts_with(br#"{"Uid":"only""#));
+        .unwrap();
+    assert_eq!(answer_next(&mut task).await.uid, "two");
+    assert_pending!(task.poll_next());
+    let got = read_lines(&mut peer, 2).await;
+    assert!(got.starts_with(br#"{"Uid":"one""#));
 }
 
 /// Reading running dry writes the answers buffered; a flush then is done
@@ -141,7 +154,8 @@ async fn a_flush_after_the_last_request_read_is_not_deferred() {
 async fn reading_running_dry_writes_the_answers_and_the_flush_is_not_deferred() {
     let stats = StatsHandle::default();
     let held = HeldFlush::default();
-    let (mut task, mut peer) = transport(&stats, &held, TWO).await;
+    let (mut framing, mut peer) = framing(&stats, TWO).await;
+    let mut task = transport(&mut framing, &held);
     answer_next(&mut task).await;
     answer_next(&mut task).await;
     assert_pending!(task.poll_next());

@@ -10,7 +10,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::super::framing::{Framing, Read};
 use super::busy::HeldFlush;
-use crate::deferred_flush::DeferredFlush;
 use crate::server::close::Close;
 use crate::{Message, Resp};
 
@@ -25,21 +24,28 @@ use crate::{Message, Resp};
 ///   answered (the framing's books), or while the socket takes no more
 ///   answers, nothing more is read. (Finishing handlers wake the server,
 ///   which sends their answers and reads again.)
-/// * **Batched writes**: the server flushes after every request; while
-///   more requests are read and waiting to be decoded, a flush is held
-///   back ([`DeferredFlush`]), without a wake-up: the server reads next
-///   (see [`HeldFlush`] for when it does not). When reading runs dry the
-///   framing writes everything buffered, in one write.
+/// * **Batched writes**, as with the jsonmux engine: the server flushes
+///   after every request; while it is reading requests, a flush is held
+///   back, without a wake-up: the server reads next (see [`HeldFlush`]
+///   for when it does not). Before each read the framing writes out a
+///   buffer past its batch size; when reading runs dry (the socket has
+///   nothing more) it writes everything buffered, in one write.
+/// * **Quiet**: once nothing is in flight and the framing has given back
+///   its buffers (idle a while), the stream ends with no reason given:
+///   the server is done, and the connection waits for its next request
+///   without one.
 /// * The framing counts requests and error answers, obeys cancels, and
 ///   writes nothing for a cancelled request, as with the jsonmux engine.
 #[derive(Debug)]
 pub(super) struct Transport<'a, T> {
-    framing: Framing<T>,
+    framing: &'a mut Framing<T>,
+    /// The request read before the server was made, handed out first.
+    first: Option<Message>,
+    /// Requests handed to the server and not yet answered.
+    in_flight: usize,
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
-    /// Holds a flush back while requests are still read.
-    deferred: DeferredFlush,
     /// Whether a flush is held back, shared with the service's wrapper.
     held: &'a HeldFlush,
     /// Reading has ended, and why (`Some(None)`: the peer closed).
@@ -47,30 +53,33 @@ pub(super) struct Transport<'a, T> {
 }
 
 impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
-    pub(super) fn new(framing: Framing<T>, held: &'a HeldFlush) -> Self {
+    /// The transport of a server that is to be handed `first` (if any)
+    /// before what is read next.
+    pub(super) fn new(
+        framing: &'a mut Framing<T>,
+        held: &'a HeldFlush,
+        first: impl Into<Option<Message>>,
+    ) -> Self {
+        let first = first.into();
         Transport {
             framing,
-            reading: false,
-            deferred: DeferredFlush::default(),
+            in_flight: 0,
+            reading: first.is_some(),
+            first,
             held,
             end: None,
         }
     }
 
-    /// Why reading ended; `None` if the peer closed.
-    pub(super) fn end_reason(&mut self) -> Option<Close> {
-        self.end.take().flatten()
-    }
-
-    /// The framing back, to end the connection.
-    pub(super) fn into_framing(self) -> Framing<T> {
-        self.framing
+    /// Why the stream ended: `Some` with the reason reading ended (`None`
+    /// if the peer closed), or `None` if the connection went quiet.
+    pub(super) fn ended(&mut self) -> Option<Option<Close>> {
+        self.end.take()
     }
 
     /// Reading has stopped: the answers held back are being written.
     fn stopped_reading(&mut self) {
         self.reading = false;
-        self.deferred.reset();
         self.held.release();
     }
 
@@ -78,6 +87,10 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
     fn poll_request(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Close>>> {
         if self.end.is_some() {
             return Poll::Ready(None);
+        }
+        if let Some(msg) = self.first.take() {
+            self.in_flight += 1;
+            return Poll::Ready(Some(Ok(msg)));
         }
         // 1. A socket that takes no more answers gets no more requests read.
         if let Err(broken) = std::task::ready!(self.framing.poll_ready(cx)) {
@@ -103,6 +116,7 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         match self.framing.poll_read(cx) {
             Poll::Ready(Read::Request(msg)) => {
                 self.reading = true;
+                self.in_flight += 1;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Read::End(why)) => {
@@ -112,6 +126,10 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
             }
             Poll::Pending => {
                 self.stopped_reading();
+                // 4. Quiet: the server ends, and with it its state.
+                if self.in_flight == 0 && self.framing.released() {
+                    return Poll::Ready(None);
+                }
                 Poll::Pending
             }
         }
@@ -129,27 +147,33 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Transport<'_, T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     type Error = Close;
 
+    /// Not ready while nothing is in flight: no answer can come, and the
+    /// server then skips polling its empty set of handlers (which would
+    /// register its waker again) and goes on to read. Nothing waits for
+    /// this to change: the next request read makes it ready.
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
-        self.get_mut().framing.poll_ready(cx)
+        let this = self.get_mut();
+        if this.in_flight == 0 {
+            return Poll::Pending;
+        }
+        this.framing.poll_ready(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
-        self.get_mut().framing.send(resp)
+        let this = self.get_mut();
+        this.in_flight -= 1;
+        this.framing.send(resp)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let this = self.get_mut();
-        // More requests are read already: their answers can join these in
-        // one write once reading runs dry. (With nothing more read, waiting
-        // could only gain answers to requests still on their way.) Unless
-        // the service was not ready since the last flush held back: the
-        // server reads nothing until it is.
+        // The last read gave a request, so the server reads next: what it
+        // reads (decoded already, or still in the socket) adds its answers
+        // to these, and reading running dry writes them all, in one write.
+        // Unless the service was not ready since the last flush held back:
+        // the server reads nothing until it is.
         let flush_now = this.held.release();
-        let more_read = this.reading && !flush_now && this.framing.has_unread();
-        if this
-            .deferred
-            .hold(more_read && this.framing.has_unwritten())
-        {
+        if this.reading && !flush_now && this.framing.has_unwritten() {
             // No wake-up: the server reads next, and comes back here with
             // the next request's answer, or runs dry and writes.
             this.held.hold();
