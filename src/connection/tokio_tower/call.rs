@@ -6,8 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::feed::{ClientCall, Feed};
+use super::error::ClientCall;
+use super::feed::{Feed, Offered};
 use super::slot::{Hand, Slot};
+use super::tags::Tagged;
 use crate::Resp;
 
 /// One call: handed to the multiplex client at once, or queued in the
@@ -27,17 +29,18 @@ enum State {
 }
 
 impl Call {
-    pub(super) fn sent(call: ClientCall) -> Call {
-        Call(State::Sent(call))
-    }
-
-    pub(super) fn queued(slot: Arc<Slot>, feed: Arc<Feed>) -> Call {
-        Call(State::Queued { slot, _feed: feed })
-    }
-
-    /// A call the client's ended task never took.
-    pub(super) fn failed() -> Call {
-        Call(State::Done)
+    /// Hands `request` to `feed`'s client, now or once its hand-off is
+    /// free.
+    pub(super) fn send(feed: &Arc<Feed>, request: Tagged) -> Call {
+        Call(match feed.offer(request) {
+            Offered::Sent(call) => State::Sent(call),
+            Offered::Queued(slot) => State::Queued {
+                slot,
+                _feed: feed.clone(),
+            },
+            // The client's ended task never took it.
+            Offered::Ended => State::Done,
+        })
     }
 }
 

@@ -1,9 +1,10 @@
-//! [`ClientError`]: the error type of tokio-tower's multiplex client.
+//! [`ClientError`] and [`ClientCall`]: what tokio-tower's multiplex client
+//! gives back for a call.
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use std::future::Future;
+use std::pin::Pin;
 
-use super::tags::Tagged;
-use super::transport::Transport;
+use crate::Resp;
 
 /// The multiplex client's error. The client converts tokio-tower's errors
 /// into its error type; with a type of the engine's own, that conversion
@@ -17,11 +18,5 @@ use super::transport::Transport;
 #[derive(Debug)]
 pub(super) struct ClientError;
 
-impl<T> From<::tokio_tower::Error<Transport<T>, Tagged>> for ClientError
-where
-    T: AsyncRead + AsyncWrite + Unpin,
-{
-    fn from(_: ::tokio_tower::Error<Transport<T>, Tagged>) -> ClientError {
-        ClientError
-    }
-}
+/// The multiplex client's future for one call.
+pub(super) type ClientCall = Pin<Box<dyn Future<Output = Result<Resp, ClientError>> + Send>>;

@@ -50,7 +50,7 @@ impl Handle {
     /// `slot`), to the multiplex client, or queues it until the client
     /// takes it.
     pub(crate) fn send(&self, request: Queued, slot: Arc<Slot>, shared: Arc<Shared>) -> Call {
-        self.feed.send(Tagged::new(request, slot, shared))
+        Call::send(&self.feed, Tagged::new(request, slot, shared))
     }
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use ::tokio_tower::multiplex::client::Pending;
 
-use super::feed::ClientCall;
+use super::error::ClientCall;
 use crate::connection::queued::Queued;
 use crate::Resp;
 

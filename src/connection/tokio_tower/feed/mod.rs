@@ -3,20 +3,15 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 
 use tower::Service;
 
-use super::call::Call;
-use super::error::ClientError;
+use super::error::{ClientCall, ClientError};
+use super::slot::Slot;
 use super::tags::Tagged;
 use crate::Resp;
-
-/// The multiplex client's future for one call.
-pub(super) type ClientCall = Pin<Box<dyn Future<Output = Result<Resp, ClientError>> + Send>>;
 
 /// tokio-tower's multiplex client, whatever its transport.
 pub(super) type Client =
@@ -63,6 +58,17 @@ enum HandOff {
     Ended,
 }
 
+/// What became of a request [offered](Feed::offer) to the client.
+pub(super) enum Offered {
+    /// In the client's hands: its future.
+    Sent(ClientCall),
+    /// Queued, until the client's hand-off is free; its call waits on
+    /// this slot.
+    Queued(Arc<Slot>),
+    /// The client's task has ended: never taken.
+    Ended,
+}
+
 /// The queued calls of a feed that ended, to fail outside its lock.
 type Failed = VecDeque<Tagged>;
 
@@ -81,15 +87,15 @@ impl Feed {
 
     /// Hands `request` to the client, now if its hand-off is free and
     /// nothing is queued before it, else queues it.
-    pub(super) fn send(self: &Arc<Self>, request: Tagged) -> Call {
+    pub(super) fn offer(&self, request: Tagged) -> Offered {
         let mut state = self.lock();
         match state.hand_off() {
-            HandOff::Free => Call::sent(state.call(request)),
-            HandOff::Ended => Call::failed(),
+            HandOff::Free => Offered::Sent(state.call(request)),
+            HandOff::Ended => Offered::Ended,
             HandOff::Busy => {
                 let slot = request.slot().clone();
                 state.queue.push_back(request);
-                Call::queued(slot, self.clone())
+                Offered::Queued(slot)
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::connection::inflight::Caller;
 use crate::connection::options::ConnectionOptions;
 use crate::connection::queued::Queued;
 use crate::connection::shared::Shared;
-use crate::connection::tokio_tower::Slot;
+use crate::connection::tokio_tower::{Call, Slot};
 use crate::Message;
 
 /// A client with a one-slot hand-off, as tokio-tower's: it takes a
@@ -91,9 +91,9 @@ fn request(shared: &Arc<Shared>, uid: &str) -> Tagged {
 #[tokio::test]
 async fn a_call_goes_straight_in_when_the_hand_off_is_free_and_queues_behind_it_otherwise() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let _b = feed.send(request(&shared, "b"));
-    let _c = feed.send(request(&shared, "c"));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let _b = Call::send(&feed, request(&shared, "b"));
+    let _c = Call::send(&feed, request(&shared, "c"));
     assert_eq!(client.holds().as_deref(), Some("a"));
 
     // Each take frees the slot, and the pump puts the next in at once.
@@ -108,8 +108,8 @@ async fn a_call_goes_straight_in_when_the_hand_off_is_free_and_queues_behind_it_
 #[tokio::test]
 async fn a_queued_call_is_woken_by_its_answer_only() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let mut b = task::spawn(feed.send(request(&shared, "b")));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let mut b = task::spawn(Call::send(&feed, request(&shared, "b")));
     assert_pending!(b.poll());
 
     take(&feed, &client);
@@ -124,9 +124,9 @@ async fn a_queued_call_is_woken_by_its_answer_only() {
 #[tokio::test]
 async fn a_request_whose_caller_gave_up_while_queued_is_never_handed_over() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let b = feed.send(request(&shared, "b"));
-    let _c = feed.send(request(&shared, "c"));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let b = Call::send(&feed, request(&shared, "b"));
+    let _c = Call::send(&feed, request(&shared, "c"));
     drop(b);
 
     take(&feed, &client);
@@ -140,8 +140,8 @@ async fn a_request_whose_caller_gave_up_while_queued_is_never_handed_over() {
 #[tokio::test]
 async fn queued_calls_fail_when_the_clients_task_ends_and_so_do_later_ones() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let mut b = task::spawn(feed.send(request(&shared, "b")));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let mut b = task::spawn(Call::send(&feed, request(&shared, "b")));
     assert_pending!(b.poll());
 
     client.0.lock().unwrap().ended = true;
@@ -150,15 +150,15 @@ async fn queued_calls_fail_when_the_clients_task_ends_and_so_do_later_ones() {
     assert_eq!(assert_ready!(b.poll()), None);
     assert_eq!(shared.len(), 1, "b's Uid is freed (a is on the wire)");
 
-    let mut later = task::spawn(feed.send(request(&shared, "c")));
+    let mut later = task::spawn(Call::send(&feed, request(&shared, "c")));
     assert_eq!(assert_ready!(later.poll()), None);
 }
 
 #[tokio::test]
 async fn a_pump_after_the_clients_task_ended_fails_the_queued_calls() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let mut b = task::spawn(feed.send(request(&shared, "b")));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let mut b = task::spawn(Call::send(&feed, request(&shared, "b")));
     assert_pending!(b.poll());
 
     client.0.lock().unwrap().ended = true;
@@ -170,8 +170,8 @@ async fn a_pump_after_the_clients_task_ended_fails_the_queued_calls() {
 #[tokio::test]
 async fn a_handed_over_call_is_woken_when_the_connection_ends() {
     let (feed, client, shared) = feed();
-    let _a = feed.send(request(&shared, "a"));
-    let mut b = task::spawn(feed.send(request(&shared, "b")));
+    let _a = Call::send(&feed, request(&shared, "a"));
+    let mut b = task::spawn(Call::send(&feed, request(&shared, "b")));
     assert_pending!(b.poll());
     take(&feed, &client);
     let (_, answer) = take(&feed, &client);

@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::error::ClientError;
 use super::feed::Feed;
 use super::slot::Slot;
 use super::tags::Tagged;
@@ -260,6 +261,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> TagStore<Tagged, Resp> for Transport<T> 
 
     fn finish_tag(self: Pin<&mut Self>, _: &Resp) -> Option<Arc<Slot>> {
         None
+    }
+}
+
+/// A failure of the transport or of the client's hand-off ends the multiplex
+/// client's calls; the transport has recorded its cause.
+impl<T> From<::tokio_tower::Error<Transport<T>, Tagged>> for ClientError
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    fn from(_: ::tokio_tower::Error<Transport<T>, Tagged>) -> ClientError {
+        ClientError
     }
 }
 
