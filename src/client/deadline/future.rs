@@ -2,12 +2,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use crate::{Error, Resp};
+use crate::{Code, Error, Resp};
 
 /// A call bounded by its deadline (or by none), or one whose deadline had
 /// passed when it was made.
@@ -44,6 +45,22 @@ impl<F> ResponseFuture<F> {
     }
 }
 
+/// A jsonmux server bounds a handler by the caller's deadline and says so
+/// when it stops it (or finds it spent on arrival); its answer can come
+/// before this side's clock has woken the call. Past the deadline, that
+/// answer is the caller's timeout, with the server's word as its cause.
+fn ours_if_late(out: Result<Resp, Error>, deadline: Instant) -> Result<Resp, Error> {
+    match out {
+        Err(
+            e @ Error::Server {
+                code: Code::Timeout | Code::DeadlineExceeded,
+                ..
+            },
+        ) if Instant::now() >= deadline => Err(Error::Timeout(Some(Arc::new(e)))),
+        out => out,
+    }
+}
+
 impl<F> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Resp, Error>>,
@@ -58,7 +75,7 @@ where
             //    its deadline passes (the same instant as ours).
             ResponseFutureProj::Bounded { inner, sleep } => {
                 if let Poll::Ready(out) = inner.poll(cx) {
-                    return Poll::Ready(out);
+                    return Poll::Ready(ours_if_late(out, sleep.deadline()));
                 }
                 // 2. Then the deadline.
                 sleep.poll(cx).map(|()| Err(Error::Timeout(None)))
@@ -66,5 +83,54 @@ where
             ResponseFutureProj::Unbounded { inner } => inner.poll(cx),
             ResponseFutureProj::Expired => Poll::Ready(Err(Error::Timeout(None))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::ready;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn stopped() -> Result<Resp, Error> {
+        Err(Error::Server {
+            code: Code::Timeout,
+            message: "stopped".into(),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_timeout_past_the_deadline_is_the_callers_timeout() {
+        let deadline = Instant::now() + Duration::from_millis(50);
+        let late = async move {
+            tokio::time::sleep_until(deadline).await;
+            stopped()
+        };
+        match ResponseFuture::bounded(late, deadline).await {
+            Err(Error::Timeout(Some(cause))) => {
+                assert!(matches!(
+                    *cause,
+                    Error::Server {
+                        code: Code::Timeout,
+                        ..
+                    }
+                ));
+            }
+            other => panic!("expected the caller's timeout, got {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_timeout_before_the_deadline_stays_the_servers() {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let out = ResponseFuture::bounded(ready(stopped()), deadline).await;
+        assert!(matches!(
+            out,
+            Err(Error::Server {
+                code: Code::Timeout,
+                ..
+            })
+        ));
     }
 }
