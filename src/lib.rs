@@ -35,7 +35,7 @@
 //! * [`Pool`] and [`Connection`]: the layers under the client, to compose
 //!   your own stack with `tower::ServiceBuilder` ([`pool`] and
 //!   [`connection`] hold what goes with them). Both are `tower::load::Load`
-//!   (requests in flight), for tower's balancers.
+//!   (the wait a call can expect), for tower's balancers.
 //! * [`Engine`]: what drives a connection, on either side: jsonmux's own
 //!   (the default), or tokio-tower's `multiplex` transport.
 //! * [`HelloService`]: the Go server's answer, as a tower service.

@@ -85,7 +85,8 @@ use crate::{Addr, Error, Message, Resp};
 ///
 /// Balancing over connections to several servers with tower's
 /// power-of-two-choices balancer (tower's `balance` feature): a
-/// connection's [`Load`] is its requests in flight, and one that has ended
+/// connection's [`Load`] is the wait a call can expect on it
+/// ([`cost`](Connection::cost)), and one that has ended
 /// fails `poll_ready`, so the balancer drops it.
 ///
 /// ```
