@@ -32,7 +32,7 @@
 # Environment (default): DURATION (600) s of load, FAULT_EVERY (20) s,
 # SAMPLE_EVERY (5) s, INFLIGHT (256) calls in flight, CONNS (6, two per
 # server), TIMEOUT (2) s request timeout, RSS_MAX_GROWTH (1.5),
-# RSS_SLACK_MIB (16), SEED (random) for the fault schedule; KEEP, a
+# RSS_SLACK_MIB (16), SCHEDULE (random) to pick the fault schedule; KEEP, a
 # directory to copy the raw samples and loadgen's output to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +44,8 @@ conns=${CONNS:-6}
 timeout=${TIMEOUT:-2}
 max_growth=${RSS_MAX_GROWTH:-1.5}
 slack_mib=${RSS_SLACK_MIB:-16}
-seed=${SEED:-$RANDOM}
-RANDOM=$seed
+schedule=${SCHEDULE:-$RANDOM}
+RANDOM=$schedule
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 build_examples server loadgen
@@ -79,7 +79,7 @@ t0=$((${EPOCHREALTIME//[.,]/} - 1000000))
 # Sets $t: ms since the load started (no process forked).
 tick() { t=$(((${EPOCHREALTIME//[.,]/} - t0) / 1000)); }
 # Sets $r to a random number in [lo, hi] (in this shell: a subshell would
-# not follow $SEED).
+# not follow $SCHEDULE).
 between() { # lo hi
     r=$(($1 + (RANDOM * 32768 + RANDOM) % ($2 - $1 + 1)))
 }
@@ -179,7 +179,7 @@ wait "$loadgen" || true # exits 1 when any call failed: expected under faults
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 
 echo "Machine: nproc $(nproc), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
-    "load average $load_at at the start, $load_end at the end; seed $seed"
+    "load average $load_at at the start, $load_end at the end; schedule $schedule"
 echo
 
 # RSS over time, about ten rows, then the summary per process.

@@ -78,8 +78,8 @@ mod tests {
     #[test]
     fn jitter_spreads_clients_apart() {
         let delays: Vec<_> = (0..8)
-            .map(|seed| {
-                Backoff::with_rng(ms(100), ms(100), fastrand::Rng::with_seed(seed)).next_delay()
+            .map(|client| {
+                Backoff::with_rng(ms(100), ms(100), fastrand::Rng::with_seed(client)).next_delay()
             })
             .collect();
         assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
