@@ -115,6 +115,34 @@ pub(super) struct Fields {
     pub(super) cancel: bool,
 }
 
+impl Fields {
+    /// The text field `key` names; `None` for the extension's numbers and
+    /// flag (and for an unknown key).
+    #[inline]
+    pub(super) fn text(&mut self, key: Field) -> Option<&mut Option<String>> {
+        match key {
+            Field::Uid => Some(&mut self.uid),
+            Field::Val => Some(&mut self.val),
+            Field::Ts => Some(&mut self.ts),
+            Field::Error => Some(&mut self.error),
+            Field::Code => Some(&mut self.code),
+            Field::Sq | Field::Dl | Field::Ld | Field::Cancel | Field::Other => None,
+        }
+    }
+
+    /// Sets the extension's field `key` to `n` (`Cancel`: set unless 0).
+    #[inline]
+    pub(super) fn set_number(&mut self, key: Field, n: u64) {
+        match key {
+            Field::Sq => self.sq = Some(n),
+            Field::Dl => self.dl = Some(n),
+            Field::Ld => self.ld = Some(n),
+            Field::Cancel => self.cancel = n != 0,
+            Field::Uid | Field::Val | Field::Ts | Field::Error | Field::Code | Field::Other => {}
+        }
+    }
+}
+
 /// Reads a whole object the Go way into [`Fields`], keeping only the
 /// fields listed: the others are skipped like unknown keys.
 pub(super) struct GoObject {
@@ -137,26 +165,13 @@ impl<'de> Visitor<'de> for GoObject {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let text = match key {
-                Field::Uid => &mut out.uid,
-                Field::Val => &mut out.val,
-                Field::Ts => &mut out.ts,
-                Field::Error => &mut out.error,
-                Field::Code => &mut out.code,
-                Field::Sq | Field::Dl | Field::Ld | Field::Cancel => {
-                    // The extension's numbers: anything else in their
-                    // place is passed over, as an unknown key would be.
-                    if let Lenient(Some(n)) = map.next_value()? {
-                        match key {
-                            Field::Sq => out.sq = Some(n),
-                            Field::Dl => out.dl = Some(n),
-                            Field::Ld => out.ld = Some(n),
-                            _ => out.cancel = n != 0,
-                        }
-                    }
-                    continue;
+            let Some(text) = out.text(key) else {
+                // The extension's numbers: anything else in their place is
+                // passed over, as an unknown key would be.
+                if let Lenient(Some(n)) = map.next_value()? {
+                    out.set_number(key, n);
                 }
-                Field::Other => unreachable!("skipped above"),
+                continue;
             };
             // Go leaves a field untouched when its value is `null`.
             if let Some(v) = map.next_value::<Option<String>>()? {

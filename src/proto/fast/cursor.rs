@@ -147,32 +147,20 @@ impl<'a> Cursor<'a> {
     /// takes in the common shape.
     #[inline]
     pub(super) fn value(&mut self, key: Field, fields: &mut Fields) -> Option<()> {
-        let text = match key {
-            Field::Uid => &mut fields.uid,
-            Field::Val => &mut fields.val,
-            Field::Ts => &mut fields.ts,
-            Field::Error => &mut fields.error,
-            Field::Code => &mut fields.code,
-            Field::Sq => return self.whole_number().map(|n| fields.sq = Some(n)),
-            Field::Dl => return self.whole_number().map(|n| fields.dl = Some(n)),
-            Field::Ld => return self.whole_number().map(|n| fields.ld = Some(n)),
-            Field::Cancel => {
-                if self.word(b"true") {
-                    fields.cancel = true;
-                } else if self.word(b"false") {
-                    fields.cancel = false;
-                } else {
-                    return None;
-                }
-                return Some(());
+        if let Some(text) = fields.text(key) {
+            // Go leaves a field untouched when its value is `null`.
+            if !self.word(b"null") {
+                *text = Some(self.plain_str()?.to_owned());
             }
-            Field::Other => return None,
-        };
-        // Go leaves a field untouched when its value is `null`.
-        if self.word(b"null") {
             return Some(());
         }
-        *text = Some(self.plain_str()?.to_owned());
+        let n = match key {
+            Field::Cancel if self.word(b"true") => 1,
+            Field::Cancel if self.word(b"false") => 0,
+            Field::Cancel | Field::Other => return None,
+            _ => self.whole_number()?,
+        };
+        fields.set_number(key, n);
         Some(())
     }
 }
