@@ -27,13 +27,14 @@ pub(super) fn grow_read(buf: &mut BytesMut) {
     }
 }
 
-/// Before a read: room for a request's worth. When the frames before it
-/// were all decoded this takes back the space they used, at no cost, so
-/// the read is not given the few bytes left at the end of the buffer (which
-/// would cut the next request in two, and cost a second read and a
-/// second parse).
+/// Before a read: room for a request's worth, taken back from the frames
+/// already decoded when that costs no more than moving what is left of
+/// them (never an allocation), so the read is not given the few bytes
+/// left at the end of the buffer (which would cut the next request in
+/// two, and cost a second read and a second parse).
 pub(super) fn keep_room(buf: &mut BytesMut) {
-    buf.reserve(READ_START);
+    // When it cannot, what is there is read into as before.
+    let _ = buf.try_reclaim(READ_START);
 }
 
 #[cfg(test)]
@@ -68,5 +69,17 @@ mod tests {
         keep_room(&mut buf);
         assert!(buf.capacity() - buf.len() >= READ_START);
         assert_eq!(buf.as_ptr(), start, "the same allocation, from its start");
+    }
+
+    #[test]
+    fn keeping_room_never_allocates() {
+        let mut buf = BytesMut::new();
+        buf.reserve(READ_START);
+        buf.extend_from_slice(&[b'x'; 250]);
+        buf.advance(10);
+        let start = buf.as_ptr();
+        keep_room(&mut buf);
+        assert_eq!(buf.as_ptr(), start, "undecoded bytes stay where they are");
+        assert_eq!(buf.len(), 240);
     }
 }
