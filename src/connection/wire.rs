@@ -23,6 +23,12 @@ use crate::{CloseReason, CodecError, JsonCodec, Message, Resp};
 /// tokio-util's 8 KiB default.
 const READ_CAPACITY: usize = 32 * 1024;
 
+/// Room each read is given, taken back from the answers already decoded
+/// when that costs no more than moving what is left of them: reads are
+/// not handed the few bytes left at the end of the buffer (a short read
+/// cuts a batch, or an answer, in two).
+const READ_ROOM: usize = READ_CAPACITY / 2;
+
 /// The framed stream of one client connection.
 pub(crate) struct Wire<T> {
     framed: Framed<T, JsonCodec<Resp>>,
@@ -135,6 +141,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Resp, CodecError>>> {
+        // When it cannot, what is there is read into as before.
+        let _ = self.framed.read_buffer_mut().try_reclaim(READ_ROOM);
         Pin::new(&mut self.framed).poll_next(cx)
     }
 
@@ -162,5 +170,41 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Wire<T> {
             shared.write_blocked(None);
         }
         self.blocked = blocked;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+    use tokio_test::task;
+
+    use super::*;
+
+    /// The answers of a batch that nearly filled the buffer are decoded:
+    /// the next read is given the room they took, not what is left after
+    /// them.
+    #[tokio::test]
+    async fn a_read_after_a_full_batch_gets_the_room_back() {
+        let (mut peer, ours) = tokio::io::duplex(2 * READ_CAPACITY);
+        let mut wire = Wire::new(ours, &ConnectionOptions::default());
+        let answer = br#"{"Uid":"a","Val":"server: hello, pixelpig!","Ts":"t"}"#;
+        let n = (READ_CAPACITY - READ_ROOM / 2) / (answer.len() + 1);
+        for _ in 0..n {
+            peer.write_all(answer).await.unwrap();
+            peer.write_all(b"\n").await.unwrap();
+        }
+        let mut reading = task::spawn(());
+        let mut read = 0;
+        while let Poll::Ready(Some(answer)) = reading.enter(|cx, _| wire.poll_answer(cx)) {
+            answer.unwrap();
+            read += 1;
+        }
+        assert_eq!(read, n, "every answer read");
+        let buf = wire.framed.read_buffer();
+        assert!(
+            buf.capacity() - buf.len() >= READ_ROOM,
+            "{} spare",
+            buf.capacity() - buf.len()
+        );
     }
 }
