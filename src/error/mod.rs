@@ -54,7 +54,8 @@ pub enum Error {
     /// The call did not complete before its deadline (the client's request
     /// timeout, the call's own deadline, or a tower `Timeout` layer of
     /// yours). When no connection was up to send it on, the last connect or
-    /// connection failure is the `source()`.
+    /// connection failure is the `source()`; when a jsonmux server's word
+    /// that the deadline passed came first, that answer is.
     Timeout(Option<Arc<Error>>),
     /// The call was shed, without running: the server answered
     /// `overloaded`, or a tower load-shedding layer refused it.
@@ -152,8 +153,13 @@ impl Error {
             | Error::DuplicateUid(_)
             | Error::Connect(_)
             | Error::DialTimeout(_)
-            | Error::Unresolved(_)
-            | Error::Timeout(Some(_)) => true,
+            | Error::Unresolved(_) => true,
+            // The server's answer at the deadline says whether it ran;
+            // any other cause: the call waited for a connection, unsent.
+            Error::Timeout(Some(cause)) => match &**cause {
+                Error::Server { code, .. } => code.is_not_processed(),
+                _ => true,
+            },
             Error::Server { code, .. } => code.is_not_processed(),
             // A call a connection refuses because its server is going away
             // never left this client.

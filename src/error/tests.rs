@@ -95,8 +95,13 @@ fn only_errors_that_never_reached_a_handler_are_retryable() {
         code: Code::Handler,
         message: "boom".into(),
     };
+    let stopped = Arc::new(Error::Server {
+        code: Code::Timeout,
+        message: "stopped at the caller's deadline".into(),
+    });
     for not in [
         Error::Timeout(None),
+        Error::Timeout(Some(stopped)),
         Error::Closed(CloseReason::PeerClosed),
         handler,
         Error::ClientClosed,

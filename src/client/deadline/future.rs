@@ -107,18 +107,18 @@ mod tests {
             tokio::time::sleep_until(deadline).await;
             stopped()
         };
-        match ResponseFuture::bounded(late, deadline).await {
-            Err(Error::Timeout(Some(cause))) => {
-                assert!(matches!(
-                    *cause,
-                    Error::Server {
-                        code: Code::Timeout,
-                        ..
-                    }
-                ));
+        let e = ResponseFuture::bounded(late, deadline).await.unwrap_err();
+        let Error::Timeout(Some(cause)) = &e else {
+            panic!("expected the caller's timeout, got {e:?}");
+        };
+        assert!(matches!(
+            **cause,
+            Error::Server {
+                code: Code::Timeout,
+                ..
             }
-            other => panic!("expected the caller's timeout, got {other:?}"),
-        }
+        ));
+        assert!(!e.is_retryable(), "the handler ran until it was stopped");
     }
 
     #[tokio::test(start_paused = true)]
