@@ -47,12 +47,29 @@ impl ResponseFuture {
     /// answered first): given up as when dropped, but not counted as one
     /// more timeout in a row against the connection.
     pub(crate) fn withdraw(&mut self) {
-        match std::mem::replace(&mut self.state, State::Done) {
+        self.give_up(false);
+        if matches!(self.state, State::Waiting { .. } | State::Held(_)) {
+            self.state = State::Done;
+        }
+    }
+
+    /// The caller gives the call up before its answer: its `Uid` is freed
+    /// (and a jsonmux server told), one more timeout in a row against the
+    /// connection if `timed_out`.
+    fn give_up(&self, timed_out: bool) {
+        match &self.state {
             State::Waiting { uid, shared, .. } => {
-                shared.withdraw(&uid);
+                match timed_out {
+                    true => shared.abandon(uid),
+                    false => shared.withdraw(uid),
+                }
                 shared.stats.abandoned();
             }
-            other => self.state = other,
+            State::Held(held) if held.is_held() => {
+                held.shared.give_up_unsent(&held.key, timed_out);
+                held.shared.stats.abandoned();
+            }
+            _ => {}
         }
     }
 
@@ -181,16 +198,6 @@ impl Future for ResponseFuture {
 impl Drop for ResponseFuture {
     #[inline]
     fn drop(&mut self) {
-        match &self.state {
-            State::Waiting { uid, shared, .. } => {
-                shared.abandon(uid);
-                shared.stats.abandoned();
-            }
-            State::Held(held) if held.is_held() => {
-                held.shared.abandon_unsent(&held.key);
-                held.shared.stats.abandoned();
-            }
-            _ => {}
-        }
+        self.give_up(true);
     }
 }

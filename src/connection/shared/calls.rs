@@ -113,12 +113,16 @@ impl Shared {
     }
 
     /// The caller of `key` gave up before its request was handed to the
-    /// engine (it waited for room): forgets it, and one more timeout in a row.
-    pub(crate) fn abandon_unsent(&self, key: &Arc<str>) {
+    /// engine (it waited for room): forgets it, and one more timeout in a
+    /// row if `timed_out`.
+    pub(crate) fn give_up_unsent(&self, key: &Arc<str>, timed_out: bool) {
         let now = Instant::now();
         let mut table = self.lock();
         table.in_flight.cancel(key);
-        table.health.abandoned(now, false);
+        match timed_out {
+            true => table.health.abandoned(now, false),
+            false => table.health.withdrawn(now, false),
+        }
         self.sync_len(&table);
         let drained = table.in_flight.is_drained();
         drop(table);

@@ -227,3 +227,26 @@ fn a_queued_request_is_known_wanted_without_the_lock_only_while_entry_and_future
     s.sending(&mut batch);
     assert!(batch.is_empty(), "nobody waits for what it would bring");
 }
+
+#[test]
+fn a_call_withdrawn_before_it_was_sent_is_not_a_timeout() {
+    let opts = ConnectionOptions {
+        max_consecutive_timeouts: Some(1),
+        ..ConnectionOptions::default()
+    };
+    let s = Shared::new(&opts);
+    let (a, _a) = begin(&s, "a").unwrap();
+    s.give_up_unsent(&a, false);
+    assert!(
+        s.check(Instant::now()).is_none(),
+        "withdrawn: not one in a row"
+    );
+    assert_eq!(s.len(), 0, "its Uid is free");
+    let (b, _b) = begin(&s, "b").unwrap();
+    s.give_up_unsent(&b, true);
+    let dead = s.check(Instant::now());
+    assert!(
+        matches!(dead, Some(CloseReason::TooManyTimeouts(1))),
+        "{dead:?}"
+    );
+}
