@@ -56,7 +56,7 @@ pub struct Resp {
     /// microseconds); on a server, from the handler until it is written,
     /// when the request was read (in microseconds on the server's 32-bit
     /// clock). A `u32`, not an `Option<u64>`: an answer moves often, and
-    /// stays small enough to move in registers.
+    /// every byte of it is copied each time.
     #[serde(skip)]
     pub(crate) load: u32,
     /// Not an answer: the request was cancelled by its caller, and nothing

@@ -102,9 +102,9 @@ pub struct ServerStats {
     /// answered, or never sent.
     pub handlers_cancelled: u64,
     /// The server's recent delay per request, from reading a request to
-    /// writing its answer: a moving average over its last few hundred
-    /// writes to jsonmux clients, which is what their answers tell those
-    /// clients to balance by.
+    /// writing its answer: an exponential moving average over its writes
+    /// to jsonmux clients (each write's mean delay weighs 1/8), which is
+    /// what their answers tell those clients to balance by.
     pub delay: Duration,
 }
 

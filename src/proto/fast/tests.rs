@@ -105,9 +105,15 @@ proptest! {
         ts in ".{0,4}",
         error in prop::option::of(".{0,4}"),
     ) {
+        let plain = |s: &str| s.chars().all(|c| c != '"' && c != '\\' && c >= ' ');
         let mut buf = bytes::BytesMut::new();
         crate::proto::write::request(&mut buf, &Message::new(uid.clone(), val.clone()), seq, budget);
         let frame = std::str::from_utf8(&buf).unwrap().trim_end();
+        let as_written = super::written::written_request(frame.as_bytes(), 1 << 20);
+        // Numbers of up to 19 digits are read as written; longer ones by serde.
+        let short = |n: Option<u64>| n.is_none_or(|n| n < 10u64.pow(19));
+        let expected = plain(&uid) && plain(&val) && short(seq) && short(budget);
+        prop_assert_eq!(as_written.is_some(), expected, "{}", frame);
         if let Some((fast, len)) = Message::read_fast(frame.as_bytes(), 1 << 20) {
             prop_assert_eq!(len, frame.len());
             let serde = serde_message(frame).unwrap();
@@ -117,8 +123,15 @@ proptest! {
         resp.error = error;
         resp.seq = seq;
         let mut buf = bytes::BytesMut::new();
+        let plain_answer = plain(&resp.uid)
+            && plain(&resp.val)
+            && plain(&ts)
+            && resp.error.as_deref().is_none_or(plain)
+            && short(seq);
         crate::proto::write::answer(&mut buf, &resp, &ts, seq.map(|_| &b"42"[..]));
         let frame = std::str::from_utf8(&buf).unwrap().trim_end();
+        let as_written = super::written::written_answer(frame.as_bytes(), 1 << 20);
+        prop_assert_eq!(as_written.is_some(), plain_answer, "{}", frame);
         if let Some((fast, len)) = Resp::read_fast(frame.as_bytes(), 1 << 20) {
             prop_assert_eq!(len, frame.len());
             prop_assert_eq!(fast, serde_json::from_str::<Resp>(frame).unwrap());

@@ -15,7 +15,12 @@ use crate::server::stats::StatsHandle;
 #[inline]
 pub(super) fn clock_us(at: Instant) -> u32 {
     static START: OnceLock<Instant> = OnceLock::new();
-    let start = *START.get_or_init(Instant::now);
+    micros_since(*START.get_or_init(Instant::now), at)
+}
+
+/// `at` in microseconds since `start`, on 32 bits (see [`clock_us`]).
+#[inline]
+fn micros_since(start: Instant, at: Instant) -> u32 {
     // Before or after the start alike (rounded down either way): only
     // differences count.
     match at.checked_duration_since(start) {
@@ -77,15 +82,16 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn delays_are_read_across_the_clocks_wrap() {
-        let t0 = Instant::now();
-        clock_us(t0 + Duration::from_secs(1));
-        // Times before the clock's start too.
-        let read = clock_us(t0);
-        let later = clock_us(t0 + Duration::from_micros(1_500));
-        assert_eq!(later.wrapping_sub(read), 1_500);
-        // Times on either side of the wrap still differ by the delay.
-        let (before, after) = (u32::MAX - 200, 300u32);
-        assert_eq!(after.wrapping_sub(before), 501);
+    fn delays_are_read_across_the_start_and_the_wrap() {
+        let start = Instant::now() + Duration::from_secs(1);
+        // Read before the clock's start, written after it.
+        let read = micros_since(start, start - Duration::from_micros(700));
+        let written = micros_since(start, start + Duration::from_micros(800));
+        assert_eq!(written.wrapping_sub(read), 1_500);
+        // Past the 32-bit wrap (71 minutes), a delay still reads right.
+        let wrap = Duration::from_micros(u64::from(u32::MAX));
+        let read = micros_since(start, start + wrap - Duration::from_micros(200));
+        let written = micros_since(start, start + wrap + Duration::from_micros(300));
+        assert_eq!(written.wrapping_sub(read), 500);
     }
 }
