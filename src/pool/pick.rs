@@ -41,7 +41,13 @@ fn costs<C: Candidate>(conns: &[C]) -> impl Iterator<Item = (u64, &C)> {
 /// The usable connection where the next call is expected to wait least
 /// (the first of them on a tie).
 fn cheapest<C: Candidate>(conns: &[C]) -> Option<&C> {
-    costs(conns).min_by_key(|&(cost, _)| cost).map(|(_, c)| c)
+    cheapest_of(conns, |_| true)
+}
+
+/// What the next call is expected to cost on the [`cheapest`] usable
+/// connection, if there is one.
+pub(crate) fn lowest_cost<C: Candidate>(conns: &[C]) -> Option<u64> {
+    costs(conns).map(|(cost, _)| cost).min()
 }
 
 /// The usable connection where a call is expected to wait least, among

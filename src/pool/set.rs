@@ -14,7 +14,7 @@ use super::call::Call;
 use super::endpoint::{Endpoint, EndpointStatus};
 use super::hedge::Hedger;
 use super::options::PoolOptions;
-use super::pick::{cheapest_of, others_by_cost, pick, Candidate};
+use super::pick::{cheapest_of, lowest_cost, others_by_cost, pick, Candidate};
 use crate::connection::{Connection, ResponseFuture};
 use crate::{Addr, CloseReason, Error, Message};
 
@@ -246,7 +246,7 @@ impl Set {
     /// connection, in microseconds (`u64::MAX` with none usable).
     pub(crate) fn cost(&self) -> u64 {
         let conns = self.conns.read().unwrap_or_else(|p| p.into_inner());
-        pick(&conns, None, false).map_or(u64::MAX, |l| l.conn.cost())
+        lowest_cost(&conns).unwrap_or(u64::MAX)
     }
 
     /// Requests in flight over every connection in rotation.
