@@ -93,31 +93,34 @@ where
         }
         // 2. The answer, addressed to the request whatever the handler said.
         let uid = this.uid.take().expect("polled after completion");
+        // A shed request's `Val`, for the answer to give back.
+        let mut given_back = None;
         let mut resp = match out {
             Some(Ok(mut resp)) => {
                 uid.address(&mut resp.uid);
                 resp
             }
-            Some(Err(e)) => match e.into().downcast::<Shed>() {
-                // Shed: its `Val` back to the jsonmux client, which keeps
-                // no copy, to send it again; no delay (nothing waited).
-                Ok(shed) => {
-                    let mut resp =
-                        Resp::error(uid.into_string(), Code::Overloaded, shed.to_string());
-                    resp.val = shed.0.val;
-                    resp.seq = *this.seq;
-                    return Poll::Ready(Ok(resp));
-                }
-                Err(e) => {
-                    let (code, message) = answer_for(e);
-                    tracing::debug!(%code, error = %message, "request failed; answering with an error");
-                    Resp::error(uid.into_string(), code, message)
-                }
-            },
+            Some(Err(e)) => {
+                let e = match e.into().downcast::<Shed>() {
+                    Ok(shed) => {
+                        given_back = Some(shed.0.val);
+                        BoxError::from(Error::Overloaded)
+                    }
+                    Err(e) => e,
+                };
+                let (code, message) = answer_for(e);
+                tracing::debug!(%code, error = %message, "request failed; answering with an error");
+                Resp::error(uid.into_string(), code, message)
+            }
             None => Resp::error(uid.into_string(), Code::Handler, HANDLER_PANICKED),
         };
         resp.seq = *this.seq;
-        resp.load = *this.read_us;
+        match given_back {
+            // Shed: its `Val` back to the jsonmux client, which keeps no
+            // copy, to send it again; no delay (nothing waited).
+            Some(val) => resp.val = val,
+            None => resp.load = *this.read_us,
+        }
         Poll::Ready(Ok(resp))
     }
 }
