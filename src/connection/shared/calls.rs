@@ -2,7 +2,6 @@
 //! cancel for a server that speaks the extension, else a reservation
 //! until its late answer), or freed when its request never goes out.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::time::Instant;
@@ -65,7 +64,7 @@ impl Shared {
     /// [`abandon`](Self::abandon), one more timeout in a row if `timed_out`.
     fn give_up(&self, key: &Arc<str>, timed_out: bool) {
         let now = Instant::now();
-        if self.peer_cancels.load(Ordering::Relaxed) {
+        if self.speaks_extension() {
             return self.cancel_on_peer(key, now, timed_out);
         }
         let mut table = self.lock();

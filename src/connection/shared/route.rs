@@ -56,7 +56,7 @@ impl Shared {
         };
         // The request's number is the connection's business, not the caller's.
         let seq = resp.seq.take();
-        if seq.is_some() && !self.peer_cancels.load(Ordering::Relaxed) {
+        if seq.is_some() && !self.speaks_extension() {
             self.peer_cancels.store(true, Ordering::Relaxed);
         }
         if resp.load != NO_LOAD {
