@@ -100,6 +100,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Framing<T> {
         self.requests.at_limit()
     }
 
+    /// No request read is waiting for its answer.
+    #[cfg(feature = "tokio-tower")]
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.requests.is_idle()
+    }
+
     /// Nothing more to read for now: write the answers held back (one write
     /// for the whole batch), then run the clock of what we wait for.
     fn poll_wait(&mut self, cx: &mut Context<'_>, idle: bool) -> Poll<Read> {

@@ -41,8 +41,6 @@ pub(super) struct Transport<'a, T> {
     framing: &'a mut Framing<T>,
     /// The request read before the server was made, handed out first.
     first: Option<Message>,
-    /// Requests handed to the server and not yet answered.
-    in_flight: usize,
     /// The last read gave a request: more may follow, and a flush can wait
     /// for reading to run dry.
     reading: bool,
@@ -63,7 +61,6 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         let first = first.into();
         Transport {
             framing,
-            in_flight: 0,
             reading: first.is_some(),
             first,
             held,
@@ -89,7 +86,6 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
             return Poll::Ready(None);
         }
         if let Some(msg) = self.first.take() {
-            self.in_flight += 1;
             return Poll::Ready(Some(Ok(msg)));
         }
         // 1. A socket that takes no more answers gets no more requests read.
@@ -116,7 +112,6 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
         match self.framing.poll_read(cx) {
             Poll::Ready(Read::Request(msg)) => {
                 self.reading = true;
-                self.in_flight += 1;
                 Poll::Ready(Some(Ok(msg)))
             }
             Poll::Ready(Read::End(why)) => {
@@ -127,7 +122,7 @@ impl<'a, T: AsyncRead + AsyncWrite + Unpin> Transport<'a, T> {
             Poll::Pending => {
                 self.stopped_reading();
                 // 4. Quiet: the server ends, and with it its state.
-                if self.in_flight == 0 && self.framing.released() {
+                if self.framing.is_idle() && self.framing.released() {
                     return Poll::Ready(None);
                 }
                 Poll::Pending
@@ -153,16 +148,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Resp> for Transport<'_, T> {
     /// this to change: the next request read makes it ready.
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
         let this = self.get_mut();
-        if this.in_flight == 0 {
+        if this.framing.is_idle() {
             return Poll::Pending;
         }
         this.framing.poll_ready(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, resp: Resp) -> Result<(), Close> {
-        let this = self.get_mut();
-        this.in_flight -= 1;
-        this.framing.send(resp)
+        self.get_mut().framing.send(resp)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
