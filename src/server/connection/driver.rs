@@ -11,15 +11,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower::{BoxError, Service};
 
 use super::framing::{Framing, Read};
+use super::slot::{self, Slot};
 use crate::server::close::Close;
 use crate::{Message, Resp};
 
 /// Spare future slots a connection keeps for reuse.
 const MAX_SPARE_SLOTS: usize = 64;
-
-/// A heap slot for one handler future, reused from request to request so
-/// that calling a handler allocates nothing in the steady state.
-type Slot<F> = Pin<Box<Option<F>>>;
 
 /// Serves one connection with the jsonmux engine until it ends; returns
 /// why, unless the peer closed it.
@@ -179,15 +176,12 @@ where
 
     /// Polls a new handler once: answers at once if it is done, else parks it.
     fn start(&mut self, fut: S::Future, cx: &mut Context<'_>) -> Result<(), Close> {
-        let mut slot = self.spare.pop().unwrap_or_else(|| Box::pin(None));
-        slot.set(Some(fut));
-        let polled = slot.as_mut().as_pin_mut().map(|fut| fut.poll(cx));
-        match polled {
-            Some(Poll::Ready(out)) => {
+        match slot::start(self.spare.pop(), fut, cx) {
+            Ok((out, slot)) => {
                 self.recycle(slot);
                 self.send(out.map_err(Close::Service)?)
             }
-            _ => {
+            Err(slot) => {
                 let working = self.working.get_or_insert_with(FuturesUnordered::new);
                 working.push(Working(Some(slot)));
                 Ok(())
@@ -195,6 +189,7 @@ where
         }
     }
 
+    /// Keeps an emptied slot for the next handler.
     fn recycle(&mut self, mut slot: Slot<S::Future>) {
         slot.set(None);
         if self.spare.len() < MAX_SPARE_SLOTS {

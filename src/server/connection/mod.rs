@@ -18,6 +18,7 @@ mod driver;
 mod framing;
 mod readable;
 mod requests;
+mod slot;
 mod stamp;
 mod timer;
 #[cfg(feature = "tokio-tower")]

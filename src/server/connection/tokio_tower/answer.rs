@@ -7,9 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use tower::Service;
 
-/// A heap slot for one handler's future, reused from request to request
-/// while handlers answer at once.
-type Slot<F> = Pin<Box<Option<F>>>;
+use crate::server::connection::slot::{self, Slot};
 
 /// The connection's service with each handler polled once in `call`.
 ///
@@ -54,21 +52,14 @@ where
     }
 
     fn call(&mut self, req: R) -> Answer<S::Future> {
-        let mut slot = self.spare.take().unwrap_or_else(|| Box::pin(None));
-        slot.set(Some(self.inner.call(req)));
+        let fut = self.inner.call(req);
         let mut noop = Context::from_waker(Waker::noop());
-        let first = slot
-            .as_mut()
-            .as_pin_mut()
-            .expect("the handler was just put in")
-            .poll(&mut noop);
-        match first {
-            Poll::Ready(out) => {
-                slot.set(None);
+        match slot::start(self.spare.take(), fut, &mut noop) {
+            Ok((out, slot)) => {
                 self.spare = Some(slot);
                 Answer::Done(Some(out))
             }
-            Poll::Pending => Answer::Working(slot),
+            Err(slot) => Answer::Working(slot),
         }
     }
 }
